@@ -1,0 +1,74 @@
+"""Compare what a submission returned with what was expected, PrairieLearn style:
+sanity first (is it numbers, finite), then shape, then values, each failure
+with a message that says what was expected and what came back.
+
+Depends on numpy only: the student self-check ships this file as it is.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Verdict:
+    """passed, and in words: what was expected, what came back, how to fix it."""
+    passed: bool
+    expected: str = ""
+    got: str = ""
+    hint: str = ""
+
+
+def describe(array, limit=6):
+    """A short printable view of an array: shape and the first values."""
+    array = np.asarray(array, dtype=float)
+    flat = array.reshape(-1)
+    shown = np.array2string(flat[:limit], precision=6, separator=", ")
+    more = f" ... ({flat.size} values)" if flat.size > limit else ""
+    return f"shape {array.shape}: {shown}{more}"
+
+
+def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
+    """Verdict on ``got`` against ``expected``.
+
+    got: any array the submission returned (already plain float64);
+    expected: the right values. A different shape with the same number of
+    elements, e.g. (N, 1) for (N,), is accepted (the contract allows it).
+    """
+    expected = np.asarray(expected, dtype=float)
+    got = np.asarray(got, dtype=float)
+    if got.size != expected.size:
+        return Verdict(False, f"{what} with {expected.size} value(s), shape {expected.shape}",
+                       f"{got.size} value(s), shape {got.shape}",
+                       "Check the shapes: which axis is the batch, and whether the result is reduced over it.")
+    got = got.reshape(expected.shape)
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        return Verdict(False, f"finite {what}: {describe(expected)}",
+                       f"{np.count_nonzero(bad)} non-finite value(s) (inf or NaN), the first at index {index}: {describe(got)}",
+                       "Something overflows or divides by zero: look for exp of a large number or log of 0.")
+    close = np.isclose(got, expected, rtol=rtol, atol=atol) | (np.isnan(expected) & np.isnan(got))
+    if not close.all():
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        error = np.abs(got - expected)
+        return Verdict(False, f"{what}: {describe(expected)}",
+                       f"{describe(got)}; {np.count_nonzero(~close)} of {close.size} value(s) differ, "
+                       f"the first at index {index} ({got[index]:.10g} instead of {expected[index]:.10g}); "
+                       f"largest difference {np.max(error):.3g}")
+    return Verdict(True, f"{what} matches (rtol {rtol:g}).")
+
+
+def check_scalar(got, expected, what, rtol=1e-6, atol=1e-9):
+    """Verdict for a single number: a float, a 0-d or a one-element array are all accepted."""
+    got = np.asarray(got, dtype=float)
+    if got.size != 1:
+        return Verdict(False, f"{what}: a single number", f"an array of {describe(got)}",
+                       "Return one number: average (or sum) over the batch, and add the regularization once.")
+    return check_array(got.reshape(()), np.asarray(expected, dtype=float).reshape(()), what, rtol, atol)
+
+
+def relative_error(a, b):
+    """max |a - b| / max(|a| + |b|, tiny): a scale-free distance between two arrays."""
+    a = np.asarray(a, dtype=float).reshape(-1)
+    b = np.asarray(b, dtype=float).reshape(-1)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), 1e-12))

@@ -1,0 +1,41 @@
+"""Everything an instructor may tune: points, tolerances, time limits, probes.
+
+Change values here (or pass the matching command-line options); the tests
+read the same objects, so a change is checked by ``make test``.
+"""
+from dataclasses import dataclass, field
+
+# Exercise totals from the contract; the split inside each exercise is in grader/checks.py.
+EXERCISE_POINTS = {"1a": 5, "1b": 10, "1c": 15, "1d": 15, "1e": 15, "bonus": 5, "2": 25, "3": 15}
+BONUS_EXERCISES = {"bonus"}
+
+
+@dataclass
+class Tolerances:
+    """rtol/atol for values compared against the reference (float64 computations)."""
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    # central differences with step FD_STEP agree with an analytic gradient to about 1e-8
+    fd_step: float = 1e-5
+    fd_rtol: float = 1e-4
+    fd_atol: float = 1e-7
+    # trained accuracy passes at or above the reference's accuracy minus this margin
+    accuracy_margin: float = 0.03
+
+
+@dataclass
+class GraderConfig:
+    """Limits and switches of one grading run."""
+    cell_timeout: float = 60.0          # seconds per notebook cell before it is interrupted
+    notebook_timeout: float = 600.0     # seconds for all the notebook's cells together
+    probe_timeout: float = 120.0        # seconds per group of probe calls
+    train_budget: float = 40.0          # seconds per trained-accuracy check (all restarts)
+    train_restarts: int = 3
+    memory_limit_mb: int = 2048
+    max_processes: int = 256
+    max_cell_output_bytes: int = 100_000
+    max_notebook_output_bytes: int = 2_000_000
+    sandbox: bool = True
+    seed: int | None = None             # None: derived from the submission's bytes
+    figures: bool = True
+    tolerances: Tolerances = field(default_factory=Tolerances)

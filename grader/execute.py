@@ -1,0 +1,55 @@
+"""Stage 3, execute: run the notebook's cells in a fresh working directory.
+
+The directory holds copies of the data files (so the handout's loading lines
+work) and the public self-check module; nothing else of the project. A cell
+that raises or times out does not stop the others; a cell that kills or hangs
+the kernel is reported and left out, and the kernel restarts with the cells
+before it, so functions defined before and after it still count.
+"""
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from . import sandbox
+from .kernel_session import KernelSession
+from .model import CellRecord
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+SELFCHECK_FILES = {Path(__file__).with_name("selfcheck.py"): "week6_selfcheck.py",
+                   Path(__file__).with_name("arraycheck.py"): "arraycheck.py",
+                   Path(__file__).with_name("public_fixture.json"): "public_fixture.json"}
+
+
+def prepare_workdir():
+    """A new directory with the .mat files and the self-check: all a notebook may read."""
+    workdir = Path(tempfile.mkdtemp(prefix="week6-work-"))
+    for mat in sorted(DATA_DIR.glob("*.mat")):
+        shutil.copy(mat, workdir / mat.name)
+    for source, name in SELFCHECK_FILES.items():
+        if source.is_file():
+            shutil.copy(source, workdir / name)
+    return workdir
+
+
+def execute(run):
+    """Run every code cell; fill run.cells and keep the kernel (run.session) for the probes."""
+    started = time.monotonic()
+    run.workdir = prepare_workdir()
+    run.session = KernelSession(run.notebook, run.workdir, run.config,
+                                launch_prefix=sandbox.launch_prefix(run.workdir, run.config))
+    run.session.start()
+    deadline = started + run.config.notebook_timeout
+    for index, cell in enumerate(run.notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        if time.monotonic() > deadline:
+            run.cells.append(CellRecord(index, "not_run", "NotebookTimeout",
+                                        f"the notebook used its {run.config.notebook_timeout:g} s budget before this cell"))
+            continue
+        run.cells.append(run.session.run_notebook_cell(index))
+    if any(record.status == "not_run" for record in run.cells):
+        run.message = (f"The notebook ran longer than {run.config.notebook_timeout:g} s; "
+                       "the cells after that were not run.")
+    run.executed_notebook = run.notebook
+    run.timings["execute"] = time.monotonic() - started

@@ -1,0 +1,100 @@
+"""What a grading run produces: per-test results and the run's record.
+
+Every stage of :mod:`grader.pipeline` reads and extends one :class:`GradingRun`.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EXERCISES = ["1a", "1b", "1c", "1d", "1e", "bonus", "2", "3"]
+
+
+@dataclass
+class TestResult:
+    """One graded test, as the student reads it.
+
+    expected / got: what the grader wanted and what came back, in words and numbers.
+    hint: how to go about fixing it (empty when passed).
+    tags: machine-readable labels (e.g. a diagnosed mistake) for class-level counts.
+    """
+    name: str
+    number: str
+    max_score: float
+    score: float = 0.0
+    passed: bool = False
+    expected: str = ""
+    got: str = ""
+    hint: str = ""
+    visibility: str = "visible"
+    tags: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def output(self):
+        """The text shown to the student: expected, got, hint."""
+        if self.passed:
+            lines = [f"Passed. {self.expected}".strip()]
+        else:
+            lines = [f"Expected: {self.expected}", f"Got: {self.got}"]
+            if self.hint:
+                lines.append(f"Hint: {self.hint}")
+        return "\n".join(line for line in lines if line)
+
+
+@dataclass
+class CellRecord:
+    """How one notebook cell ran. status: ok, error, timeout, died, skipped, not_run."""
+    index: int
+    status: str
+    ename: str = ""
+    evalue: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class GradingRun:
+    """Everything known about one submission's grading, filled stage by stage.
+
+    status: "graded", or why grading stopped early ("unreadable", "timeout", ...).
+    probe_outcomes: probe id -> :class:`grader.probe.ProbeOutcome` (values read with safe parsers).
+    trained: exercise -> {"layer_sizes", "loss", "activation", "submission_W" (P,) or None,
+             "reference_W" (P,), "submission_accuracy", "reference_accuracy"} for the figures.
+    timings: stage name -> seconds.
+    """
+    notebook_path: Path
+    out_dir: Path
+    config: Any
+    status: str = "graded"
+    message: str = ""
+    seed: int = 0
+    notebook: Any = None
+    executed_notebook: Any = None
+    workdir: Path | None = None
+    cells: list = field(default_factory=list)
+    probe_plan: Any = None
+    probe_outcomes: dict = field(default_factory=dict)
+    tests: list = field(default_factory=list)
+    trained: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    execution_time: float = 0.0
+    session: Any = None
+
+    @property
+    def stem(self):
+        return Path(self.notebook_path).stem
+
+    @property
+    def score(self):
+        return sum(test.score for test in self.tests)
+
+    def exercise_scores(self):
+        """{exercise id: points earned} for every exercise, 0 where no test ran."""
+        scores = {number: 0.0 for number in EXERCISES}
+        for test in self.tests:
+            scores[test.number] += test.score
+        return scores
+
+    def stop(self, status, message):
+        """Mark the run as stopped early; later stages still write the report."""
+        self.status = status
+        self.message = message

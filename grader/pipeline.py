@@ -1,0 +1,59 @@
+"""The grading pipeline: small named stages in one visible list.
+
+read -> sanitize -> execute -> probe -> check -> report
+
+Each stage takes the :class:`grader.model.GradingRun` and fills in its part.
+A stage that cannot go on calls ``run.stop(status, message)``; the stages
+after it are skipped except ``report``, which always writes results.json.
+"""
+import shutil
+import time
+from pathlib import Path
+
+from .check import check
+from .config import GraderConfig
+from .execute import execute
+from .model import GradingRun
+from .probe import probe
+from .probes import seed_for
+from .read import read
+from .report import report
+from .sanitize import sanitize
+
+STAGES = [read, sanitize, execute, probe, check, report]
+ALWAYS_RUN = {report}
+
+
+def grade_notebook(notebook_path, out_root, config=None):
+    """Grade one notebook; results land in ``out_root/<stem>/``. Returns the GradingRun."""
+    config = config or GraderConfig()
+    notebook_path = Path(notebook_path)
+    run = GradingRun(notebook_path=notebook_path, out_dir=Path(out_root) / notebook_path.stem, config=config)
+    started = time.monotonic()
+    try:
+        run.seed = config.seed if config.seed is not None else seed_for(notebook_path.read_bytes())
+    except OSError:
+        run.seed = 0
+    try:
+        for stage in STAGES:
+            if run.status != "graded" and stage not in ALWAYS_RUN:
+                continue
+            if stage is report:
+                run.execution_time = time.monotonic() - started
+            stage_started = time.monotonic()
+            try:
+                stage(run)
+            except Exception as error:   # one stage's bug must not lose the whole grade
+                run.stop("grader_error", f"The grader failed in stage '{stage.__name__}': "
+                                         f"{type(error).__name__}: {error}")
+                if stage is report:
+                    raise
+            run.timings.setdefault(stage.__name__, time.monotonic() - stage_started)
+            if stage is probe and run.session is not None:
+                run.session.shutdown()
+    finally:
+        if run.session is not None:
+            run.session.shutdown()
+        if run.workdir is not None:
+            shutil.rmtree(run.workdir, ignore_errors=True)
+    return run

@@ -1,0 +1,209 @@
+"""Runs INSIDE the submission's kernel: call its functions on the grader's inputs.
+
+This file is sent as source text and executed in a private namespace. It
+only reads the plan and the input arrays the grader wrote, and writes plain
+``.npy`` arrays (``allow_pickle=False``) and small JSON status files. It never
+judges anything: the grader reads those files with safe parsers and compares
+them, in its own process, with the reference. Whatever the submission does to
+this code (monkeypatching numpy, lying objects) can only change the numbers it
+reports for itself, never the comparison.
+
+Plan entries (JSON):
+  {"id", "kind": "call", "func", "args": [ref...], "kwargs": {name: ref}, "outputs": n}
+  {"id", "kind": "fd", "func", "args": [...], "w_index": i, "directions": "<array name>", "step": h,
+   "select": None or k}   central differences of the loss along each direction
+  {"id", "kind": "train", "mode": "pair"|"backprop", "funcs": [...], "X", "t", "layer_sizes", "lam",
+   "activation", "inits": [array names], "method", "options", "budget"}
+Every entry also has "timeout" (seconds for that call).
+A ref is {"array": name} (a fresh copy of an input array), {"value": json value}
+or {"rng": seed} (a numpy Generator).
+"""
+import json
+import os
+import signal
+import time
+import traceback
+import warnings
+
+import numpy as np
+
+MAX_ELEMENTS = 5_000_000
+
+
+def run(user_ns, plan_path, inputs_path, out_dir):
+    with open(plan_path) as handle:
+        plan = json.load(handle)
+    with np.load(inputs_path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    previous_handler = signal.signal(signal.SIGALRM, _raise_call_timeout)
+    try:
+        for entry in plan:
+            _run_entry(entry, user_ns, arrays, out_dir)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+
+
+def _run_entry(entry, user_ns, arrays, out_dir):
+    started = time.perf_counter()
+    status = {"status": "ok", "warnings": []}
+    try:
+        signal.setitimer(signal.ITIMER_REAL, entry["timeout"])
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+            warnings.simplefilter("always")
+            values = KINDS[entry["kind"]](entry, user_ns, arrays)
+            status["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught[:20]]
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        status["n_outputs"] = _save(values, out_dir, entry["id"])
+    except _CallTimeout:
+        status = {"status": "timeout", "error": f"the call ran longer than {entry['timeout']:g} s and was stopped"}
+    except _Missing as missing:
+        status = {"status": "missing", "error": f"{missing} is not defined"}
+    except _BadOutput as bad:
+        status = {"status": "bad_output", "error": str(bad)[:500]}
+    except Exception as error:
+        status = {"status": "error", "error": f"{type(error).__name__}: {error}"[:500],
+                  "traceback": "".join(traceback.format_exception(error)[-3:])[-1500:]}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    status["seconds"] = time.perf_counter() - started
+    with open(os.path.join(out_dir, entry["id"] + ".json"), "w") as handle:
+        json.dump(status, handle, default=str)
+
+
+class _CallTimeout(BaseException):
+    """BaseException, so that a submission's ``except Exception`` cannot swallow it."""
+
+
+def _raise_call_timeout(signum, frame):
+    raise _CallTimeout
+
+
+class _Missing(Exception):
+    pass
+
+
+class _BadOutput(Exception):
+    pass
+
+
+def _function(user_ns, name):
+    function = user_ns.get(name)
+    if not callable(function):
+        raise _Missing(name)
+    return function
+
+
+def _resolve(ref, arrays):
+    if "array" in ref:
+        return np.array(arrays[ref["array"]], copy=True)
+    if "rng" in ref:
+        return np.random.default_rng(ref["rng"])
+    value = ref["value"]
+    return value
+
+
+def _as_float_array(value, what):
+    try:
+        array = np.array(value, dtype=float)
+    except Exception as error:
+        raise _BadOutput(f"{what} is a {type(value).__name__} that cannot be read as numbers ({error})")
+    if array.size > MAX_ELEMENTS:
+        raise _BadOutput(f"{what} has {array.size} elements")
+    return array
+
+
+def _call(entry, user_ns, arrays):
+    function = _function(user_ns, entry["func"])
+    args = [_resolve(ref, arrays) for ref in entry["args"]]
+    kwargs = {key: _resolve(ref, arrays) for key, ref in entry.get("kwargs", {}).items()}
+    result = function(*args, **kwargs)
+    n_outputs = entry.get("outputs", 1)
+    if n_outputs == 1:
+        return [_as_float_array(result, "the return value")]
+    if not isinstance(result, (tuple, list)) or len(result) != n_outputs:
+        raise _BadOutput(f"expected a tuple of {n_outputs} values, got {type(result).__name__}"
+                         + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+    return [_as_float_array(part, f"return value [{k}]") for k, part in enumerate(result)]
+
+
+def _loss_of(result):
+    if isinstance(result, (tuple, list)):
+        result = result[0]
+    return float(np.asarray(result, dtype=float).reshape(-1)[0])
+
+
+def _finite_differences(entry, user_ns, arrays):
+    """(L(W + h d) - L(W - h d)) / 2h for each row d of the directions array."""
+    function = _function(user_ns, entry["func"])
+    args = [_resolve(ref, arrays) for ref in entry["args"]]
+    kwargs = {key: _resolve(ref, arrays) for key, ref in entry.get("kwargs", {}).items()}
+    W = np.array(args[entry["w_index"]], dtype=float)
+    step = entry["step"]
+    slopes = []
+    for direction in arrays[entry["directions"]]:
+        values = []
+        for sign in (1.0, -1.0):
+            args[entry["w_index"]] = W + sign * step * direction
+            values.append(_loss_of(function(*args, **kwargs)))
+        slopes.append((values[0] - values[1]) / (2 * step))
+    return [np.array(slopes, dtype=float)]
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _train(entry, user_ns, arrays):
+    """Minimize the submission's own loss with its own gradient (jac=True) from each init.
+
+    Returns one array per init actually trained: the final weights. Stops
+    when the time budget is spent; the grader judges the weights it gets.
+    """
+    from scipy.optimize import minimize
+    X = np.array(arrays[entry["X"]], dtype=float)
+    t = np.array(arrays[entry["t"]]).astype(int)
+    sizes, lam, activation = entry["layer_sizes"], entry["lam"], entry["activation"]
+    if entry["mode"] == "pair":
+        loss_fn, grad_fn = (_function(user_ns, name) for name in entry["funcs"])
+
+        def objective(W):
+            return _loss_of(loss_fn(W, X, t, sizes, lam)), np.asarray(grad_fn(W, X, t, sizes, lam), dtype=float).reshape(-1)
+    else:
+        backprop_fn = _function(user_ns, entry["funcs"][0])
+        kwargs = {} if activation == "sigmoid" else {"activation": activation}
+
+        def objective(W):
+            loss, grad = backprop_fn(W, X, t, sizes, lam, **kwargs)
+            return _loss_of(loss), np.asarray(grad, dtype=float).reshape(-1)
+
+    deadline = time.monotonic() + entry["budget"]
+    finals = []
+    for init_name in entry["inits"]:
+        if time.monotonic() > deadline:
+            break
+        best = {"W": np.array(arrays[init_name], dtype=float)}
+
+        def timed(W, best=best):
+            if time.monotonic() > deadline:
+                raise _OutOfTime
+            value = objective(W)
+            best["W"] = np.array(W, dtype=float)
+            return value
+        try:
+            result = minimize(timed, best["W"], jac=True, method=entry["method"], options=entry["options"])
+            finals.append(np.array(result.x, dtype=float))
+        except _OutOfTime:
+            finals.append(best["W"])
+    return finals
+
+
+def _save(values, out_dir, probe_id):
+    for k, value in enumerate(values):
+        np.save(os.path.join(out_dir, f"{probe_id}_{k}.npy"), np.ascontiguousarray(value, dtype=float),
+                allow_pickle=False)
+    return len(values)
+
+
+KINDS = {"call": _call, "fd": _finite_differences, "train": _train}
