@@ -1,0 +1,144 @@
+"""Decision-boundary figures for the feedback report (report stage).
+
+Drawn in the grader's own process from weights the probes brought back
+(``run.trained``), with the reference's ``predict`` / ``predict_multiclass``:
+no submission code runs here. Figures are built on a bare
+:class:`matplotlib.figure.Figure` (Agg canvas), never registered with pyplot, so
+nothing stays open between runs.
+"""
+import math
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from reference import load_data, load_data_multiclass, n_params, predict, predict_multiclass
+
+GRID_POINTS = 150               # per axis
+FIGSIZE = (8.0, 3.6)            # inches; at DPI 80: 640 x 288 pixels, ~30 kB
+DPI = 80
+MARGIN = 0.1                    # fraction of the data range added around the points
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+EXERCISE_ORDER = ["1", "2", "bonus", "3"]
+
+
+def figure_name(key):
+    """decision_boundary_ex<key>.png, with anything but letters, digits, - and _ replaced."""
+    return "decision_boundary_ex" + re.sub(r"[^A-Za-z0-9_-]", "_", str(key)) + ".png"
+
+
+def _sort_key(key):
+    key = str(key)
+    return (EXERCISE_ORDER.index(key) if key in EXERCISE_ORDER else len(EXERCISE_ORDER), key)
+
+
+def fmt_accuracy(value):
+    """0.975 or 97.5 -> "97.5%"; missing or non-finite -> "n/a"."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value if value <= 1.0 else value:.1f}%"
+
+
+def _grid(X):
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = MARGIN * np.maximum(hi - lo, 1e-3)
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], GRID_POINTS)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], GRID_POINTS)
+    gx, gy = np.meshgrid(xs, ys)
+    return gx, gy, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _regions(W, grid, layer_sizes, activation, multiclass):
+    """Labels on the grid, or (None, reason) when the weights cannot be used."""
+    if W is None:
+        return None, "no trained network"
+    try:
+        W = np.asarray(W, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return None, "weights are not numbers"
+    expected = n_params(layer_sizes)
+    if W.size != expected:
+        return None, f"wrong number of weights ({W.size}, expected {expected})"
+    if not np.all(np.isfinite(W)):
+        return None, "weights contain NaN or inf"
+    with np.errstate(all="ignore"):
+        fn = predict_multiclass if multiclass else predict
+        return fn(W, grid, list(layer_sizes), activation=activation), ""
+
+
+def _panel(ax, title, X, t, gx, gy, labels, reason, n_classes):
+    cmap = ListedColormap(COLORS[:n_classes])
+    if labels is not None:
+        ax.contourf(gx, gy, labels.reshape(gx.shape), levels=np.arange(n_classes + 1) - 0.5,
+                    cmap=cmap, alpha=0.3)
+    else:
+        ax.text(0.5, 0.5, reason, transform=ax.transAxes, ha="center", va="center", fontsize=10,
+                bbox={"facecolor": "white", "edgecolor": "0.6"}, zorder=3)
+    ax.scatter(X[:, 0], X[:, 1], c=t, cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, s=7,
+               edgecolors="k", linewidths=0.2)
+    ax.set_xlim(gx.min(), gx.max())
+    ax.set_ylim(gy.min(), gy.max())
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(labelsize=7)
+
+
+def draw_decision_boundary(key, entry, path):
+    """One PNG: the submission's decision regions (left) beside the reference's (right)."""
+    layer_sizes = [int(n) for n in entry["layer_sizes"]]
+    multiclass = entry.get("loss") == "ce" or layer_sizes[-1] > 1
+    activation = entry.get("activation") or "sigmoid"
+    X, t = entry.get("X"), entry.get("t")
+    if X is None or t is None:
+        X, t = load_data_multiclass() if multiclass else load_data()
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    t = np.asarray(t).astype(int).ravel()
+    n_classes = max(layer_sizes[-1], 2, int(t.max()) + 1 if t.size else 2)
+    gx, gy, grid = _grid(X)
+
+    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+    panels = [
+        ("Your network", entry.get("submission_W"), entry.get("submission_accuracy")),
+        ("Reference", entry.get("reference_W"), entry.get("reference_accuracy")),
+    ]
+    for ax, (who, W, accuracy) in zip(axes, panels):
+        labels, reason = _regions(W, grid, layer_sizes, activation, multiclass)
+        title = who if labels is None and W is None else f"{who}: accuracy {fmt_accuracy(accuracy)}"
+        _panel(ax, title, X, t, gx, gy, labels, reason, n_classes)
+    name = "Bonus" if str(key) == "bonus" else f"Exercise {key}"
+    fig.suptitle(f"{name}: layers {layer_sizes}, {activation}", fontsize=10)
+    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.09, top=0.8, wspace=0.06)   # tight_layout costs 0.2 s
+    fig.savefig(path, dpi=DPI)
+    fig.clear()
+    return Path(path)
+
+
+def decision_boundary_figures(run, out_dir, notes=None):
+    """Write ``decision_boundary_ex<key>.png`` for every exercise in ``run.trained``.
+
+    Returns the written paths in exercise order. When ``notes`` (a list) is given, an
+    exercise whose figure fails adds a line to it and the others are still drawn;
+    without it the first failure raises.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for key in sorted(run.trained or {}, key=_sort_key):
+        path = out_dir / figure_name(key)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                paths.append(draw_decision_boundary(key, run.trained[key], path))
+        except Exception as exc:
+            if notes is None:
+                raise
+            notes.append(f"The decision-boundary figure for exercise {key} could not be drawn "
+                         f"({type(exc).__name__}: {exc}).")
+    return paths
