@@ -1,0 +1,260 @@
+"""The student notebook: valid, complete against the contract, and exactly what build_template.py writes."""
+import ast
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import reference  # noqa: E402
+from reference import training  # noqa: E402
+
+TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
+BUILD_SCRIPT = ROOT / "student_template" / "build_template.py"
+
+# The contract's table (shared/assignment-contract.md), copied here on purpose: the template
+# must match the contract, not whatever the reference happens to accept.
+CONTRACT_SIGNATURES = {
+    "load_data": "()",
+    "sigmoid": "(a)",
+    "sigmoid_grad": "(a)",
+    "bce_loss": "(W, X, t, layer_sizes, lam)",
+    "bce_grad": "(W, X, t, layer_sizes, lam)",
+    "init_weights": "(layer_sizes, rng)",
+    "predict": "(W, X, layer_sizes)",
+    "relu": "(a)",
+    "relu_grad": "(a)",
+    "backprop": '(W, X, t, layer_sizes, lam, activation="sigmoid")',
+    "load_data_multiclass": "()",
+    "softmax": "(A)",
+    "ce_backprop": '(W, X, t, layer_sizes, lam, activation="sigmoid")',
+    "predict_multiclass": "(W, X, layer_sizes)",
+}
+CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+
+HANDOUT_LINES = [
+    "sio.loadmat('pointsClass1Week6.mat')['pointsClass1Week6']",
+    "sio.loadmat('pointsClass2Week6.mat')['pointsClass2Week6']",
+    "sio.loadmat('xWeek6Ex3PointsClass1.mat')['xWeek6Ex3PointsClass1']",
+    "sio.loadmat('xWeek6Ex3PointsClass2.mat')['xWeek6Ex3PointsClass2']",
+    "sio.loadmat('xWeek6Ex3PointsClass3.mat')['xWeek6Ex3PointsClass3']",
+]
+IMPORT_LINES = [
+    "import numpy as np",
+    "import scipy.io as sio",
+    "from scipy.optimize import minimize",
+    "import matplotlib.pyplot as plt",
+]
+SELFCHECK_SOURCE = "from week6_selfcheck import run_selfcheck\nrun_selfcheck(globals())"
+ROLES = {"imports", "settings", "given", "run", "selfcheck"}
+
+
+@pytest.fixture(scope="module")
+def nb():
+    return nbformat.read(str(TEMPLATE), as_version=4)
+
+
+@pytest.fixture(scope="module")
+def graded(nb):
+    """{name: [cells marked graded with that name]}."""
+    cells = {}
+    for cell in nb.cells:
+        name = cell.metadata.get("week6", {}).get("graded")
+        if name is not None:
+            cells.setdefault(name, []).append(cell)
+    return cells
+
+
+def code_cells(nb, role=None):
+    return [cell for cell in nb.cells if cell.cell_type == "code"
+            and (role is None or cell.metadata.get("week6", {}).get("role") == role)]
+
+
+def signature_of(function_def):
+    """(argument names, {name: default value}, has *args/**kwargs/keyword-only) of an ast.FunctionDef."""
+    args = function_def.args
+    names = [a.arg for a in args.posonlyargs + args.args]
+    defaults = {a.arg: ast.literal_eval(d) for a, d in zip((args.posonlyargs + args.args)[-len(args.defaults):],
+                                                          args.defaults)} if args.defaults else {}
+    extra = bool(args.vararg or args.kwarg or args.kwonlyargs)
+    return names, defaults, extra
+
+
+def contract_signature(name):
+    return signature_of(ast.parse(f"def {name}{CONTRACT_SIGNATURES[name]}: pass").body[0])
+
+
+def load_build_script():
+    spec = importlib.util.spec_from_file_location("build_template_under_test", BUILD_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------- format
+
+def test_template_is_valid_nbformat_v4(nb):
+    raw = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    assert raw["nbformat"] == 4
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert all(not cell.get("outputs") for cell in code_cells(nb)), "the template is committed unexecuted"
+
+
+def test_template_is_what_build_template_writes():
+    assert TEMPLATE.read_text(encoding="utf-8") == load_build_script().render(), \
+        "run `python student_template/build_template.py` and commit the notebook"
+
+
+def test_cell_metadata_is_graded_or_a_known_role(nb):
+    ids = [cell.id for cell in nb.cells]
+    assert len(ids) == len(set(ids))
+    for cell in code_cells(nb):
+        meta = cell.metadata.get("week6")
+        assert meta is not None, cell.source[:80]
+        assert meta == {"graded": meta.get("graded")} or (set(meta) == {"role"} and meta["role"] in ROLES), meta
+
+
+# --------------------------------------------------------------------------- graded cells
+
+def test_contract_table_here_matches_reference_names():
+    assert list(CONTRACT_SIGNATURES) == CONTRACT_NAMES
+
+
+def test_each_contract_function_has_exactly_one_graded_cell_in_order(nb, graded):
+    assert {name: len(cells) for name, cells in graded.items()} == {name: 1 for name in CONTRACT_NAMES}
+    order = [cell.metadata["week6"]["graded"] for cell in nb.cells if "graded" in cell.metadata.get("week6", {})]
+    assert order == CONTRACT_NAMES, "graded cells follow the exercises' order"
+
+
+@pytest.mark.parametrize("name", CONTRACT_NAMES)
+def test_graded_cell_defines_only_its_function_with_the_contract_signature(graded, name):
+    (cell,) = graded[name]
+    tree = ast.parse(cell.source)
+    assert len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef), "one function per graded cell"
+    function_def = tree.body[0]
+    assert function_def.name == name
+    assert signature_of(function_def) == contract_signature(name)
+    doc = ast.get_docstring(function_def)
+    assert doc and "Returns" in doc, "the docstring gives the shapes of the arguments and of what comes back"
+
+
+@pytest.mark.parametrize("name", CONTRACT_NAMES)
+def test_stub_raises_not_implemented_error(graded, name):
+    (cell,) = graded[name]
+    function_def = ast.parse(cell.source).body[0]
+    last = function_def.body[-1]
+    assert isinstance(last, ast.Raise) and ast.unparse(last.exc).startswith("NotImplementedError(")
+    namespace = {"np": np}
+    exec(compile(cell.source, f"<stub {name}>", "exec"), namespace)
+    names, defaults, _ = contract_signature(name)
+    arguments = [None for argument in names if argument not in defaults]
+    with pytest.raises(NotImplementedError, match=name):
+        namespace[name](*arguments)
+
+
+# --------------------------------------------------------------------------- the rest of the notebook
+
+def test_handout_loading_lines_appear_verbatim(nb):
+    markdown = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    for line in HANDOUT_LINES:
+        assert line in markdown
+
+
+def test_imports_cell_comes_first_with_the_lab_imports(nb):
+    first = code_cells(nb)[0]
+    assert first.metadata["week6"] == {"role": "imports"}
+    assert first.source.splitlines() == IMPORT_LINES
+
+
+def test_no_cell_imports_reference(nb):
+    for cell in code_cells(nb):
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Import):
+                assert not any(alias.name.split(".")[0] == "reference" for alias in node.names)
+            if isinstance(node, ast.ImportFrom):
+                assert node.level == 0 and (node.module or "").split(".")[0] != "reference"
+
+
+def test_settings_cell_holds_the_reference_training_settings(nb):
+    (cell,) = code_cells(nb, "settings")
+    namespace = {}
+    exec(cell.source, namespace)
+    assert namespace["METHOD"] == training.METHOD
+    assert namespace["OPTIONS"] == training.OPTIONS
+    assert namespace["RESTARTS"] == training.RESTARTS
+    for key, setup in training.SETUPS.items():
+        suffix = key.upper()
+        assert namespace[f"LAYER_SIZES_{suffix}"] == list(setup.layer_sizes)
+        assert namespace[f"LAM_{suffix}"] == setup.lam
+        assert namespace.get(f"ACTIVATION_{suffix}", "sigmoid") == setup.activation
+    assert namespace["LAM_2"] == 1e-6 and namespace["LAYER_SIZES_2"] == [2, 10, 10, 10, 10, 1]
+
+
+def test_given_unpack_matches_reference(nb):
+    given = code_cells(nb, "given")
+    namespace = {"np": np}
+    for cell in given:
+        exec(cell.source, namespace)
+    rng = np.random.default_rng(0)
+    for sizes in ([2, 3, 1], [2, 10, 10, 10, 10, 1], [2, 5, 3]):
+        assert namespace["n_params"](sizes) == reference.n_params(sizes)
+        W = rng.normal(size=reference.n_params(sizes))
+        ours, theirs = namespace["unpack"](W, sizes), reference.unpack(W, sizes)
+        assert len(ours) == len(theirs)
+        for (W_l, b_l), (R_l, r_l) in zip(ours, theirs):
+            np.testing.assert_array_equal(W_l, R_l)
+            np.testing.assert_array_equal(b_l, r_l)
+    with pytest.raises(ValueError):
+        namespace["unpack"](np.zeros(5), [2, 3, 1])
+
+
+def test_gradient_check_helper_tells_right_from_wrong(nb):
+    namespace = {"np": np}
+    for cell in code_cells(nb, "given"):
+        exec(cell.source, namespace)
+    check = namespace["gradient_check"]
+    W = np.random.default_rng(1).normal(size=6)
+    assert check(lambda w: np.sum(w ** 3), lambda w: 3 * w ** 2, W) < 1e-8
+    assert check(lambda w: np.sum(w ** 3), lambda w: 2 * w ** 2, W) > 1e-2
+
+
+def test_selfcheck_is_the_last_code_cell(nb):
+    last = code_cells(nb)[-1]
+    assert last.source == SELFCHECK_SOURCE
+    assert last.metadata["week6"] == {"role": "selfcheck"}
+
+
+def test_every_code_cell_compiles(nb):
+    for cell in code_cells(nb):
+        compile(cell.source, f"<cell {cell.id}>", "exec")
+
+
+def test_unfilled_template_fails_only_through_the_stubs(tmp_path):
+    """Run as a student first opens it: the only errors are the stubs' NotImplementedError and what follows from it."""
+    from nbclient import NotebookClient
+
+    for mat in (ROOT / "data").glob("*.mat"):
+        shutil.copy(mat, tmp_path)
+    (tmp_path / "week6_selfcheck.py").write_text("def run_selfcheck(ns):\n    print('selfcheck ran')\n")
+    nb = nbformat.read(str(TEMPLATE), as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = {}
+    for cell in code_cells(nb):
+        for output in cell.outputs:
+            if output.output_type == "error":
+                errors[cell.id] = (cell.metadata["week6"], output.ename, output.evalue)
+    assert errors, "the exploration cells call the stubs"
+    for meta, ename, evalue in errors.values():
+        assert meta.get("role") == "run", (meta, ename, evalue)
+        assert ename in {"NotImplementedError", "NameError"}, (meta, ename, evalue)
+    assert "selfcheck ran" in "".join(o.get("text", "") for o in code_cells(nb)[-1].outputs)
