@@ -1,0 +1,343 @@
+"""The student's self-check (grader/selfcheck.py, shipped as week6_selfcheck.py) and its fixture.
+
+The self-check runs without the reference: it compares with grader/public_fixture.json,
+which grader/build_public_fixture.py computes from the reference. These tests check
+that the two still agree, that the reference passes every public check, that typical
+mistakes fail the right checks and only those, that a blank template reports "not
+implemented" without crashing, that the module stands alone (numpy + arraycheck), and
+that the notebook runner works on the bundled example.
+"""
+import ast
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import reference  # noqa: E402
+from grader import build_public_fixture, probes, selfcheck  # noqa: E402
+from reference.params import unpack  # noqa: E402
+
+SELFCHECK = ROOT / "grader" / "selfcheck.py"
+EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
+TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
+CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+DATA_CHECKS = {"load_data returns X (N, 2) and t (N,)", "load_data: class 1 rows first, labels 0 then 1",
+               "load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order"}
+
+
+def reference_namespace(**overrides):
+    namespace = {name: getattr(reference, name) for name in CONTRACT_NAMES}
+    namespace.update(overrides)
+    return namespace
+
+
+@pytest.fixture
+def in_data_dir(tmp_path, monkeypatch):
+    """cwd = a directory holding the .mat files, as next to a student's notebook."""
+    for mat in (ROOT / "data").glob("*.mat"):
+        shutil.copy(mat, tmp_path / mat.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def statuses(results):
+    return {result.name: result.status for result in results}
+
+
+def failed_names(results):
+    return {result.name for result in results if result.status == "failed"}
+
+
+def assert_close_tree(ours, theirs, path="fixture"):
+    """Same structure, same ints and strings, floats equal to 1e-10 relative."""
+    assert type(ours) is type(theirs) or {type(ours), type(theirs)} <= {int, float}, path
+    if isinstance(ours, dict):
+        assert list(ours) == list(theirs), path
+        for key in ours:
+            assert_close_tree(ours[key], theirs[key], f"{path}.{key}")
+    elif isinstance(ours, list):
+        assert len(ours) == len(theirs), path
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            assert_close_tree(a, b, f"{path}[{i}]")
+    elif isinstance(ours, float):
+        assert ours == pytest.approx(theirs, rel=1e-10, abs=1e-13), path
+    else:
+        assert ours == theirs, path
+
+
+# --------------------------------------------------------------------------- the fixture
+def test_committed_fixture_still_matches_the_reference():
+    committed = json.loads(build_public_fixture.FIXTURE.read_text(encoding="utf-8"))
+    assert_close_tree(build_public_fixture.build(), committed)
+
+
+def test_fixture_inputs_are_public_and_differ_from_the_hidden_ones():
+    fixture = selfcheck.load_fixture()
+    cases = fixture["cases"]
+    assert fixture["tolerances"]["rtol"] <= 1e-6
+    assert {-1000.0, 1000.0} <= set(cases["sigmoid-extreme"]["args"]["a"])
+    assert isinstance(cases["sigmoid-scalar"]["args"]["a"], float)
+    assert cases["softmax-large"]["args"]["A"] != probes.LARGE_LOGITS.tolist()
+    assert cases["sigmoid-extreme"]["args"]["a"] != probes.STABILITY_INPUTS.tolist()
+    network = [case for case in cases.values() if "W" in case["args"]]
+    assert {tuple(c["args"]["layer_sizes"]) for c in network} == {(2, 3, 1), (2, 3, 2, 1), (2, 4, 3)}
+    for case in network:   # every bias nonzero: regularizing the biases shows in the lam > 0 cases
+        W = np.array(case["args"]["W"])
+        assert all(np.all(np.abs(b) > 1e-6) for _, b in unpack(W, case["args"]["layer_sizes"]))
+    assert {c["args"]["lam"] for c in network if "lam" in c["args"]} == {0.0, 0.1}
+    assert cases["backprop-relu"]["kwargs"] == {"activation": "relu"}
+
+
+# --------------------------------------------------------------------------- run_selfcheck
+def test_reference_passes_every_public_check_quickly(in_data_dir, capsys):
+    started = time.monotonic()
+    results = selfcheck.run_selfcheck(reference_namespace())
+    assert time.monotonic() - started < 5
+    assert len(results) == len(selfcheck.CHECKS) >= 25
+    assert [r for r in results if not r.passed] == []
+    assert {r.exercise for r in results} == set(selfcheck.EXERCISES)
+    out = capsys.readouterr().out
+    assert f"public checks: {len(results)}/{len(results)} passed" in out
+    assert "not your grade" in out and "\u2717" not in out
+    assert repr(results) == f"<public checks: {len(results)}/{len(results)} passed>"
+
+
+def test_without_data_files_the_data_checks_are_skipped(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    results = selfcheck.run_selfcheck(reference_namespace())
+    assert {r.name for r in results if r.status == "skipped"} == DATA_CHECKS
+    assert all(r.passed for r in results if r.name not in DATA_CHECKS)
+    assert "skipped: data files not found" in capsys.readouterr().out
+
+
+def bce_grad_without_the_2(W, X, t, layer_sizes, lam):
+    """A typical mistake: lam * W_l instead of 2 * lam * W_l for the penalty's gradient."""
+    grad = reference.bce_grad(W, X, t, layer_sizes, lam)
+    for (G_l, _), (W_l, _) in zip(unpack(grad, layer_sizes), unpack(np.asarray(W, dtype=float), layer_sizes)):
+        G_l -= lam * W_l
+    return grad
+
+
+def test_a_wrong_bce_grad_fails_the_bce_grad_checks_only(in_data_dir, capsys):
+    results = selfcheck.run_selfcheck(reference_namespace(bce_grad=bce_grad_without_the_2))
+    assert failed_names(results) == {"bce_grad with regularization (lam = 0.1)",
+                                     "bce_grad is the derivative of your own bce_loss (finite differences)"}
+    assert all(r.passed for r in results if r.exercise != "1d")
+    wrong = next(r for r in results if r.name == "bce_grad with regularization (lam = 0.1)")
+    assert "2 * lam * W_l" in wrong.hint and "instead of" in wrong.got
+    out = capsys.readouterr().out
+    assert "\u2717 bce_grad with regularization" in out and "expected:" in out and "hint:" in out
+    assert f"public checks: {len(results) - 2}/{len(results)} passed (2 failed)" in out
+
+
+def naive_sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))
+
+
+def naive_softmax(A):
+    E = np.exp(A)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def loss_with_biases(W, X, t, layer_sizes, lam):
+    return reference.bce_loss(W, X, t, layer_sizes, 0.0) + lam * float(np.sum(np.asarray(W) ** 2))
+
+
+def init_from_np_random(layer_sizes, rng):
+    return np.random.uniform(-0.1, 0.1, size=reference.n_params(layer_sizes))
+
+
+def init_normal(layer_sizes, rng):
+    W = np.zeros(reference.n_params(layer_sizes))
+    for (W_l, _), (n_in, n_out) in zip(unpack(W, layer_sizes), zip(layer_sizes[:-1], layer_sizes[1:])):
+        limit = np.sqrt(2 / (n_in + n_out))
+        W_l[...] = np.clip(rng.normal(0, limit / 2, size=W_l.shape), -limit, limit)
+    return W
+
+
+def backprop_returning_the_loss_only(W, X, t, layer_sizes, lam, activation="sigmoid"):
+    return reference.backprop(W, X, t, layer_sizes, lam, activation)[0]
+
+
+def ce_backprop_raising(W, X, t, layer_sizes, lam, activation="sigmoid"):
+    return X @ np.asarray(W)
+
+
+def load_data_shuffled():
+    X, t = reference.load_data()
+    order = np.random.default_rng(0).permutation(len(t))
+    return X[order], t[order]
+
+
+def predict_returning_none(W, X, layer_sizes):
+    return None
+
+
+@pytest.mark.parametrize("overrides, failing, words", [
+    ({"sigmoid": naive_sigmoid},
+     {"sigmoid is stable for |a| up to 1000 (no warning, no NaN)"}, "overflow"),
+    ({"softmax": naive_softmax}, {"softmax is stable for logits of 1000"}, "maximum"),
+    ({"bce_loss": loss_with_biases},
+     {"bce_loss with regularization (lam = 0.1, biases not regularized)",
+      "bce_grad is the derivative of your own bce_loss (finite differences)"}, "includes the biases"),
+    ({"init_weights": init_from_np_random},
+     {"init_weights: random, drawn from rng, spread uniformly"}, "rng"),
+    ({"init_weights": init_normal}, {"init_weights: random, drawn from rng, spread uniformly"}, "uniform"),
+    ({"backprop": backprop_returning_the_loss_only},
+     {"backprop loss, lam = 0 and 0.1 ([2, 3, 2, 1])", "backprop gradient, lam = 0 and 0.1 ([2, 3, 2, 1])",
+      "backprop gradient is the derivative of your own loss (finite differences)",
+      "backprop(..., activation='relu'): loss and gradient"}, "return loss, grad"),
+    ({"ce_backprop": ce_backprop_raising},
+     {"ce_backprop loss, lam = 0 and 0.1 ([2, 4, 3])", "ce_backprop gradient, lam = 0 and 0.1 ([2, 4, 3])",
+      "ce_backprop gradient is the derivative of your own loss (finite differences)"}, "raised ValueError"),
+    ({"load_data": load_data_shuffled}, {"load_data: class 1 rows first, labels 0 then 1"}, "row"),
+    ({"predict": predict_returning_none}, {"predict gives labels p >= 0.5 -> 1"}, "predict"),
+    ({"relu": 42}, {"relu values"}, "function"),
+])
+def test_typical_mistakes_fail_their_checks_only(in_data_dir, overrides, failing, words):
+    results = selfcheck.run_selfcheck(reference_namespace(**overrides), verbose=False)
+    assert failed_names(results) == failing
+    assert all(r.status in ("passed", "failed") for r in results)
+    text = " ".join(f"{r.expected} {r.got} {r.hint}" for r in results if not r.passed)
+    assert words in text
+
+
+def template_namespace():
+    """The blank template's definitions: its imports and functions (stubs raising NotImplementedError)."""
+    namespace = {}
+    for cell in nbformat.read(str(TEMPLATE), as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        keep = [node for node in ast.parse(cell.source).body
+                if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef))
+                and not (isinstance(node, ast.ImportFrom) and node.module == "week6_selfcheck")]
+        exec(compile(ast.Module(keep, type_ignores=[]), "<template>", "exec"), namespace)
+    return namespace
+
+
+def test_blank_template_is_not_implemented_everywhere(in_data_dir, capsys):
+    namespace = template_namespace()
+    assert set(CONTRACT_NAMES) <= set(namespace)
+    results = selfcheck.run_selfcheck(namespace)
+    assert {r.status for r in results} == {"not implemented"}
+    out = capsys.readouterr().out
+    assert f"public checks: 0/{len(results)} passed ({len(results)} not implemented yet)" in out
+    assert "is not implemented yet (exercise 1c)" in out   # the stub's own message is shown
+
+
+def test_an_empty_namespace_and_a_module_work(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    results = selfcheck.run_selfcheck({}, verbose=False)
+    assert {r.status for r in results} == {"not implemented", "skipped"}
+    assert all("is not defined" in r.got for r in results if r.status == "not implemented")
+    assert selfcheck.run_selfcheck(reference, verbose=False).tally("passed") == len(results) - len(DATA_CHECKS)
+
+
+def test_ascii_terminals_get_ascii_symbols():
+    stream = io.StringIO()   # encoding None: treated as ASCII
+    selfcheck._print("  \u2713 sigmoid values\n  \u2717 relu values \u2014 x", stream)
+    assert stream.getvalue() == "  ok sigmoid values\n  XX relu values ? x\n"
+
+
+# --------------------------------------------------------------------------- standing alone
+def imported_modules(path):
+    """(top-level imports, imports inside functions, relative imports) of a module, by name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top, nested, relative = set(), set(), set()
+    top_nodes = set(map(id, tree.body)) | {id(n) for node in tree.body if isinstance(node, ast.Try)
+                                           for n in ast.walk(node)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                relative.add(node.module)
+                continue
+            names = {node.module}
+        else:
+            continue
+        (top if id(node) in top_nodes else nested).update(name.split(".")[0] for name in names)
+    return top, nested, relative
+
+
+def test_selfcheck_imports_only_numpy_arraycheck_and_the_stdlib():
+    top, nested, relative = imported_modules(SELFCHECK)
+    assert relative == {"arraycheck"}
+    everything = top | nested
+    assert not {name for name in everything if name in ("reference", "grader")}
+    assert top - set(sys.stdlib_module_names) == {"numpy", "arraycheck"}
+    # the notebook runner's packages are imported inside check_notebook only
+    assert nested - set(sys.stdlib_module_names) == {"nbformat", "nbclient", "jupyter_client", "traitlets"}
+
+
+def shipped_copy(directory):
+    """The three files a student gets, as execute.prepare_workdir names them."""
+    from grader.execute import SELFCHECK_FILES
+    for source, name in SELFCHECK_FILES.items():
+        shutil.copy(source, directory / name)
+    return directory
+
+
+def test_shipped_copy_runs_on_its_own(tmp_path):
+    shipped_copy(tmp_path)
+    code = ("import sys, week6_selfcheck as w\n"
+            "def sigmoid(a):\n    import numpy as np\n    return np.exp(-np.logaddexp(0, -np.asarray(a, float)))\n"
+            "r = w.run_selfcheck({'sigmoid': sigmoid})\n"
+            "assert r.tally('passed') == 2, r\n"
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('reference', 'grader', 'scipy', 'nbclient')]\n")
+    env = {**os.environ, "PYTHONPATH": ""}
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "public checks: 2/" in run.stdout and "skipped: data files not found" in run.stdout
+    usage = subprocess.run([sys.executable, "week6_selfcheck.py"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert usage.returncode == 2 and "usage: python week6_selfcheck.py NOTEBOOK.ipynb" in usage.stderr
+
+
+# --------------------------------------------------------------------------- check_notebook
+def test_check_notebook_on_the_example_passes_everything(capsys):
+    assert selfcheck.check_notebook(EXAMPLE) == 0
+    out = capsys.readouterr().out
+    total = len(selfcheck.CHECKS)
+    assert f"public checks: {total}/{total} passed" in out
+    assert out.count("Week 6 self-check: public tests") == 1   # the notebook's own self-check cell is not run twice
+    assert "No notebook cell raised an error." in out
+
+
+def test_check_notebook_lists_the_cells_that_raised(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# a partial submission"),
+                nbformat.v4.new_code_cell("import numpy as np\n"
+                                          "def sigmoid(a):\n    return 1 / (1 + np.exp(-np.asarray(a, dtype=float)))"),
+                nbformat.v4.new_code_cell("X, t = load_data()"),
+                nbformat.v4.new_code_cell("def relu(a):\n    return np.maximum(a, 0)")]
+    path = tmp_path / "partial.ipynb"
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path) == 0
+    out = capsys.readouterr().out
+    assert "\u2713 sigmoid values (vector and matrix)" in out
+    assert "\u2717 sigmoid is stable for |a| up to 1000" in out and "overflow" in out
+    assert "\u2713 relu values" in out and "not implemented yet" in out
+    assert "Notebook cells that raised an error (1):" in out
+    assert "cell 2 [X, t = load_data()]: NameError: name 'load_data' is not defined" in out
+
+
+def test_check_notebook_cannot_read(tmp_path, capsys):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json", encoding="utf-8")
+    assert selfcheck.check_notebook(broken) == 2
+    assert selfcheck.check_notebook(tmp_path / "missing.ipynb") == 2
+    assert "cannot read" in capsys.readouterr().err
