@@ -6,17 +6,15 @@ add up to the contract's total (``grader.config.EXERCISE_POINTS``); a test
 in ``make test`` checks that. To change a split, edit the numbers here.
 """
 from dataclasses import dataclass
-from functools import lru_cache
-
 import numpy as np
 
 import reference
 from reference.init import init_limits
 from reference.params import unpack
-from reference.training import SETUPS, fit_once
+from reference.training import SETUPS
 
 from .arraycheck import Verdict, check_array, check_scalar, describe, relative_error
-from .probes import training_inits
+from .reference_outcomes import accuracy_of, reference_training, training_data
 
 
 @dataclass
@@ -274,30 +272,6 @@ def judge_init_spread(probe_ids, big_probe_id):
     return judge
 
 
-@lru_cache(maxsize=None)
-def reference_training(exercise, restarts):
-    """The reference trained from the grader's initializations: (best accuracy, its W).
-    The same for every submission, so computed once per process."""
-    setup = SETUPS[exercise]
-    X, t = (reference.load_data_multiclass() if setup.loss == "ce" else reference.load_data())
-    runs = [fit_once(W0, X, t, list(setup.layer_sizes), setup.lam, setup.activation, setup.loss)
-            for W0 in training_inits(exercise, restarts)]
-    best = max(runs, key=lambda run: run.accuracy)
-    return best.accuracy, best.W
-
-
-def accuracy_of(W, exercise):
-    setup = SETUPS[exercise]
-    sizes = list(setup.layer_sizes)
-    if setup.loss == "ce":
-        X, t = reference.load_data_multiclass()
-        labels = reference.predict_multiclass(W, X, sizes, setup.activation)
-    else:
-        X, t = reference.load_data()
-        labels = reference.predict(W, X, sizes, setup.activation)
-    return float(np.mean(labels == t))
-
-
 def judge_training(exercise, functions):
     probe_id = f"train-{exercise}"
 
@@ -305,7 +279,7 @@ def judge_training(exercise, functions):
         setup = SETUPS[exercise]
         restarts = ctx.run.config.train_restarts
         reference_accuracy, reference_W = reference_training(exercise, restarts)
-        X, t = (reference.load_data_multiclass() if setup.loss == "ce" else reference.load_data())
+        X, t = training_data(exercise)
         record = {"layer_sizes": list(setup.layer_sizes), "loss": setup.loss, "activation": setup.activation,
                   "reference_W": reference_W, "reference_accuracy": reference_accuracy,
                   "submission_W": None, "submission_accuracy": None, "X": X, "t": t}

@@ -47,6 +47,11 @@ def cmd_grade(args):
     return 0
 
 
+def cmd_check(args):
+    from .selfcheck import check_notebook
+    return check_notebook(Path(args.notebook))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade Week 6 backpropagation notebooks.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -54,5 +59,8 @@ def main(argv=None):
     grade.add_argument("notebook")
     _grading_options(grade)
     grade.set_defaults(handler=cmd_grade)
+    check = commands.add_parser("check", help="the student's self-check: public tests only, no sandbox")
+    check.add_argument("notebook")
+    check.set_defaults(handler=cmd_check)
     args = parser.parse_args(argv)
     return args.handler(args)

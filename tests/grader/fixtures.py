@@ -1,0 +1,224 @@
+"""Submissions to grade in the tests: built from the reference by script, one deliberate change each.
+
+Correct ones in several styles must score full marks; each mistake must lose
+the points of exactly the tests it breaks. ``FIXTURES`` lists them with the
+tests each is expected to fail (by the names in grader.checks.TESTS);
+``uncertain`` tests may go either way (e.g. training with a wrong gradient).
+
+Run ``python -m tests.grader.fixtures OUT_DIR`` to write them all as notebooks.
+"""
+import inspect
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from examples.notebook_builder import fill_template, load_template, per_sample_sources, reference_sources
+from reference import activations, data, network, params
+
+TRAINING_TESTS = {
+    "training with your bce_loss and bce_grad reaches the reference's accuracy",
+    "training [2, 10, 10, 10, 10, 1] with your backprop reaches the reference's accuracy",
+    "training [2, 10, 3] with your ce_backprop reaches the reference's accuracy",
+}
+
+
+def mutated(function, old, new):
+    """The source of ``function`` with ``old`` replaced by ``new`` (which must occur)."""
+    source = inspect.getsource(function)
+    if old not in source:
+        raise ValueError(f"{old!r} not found in {function.__name__}; update the fixture")
+    return source.replace(old, new)
+
+
+def with_cell(nb, source):
+    """The notebook with one more code cell at the end (a later definition wins at call time)."""
+    nb.cells.append(nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def correct():
+    return fill_template(load_template(), reference_sources())
+
+
+def per_sample_loops():
+    return fill_template(load_template(), {**reference_sources(), **per_sample_sources()})
+
+
+def column_outputs():
+    """Every array output as a column or a one-element array, which the contract accepts."""
+    return with_cell(correct(), '''
+_row_predict, _row_predict_multiclass, _row_backprop, _row_ce_backprop = predict, predict_multiclass, backprop, ce_backprop
+_row_bce_loss, _row_bce_grad, _row_load_data, _row_init_weights = bce_loss, bce_grad, load_data, init_weights
+
+def predict(W, X, layer_sizes):
+    return _row_predict(W, X, layer_sizes).reshape(-1, 1)
+
+def predict_multiclass(W, X, layer_sizes):
+    return _row_predict_multiclass(W, X, layer_sizes).reshape(-1, 1)
+
+def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+    loss, grad = _row_backprop(W, X, t, layer_sizes, lam, activation)
+    return np.array([loss]), grad.reshape(-1, 1)
+
+def ce_backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+    loss, grad = _row_ce_backprop(W, X, t, layer_sizes, lam, activation)
+    return np.array([[loss]]), grad.reshape(-1, 1)
+
+def bce_loss(W, X, t, layer_sizes, lam):
+    return np.array(_row_bce_loss(W, X, t, layer_sizes, lam))
+
+def bce_grad(W, X, t, layer_sizes, lam):
+    return _row_bce_grad(W, X, t, layer_sizes, lam).reshape(-1, 1)
+
+def load_data():
+    X, t = _row_load_data()
+    return X, t.reshape(-1, 1)
+
+def init_weights(layer_sizes, rng):
+    return _row_init_weights(layer_sizes, rng).reshape(-1, 1)
+''')
+
+
+def foreign_kernel_with_magics():
+    """A conda kernelspec and the magics students leave in: all must run on the grader's kernel."""
+    nb = correct()
+    nb.metadata["kernelspec"] = {"name": "conda-env-ml-py", "display_name": "Python [conda env:ml]", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.9.7"}
+    nb.cells.insert(0, nbformat.v4.new_code_cell("%matplotlib inline\n!ls *.mat\n%load_ext autoreload"))
+    nb.cells.append(nbformat.v4.new_code_cell("%%time\nW_check = init_weights([2, 3, 1], np.random.default_rng(0))"))
+    nb.cells.append(nbformat.v4.new_code_cell("%timeit -n 1 -r 1 sigmoid(np.zeros(10))"))
+    return nb
+
+
+def biases_regularized():
+    return with_cell(correct(), mutated(
+        network.regularization,
+        "        penalty += lam * np.sum(W_l ** 2)\n        G_l[...] = 2.0 * lam * W_l\n",
+        "        penalty += lam * np.sum(W_l ** 2) + lam * np.sum(b_l ** 2)\n"
+        "        G_l[...] = 2.0 * lam * W_l\n        g_l[...] = 2.0 * lam * b_l\n").replace(
+        "for (W_l, _), (G_l, _) in", "for (W_l, b_l), (G_l, g_l) in"))
+
+
+def regularization_gradient_without_2():
+    return with_cell(correct(), mutated(network.regularization, "G_l[...] = 2.0 * lam * W_l", "G_l[...] = lam * W_l"))
+
+
+def sigmoid_grad_of_preactivation():
+    wrong = mutated(activations.sigmoid_grad, "return s * (1.0 - s)", "return s * (1.0 - np.asarray(a, dtype=float))")
+    return fill_template(load_template(), {**reference_sources(), "sigmoid_grad": wrong})
+
+
+def naive_sigmoid():
+    naive = 'def sigmoid(a):\n    """1 / (1 + exp(-a)), as first written."""\n    return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))\n'
+    return fill_template(load_template(), {**reference_sources(), "sigmoid": naive})
+
+
+def softmax_without_shift():
+    wrong = mutated(activations.softmax, "shifted = A - A.max(axis=1, keepdims=True)", "shifted = A")
+    return fill_template(load_template(), {**reference_sources(), "softmax": wrong})
+
+
+def multiclass_labels_from_one():
+    return with_cell(correct(), mutated(
+        data._load_classes, "np.full(len(points), label)", "np.full(len(points), label + 1)").replace(
+        "def _load_classes", "def _load_classes_from_one") + '''
+
+def load_data_multiclass(data_dir="."):
+    return _load_classes_from_one(MULTICLASS_FILES, data_dir)
+''')
+
+
+def relu_grad_returns_relu():
+    return fill_template(load_template(), {**reference_sources(),
+                                           "relu_grad": "def relu_grad(a):\n    return np.maximum(np.asarray(a, dtype=float), 0.0)\n"})
+
+
+def column_major_weights():
+    return with_cell(correct(), mutated(params.unpack, ".reshape(n_out, n_in)", ".reshape(n_out, n_in, order='F')"))
+
+
+def blank_template():
+    return load_template()
+
+
+@dataclass
+class Fixture:
+    name: str
+    build: callable
+    fails: set = field(default_factory=set)
+    uncertain: set = field(default_factory=set)
+    all_fail: bool = False
+
+
+REGULARIZED_LOSS = {"bce_loss with regularization lam * sum(W_l**2), biases excluded",
+                    "bce_loss on a single sample",
+                    "backprop loss with regularization, and on a single sample",
+                    "backprop(..., activation='relu'): loss",
+                    "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)"}
+REGULARIZED_GRAD = {"bce_grad with regularization, and on a single sample",
+                    "backprop gradient with regularization, and on a single sample",
+                    "backprop(..., activation='relu'): gradient",
+                    "ce_backprop gradient matches the reference"}
+GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite differences)",
+                        "backprop gradient is the derivative of your own loss (depth 2 and 4)",
+                        "ce_backprop gradient is the derivative of your own loss"}
+
+FIXTURES = [
+    Fixture("correct_vectorized", correct),
+    Fixture("correct_per_sample_loops", per_sample_loops),
+    Fixture("correct_column_outputs", column_outputs),
+    Fixture("correct_foreign_kernel_magics", foreign_kernel_with_magics),
+    # biases in R(W), consistently in loss and gradient: every lam > 0 value is off, finite differences agree
+    Fixture("mistake_biases_regularized", biases_regularized, fails=REGULARIZED_LOSS | REGULARIZED_GRAD),
+    # loss right, gradient of R wrong: gradients with lam > 0 and every finite-difference check (lam = 0.1) fail
+    Fixture("mistake_reg_grad_without_2", regularization_gradient_without_2,
+            fails=REGULARIZED_GRAD | GRADIENT_CONSISTENCY),
+    Fixture("mistake_sigmoid_grad_of_preactivation", sigmoid_grad_of_preactivation,
+            fails={"sigmoid_grad values: sigma(a) * (1 - sigma(a))", "sigmoid and sigmoid_grad accept a scalar",
+                   "sigmoid_grad is stable for |a| up to 1000",
+                   "bce_grad without regularization matches the reference",
+                   "backprop gradient, depths 1 to 4, lam = 0"} | GRADIENT_CONSISTENCY
+            | (REGULARIZED_GRAD - {"backprop(..., activation='relu'): gradient"}),
+            uncertain=TRAINING_TESTS),
+    Fixture("mistake_naive_sigmoid_overflows", naive_sigmoid,
+            fails={"sigmoid is stable for |a| up to 1000 (no warning, no NaN)", "sigmoid_grad is stable for |a| up to 1000"},
+            uncertain={"bce_loss stays finite when the outputs saturate (advice, no points)"}),
+    Fixture("mistake_softmax_without_shift", softmax_without_shift, fails={"softmax is stable for logits of 1000"}),
+    Fixture("mistake_multiclass_labels_from_one", multiclass_labels_from_one,
+            fails={"load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order"}),
+    Fixture("mistake_relu_grad_returns_relu", relu_grad_returns_relu,
+            fails={"relu_grad values (either value at 0)", "backprop(..., activation='relu'): gradient"}),
+    # the layout of W is the contract's: a consistent column-major network fails every value check,
+    # while its gradient still agrees with its own loss
+    Fixture("mistake_column_major_weights", column_major_weights,
+            fails={"bce_loss without regularization (hidden width 3 and 5)",
+                   "bce_loss with regularization lam * sum(W_l**2), biases excluded", "bce_loss on a single sample",
+                   "bce_grad without regularization matches the reference",
+                   "bce_grad with regularization, and on a single sample", "predict gives labels p >= 0.5 -> 1",
+                   "backprop(..., activation='relu'): loss", "backprop(..., activation='relu'): gradient",
+                   "backprop loss, depths 1 to 4, lam = 0", "backprop loss with regularization, and on a single sample",
+                   "backprop gradient, depths 1 to 4, lam = 0",
+                   "backprop gradient with regularization, and on a single sample",
+                   "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)", "ce_backprop gradient matches the reference",
+                   "predict_multiclass gives the argmax labels"},
+            uncertain=TRAINING_TESTS | {"bce_loss stays finite when the outputs saturate (advice, no points)"}),
+    Fixture("blank_template", blank_template, all_fail=True),
+]
+
+
+def write_all(out_dir):
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fixture in FIXTURES:
+        path = out_dir / f"{fixture.name}.ipynb"
+        nbformat.write(fixture.build(), str(path))
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    for written in write_all(sys.argv[1] if len(sys.argv) > 1 else "fixtures"):
+        print(written)
