@@ -75,12 +75,12 @@ def ce_backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
 
 def bce_loss(W, X, t, layer_sizes, lam):
     """Exercise 1c: the regularized binary cross-entropy (float)."""
-    return backprop(W, X, t, layer_sizes, lam)[0]
+    return network_backprop(W, X, t, layer_sizes, lam, loss="bce")[0]
 
 
 def bce_grad(W, X, t, layer_sizes, lam):
     """Exercise 1d: the gradient of :func:`bce_loss`, shape W.shape."""
-    return backprop(W, X, t, layer_sizes, lam)[1]
+    return network_backprop(W, X, t, layer_sizes, lam, loss="bce")[1]
 
 
 def predict_proba(W, X, layer_sizes, activation="sigmoid"):
