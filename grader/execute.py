@@ -36,8 +36,12 @@ def execute(run):
     """Run every code cell; fill run.cells and keep the kernel (run.session) for the probes."""
     started = time.monotonic()
     run.workdir = prepare_workdir()
-    run.session = KernelSession(run.notebook, run.workdir, run.config,
-                                launch_prefix=sandbox.launch_prefix(run.workdir, run.config))
+    try:
+        prefix = sandbox.launch_prefix(run.workdir, run.config)
+    except sandbox.SandboxUnavailable as error:
+        run.stop("sandbox_unavailable", str(error))
+        return
+    run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
     run.session.start()
     deadline = started + run.config.notebook_timeout
     for index, cell in enumerate(run.notebook.cells):

@@ -4,36 +4,64 @@ The kernel is the submission's own process. It talks to the grader over
 ZeroMQ on Unix sockets (``transport="ipc"``), so it works without any network,
 inside the sandbox's private network namespace too. The command that starts
 it is ``launch_prefix + [python, -m, ipykernel_launcher, -f, conn]``, where
-the prefix (bubblewrap and limits) comes from :mod:`grader.sandbox`.
+the prefix (bubblewrap and limits) comes from :mod:`grader.sandbox`; the
+token :data:`grader.sandbox.RUNTIME_DIR` in it stands for the directory of
+the sockets and connection file, a fresh one for each kernel started.
 """
 import json
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+import zmq
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from .model import CellRecord
+from .sandbox import KERNEL_LOG, RUNTIME_DIR
 
 TIMEOUT_ENAME = "CellTimeout"
+RESPONSIVE_TIMEOUT = 5     # seconds an interrupted kernel has to answer "pass" before it counts as hung
+REPLAY_TIMEOUT_AFTER_TIMEOUT = 10   # a cell that timed out is replayed (after a restart) for at most this long
+MAX_REPLAY_ROUNDS = 10
+MAX_DISPLAY_UPDATE_BYTES = 1_000_000
+MAX_MESSAGE_BYTES = 64 * 2**20       # a larger message from the kernel is dropped by ZeroMQ, never read      # kernels started in one restart before giving up on replaying
 
 
 class LaunchedKernelManager(AsyncKernelManager):
     """A kernel manager whose command line the grader writes itself (no kernelspec lookup)."""
     launch_prefix: list = []
+    interrupt_mode: str = "signal"
+
+    @property
+    def kernel_spec(self):
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(argv=[], display_name="Python 3 (week6 grader)", language="python",
+                                           interrupt_mode=self.interrupt_mode)
+        return self._kernel_spec
+
+    def client(self, **kwargs):
+        """The grader's client: ZeroMQ drops any message over MAX_MESSAGE_BYTES instead of reading it."""
+        kc = super().client(**kwargs)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        return kc
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return [*self.launch_prefix, sys.executable, "-m", "ipykernel_launcher",
+        runtime_dir = str(Path(self.connection_file).parent)
+        prefix = [arg.replace(RUNTIME_DIR, runtime_dir) for arg in self.launch_prefix]
+        return [*prefix, sys.executable, "-m", "ipykernel_launcher",
                 "-f", self.connection_file, *(extra_arguments or [])]
 
 
 class CappedClient(NotebookClient):
     """nbclient's client, keeping at most ``max_cell_bytes`` of output per cell and
-    ``max_total_bytes`` per notebook; what is dropped is counted, not stored."""
+    ``max_total_bytes`` per notebook (sizes as JSON). Past the cap, text is cut and other
+    outputs are dropped, with one note in the cell saying so; what is dropped is counted."""
 
     def __init__(self, nb, max_cell_bytes, max_total_bytes, **kwargs):
         super().__init__(nb, **kwargs)
@@ -42,16 +70,96 @@ class CappedClient(NotebookClient):
         self.total_bytes = 0
         self.cell_bytes = {}
         self.dropped_bytes = {}
+        self.noted = set()                # cells that already carry the "output dropped" note
+        self.last_reply = None            # the execute_reply of the last cell (a timeout is only seen here)
+        self.idle_seen = None             # msg_id of the last request whose "idle" status arrived
+        self.on_cell_executed = self._remember_reply
+
+    def _remember_reply(self, cell, cell_index, execute_reply):
+        self.last_reply = execute_reply
+
+    def process_message(self, msg, cell, cell_index):
+        if msg.get("msg_type") == "status" and msg.get("content", {}).get("execution_state") == "idle":
+            self.idle_seen = msg.get("parent_header", {}).get("msg_id")
+        return super().process_message(msg, cell, cell_index)
+
+    def output_channel_lost(self):
+        """True when the last cell got its reply but never its "idle" on IOPub: a message over
+        MAX_MESSAGE_BYTES made ZeroMQ drop the connection, which it does not remake by itself."""
+        reply = self.last_reply or {}
+        msg_id = reply.get("parent_header", {}).get("msg_id")
+        return bool(msg_id) and reply.get("content", {}).get("ename") != TIMEOUT_ENAME and self.idle_seen != msg_id
+
+    def _room(self, cell_index):
+        return min(self.max_cell_bytes - self.cell_bytes.get(cell_index, 0), self.max_total_bytes - self.total_bytes)
+
+    def _take(self, cell_index, size):
+        self.cell_bytes[cell_index] = self.cell_bytes.get(cell_index, 0) + size
+        self.total_bytes += size
+
+    def _drop(self, outs, cell_index, size):
+        self.dropped_bytes[cell_index] = self.dropped_bytes.get(cell_index, 0) + size
+        if cell_index not in self.noted:
+            self.noted.add(cell_index)
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"\n[week6 grader: output past {self.max_cell_bytes:,} bytes per cell / "
+                     f"{self.max_total_bytes:,} per notebook was not kept]\n"))
 
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
-        used = self.cell_bytes.get(cell_index, 0)
-        if used + size > self.max_cell_bytes or self.total_bytes + size > self.max_total_bytes:
-            self.dropped_bytes[cell_index] = self.dropped_bytes.get(cell_index, 0) + size
+        content = msg.get("content", {})
+        size = len(json.dumps(content, default=str))
+        room = self._room(cell_index)
+        if size <= room:
+            self._take(cell_index, size)
+            return super().output(outs, msg, display_id, cell_index)
+        cut = _shortened(msg, room - 200)
+        if cut is not None:
+            kept = len(json.dumps(cut["content"], default=str))
+            self._take(cell_index, kept)
+            super().output(outs, cut, display_id, cell_index)
+            self._drop(outs, cell_index, size - kept)
             return None
-        self.cell_bytes[cell_index] = used + size
-        self.total_bytes += size
-        return super().output(outs, msg, display_id, cell_index)
+        self._drop(outs, cell_index, size)
+        return None
+
+    def _update_display_id(self, display_id, msg):
+        """An update replaces an earlier display in place: keep it only if it is small."""
+        if len(json.dumps(msg.get("content", {}), default=str)) > min(self.max_cell_bytes, MAX_DISPLAY_UPDATE_BYTES):
+            return None
+        return super()._update_display_id(display_id, msg)
+
+
+def _tail(path, size=2000):
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, 2) - size))
+            return handle.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _shortened(msg, room):
+    """A copy of a stream or error message cut to about ``room`` bytes of JSON, or None."""
+    if room < 100 or msg.get("msg_type") not in ("stream", "error"):
+        return None
+    content = dict(msg["content"])
+    if msg["msg_type"] == "stream":
+        text = str(content.get("text", ""))[:room]
+        while text and len(json.dumps(text)) > room:
+            text = text[:len(text) // 2]
+        content["text"] = text
+    else:
+        content["evalue"] = str(content.get("evalue", ""))[:min(room // 2, 2000)]
+        lines, budget = [], room // 2
+        for line in reversed([str(x) for x in content.get("traceback", [])][-20:]):
+            line = line[:2000]
+            budget -= len(json.dumps(line))
+            if budget < 0:
+                break
+            lines.insert(0, line)
+        content["traceback"] = lines
+    return {**msg, "content": content}
 
 
 class KernelSession:
@@ -66,50 +174,86 @@ class KernelSession:
         self.nb = nb
         self.workdir = Path(workdir)
         self.config = config
-        self.launch_prefix = list(launch_prefix)
+        self.launch_prefix = launch_prefix if isinstance(launch_prefix, list) else list(launch_prefix)
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="week6-kernel-"))
         self.client = None
         self.replay = []          # indices of cells to re-run after a restart
+        self.replay_timeouts = {} # index -> shorter timeout for replaying a cell that timed out
         self.restarts = 0
+        self.starts = 0
 
     # -- lifecycle ---------------------------------------------------------
     def start(self):
-        km = LaunchedKernelManager(transport="ipc", ip=str(self.runtime_dir / "k"),
-                                   connection_file=str(self.runtime_dir / "connection.json"))
-        km.launch_prefix = self.launch_prefix
+        """Start a kernel; each one gets a fresh directory for its sockets and connection file."""
+        self.starts += 1
+        self.runtime_dir.mkdir(exist_ok=True)
+        sockets = self.runtime_dir / f"k{self.starts}"
+        sockets.mkdir()
+        prepare = getattr(self.launch_prefix, "prepare", None)
+        if prepare is not None:
+            prepare()
+        km = LaunchedKernelManager(transport="ipc", ip=str(sockets / "k"),
+                                   connection_file=str(sockets / "connection.json"))
+        km.launch_prefix = list(self.launch_prefix)
+        km.interrupt_mode = getattr(self.launch_prefix, "interrupt_mode", "signal")
         self.client = CappedClient(
             self.nb, self.config.max_cell_output_bytes, self.config.max_notebook_output_bytes,
             km=km, timeout=int(self.config.cell_timeout), interrupt_on_timeout=True,
             error_on_timeout={"ename": TIMEOUT_ENAME,
                               "evalue": f"the cell ran longer than {self.config.cell_timeout:g} s and was interrupted",
                               "traceback": []},
-            allow_errors=True, record_timing=False, startup_timeout=60,
+            allow_errors=True, record_timing=False, startup_timeout=60, shutdown_kernel="immediate",
             ipython_hist_file=":memory:", resources={"metadata": {"path": str(self.workdir)}},
         )
-        self.client.start_new_kernel(cwd=str(self.workdir))
-        self.client.start_new_kernel_client()
+        try:
+            self.client.start_new_kernel(cwd=str(self.workdir))
+            self.client.start_new_kernel_client()
+        except Exception as error:
+            log = _tail(sockets / KERNEL_LOG)
+            self._stop()
+            raise RuntimeError(f"the notebook's kernel did not start ({type(error).__name__}: {error})"
+                               + (f"; it said: {log}" if log else "")) from error
 
-    def shutdown(self):
+    def _stop(self):
+        """Stop the kernel and everything it started (the sandbox's other processes too)."""
         if self.client is not None and self.client.km is not None:
             try:
                 self.client._cleanup_kernel()
             except Exception:   # a kernel that is already gone needs no cleanup
                 pass
         self.client = None
+        kill_all = getattr(self.launch_prefix, "kill_all", None)
+        if kill_all is not None:
+            kill_all()
+
+    def shutdown(self):
+        """Stop the kernel for good: its processes, cgroup and socket directory go."""
+        self._stop()
+        release = getattr(self.launch_prefix, "release", None)
+        if release is not None:
+            release()
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
     def restart(self, skip=()):
-        """Fresh kernel; silently re-run the replay list minus ``skip``."""
-        self.shutdown()
+        """Fresh kernel; silently re-run the replay list minus ``skip``. A replayed cell that
+        kills or hangs the new kernel leaves the list, and the replay starts over without it."""
+        self._stop()
         self.restarts += 1
+        skip = set(skip)
+        self.replay = [i for i in self.replay if i not in skip]
+        for _ in range(MAX_REPLAY_ROUNDS):
+            self.start()
+            for index in list(self.replay):
+                cell = nbformat.from_dict(dict(self.nb.cells[index]))
+                outcome = self._execute(cell, index, self.replay_timeouts.get(index, self.config.cell_timeout))
+                if outcome.status in ("died", "hung"):
+                    self.replay.remove(index)
+                    self._stop()
+                    break
+            else:
+                return
+        self.replay = []
         self.start()
-        self.replay = [i for i in self.replay if i not in set(skip)]
-        for index in list(self.replay):
-            cell = nbformat.from_dict(dict(self.nb.cells[index]))
-            outcome = self._execute(cell, index, self.config.cell_timeout)
-            if outcome.status in ("died", "hung"):
-                self.replay.remove(index)
-                self.shutdown()
-                self.start()
 
     # -- running -----------------------------------------------------------
     def run_notebook_cell(self, index):
@@ -120,6 +264,8 @@ class KernelSession:
             self.restart(skip=[index])
         elif outcome.status in ("ok", "error", "timeout"):
             self.replay.append(index)
+            if outcome.status == "timeout":
+                self.replay_timeouts[index] = min(self.config.cell_timeout, REPLAY_TIMEOUT_AFTER_TIMEOUT)
         return outcome
 
     def run_source(self, source, timeout):
@@ -134,19 +280,30 @@ class KernelSession:
     def _execute(self, cell, index, timeout):
         started = time.monotonic()
         self.client.timeout = int(max(1, timeout))
+        self.client.last_reply = None
         try:
             self._execute_in_place(cell, index)
         except DeadKernelError:
-            return CellRecord(index, "died", "KernelDied",
-                              "the kernel died while running this cell (os._exit, a crash, or the memory limit)",
-                              time.monotonic() - started)
+            evalue = "the kernel died while running this cell (os._exit, a crash, or the memory limit)"
+            cell.setdefault("outputs", []).append(
+                nbformat.v4.new_output("error", ename="KernelDied", evalue=evalue, traceback=[]))
+            return CellRecord(index, "died", "KernelDied", evalue, time.monotonic() - started)
         seconds = time.monotonic() - started
+        if self.client.output_channel_lost():
+            cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+                "stream", name="stderr", text=f"\n[week6 grader: an output of this cell over {MAX_MESSAGE_BYTES:,} "
+                                              "bytes was dropped, and what followed it]\n"))
+            self._reconnect()
+        reply = (self.client.last_reply or {}).get("content", {})
+        if reply.get("status") == "error" and reply.get("ename") == TIMEOUT_ENAME:
+            # nbclient only interrupts and makes up this reply; the cell's outputs show nothing of it
+            evalue = f"the cell ran longer than {timeout:g} s and was interrupted"
+            cell.setdefault("outputs", []).append(
+                nbformat.v4.new_output("error", ename=TIMEOUT_ENAME, evalue=evalue, traceback=[]))
+            return CellRecord(index, "timeout" if self._responsive() else "hung", TIMEOUT_ENAME, evalue, seconds)
         error = next((out for out in cell.get("outputs", []) if out.get("output_type") == "error"), None)
         if error is None:
             return CellRecord(index, "ok", seconds=seconds)
-        if error.get("ename") == TIMEOUT_ENAME:
-            return CellRecord(index, "hung" if not self._responsive() else "timeout",
-                              TIMEOUT_ENAME, error.get("evalue", ""), seconds)
         return CellRecord(index, "error", str(error.get("ename", ""))[:200], str(error.get("evalue", ""))[:500], seconds)
 
     def _execute_in_place(self, cell, index):
@@ -160,12 +317,22 @@ class KernelSession:
         finally:
             self.nb.cells.pop()
 
+    def _reconnect(self):
+        """New ZeroMQ channels to the same kernel."""
+        try:
+            self.client.kc.stop_channels()
+        except Exception:   # channels of a broken connection may fail to stop cleanly
+            pass
+        self.client.start_new_kernel_client()
+
     def _responsive(self):
         """After an interrupt: does the kernel answer a trivial request within a few seconds?"""
         probe = nbformat.v4.new_code_cell("pass")
-        self.client.timeout = 10
+        self.client.timeout = RESPONSIVE_TIMEOUT
+        self.client.last_reply = None
         try:
             self._execute_in_place(probe, -1)
         except DeadKernelError:
             return False
-        return not any(out.get("output_type") == "error" for out in probe.get("outputs", []))
+        reply = (self.client.last_reply or {}).get("content", {})
+        return reply.get("status") == "ok"

@@ -1,9 +1,495 @@
 """Where the submission's kernel runs: the command prefix that confines it.
 
-Placeholder until the sandbox lands: no confinement.
+A submission is untrusted code. Its kernel is started as::
+
+    [cgroup entry] bwrap <namespaces, mounts, environment> -- python -I -S -c LIMITS ... -- python -m ipykernel_launcher -f CONN
+
+* **bubblewrap** (``bwrap``) gives the kernel its own user, pid, network, IPC
+  and UTS namespaces: no network at all (ZeroMQ runs over Unix sockets in the
+  runtime directory, which is bound read-write), a private ``/tmp``, its own
+  working directory as the only writable place, and read-only views of
+  ``/usr`` (``/bin``, ``/lib`` ...), a few files of ``/etc``, the virtual
+  environment and the base interpreter it points to. Nothing else of the
+  project is mounted: the venv is bound at its real path, so ``/work/main``
+  (or wherever the project lives) shows only ``.venv`` inside. The
+  environment is cleared and rebuilt with no variable pointing into the
+  project. The kernel runs as uid/gid 65534 inside its user namespace, in a
+  new session, without capabilities; it dies with its parent.
+* **limits** (set inside, just before ipykernel starts): ``RLIMIT_AS`` =
+  ``memory_limit_mb`` per process (a hog gets ``MemoryError``),
+  ``RLIMIT_NPROC`` = ``max_processes`` (the kernel only enforces it for a
+  non-root uid outside the sandbox), ``RLIMIT_FSIZE`` (no file over
+  :data:`MAX_FILE_BYTES`), no core dumps.
+* **cgroup** (when this machine lets the grader create one below its own
+  cgroup, v1 or v2): ``pids.max`` = ``max_processes`` and a memory limit of
+  ``memory_limit_mb`` for the whole sandbox, so a fork bomb or many children
+  hit a wall, and running out of memory kills a process of the sandbox,
+  never one of the machine. Where no cgroup can be made, say so in
+  :func:`enforcement`: processes are then only capped by ``RLIMIT_NPROC``
+  (not enforced for root) and cleaned up with the pid namespace.
+
+Without ``bwrap`` (or without user namespaces) grading refuses to run unless
+``config.sandbox`` is False (``--no-sandbox``: the kernel then runs directly,
+with the limits above but with access to everything the grader can read --
+only for trusted notebooks). ``python -m grader.sandbox`` prints what is
+enforced on this machine.
 """
+import functools
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MAX_FILE_BYTES = 256 * 2**20        # RLIMIT_FSIZE: largest file the kernel may write
+SANDBOX_TMP_BYTES = 256 * 2**20     # size of the private /tmp (a tmpfs, counted in the memory cgroup)
+SANDBOX_UID = 65534                 # "nobody" inside the sandbox's user namespace
+RUNTIME_DIR = "{runtime_dir}"       # replaced by the kernel session with its runtime directory
+KERNEL_LOG = "kernel-stderr.log"    # in the runtime directory: the kernel's stderr (stdout goes nowhere)
+CGROUP_PREFIX = "week6-grader-"
+INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`) "
+                "and make sure user namespaces are enabled (sysctl kernel.unprivileged_userns_clone=1 where that "
+                "setting exists), or pass --no-sandbox (config.sandbox = False) to run notebooks unconfined: "
+                "UNSAFE, only for notebooks you trust.")
+
+# Files of /etc a Python process may read: the dynamic linker's cache, time zone, fonts (matplotlib).
+ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+             "/etc/fonts", "/etc/alternatives", "/etc/nsswitch.conf", "/etc/mime.types"]
+# Top-level directories that are part of the OS; /usr is bound, these are bound or linked as on the host.
+SYSTEM_TOPS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
+# Packages that must never be importable inside, even if someone pip-installed the project into the venv.
+PROJECT_PACKAGES = ["reference", "grader", "tests", "bench", "examples"]
+
+# Runs inside the sandbox with the interpreter's defaults only (-I -S): set the limits, exec the kernel.
+LIMITS_SOURCE = """\
+import os, resource, sys
+args = sys.argv[1:]
+split = args.index("--")
+for item in args[:split]:
+    name, value = item.split("=", 1)
+    if name == "LOG":       # ipykernel echoes fd-level output to its own stdout/stderr: keep it off the grader's
+        devnull = os.open(os.devnull, os.O_RDWR)
+        log = os.open(value, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(devnull, 0); os.dup2(devnull, 1); os.dup2(log, 2)
+        os.close(devnull); os.close(log)
+        continue
+    value = int(value)
+    limit = getattr(resource, "RLIMIT_" + name)
+    try:
+        resource.setrlimit(limit, (value, value))
+    except (ValueError, OSError) as error:
+        print("week6 sandbox: could not set RLIMIT_%s: %s" % (name, error), file=sys.stderr)
+command = args[split + 1:]
+os.execv(command[0], command)
+"""
+
+# Enters the cgroup directories named before "--" (writes its pid), then execs the rest.
+CGROUP_ENTER = ('n=0; for d; do if [ "$d" = -- ]; then break; fi; '
+                'echo $$ > "$d/cgroup.procs" || exit 125; n=$((n+1)); done; shift $((n+1)); exec "$@"')
+
+
+class SandboxUnavailable(RuntimeError):
+    """No sandbox can be made here; the message says why and what to do."""
+
+
+class LaunchPrefix(list):
+    """The command prefix (a list), plus the cgroup it puts the kernel in and how to interrupt it.
+
+    ``prepare()`` before each kernel start, ``release()`` after the last one;
+    ``kill_all()`` kills whatever the sandbox still runs (between restarts).
+    """
+
+    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False):
+        super().__init__(args)
+        self.cgroup = cgroup
+        self.interrupt_mode = interrupt_mode
+        self.sandboxed = sandboxed
+
+    def prepare(self):
+        if self.cgroup is not None:
+            self.cgroup.create()
+
+    def kill_all(self):
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+
+    def release(self):
+        if self.cgroup is not None:
+            self.cgroup.remove()
+
+
+# --------------------------------------------------------------------------- cgroups
+
+class Cgroup:
+    """One cgroup per grading run, below the grader's own cgroup: v1 (a directory per
+    controller) or v2 (one directory). Limits: pids.max and the memory limit."""
+
+    def __init__(self, dirs, limits):
+        self.dirs = dirs          # [Path]
+        self.limits = limits      # {Path: {file: value}}
+
+    def create(self):
+        for directory in self.dirs:
+            directory.mkdir(exist_ok=True)
+            for name, value in self.limits.get(directory, {}).items():
+                (directory / name).write_text(str(value))
+
+    def pids(self):
+        found = set()
+        for directory in self.dirs:
+            try:
+                found.update(int(pid) for pid in (directory / "cgroup.procs").read_text().split())
+            except (OSError, ValueError):
+                pass
+        return found
+
+    def kill_all(self, wait=5.0):
+        deadline = time.monotonic() + wait
+        while True:
+            for directory in self.dirs:
+                kill_file = directory / "cgroup.kill"        # v2, kernel 5.14+: kills atomically
+                if kill_file.exists():
+                    try:
+                        kill_file.write_text("1")
+                    except OSError:
+                        pass
+            pids = self.pids()
+            if not pids or time.monotonic() > deadline:
+                return not pids
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.05)
+
+    def remove(self):
+        self.kill_all()
+        for directory in self.dirs:
+            for _ in range(50):
+                try:
+                    directory.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+
+def _cgroup_mounts():
+    """{"pids"/"memory": (mount point, mount root)} for cgroup v1, {"": ...} for the v2 hierarchy."""
+    mounts = {}
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return mounts
+    for line in lines:
+        left, _, right = line.partition(" - ")
+        fields, tail = left.split(), right.split()
+        if len(fields) < 5 or len(tail) < 3:
+            continue
+        root, point, fstype, options = fields[3], fields[4], tail[0], tail[2]
+        if fstype == "cgroup":
+            for option in options.split(","):
+                if option in ("pids", "memory"):
+                    mounts[option] = (point, root)
+        elif fstype == "cgroup2":
+            mounts.setdefault("", (point, root))
+    return mounts
+
+
+def _own_cgroup_dir(mount, own_path):
+    point, root = mount
+    if root != "/" and not (own_path == root or own_path.startswith(root.rstrip("/") + "/")):
+        return None
+    relative = own_path[len(root.rstrip("/")):] if root != "/" else own_path
+    directory = Path(point + relative.rstrip("/") if relative.strip("/") else point)
+    return directory if directory.is_dir() else None
+
+
+def _own_cgroups():
+    own = {}
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return own
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            for controller in parts[1].split(","):
+                own[controller] = parts[2]
+    return own
+
+
+def make_cgroup(config):
+    """A :class:`Cgroup` for one grading run, or None where none can be made (not root, no
+    delegation, controllers missing). Nothing is created until ``create()``."""
+    if not (config.max_processes or config.memory_limit_mb):
+        return None
+    mounts, own = _cgroup_mounts(), _own_cgroups()
+    name = CGROUP_PREFIX + secrets.token_hex(6)
+    memory_bytes = int(config.memory_limit_mb) * 2**20
+    dirs, limits = [], {}
+    if "pids" in mounts or "memory" in mounts:                    # v1: one hierarchy per controller
+        for controller, limit_file, value in (("pids", "pids.max", config.max_processes),
+                                              ("memory", "memory.limit_in_bytes", memory_bytes)):
+            if controller not in mounts or not value or controller not in own:
+                continue
+            parent = _own_cgroup_dir(mounts[controller], own[controller])
+            if parent is not None:
+                dirs.append(parent / name)
+                limits[parent / name] = {limit_file: value}
+    elif "" in mounts and "" in own:                              # v2: controllers must be delegated to us
+        parent = _own_cgroup_dir(mounts[""], own[""])
+        if parent is not None:
+            try:
+                enabled = (parent / "cgroup.subtree_control").read_text().split()
+            except OSError:
+                enabled = []
+            wanted = {}
+            if "pids" in enabled and config.max_processes:
+                wanted["pids.max"] = config.max_processes
+            if "memory" in enabled and memory_bytes:
+                wanted["memory.max"] = memory_bytes
+                wanted["memory.swap.max"] = 0
+            if wanted:
+                dirs.append(parent / name)
+                limits[parent / name] = wanted
+    if not dirs:
+        return None
+    cgroup = Cgroup(dirs, limits)
+    try:                      # can we really? (read-only cgroupfs, no permission, limit file missing)
+        cgroup.create()
+    except OSError:
+        cgroup.remove()
+        return None
+    return cgroup
+
+
+@functools.lru_cache(maxsize=None)
+def cgroup_support(memory_limit_mb=2048, max_processes=256):
+    """What a cgroup enforces here: a set of "pids" / "memory" (empty: no cgroup can be made)."""
+    from types import SimpleNamespace
+    cgroup = make_cgroup(SimpleNamespace(memory_limit_mb=memory_limit_mb, max_processes=max_processes))
+    if cgroup is None:
+        return frozenset()
+    found = set()
+    for files in cgroup.limits.values():
+        found.update("pids" if name.startswith("pids") else "memory" for name in files)
+    cgroup.remove()
+    return frozenset(found)
+
+
+# --------------------------------------------------------------------------- bubblewrap
+
+def _python_paths():
+    """The directories the kernel's Python needs: the venv and the base installation (real paths)."""
+    paths = []
+    for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
+        real = os.path.realpath(prefix)
+        if real not in paths:
+            paths.append(real)
+    executable = os.path.realpath(sys.executable)        # e.g. the venv's python -> the base's
+    if not any(executable.startswith(p.rstrip("/") + "/") for p in paths):
+        paths.append(os.path.dirname(os.path.dirname(executable)))
+    # a prefix inside another needs no bind of its own
+    return [p for p in paths if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in paths)]
+
+
+def _covered(path, bound):
+    return any(path == b or path.startswith(b.rstrip("/") + "/") for b in bound)
+
+
+def sandbox_env(workdir):
+    """The kernel's whole environment: nothing from the grader's, nothing pointing into the project."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "USER": "student", "LOGNAME": "student",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "TMPDIR": "/tmp",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
+        "IPYTHONDIR": "/tmp/ipython", "JUPYTER_CONFIG_DIR": "/tmp/jupyter",
+        "JUPYTER_DATA_DIR": "/tmp/jupyter/data", "JUPYTER_RUNTIME_DIR": "/tmp/jupyter/runtime",
+        "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+        # the kernel's parent is the sandbox's init, pid 1: ipykernel then neither polls it nor prints a banner
+        "JPY_PARENT_PID": "1",
+    }
+
+
+def bwrap_args(workdir, bwrap="bwrap"):
+    """bubblewrap's command line for a kernel working in ``workdir``, up to and including "--"."""
+    workdir = os.path.realpath(workdir)
+    args = [bwrap,
+            "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--hostname", "week6-sandbox",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--clearenv"]
+    for key, value in sandbox_env(workdir).items():
+        args += ["--setenv", key, value]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for top in SYSTEM_TOPS:
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp", "--dir", "/tmp/matplotlib"]
+    font_cache = _matplotlib_font_cache()
+    if font_cache is not None:          # matplotlib's font list, built once by the grader: saves ~1.5 s per kernel
+        args += ["--ro-bind", font_cache, "/tmp/matplotlib/" + os.path.basename(font_cache)]
+    for path in ETC_FILES:
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    bound = ["/usr"]
+    for path in _python_paths():
+        if not _covered(path, bound):
+            args += ["--ro-bind", path, path]
+            bound.append(path)
+    for site in _site_packages():
+        for name in PROJECT_PACKAGES:          # never the project's own packages, wherever they are installed
+            if (Path(site) / name).is_dir():
+                args += ["--tmpfs", str(Path(site) / name)]
+    args += ["--bind", workdir, workdir,
+             "--bind", RUNTIME_DIR, RUNTIME_DIR,
+             "--remount-ro", "/",           # the sandbox's own root (a tmpfs holding the mount points)
+             "--chdir", workdir,
+             "--"]
+    return args
+
+
+@functools.lru_cache(maxsize=None)
+def _matplotlib_font_cache():
+    """The grader's own matplotlib font cache file (built here if missing), or None."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager     # loads the cache, or builds and saves it
+        path = os.path.realpath(os.path.join(matplotlib.get_cachedir(),
+                                             f"fontlist-v{font_manager.FontManager.__version__}.json"))
+    except Exception:   # no matplotlib, or its private cache name changed: the kernel builds its own
+        return None
+    return path if os.path.isfile(path) else None
+
+
+def _site_packages():
+    import site
+    try:
+        return [p for p in site.getsitepackages() if os.path.isdir(p)]
+    except AttributeError:
+        return []
+
+
+def limits_args(config):
+    """The in-sandbox wrapper that sets the rlimits and execs the kernel command following it."""
+    limits = ["CORE=0", f"FSIZE={MAX_FILE_BYTES}"]
+    if config.memory_limit_mb:
+        limits.append(f"AS={int(config.memory_limit_mb) * 2**20}")
+    if config.max_processes:
+        limits.append(f"NPROC={int(config.max_processes)}")
+    limits.append(f"LOG={RUNTIME_DIR}/{KERNEL_LOG}")
+    return [sys.executable, "-I", "-S", "-c", LIMITS_SOURCE, *limits, "--"]
+
+
+@functools.lru_cache(maxsize=None)
+def check_bwrap():
+    """(True, "") when a sandbox can be made here, else (False, why); tried once per process,
+    by running Python inside the very layout a kernel gets."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return False, "bubblewrap (bwrap) is not installed."
+    workdir = tempfile.mkdtemp(prefix="week6-sandbox-check-")
+    runtime = tempfile.mkdtemp(prefix="week6-sandbox-check-")
+    try:
+        command = [arg.replace(RUNTIME_DIR, runtime) for arg in bwrap_args(workdir, bwrap)]
+        command += [sys.executable, "-I", "-S", "-c", "import os; os.listdir('.')"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return False, f"bubblewrap could not be run: {error}"
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            return False, (f"bubblewrap is installed but cannot make a sandbox here "
+                           f"({detail[-1] if detail else f'exit status {done.returncode}'}).")
+        return True, ""
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def launch_prefix(workdir, config):
-    """Command-line prefix for the kernel process ([] means: run it directly)."""
-    return []
+    """Command-line prefix for the kernel process: a :class:`LaunchPrefix` (a list).
+
+    Raises :class:`SandboxUnavailable` when ``config.sandbox`` is on and no
+    sandbox can be made on this machine.
+    """
+    args = []
+    cgroup = make_cgroup(config)
+    if cgroup is not None:
+        args += ["/bin/sh", "-c", CGROUP_ENTER, "week6-cgroup", *map(str, cgroup.dirs), "--"]
+    if config.sandbox:
+        ok, why = check_bwrap()
+        if not ok:
+            if cgroup is not None:
+                cgroup.remove()
+            raise SandboxUnavailable(f"No sandbox for the notebook's code: {why} {INSTALL_HINT}")
+        args += bwrap_args(workdir, shutil.which("bwrap"))
+    args += limits_args(config)
+    # inside bwrap the kernel is in its own session: interrupt it with a message, not a signal to a group
+    return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if config.sandbox else "signal",
+                        sandboxed=bool(config.sandbox))
+
+
+def enforcement(config):
+    """What is enforced on this machine for ``config``: {limit: description}."""
+    ok, why = check_bwrap()
+    cgroups = cgroup_support(config.memory_limit_mb, config.max_processes)
+    root = os.geteuid() == 0
+    if not config.sandbox:
+        isolation = "OFF (--no-sandbox): the kernel can read and write whatever the grader can, and use the network"
+    elif ok:
+        isolation = ("bubblewrap: own user/pid/net/ipc/uts namespaces, no network, private /tmp, only the "
+                     "working directory writable, the project hidden except the venv")
+    else:
+        isolation = f"UNAVAILABLE: {why} Grading refuses to run."
+    memory = f"RLIMIT_AS {config.memory_limit_mb} MiB per process"
+    memory += (f" + cgroup memory limit {config.memory_limit_mb} MiB for the whole sandbox"
+               if "memory" in cgroups else " (no memory cgroup here: the total over several processes is not capped)")
+    if "pids" in cgroups:
+        processes = f"cgroup pids.max = {config.max_processes}"
+    elif not root:
+        processes = f"RLIMIT_NPROC = {config.max_processes} (per sandbox: the grader is not root)"
+    else:
+        processes = ("NOT capped: the grader runs as root and cannot make a cgroup here, so RLIMIT_NPROC does not "
+                     "apply; extra processes die with the sandbox's pid namespace")
+    return {
+        "isolation": isolation,
+        "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt, then restart if the kernel does not answer)",
+        "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
+        "memory": memory,
+        "processes": processes,
+        "files": f"RLIMIT_FSIZE {MAX_FILE_BYTES // 2**20} MiB per file; private /tmp {SANDBOX_TMP_BYTES // 2**20} MiB; "
+                 "the working directory's total size is not capped",
+        "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
+    }
+
+
+def main():
+    from .config import GraderConfig
+    config = GraderConfig()
+    ok, why = check_bwrap()
+    print("sandbox:", "available" if ok else f"NOT available: {why}")
+    for key, value in enforcement(config).items():
+        print(f"  {key:17s} {value}")
+    if not ok:
+        print(INSTALL_HINT)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
