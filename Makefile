@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup test grade check bench data template example clean
+.PHONY: setup test grade check bench data template example gradescope student-bundle clean
 
 setup: $(READY)
 
@@ -41,6 +41,20 @@ bench: $(READY)
 
 data: $(READY)
 	$(PY) data/generate.py
+
+template: $(READY)
+	$(PY) student_template/build_template.py
+
+example: template
+	$(PY) examples/make_example.py
+
+# dist/autograder.zip: upload as the assignment's autograder on Gradescope
+gradescope: $(READY)
+	$(PY) -m grader.gradescope build --out dist/autograder.zip
+
+# dist/week6-student.zip: what students download (notebook, data, self-check)
+student-bundle: $(READY)
+	$(PY) student_template/build_bundle.py dist/week6-student.zip
 
 clean:
 	rm -rf $(VENV) $(OUT) dist

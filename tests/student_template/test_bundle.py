@@ -1,0 +1,205 @@
+"""The students' download (student_template/build_bundle.py): its files, the self-check run
+from an unzipped copy with nothing of this repository importable, and no reference code inside."""
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from student_template.build_bundle import build_bundle  # noqa: E402
+
+TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
+EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
+EXPECTED = {"README.txt", "week6_backprop.ipynb", "week6_selfcheck.py", "arraycheck.py", "public_fixture.json",
+            "pointsClass1Week6.mat", "pointsClass2Week6.mat", "xWeek6Ex3PointsClass1.mat",
+            "xWeek6Ex3PointsClass2.mat", "xWeek6Ex3PointsClass3.mat"}
+SUMMARY = re.compile(r"public checks: (\d+)/(\d+) passed")
+
+
+@pytest.fixture(scope="module")
+def bundle_zip(tmp_path_factory):
+    return build_bundle(tmp_path_factory.mktemp("dist") / "week6-student.zip")
+
+
+@pytest.fixture
+def unzipped(bundle_zip, tmp_path):
+    directory = tmp_path / "week6"          # its parent holds no data/ and nothing of the repository
+    with zipfile.ZipFile(bundle_zip) as archive:
+        archive.extractall(directory)
+    return directory
+
+
+def student_env():
+    """The environment of a student's shell: nothing points into this repository."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP") and str(ROOT) not in value}
+    env.update(PATH=os.environ.get("PATH", ""), OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    return env
+
+
+def run_in(directory, *args, timeout=600):
+    return subprocess.run([sys.executable, *args], cwd=directory, env=student_env(), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+# ------------------------------------------------------------------ contents
+
+def test_exactly_the_expected_files(bundle_zip, unzipped):
+    with zipfile.ZipFile(bundle_zip) as archive:
+        names = archive.namelist()
+    assert len(names) == len(set(names))
+    assert set(names) == EXPECTED
+    assert {path.relative_to(unzipped).as_posix() for path in unzipped.rglob("*")} == EXPECTED
+    assert (unzipped / "week6_backprop.ipynb").read_bytes() == TEMPLATE.read_bytes()
+    assert (unzipped / "week6_selfcheck.py").read_bytes() == (ROOT / "grader" / "selfcheck.py").read_bytes()
+    assert (unzipped / "arraycheck.py").read_bytes() == (ROOT / "grader" / "arraycheck.py").read_bytes()
+    assert (unzipped / "public_fixture.json").read_bytes() == (ROOT / "grader" / "public_fixture.json").read_bytes()
+    for mat in (ROOT / "data").glob("*.mat"):
+        assert (unzipped / mat.name).read_bytes() == mat.read_bytes()
+
+
+def test_readme_says_how_to_open_and_check(unzipped):
+    readme = (unzipped / "README.txt").read_text(encoding="utf-8")
+    for needed in ("jupyter notebook week6_backprop.ipynb", "run_selfcheck(globals())",
+                   "python week6_selfcheck.py week6_backprop.ipynb", "numpy", "scipy", "matplotlib", "jupyter"):
+        assert needed in readme
+
+
+def test_bundle_is_reproducible(bundle_zip, tmp_path):
+    assert build_bundle(tmp_path / "again.zip").read_bytes() == Path(bundle_zip).read_bytes()
+
+
+# ------------------------------------------------------------------ the self-check from the unzipped folder
+
+def test_nothing_of_the_repository_is_importable_there(unzipped):
+    for module in ("reference", "grader", "examples"):
+        done = run_in(unzipped, "-c", f"import {module}")
+        assert done.returncode != 0 and "ModuleNotFoundError" in done.stderr, (module, done.stderr)
+
+
+def test_selfcheck_passes_the_example_submission(unzipped):
+    (unzipped / EXAMPLE.name).write_bytes(EXAMPLE.read_bytes())
+    done = run_in(unzipped, "week6_selfcheck.py", EXAMPLE.name)
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = SUMMARY.search(done.stdout)
+    assert summary, done.stdout
+    passed, total = map(int, summary.groups())
+    assert passed == total > 0, done.stdout
+    assert "No notebook cell raised an error." in done.stdout
+
+
+def test_selfcheck_on_the_blank_template_says_not_implemented(unzipped):
+    done = run_in(unzipped, "week6_selfcheck.py", "week6_backprop.ipynb")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = SUMMARY.search(done.stdout)
+    assert summary, done.stdout
+    assert "not implemented" in done.stdout
+    assert int(summary.group(1)) < int(summary.group(2))
+
+
+# ------------------------------------------------------------------ no reference code inside
+
+def normalized(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def bundle_texts(bundle_zip):
+    """{name: text}: a notebook's cell sources (its JSON escapes undone), other files as text."""
+    texts = {}
+    with zipfile.ZipFile(bundle_zip) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            if name.endswith(".ipynb"):
+                cells = json.loads(data)["cells"]
+                texts[name] = "\n".join("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                                        for cell in cells)
+            else:
+                texts[name] = data.decode("utf-8", errors="replace")
+    return texts
+
+
+def given_code():
+    """The template's "given" cells: code the students get on purpose (n_params and unpack are the
+    reference's own)."""
+    notebook = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    return "\n".join("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                     for cell in notebook["cells"] if cell["metadata"].get("week6", {}).get("role") == "given")
+
+
+def reference_functions():
+    """(module file, function name, body without its docstring) for every function in reference/*.py."""
+    found = []
+    for path in sorted((ROOT / "reference").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                body = body[1:]
+            if body:
+                found.append((path.name, node.name, "\n".join(lines[body[0].lineno - 1:body[-1].end_lineno])))
+    return found
+
+
+def body_leaks(zip_path):
+    """(module, function, bundle file) for each reference function body (docstring stripped,
+    whitespace normalized) found in a bundle file; the given functions excepted."""
+    given = {node.name for node in ast.walk(ast.parse(given_code())) if isinstance(node, ast.FunctionDef)}
+    assert {"n_params", "unpack"} <= given
+    functions = reference_functions()
+    assert len(functions) > 20
+    texts = {name: normalized(text) for name, text in bundle_texts(zip_path).items()}
+    return [(module, function, name) for module, function, body in functions if function not in given
+            for name, text in texts.items() if normalized(body) in text]
+
+
+def line_leaks(zip_path):
+    """(line, bundle file) for each line of 30+ characters of reference/*.py found in a bundle
+    file, except the given cells' lines, imports and the contract's signatures (the template
+    states them)."""
+    given_lines = {line.strip() for line in given_code().splitlines()}
+    distinctive = set()
+    for path in (ROOT / "reference").glob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if len(line) >= 30 and line not in given_lines and not line.startswith(("import ", "from ", "def ")):
+                distinctive.add(line)
+    assert len(distinctive) > 50
+    texts = bundle_texts(zip_path)
+    return sorted((line, name) for line in distinctive for name, text in texts.items() if line in text)
+
+
+def test_no_reference_function_body_is_in_the_bundle(bundle_zip):
+    assert body_leaks(bundle_zip) == []
+
+
+def test_no_distinctive_reference_line_is_in_the_bundle(bundle_zip):
+    assert line_leaks(bundle_zip) == []
+
+
+def test_the_leak_checks_find_a_planted_leak(bundle_zip, tmp_path):
+    """A notebook cell holding reference code, reindented: both checks see it."""
+    planted = tmp_path / "planted.zip"
+    network = (ROOT / "reference" / "network.py").read_text(encoding="utf-8")
+    with zipfile.ZipFile(bundle_zip) as source, zipfile.ZipFile(planted, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "week6_backprop.ipynb":
+                notebook = json.loads(data)
+                notebook["cells"][-1]["source"] = "if True:\n" + "\n".join("    " + line for line in network.splitlines())
+                data = json.dumps(notebook).encode("utf-8")
+            target.writestr(name, data)
+    assert any(function == "backprop" for _, function, _ in body_leaks(planted))
+    assert line_leaks(planted)
