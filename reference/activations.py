@@ -7,14 +7,24 @@ import numpy as np
 
 
 def sigmoid(a):
-    """sigma(a) = 1 / (1 + exp(-a)), computed as exp(-log(1 + exp(-a))) so it never overflows."""
-    return np.exp(-np.logaddexp(0.0, -np.asarray(a, dtype=float)))
+    """sigma(a) = 1 / (1 + exp(-a)).
+
+    With e = exp(-|a|) <= 1: sigma(a) = 1 / (1 + e) for a >= 0 and e / (1 + e)
+    for a < 0, so exp never overflows and small values keep full precision.
+    """
+    a = np.asarray(a, dtype=float)
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0, e) / (1.0 + e)
 
 
 def sigmoid_grad(a):
-    """sigma'(a) = sigma(a) * (1 - sigma(a)), taken at the pre-activation ``a``."""
-    s = sigmoid(a)
-    return s * (1.0 - s)
+    """sigma'(a) = sigma(a) * (1 - sigma(a)) = e / (1 + e)**2 with e = exp(-|a|).
+
+    Taken at the pre-activation ``a``; this form keeps full relative precision
+    where 1 - sigma(a) would round to 0.
+    """
+    e = np.exp(-np.abs(np.asarray(a, dtype=float)))
+    return e / (1.0 + e) ** 2
 
 
 def log_sigmoid(a):
@@ -47,8 +57,24 @@ def log_softmax(A):
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-# name -> (g, g'), for hidden layers; the ``activation=`` argument picks one.
+def sigmoid_grad_from_output(z):
+    """sigma'(a) written through z = sigma(a): z * (1 - z). Backprop has z at hand, so no exp."""
+    return z * (1.0 - z)
+
+
+def relu_grad_from_output(z):
+    """relu'(a) through z = relu(a): 1 where z > 0 (exactly where a > 0), else 0."""
+    return (z > 0).astype(float)
+
+
+# name -> (g, g'), g' taken at the pre-activation as the handout writes it; ``activation=`` picks one.
 ACTIVATIONS = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "relu": (relu, relu_grad),
+}
+
+# name -> g' as a function of the layer's output z = g(a), for the vectorized backward pass.
+DERIVATIVES_FROM_OUTPUT = {
+    "sigmoid": sigmoid_grad_from_output,
+    "relu": relu_grad_from_output,
 }

@@ -7,7 +7,7 @@ Regularization: ``R(W) = lam * sum_l sum(W_l**2)``, biases excluded.
 """
 import numpy as np
 
-from .activations import ACTIVATIONS, sigmoid, softmax
+from .activations import ACTIVATIONS, DERIVATIVES_FROM_OUTPUT, sigmoid, softmax
 from .losses import LOSSES
 from .params import unpack
 
@@ -48,7 +48,7 @@ def network_backprop(W, X, t, layer_sizes, lam, activation="sigmoid", loss="bce"
     Returns (loss: float, grad: (P,)).
     """
     W = np.asarray(W, dtype=float)
-    _, g_prime = ACTIVATIONS[activation]
+    g_prime = DERIVATIVES_FROM_OUTPUT[activation]
     A, Z = forward(W, X, layer_sizes, activation)
     data_loss, delta = LOSSES[loss](A[-1], t)   # delta = dLoss/dA_L, (N, nL)
     reg_loss, grad = regularization(W, layer_sizes, lam)
@@ -59,7 +59,7 @@ def network_backprop(W, X, t, layer_sizes, lam, activation="sigmoid", loss="bce"
         G_l += delta.T @ Z[l - 1]            # (n[l], n[l-1])
         g_l += delta.sum(axis=0)             # (n[l],)
         if l > 1:
-            delta = (delta @ weights[l - 1][0]) * g_prime(A[l - 2])   # (N, n[l-1])
+            delta = (delta @ weights[l - 1][0]) * g_prime(Z[l - 1])   # (N, n[l-1]): sigma'(A_{l-1})
     return data_loss + reg_loss, grad
 
 
