@@ -4,6 +4,7 @@ Correct submissions in any style score 100 + 5; each mistake fails exactly
 the tests listed for it in tests/grader/fixtures.py and passes all others.
 """
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -50,3 +51,28 @@ def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
         assert run.score == FULL_MARKS
     results = json.loads((tmp_path / "out" / fixture.name / "results.json").read_text())
     assert results["score"] == pytest.approx(run.score)
+
+
+def test_independent_submission_scores_full_marks(tmp_path, config):
+    """A solution written from the contract and the template alone, by someone who never read
+    reference/ or grader/, in its own style: the grade must not depend on the reference's style."""
+    notebook = Path(__file__).with_name("independent") / "week6_independent.ipynb"
+    run = grade_notebook(notebook, tmp_path / "out", config)
+    failed = {test.name: test.output for test in run.tests if not test.passed}
+    assert not failed, json.dumps(failed, indent=1)
+    assert run.score == FULL_MARKS
+
+
+def test_results_json_of_a_faulty_submission_is_valid_gradescope(tmp_path, config):
+    from grader.results_json import validate_results
+    from tests.grader.fixtures import biases_regularized
+    notebook = tmp_path / "faulty.ipynb"
+    nbformat.write(biases_regularized(), str(notebook))
+    run = grade_notebook(notebook, tmp_path / "out", config)
+    results = json.loads((tmp_path / "out" / "faulty" / "results.json").read_text())
+    assert validate_results(results, run.status) == []
+    by_exercise = {}
+    for test in results["tests"]:
+        by_exercise[test["number"]] = by_exercise.get(test["number"], 0) + test["max_score"]
+    assert by_exercise == {k: float(v) for k, v in EXERCISE_POINTS.items()}
+    assert 0 < results["score"] < FULL_MARKS
