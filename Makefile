@@ -36,6 +36,17 @@ endif
 check: $(READY)
 	$(PY) -m grader check $(NOTEBOOK)
 
+# make sandbox-check: is bubblewrap there, and which limits does this machine enforce (grading refuses
+# to run without the sandbox unless --no-sandbox, which is unsafe for untrusted notebooks)
+.PHONY: sandbox-check robustness
+sandbox-check: $(READY)
+	@command -v bwrap >/dev/null 2>&1 || echo "bubblewrap is missing: apt-get install bubblewrap (Debian/Ubuntu) or dnf install bubblewrap (Fedora)"
+	$(PY) -m grader.sandbox
+
+# make robustness [JOBS=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
+robustness: $(READY)
+	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS))
+
 bench: $(READY)
 	$(PY) -m bench
 

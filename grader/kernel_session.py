@@ -26,6 +26,7 @@ from .model import CellRecord
 from .sandbox import KERNEL_LOG, RUNTIME_DIR
 
 TIMEOUT_ENAME = "CellTimeout"
+IOPUB_TIMEOUT = 2          # seconds to wait for a cell's last outputs after its reply (nbclient's default: 4)
 RESPONSIVE_TIMEOUT = 5     # seconds an interrupted kernel has to answer "pass" before it counts as hung
 REPLAY_TIMEOUT_AFTER_TIMEOUT = 10   # a cell that timed out is replayed (after a restart) for at most this long
 MAX_REPLAY_ROUNDS = 10
@@ -203,6 +204,7 @@ class KernelSession:
                               "evalue": f"the cell ran longer than {self.config.cell_timeout:g} s and was interrupted",
                               "traceback": []},
             allow_errors=True, record_timing=False, startup_timeout=60, shutdown_kernel="immediate",
+            iopub_timeout=IOPUB_TIMEOUT,
             ipython_hist_file=":memory:", resources={"metadata": {"path": str(self.workdir)}},
         )
         try:

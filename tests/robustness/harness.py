@@ -1,0 +1,307 @@
+"""Grade one corpus case and judge it: its verdict, what leaked, what escaped.
+
+Used by the tests (tests/robustness/test_robustness_corpus.py) and by the
+table of ``make robustness`` (tests/robustness/run_corpus.py).
+
+* problems: how the outcome differs from the case's :class:`Expect`
+  (status, message, cell statuses and texts, tests that must pass or fail,
+  the score above its honest part, output sizes).
+* leaks: what the notebook saw that it must not (lines after ``LEAK:`` in its
+  outputs; connections accepted by listeners the harness opens on the host).
+* escapes: what it changed outside its working directory (files named with the
+  case's token anywhere it tried to write them, files of the project modified,
+  processes or cgroups or directories of its sandbox left behind).
+"""
+import json
+import os
+import secrets
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from grader.config import GraderConfig  # noqa: E402
+from grader.pipeline import grade_notebook  # noqa: E402
+from tests.robustness.make_corpus import LEAK, MARKER, Context  # noqa: E402
+
+# Grading settings for the corpus: short budgets, no figures (the verdicts are what matter here).
+CORPUS_CONFIG = {"figures": False, "train_budget": 20.0}
+# Project files whose modification times must not change while a hostile notebook runs.
+# (Only files nobody regenerates while tests run: the example notebook and the grader's own code are
+# rewritten by their authors' tools, so they would give false alarms.)
+WATCHED = ["reference", "data", ".venv/pyvenv.cfg", ".venv/lib/python3.11/site-packages/numpy/__init__.py"]
+
+
+@dataclass
+class CaseResult:
+    name: str
+    status: str = ""
+    score: float = 0.0
+    honest: float = 0.0
+    seconds: float = 0.0
+    problems: list = field(default_factory=list)
+    leaks: list = field(default_factory=list)
+    escapes: list = field(default_factory=list)
+    cells: dict = field(default_factory=dict)       # label -> (status, ename)
+    run: object = None
+
+    @property
+    def ok(self):
+        return not (self.problems or self.leaks or self.escapes)
+
+
+# --------------------------------------------------------------------------- the machine around the grader
+
+class Listeners:
+    """TCP listeners on the host that no sandboxed notebook may reach."""
+
+    def __init__(self):
+        self.sockets = []
+        for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+            try:
+                server = socket.socket(family, socket.SOCK_STREAM)
+                if family == socket.AF_INET6:
+                    server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                server.bind((address, 0))
+                server.listen(16)
+                server.setblocking(False)
+                self.sockets.append(server)
+            except OSError:
+                pass
+        self.ports = tuple(s.getsockname()[1] for s in self.sockets)
+
+    def accepted(self):
+        got = []
+        for server in self.sockets:
+            while True:
+                try:
+                    connection, peer = server.accept()
+                except (BlockingIOError, OSError):
+                    break
+                got.append(f"a connection from {peer[0]} reached the host's listener on port {server.getsockname()[1]}")
+                connection.close()
+        return got
+
+    def close(self):
+        for server in self.sockets:
+            server.close()
+
+
+def host_addresses():
+    addresses = ["127.0.0.1"]
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))          # no packet is sent: only picks the outgoing address
+        addresses.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    return tuple(dict.fromkeys(addresses))
+
+
+def snapshot(repo=ROOT):
+    """Modification times and sizes of the watched project files."""
+    state = {}
+    for name in WATCHED:
+        path = repo / name
+        paths = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        for p in paths:
+            try:
+                stat = p.stat()
+                state[str(p)] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                state[str(p)] = None
+    return state
+
+
+def token_files(token, places):
+    """Files or directories whose name contains ``token``, in ``places`` and one level below them."""
+    found = []
+    for place in places:
+        place = Path(place)
+        try:
+            entries = list(place.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if token in entry.name:
+                found.append(str(entry))
+            elif entry.is_dir() and not entry.is_symlink() and str(entry) not in ("/proc", "/sys", "/dev"):
+                try:
+                    found += [str(e) for e in entry.iterdir() if token in e.name]
+                except OSError:
+                    pass
+    return found
+
+
+def processes_mentioning(text):
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(f"process {pid} still running: {cmdline[:120]}")
+    return found
+
+
+# --------------------------------------------------------------------------- one case
+
+def cell_labels(notebook):
+    """{label: cell index} of the hostile cells (their first line is MARKER + label)."""
+    labels = {}
+    for index, cell in enumerate(notebook.cells if notebook is not None else []):
+        if cell.cell_type == "code" and cell.source.startswith(MARKER):
+            labels[cell.source[len(MARKER):].splitlines()[0].strip()] = index
+    return labels
+
+
+def cell_text(cell):
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(str(output.get("text", "")))
+        parts.append(str(output.get("ename", "")) + ": " + str(output.get("evalue", "")))
+        for value in output.get("data", {}).values():
+            parts.append(str(value)[:100_000])
+    return "\n".join(parts)
+
+
+def config_for(case, overrides=None):
+    return GraderConfig(**{**CORPUS_CONFIG, **case.config, **(overrides or {})})
+
+
+def grade_case(case, work_dir, config_overrides=None):
+    """Write ``case`` into ``work_dir``, grade it, and judge everything. Returns a :class:`CaseResult`."""
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    out_root = work_dir / "out"
+    token = f"week6-escape-{case.name}-{secrets.token_hex(4)}"
+    listeners = Listeners()
+    path = work_dir / f"{case.name}.ipynb"
+    ctx = Context(token=token, listen_ports=listeners.ports or (1,), host_addresses=host_addresses(),
+                  out_dir=str(out_root / case.name), repo=str(ROOT), large_path=str(path))
+    content = case.build(ctx)
+    if content is not None:
+        path.write_bytes(content)
+    result = CaseResult(case.name, honest=case.honest_part())
+    before = snapshot()
+    started = time.monotonic()
+    try:
+        run = grade_notebook(path, out_root, config_for(case, config_overrides))
+    finally:
+        result.seconds = time.monotonic() - started
+        result.leaks += listeners.accepted()
+        listeners.close()
+        if case.large:
+            path.unlink(missing_ok=True)
+    result.run, result.status, result.score = run, run.status, run.score
+    _judge(case, run, result)
+    _look_for_leaks(run, result)
+    _look_for_escapes(run, result, before, token, ctx)
+    return result
+
+
+def _judge(case, run, result):
+    expect, problems = case.expect, result.problems
+    if run.status != expect.status:
+        problems.append(f"status {run.status!r} ({run.message[:300]}), expected {expect.status!r}")
+    if expect.message and expect.message.lower() not in run.message.lower():
+        problems.append(f"message {run.message[:300]!r} does not mention {expect.message!r}")
+    if run.score > result.honest + 1e-9:
+        problems.append(f"score {run.score:g} is above the honest part {result.honest:g}")
+    if expect.min_score is not None and run.score < expect.min_score - 1e-9:
+        problems.append(f"score {run.score:g} is below {expect.min_score:g}")
+    if run.status != "graded":
+        if run.score != 0:
+            problems.append(f"a run that was not graded scored {run.score:g}")
+        return
+    notebook = run.executed_notebook or run.notebook
+    labels = cell_labels(notebook)
+    records = {record.index: record for record in run.cells}
+    for label, allowed in expect.cells.items():
+        if label not in labels:
+            problems.append(f"hostile cell {label!r} not found in the notebook")
+            continue
+        record = records.get(labels[label])
+        status = record.status if record else "missing"
+        result.cells[label] = (status, record.ename if record else "")
+        if status not in allowed:
+            problems.append(f"cell {label!r} ended {status!r} ({record.ename if record else ''}), expected one of {sorted(allowed)}")
+    for label, index in labels.items():
+        record = records.get(index)
+        result.cells.setdefault(label, (record.status if record else "missing", record.ename if record else ""))
+    for label, text in expect.cell_text.items():
+        if label in labels and text.lower() not in cell_text(notebook.cells[labels[label]]).lower():
+            problems.append(f"cell {label!r} does not show {text!r}")
+    verdicts = {test.name: test for test in run.tests}
+    for name in expect.passing:
+        if name not in verdicts or not verdicts[name].passed:
+            problems.append(f"test {name!r} should pass")
+    for test in run.tests:
+        if test.number in expect.passing_exercises and not test.passed and test.max_score > 0:
+            problems.append(f"test {test.name!r} ({test.number}) should pass: {test.got[:200]}")
+    for name in expect.failing:
+        if name not in verdicts:
+            problems.append(f"test {name!r} is missing")
+        elif verdicts[name].passed or verdicts[name].score:
+            problems.append(f"test {name!r} should fail (its honest verdict) but passed")
+    if expect.max_output_bytes is not None:
+        size = _executed_size(run)
+        if size > expect.max_output_bytes:
+            problems.append(f"the executed notebook is {size:,} bytes (at most {expect.max_output_bytes:,})")
+    results_json = run.out_dir / "results.json"
+    if results_json.is_file():
+        if results_json.stat().st_size > 1_000_000:
+            problems.append(f"results.json is {results_json.stat().st_size:,} bytes")
+        try:
+            written = json.loads(results_json.read_text())
+            if abs(float(written.get("score", -1)) - run.score) > 1e-6:
+                problems.append(f"results.json says {written.get('score')}, the run {run.score:g}")
+        except (ValueError, TypeError) as error:
+            problems.append(f"results.json is not readable: {error}")
+
+
+def _executed_size(run):
+    sizes = [p.stat().st_size for p in run.out_dir.glob("*.ipynb")] if run.out_dir.is_dir() else []
+    if sizes:
+        return max(sizes)
+    import nbformat
+    return len(nbformat.writes(run.executed_notebook)) if run.executed_notebook is not None else 0
+
+
+def _look_for_leaks(run, result):
+    notebook = run.executed_notebook or run.notebook
+    for cell in (notebook.cells if notebook is not None else []):
+        for line in cell_text(cell).splitlines():
+            if line.startswith(LEAK):
+                result.leaks.append(line[:300])
+
+
+def _look_for_escapes(run, result, before, token, ctx):
+    after = snapshot()
+    for name in sorted(set(before) | set(after)):
+        if before.get(name) != after.get(name):
+            result.escapes.append(f"project file changed: {name}")
+    places = ["/tmp", os.path.expanduser("~"), "/", str(ROOT), str(ROOT / "reference"), str(ROOT / "results"),
+              ctx.out_dir, str(Path(ctx.out_dir).parent), "/etc", "/usr", "/var/tmp", "/dev/shm", "/root"]
+    result.escapes += [f"file left outside the sandbox: {p}" for p in token_files(token, places)]
+    session = run.session
+    if session is not None:
+        if session.runtime_dir.exists():
+            result.escapes.append(f"kernel runtime directory left: {session.runtime_dir}")
+        result.escapes += processes_mentioning(str(session.runtime_dir))
+        cgroup = getattr(session.launch_prefix, "cgroup", None)
+        for directory in (cgroup.dirs if cgroup is not None else []):
+            if directory.exists():
+                result.escapes.append(f"cgroup left: {directory}")
+    if run.workdir is not None and Path(run.workdir).exists():
+        result.escapes.append(f"working directory left: {run.workdir}")
