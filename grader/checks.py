@@ -19,11 +19,27 @@ from .reference_outcomes import accuracy_of, reference_training, training_data
 
 @dataclass
 class TestSpec:
+    """probes: the ids of the probes the judge looks at; output: the index of the output it
+    compares (None: every output). Both are read from the judge when it carries them (the
+    builders below set them) and let the diagnose stage look at the same calls."""
     number: str
     name: str
     points: float
     judge: callable
     hint: str = ""
+    probes: tuple = ()
+    output: int | None = None
+
+    def __post_init__(self):
+        self.probes = tuple(self.probes or getattr(self.judge, "probes", ()))
+        if self.output is None:
+            self.output = getattr(self.judge, "output", None)
+
+
+def _uses(judge, probes, output=None):
+    """Record on ``judge`` the probes it reads (and which output), for TestSpec."""
+    judge.probes, judge.output = tuple(probes), output
+    return judge
 
 
 class Context:
@@ -114,7 +130,7 @@ def values_verdicts(ctx, probe_ids, output=0, what=None, scalar=False):
 def values_test(probe_ids, output=0, scalar=False, passed_text="Values match the reference."):
     def judge(ctx):
         return all_of(values_verdicts(ctx, probe_ids, output, scalar=scalar), passed_text)
-    return judge
+    return _uses(judge, probe_ids, output)
 
 
 def no_warnings_test(probe_ids, passed_text):
@@ -129,7 +145,7 @@ def no_warnings_test(probe_ids, passed_text):
                                         "exp(-a) overflows for a << 0: rewrite the formula so that exp only "
                                         "sees non-positive numbers (or use np.logaddexp)."))
         return all_of(verdicts, passed_text)
-    return judge
+    return _uses(judge, probe_ids)
 
 
 def gradient_consistency_test(fd_ids, output):
@@ -163,7 +179,7 @@ def gradient_consistency_test(fd_ids, output):
                                   "at each hidden layer.")
             verdicts.append(verdict)
         return all_of(verdicts, "Your gradient agrees with central differences of your own loss.")
-    return judge
+    return _uses(judge, [probe for fd_id in fd_ids for probe in (fd_id, fd_id.replace("-fd-", "-fdpoint-"))], output)
 
 
 # -- 1a -------------------------------------------------------------------------
@@ -206,7 +222,7 @@ def judge_load_values(probe_id, labels):
             verdict.hint = "Class k gets label k - 1: the first file's points get 0."
             return verdict
         return Verdict(True, "X and t match the data files.")
-    return judge
+    return _uses(judge, [probe_id])
 
 
 # -- 1e: initialization and training ---------------------------------------------
@@ -306,7 +322,7 @@ def judge_training(exercise, functions):
                        f"minimize(..., jac=True) follows your {functions}: if the values checks above pass, "
                        "look at speed (the time budget is "
                        f"{ctx.run.config.train_budget:g} s); otherwise fix those first.")
-    return judge
+    return _uses(judge, [probe_id])
 
 
 # -- bonus -------------------------------------------------------------------------
@@ -383,7 +399,7 @@ TESTS = [
              judge_training("1", "bce_loss and bce_grad")),
 
     TestSpec("bonus", "relu values", 1, values_test(["bonus-relu-values", "bonus-relu-kink"])),
-    TestSpec("bonus", "relu_grad values (either value at 0)", 1, judge_relu_grad),
+    TestSpec("bonus", "relu_grad values (either value at 0)", 1, judge_relu_grad, probes=["bonus-relu_grad-values"]),
     TestSpec("bonus", "backprop(..., activation='relu'): loss", 1, values_test(["bonus-backprop-relu"], 0, scalar=True)),
     TestSpec("bonus", "backprop(..., activation='relu'): gradient", 2, values_test(["bonus-backprop-relu"], 1)),
 
@@ -400,7 +416,7 @@ TESTS = [
     TestSpec("3", "load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order", 2,
              judge_load_values("3-load", "{0, 1, 2}")),
     TestSpec("3", "softmax values, row by row", 2, values_test(["3-softmax-random"])),
-    TestSpec("3", "softmax is stable for logits of 1000", 1, judge_softmax_stable),
+    TestSpec("3", "softmax is stable for logits of 1000", 1, judge_softmax_stable, probes=["3-softmax-large"]),
     TestSpec("3", "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)", 3, values_test(CE_ALL, 0, scalar=True)),
     TestSpec("3", "ce_backprop gradient matches the reference", 3, values_test(CE_ALL, 1)),
     TestSpec("3", "ce_backprop gradient is the derivative of your own loss", 1,

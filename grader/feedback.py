@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .config import EXERCISE_POINTS
+from .diagnosis_report import gradient_block_charts, html_lines, markdown_lines
 from .model import EXERCISES
 from .results_json import (BASE_POINTS, BONUS_POINTS, clean_text, exercise_scores, fmt_points,
                            one_line, score_split, truncate)
@@ -143,7 +144,7 @@ def _md_field(label, text, kind):
     return f"**{label}:** " + (md_code(text) if kind == "value" else md_escape(text))
 
 
-def render_markdown(run, figures=(), notes=()):
+def render_markdown(run, figures=(), notes=(), charts=None):
     info = _summary(run)
     out = [f"# Week 6 feedback: {md_escape(info['notebook'])}", ""]
     out += [f"**Score: {info['score']}** + bonus **{info['bonus']}**  ",
@@ -182,6 +183,7 @@ def render_markdown(run, figures=(), notes=()):
             out += ["", f"#### {mark} {md_escape(one_line(test.name, 300))} ({points})", ""]
             for label, text, kind in _fields(test):
                 out += [_md_field(label, text, kind), ""]
+            out += markdown_lines(test, (charts or {}).get(id(test)), md_escape, md_code)
         out.append("")
 
     cells = _bad_cells(run)
@@ -252,7 +254,7 @@ def _img_tag(path):
     return f'<p><img alt="{esc(_figure_title(path))}" src="data:image/png;base64,{encoded}"></p>'
 
 
-def render_html(run, figures=(), notes=()):
+def render_html(run, figures=(), notes=(), charts=None):
     info = _summary(run)
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            f"<title>Week 6 feedback: {esc(info['notebook'])}</title>",
@@ -296,6 +298,7 @@ def render_html(run, figures=(), notes=()):
             out.append(f'<div class="test failed"><p><span class="fail">✗</span> '
                        f"<strong>{esc(one_line(test.name, 300))}</strong> ({points})</p>")
             out += [_html_field(label, text, kind) for label, text, kind in _fields(test)]
+            out += html_lines(test, (charts or {}).get(id(test)), esc)
             out.append("</div>")
 
     cells = _bad_cells(run)
@@ -331,6 +334,7 @@ def write_feedback(run, out_dir, figures=(), notes=()):
     out_dir.mkdir(parents=True, exist_ok=True)
     md_path, html_path = out_dir / "feedback.md", out_dir / "feedback.html"
     figures, notes = list(figures or []), list(notes or [])
-    md_path.write_text(render_markdown(run, figures, notes), encoding="utf-8")
-    html_path.write_text(render_html(run, figures, notes), encoding="utf-8")
+    charts = gradient_block_charts(run, out_dir, notes)   # the diagnose stage's per-block gradient errors
+    md_path.write_text(render_markdown(run, figures, notes, charts), encoding="utf-8")
+    html_path.write_text(render_html(run, figures, notes, charts), encoding="utf-8")
     return md_path, html_path

@@ -1,6 +1,6 @@
 """The grading pipeline: small named stages in one visible list.
 
-read -> sanitize -> execute -> probe -> check -> report
+read -> sanitize -> execute -> probe -> check -> diagnose -> report
 
 Each stage takes the :class:`grader.model.GradingRun` and fills in its part.
 A stage that cannot go on calls ``run.stop(status, message)``; the stages
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .check import check
 from .config import GraderConfig
+from .diagnose import diagnose
 from .execute import execute
 from .model import GradingRun
 from .probe import probe
@@ -20,7 +21,7 @@ from .read import read
 from .report import report
 from .sanitize import sanitize
 
-STAGES = [read, sanitize, execute, probe, check, report]
+STAGES = [read, sanitize, execute, probe, check, diagnose, report]
 ALWAYS_RUN = {report}
 
 

@@ -1,0 +1,449 @@
+"""Stage 6, diagnose: tell the student which common mistake a failed test looks like.
+
+For every FAILED test, the outputs of its probes (``TestSpec.probes``) are
+compared with what each mistake of :mod:`grader.mistakes` would have returned
+for the same calls. A mistake is named when one of its forms explains every
+output the submission returned -- each output equal (rtol 1e-6) either to the
+mistake's or to the reference's, at least one of them equal to the mistake's
+where the mistake differs from the reference (or, for a mistake seen in
+warnings, emitted that warning). A gradient must match as a whole. Random
+outputs therefore match nothing and get no name; several mistakes that
+explain the same outputs are all named.
+
+A diagnosed test gets a tag ``mistake:<id>`` (results.json ``tags``, counted by
+the class report), a first line in its hint ("This looks like: ...") and
+``extra["diagnosis"]``. A failed gradient test also gets
+``extra["gradient_blocks"]``: the relative error of each block (W_l, b_l) of
+the submission's gradient against the reference's on one of its calls, and a
+sentence saying where the error enters (``extra["gradient_blocks_summary"]``,
+also in the hint). The feedback report renders both.
+
+Failed training tests get ``extra["training_proxy"]`` when the same
+exercise's values tests were diagnosed: the reference network with the
+diagnosed mistake put in is trained in the grader's process, from the same
+initializations, to tell whether that mistake explains the failed training.
+Nothing is sent into the submission's kernel: the reference's gradient never
+reaches the sandbox.
+
+Diagnosis is advice: nothing here changes a score, and a problem here is
+logged and skipped, never a failed grading.
+"""
+import logging
+import time
+
+import numpy as np
+
+from reference.params import n_params, unpack
+
+from .arraycheck import relative_error
+from .checks import TESTS, Context
+from .mistakes import GRADIENT_OUTPUT, MISTAKES, REFERENCE, central_differences, form_name, simulate
+
+log = logging.getLogger(__name__)
+
+RTOL = 1e-6                  # a submission's output "equals" a simulated one within this
+ATOL = 1e-9
+TRAINING_PROXY_BUDGET = 15.0  # seconds for all training simulations of one run
+SPECS = {spec.name: spec for spec in TESTS}
+
+
+class Diagnoser:
+    """Caches what the reference and each mistake return for the run's probes."""
+
+    def __init__(self, run):
+        self.run = run
+        self.ctx = Context(run)
+        self.plan = run.probe_plan
+        self.outcomes = run.probe_outcomes
+        self.tol = run.config.tolerances
+        self._cache = {}
+
+    # -- simulated outputs ------------------------------------------------------
+    def reference_outputs(self, probe_id):
+        probe = self.plan.probes[probe_id]
+        if probe.kind == "fd":
+            return self._simulated(("reference", probe_id), REFERENCE, probe_id)
+        return self.ctx.expected(probe_id)
+
+    def mistake_outputs(self, mistake, form, probe_id):
+        probe = self.plan.probes[probe_id]
+        if probe.func not in mistake.functions:
+            return self.reference_outputs(probe_id)
+        return self._simulated((mistake.id, form, probe_id), mistake.forms[form], probe_id)
+
+    def _simulated(self, key, pieces, probe_id):
+        if key not in self._cache:
+            probe = self.plan.probes[probe_id]
+            args, kwargs = self.plan.call_args(probe)
+            if probe.kind == "fd":
+                directions = self.plan.arrays[probe.options["directions"]]
+                with np.errstate(all="ignore"):
+                    self._cache[key] = [central_differences(pieces, probe.func, args, kwargs, directions,
+                                                            probe.options["step"], probe.options["w_index"])]
+            else:
+                self._cache[key] = simulate(pieces, probe.func, args, kwargs)
+        return self._cache[key]
+
+    # -- which outputs of a test to compare ---------------------------------------
+    def items(self, spec):
+        """[(probe id, output index)] of the test's probes that returned normally."""
+        found = []
+        for probe_id in spec.probes:
+            probe = self.plan.probes.get(probe_id)
+            outcome = self.outcomes.get(probe_id)
+            if probe is None or outcome is None or not outcome.ok or probe.kind not in ("call", "fd"):
+                continue
+            if probe.kind == "fd":
+                indices = [0]
+            elif spec.output is not None and spec.output < probe.outputs:
+                indices = [spec.output]
+            else:
+                indices = list(range(probe.outputs))
+            found += [(probe_id, k) for k in indices]
+        # plain calls first: most mistakes are ruled out by them before any finite differences are computed
+        return sorted(found, key=lambda item: self.plan.probes[item[0]].kind == "fd")
+
+    # -- matching -------------------------------------------------------------------
+    def matches(self, spec):
+        """[(mistake, form index, [probe ids that showed it])] explaining the test's outputs."""
+        items = self.items(spec)
+        if not items:
+            return []
+        found = []
+        funcs = {self.plan.probes[probe_id].func for probe_id, _ in items}
+        for mistake in MISTAKES:
+            if not funcs & set(mistake.functions):
+                continue
+            for form in range(len(mistake.forms)):
+                evidence = self._explains(mistake, form, items)
+                if evidence:
+                    found.append((mistake, form, evidence))
+                    break
+        return found
+
+    def _explains(self, mistake, form, items):
+        evidence = []
+        for probe_id, k in items:
+            got_all = self.outcomes[probe_id].values
+            if k >= len(got_all):
+                return []
+            got = got_all[k]
+            variant = self.mistake_outputs(mistake, form, probe_id)
+            reference = self.reference_outputs(probe_id)
+            if variant is None or reference is None or k >= len(variant):
+                return []
+            warned = bool(mistake.warning) and any(mistake.warning in w.lower()
+                                                  for w in self.outcomes[probe_id].warnings)
+            if same(got, variant[k]):
+                if mistake.warning:
+                    if warned:
+                        evidence.append(probe_id)
+                elif not same(variant[k], reference[k]):
+                    evidence.append(probe_id)
+            elif not same(got, reference[k]):
+                return []
+        return list(dict.fromkeys(evidence))
+
+    def contradicted(self, mistake, form):
+        """True when a PASSED test's calls would have come out wrong with this mistake."""
+        key = ("contradicted", mistake.id, form)
+        if key not in self._cache:
+            self._cache[key] = False
+            if not mistake.warning:
+                for test in self.run.tests:
+                    spec = SPECS.get(test.name)
+                    if not test.passed or spec is None:
+                        continue
+                    for probe_id, k in self.items(spec):
+                        if self.plan.probes[probe_id].func not in mistake.functions:
+                            continue
+                        variant = self.mistake_outputs(mistake, form, probe_id)
+                        if variant is not None and not same(variant[k], self.reference_outputs(probe_id)[k]):
+                            self._cache[key] = True
+                            return True
+        return self._cache[key]
+
+    # -- gradient blocks ------------------------------------------------------------
+    def gradient_blocks(self, spec):
+        """(probe id, rows, summary) for a gradient test, or None."""
+        candidates = []
+        for probe_id in spec.probes:
+            probe = self.plan.probes.get(probe_id)
+            outcome = self.outcomes.get(probe_id)
+            if probe is None or probe.kind != "call" or probe.func not in GRADIENT_OUTPUT:
+                continue
+            k = GRADIENT_OUTPUT[probe.func]
+            if spec.output is not None and spec.output != k:
+                continue
+            if outcome is None or not outcome.ok or k >= len(outcome.values):
+                continue
+            sizes = list(self.plan.resolve(probe.args[3]))
+            got = outcome.values[k].reshape(-1)
+            if got.size != n_params(sizes):
+                continue
+            expected = self.reference_outputs(probe_id)[k].reshape(-1)
+            wrong = not self._close(got, expected)
+            candidates.append((wrong, len(sizes), probe_id, sizes, got, expected))
+        if not candidates:
+            return None
+        # a call where the gradient is wrong, the deepest network first
+        wrong, _, probe_id, sizes, got, expected = max(candidates, key=lambda c: (c[0], c[1]))
+        rows = []
+        for l, ((G, g), (R, r)) in enumerate(zip(unpack(got, sizes), unpack(expected, sizes)), start=1):
+            for block, mine, ref in ((f"W_{l}", G, R), (f"b_{l}", g, r)):
+                finite = bool(np.all(np.isfinite(mine)))
+                rows.append({"block": block, "layer": l, "shape": list(mine.shape),
+                             "rel_error": relative_error(mine, ref) if finite else float("inf"),
+                             "wrong": not (finite and self._close(mine, ref))})
+        probe = self.plan.probes[probe_id]
+        args, kwargs = self.plan.call_args(probe)
+        activation = kwargs.get("activation", args[5] if len(args) > 5 else "sigmoid")
+        return probe_id, rows, block_summary(rows, got, expected, len(args[1]), activation)
+
+    def _close(self, got, expected):
+        return bool(np.all(np.isclose(got, expected, rtol=self.tol.rtol, atol=self.tol.atol)))
+
+
+def same(got, expected):
+    """Equal within RTOL/ATOL, NaN equal to NaN, inf to inf; shapes may differ in size-1 axes only."""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    if got.size != expected.size:
+        return False
+    got = got.reshape(expected.shape)
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.isclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True)))
+
+
+def _layers_text(first, last):
+    return f"layer {first}" if first == last else f"layers {first}-{last}"
+
+
+def block_summary(rows, got, expected, n_samples=None, activation="sigmoid"):
+    """One or two sentences: where the gradient goes wrong, read from the per-block table.
+
+    rows: as in extra["gradient_blocks"]; got, expected: the whole gradients (P,);
+    n_samples: N of the call (to recognize a missing 1/N); activation: of the hidden layers."""
+    layers = max(row["layer"] for row in rows)
+    wrong_layers = sorted({row["layer"] for row in rows if row["wrong"]})
+    wrong_w = {row["layer"] for row in rows if row["wrong"] and row["block"].startswith("W")}
+    wrong_b = {row["layer"] for row in rows if row["wrong"] and row["block"].startswith("b")}
+    if not wrong_layers:
+        return ("Every block of your gradient matches the reference's here: what disagrees is your loss, "
+                "not your gradient.")
+    finite = np.all(np.isfinite(got))
+    if finite and np.any(expected):
+        factor = float(got @ expected / (expected @ expected))
+        if same(got, factor * expected) and not np.isclose(factor, 1.0):
+            n = n_samples
+            if np.isclose(factor, -1.0):
+                why = "the opposite of the reference's: a sign error"
+            elif n and np.isclose(factor, n):
+                why = f"N = {n} times the reference's: a missing 1/N"
+            else:
+                why = f"{factor:.4g} times the reference's"
+            return f"Your whole gradient is {why}, in every block alike."
+    if wrong_layers == list(range(1, layers + 1)) and wrong_w and not wrong_b:
+        return ("The bias gradients are right and every weight-matrix gradient is wrong: look at what only the "
+                "weights get (the regularization term 2 * lam * W_l) or at how W_l is laid out in W.")
+    if not wrong_w and wrong_b:
+        return ("The weight-matrix gradients are right and the bias gradients are wrong: biases get no "
+                "regularization term, and each one's gradient is the sum of its unit's deltas.")
+    top = max(wrong_layers)
+    if wrong_layers == list(range(1, top + 1)) and top < layers:
+        derivative = "relu'" if activation == "relu" else "sigma'"
+        return (f"Right for {_layers_text(top + 1, layers)}, wrong from layer {top} down: the error enters where "
+                f"the deltas go back from layer {top + 1} to layer {top}, through W_{top + 1} and {derivative} "
+                f"(the derivative of layer {top}'s activation).")
+    if top == layers:
+        return (f"Wrong already in the output layer {layers}: look at the output delta (y - t) / N and at what "
+                "every block shares (the 1/N, the sign, the regularization term).")
+    names = ", ".join(row["block"] for row in rows if row["wrong"])
+    return f"Wrong in {names}; the other blocks match the reference."
+
+
+# ------------------------------------------------------------------ training proxy
+
+def _training_exercise(spec):
+    for probe_id in spec.probes:
+        if probe_id.startswith("train-"):
+            return probe_id[len("train-"):]
+    return None
+
+
+def training_proxy(run, exercise, diagnosed, budget):
+    """Train the reference network with a diagnosed mistake put in, from the grader's initializations,
+    in the grader's process (the submission's kernel never sees the reference).
+
+    diagnosed: {(mistake, form): {"loss", "grad"}}: which parts of the submission showed the mistake
+    (its loss, its gradient or both); the other part stays the reference's -- a swap of the
+    submission's parts for the reference's, simulated with the diagnosed variant.
+    Returns {"mistake", "parts", "accuracy", "target", "explains", "timed_out"} or None.
+    """
+    from scipy.optimize import minimize
+
+    from reference.training import METHOD, OPTIONS, SETUPS
+
+    from .mistakes import loss_and_grad
+    from .reference_outcomes import accuracy_of, reference_training, training_data, training_inits
+
+    usable = [(m, f, parts) for (m, f), parts in diagnosed.items()
+              if set(m.functions) & {"bce_loss", "bce_grad", "backprop", "ce_backprop"}]
+    if not usable or exercise not in SETUPS:
+        return None
+    mistake, form, parts = usable[0]      # the most likely one (the order of the tests' diagnoses)
+    pieces = mistake.forms[form]
+    setup = SETUPS[exercise]
+    X, t = training_data(exercise)
+    sizes = list(setup.layer_sizes)
+    target = reference_training(exercise, run.config.train_restarts)[0] - run.config.tolerances.accuracy_margin
+    deadline = time.monotonic() + budget
+
+    class _Stop(Exception):
+        pass
+
+    def objective(W, state):
+        if time.monotonic() > deadline:
+            raise _Stop
+        state["W"], state["calls"] = np.array(W, dtype=float), state["calls"] + 1
+        if state["calls"] % 10 == 0 and accuracy_of(state["W"], exercise) >= target:
+            raise _Stop
+        with np.errstate(all="ignore"):
+            loss_m, grad_m = loss_and_grad(pieces, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
+            loss_r, grad_r = loss_and_grad(REFERENCE, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
+        loss = loss_m if "loss" in parts else loss_r
+        grad = grad_m if "grad" in parts else grad_r
+        return (loss if np.isfinite(loss) else 1e300), np.nan_to_num(grad)
+
+    best = 0.0
+    for W0 in training_inits(exercise, run.config.train_restarts):
+        state = {"W": np.array(W0, dtype=float), "calls": 0}
+        try:
+            state["W"] = minimize(objective, state["W"], args=(state,), jac=True, method=METHOD,
+                                  options=dict(OPTIONS)).x
+        except _Stop:
+            pass
+        best = max(best, accuracy_of(state["W"], exercise))
+        if best >= target or time.monotonic() > deadline:
+            break
+    return {"mistake": mistake.id, "parts": sorted(parts), "accuracy": best, "target": target,
+            "explains": best < target, "timed_out": best < target and time.monotonic() > deadline}
+
+
+# ------------------------------------------------------------------------ the stage
+
+def _part(probe, spec):
+    """"grad" when the test compares this call's gradient, else "loss"."""
+    if probe.kind == "call" and probe.func in GRADIENT_OUTPUT and spec.output in (None, GRADIENT_OUTPUT[probe.func]):
+        return "grad"
+    return "loss"
+
+
+def _annotate(test, found):
+    names, records = [], []
+    for mistake, form, evidence in found:
+        tag = f"mistake:{mistake.id}"
+        if tag not in test.tags:
+            test.tags.append(tag)
+        names.append((form_name(mistake, form), mistake.hint))
+        records.append({"id": mistake.id, "name": form_name(mistake, form), "hint": mistake.hint,
+                        "probes": evidence})
+    lines = [f"This looks like: {names[0][0]}. {names[0][1]}"]
+    lines += [f"It could also be: {name}. {hint}" for name, hint in names[1:]]
+    test.hint = "\n".join(lines + ([test.hint] if test.hint else []))
+    test.extra["diagnosis"] = records
+
+
+def diagnose(run):
+    """Annotate run.tests (failed ones only); never raises, never changes a score."""
+    started = time.monotonic()
+    if run.probe_plan is None or not run.tests:
+        run.timings["diagnose"] = time.monotonic() - started
+        return
+    diagnoser = Diagnoser(run)
+    found_by_test, training = [], []
+    for test in run.tests:
+        spec = SPECS.get(test.name)
+        if test.passed or spec is None or not spec.probes:
+            continue
+        if _training_exercise(spec):
+            training.append((test, _training_exercise(spec)))
+            continue
+        try:
+            found = diagnoser.matches(spec)
+            if found:
+                found_by_test.append((test, spec, found))
+            blocks = diagnoser.gradient_blocks(spec)
+            if blocks:
+                probe_id, rows, summary = blocks
+                test.extra["gradient_blocks"] = rows
+                test.extra["gradient_blocks_call"] = diagnoser.ctx.describe_call(probe_id)
+                test.extra["gradient_blocks_summary"] = summary
+                test.hint = "\n".join(part for part in (test.hint, f"Gradient block by block: {summary}") if part)
+        except Exception as error:   # advice only: a diagnosis bug must not cost the grade
+            _failed(test, error)
+
+    # several mistakes may explain the same outputs (e.g. lam/2 and lam * W in a gradient): all are
+    # named, the most likely first -- not contradicted by a passed test, then seen on the most tests
+    support = {}
+    for _, _, found in found_by_test:
+        for mistake, _, _ in found:
+            support[mistake.id] = support.get(mistake.id, 0) + 1
+    shown = {}   # contract function -> {(mistake, form): {"loss", "grad"}}, for the training proxy
+    for test, spec, found in found_by_test:
+        try:
+            if len(found) > 1:
+                found.sort(key=lambda match: (diagnoser.contradicted(match[0], match[1]), -support[match[0].id]))
+            _annotate(test, found)
+            for mistake, form, evidence in found:
+                for probe_id in evidence:
+                    probe = run.probe_plan.probes[probe_id]
+                    shown.setdefault(probe.func, {}).setdefault((mistake, form), set()).add(_part(probe, spec))
+        except Exception as error:
+            _failed(test, error)
+    _training_proxies(run, training, shown)
+    run.timings["diagnose"] = time.monotonic() - started
+
+
+def _failed(test, error):
+    log.warning("diagnosis of %r failed", test.name, exc_info=True)
+    test.extra["diagnosis_error"] = f"{type(error).__name__}: {error}"[:300]
+
+
+TRAINING_FUNCTIONS = {"1": ("bce_loss", "bce_grad"), "2": ("backprop",), "3": ("ce_backprop",)}
+
+
+def _training_proxies(run, training, shown):
+    deadline = time.monotonic() + TRAINING_PROXY_BUDGET
+    for test, exercise in training:
+        diagnosed = {}
+        for func in TRAINING_FUNCTIONS.get(exercise, ()):
+            for key, parts in shown.get(func, {}).items():
+                diagnosed.setdefault(key, set()).update(parts)
+        outcome = run.probe_outcomes.get(f"train-{exercise}")
+        # only when training ran and fell short: an error or a missing function says more than a proxy
+        if not diagnosed or outcome is None or not outcome.ok or time.monotonic() > deadline:
+            continue
+        try:
+            proxy = training_proxy(run, exercise, diagnosed, deadline - time.monotonic())
+        except Exception as error:
+            log.warning("training proxy for %s failed", exercise, exc_info=True)
+            test.extra["diagnosis_error"] = f"{type(error).__name__}: {error}"[:300]
+            continue
+        if proxy is None:
+            continue
+        test.extra["training_proxy"] = proxy
+        mistake = next(m for m in MISTAKES if m.id == proxy["mistake"])
+        if proxy["explains"]:
+            line = (f"The reference network with the same mistake ({mistake.name}) also trains only to accuracy "
+                    f"{proxy['accuracy']:.3f} from these initializations: fixing it should fix training.")
+        elif proxy["timed_out"]:
+            continue
+        else:
+            line = (f"The reference network with the same mistake ({mistake.name}) still reaches accuracy "
+                    f"{proxy['accuracy']:.3f}: that mistake alone does not explain the failed training; "
+                    "look at speed, or at what else differs.")
+        tag = f"mistake:{mistake.id}"
+        if proxy["explains"] and tag not in test.tags:
+            test.tags.append(tag)
+        test.hint = "\n".join(part for part in (line, test.hint) if part)
