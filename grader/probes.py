@@ -186,8 +186,18 @@ def _exercise_1e(plan, rng, data):
         plan.add(Probe(f"1e-init-{name}", "1e", "call", "init_weights",
                        [_value(sizes), {"rng": int(rng.integers(2**31))}]))
     for sizes in EXERCISE_1_SIZES:
-        W = plan.add_array(f"W1e-{sizes[1]}", random_weights(rng, sizes, scale=2.0))
+        W = plan.add_array(f"W1e-{sizes[1]}", discriminating_weights(rng, sizes, plan.resolve(data["X"]), reference.predict, 2))
         plan.add(Probe(f"1e-predict-h{sizes[1]}", "1e", "call", "predict", [W, data["X"], _value(list(sizes))]))
+
+
+def discriminating_weights(rng, sizes, X, predict, n_labels, min_share=0.15):
+    """Random weights (scale 2) under which every label is predicted for at least ``min_share``
+    of X: a predict that ignores its input, or reads the layout wrong, cannot pass by luck."""
+    while True:
+        W = random_weights(rng, sizes, scale=2.0)
+        counts = np.bincount(predict(W, X, sizes), minlength=n_labels)
+        if counts.min() >= min_share * len(X):
+            return W
 
 
 def _relu_weights(rng, sizes, X):
@@ -246,7 +256,8 @@ def _exercise_3(plan, rng, data, config):
     _loss_probes(plan, rng, "ce_backprop", "3", cases, outputs=2)
     fd_W = plan.add_array("W3-fd", random_weights(rng, [2, 4, 3]))
     _fd_probe(plan, rng, "3", "ce_backprop", "ce_backprop", "depth1", fd_W, data["X3s"], data["t3s"], [2, 4, 3], 0.1, config)
-    W = plan.add_array("W3-predict", random_weights(rng, [2, 4, 3], scale=2.0))
+    W = plan.add_array("W3-predict", discriminating_weights(rng, [2, 4, 3], plan.resolve(data["X3"]),
+                                                            reference.predict_multiclass, 3))
     plan.add(Probe("3-predict", "3", "call", "predict_multiclass", [W, data["X3"], _value([2, 4, 3])]))
 
 
