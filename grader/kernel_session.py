@@ -8,6 +8,7 @@ the prefix (bubblewrap and limits) comes from :mod:`grader.sandbox`; the
 token :data:`grader.sandbox.RUNTIME_DIR` in it stands for the directory of
 the sockets and connection file, a fresh one for each kernel started.
 """
+import copy
 import json
 import shutil
 import sys
@@ -91,6 +92,16 @@ class CappedClient(NotebookClient):
         msg_id = reply.get("parent_header", {}).get("msg_id")
         return bool(msg_id) and reply.get("content", {}).get("ename") != TIMEOUT_ENAME and self.idle_seen != msg_id
 
+    OUTPUT_STATE = ("total_bytes", "cell_bytes", "dropped_bytes", "noted")
+
+    def output_state(self):
+        """What the caps have counted so far (copied): a restarted kernel's client goes on from there."""
+        return {name: copy.copy(getattr(self, name)) for name in self.OUTPUT_STATE}
+
+    def set_output_state(self, state):
+        for name, value in (state or {}).items():
+            setattr(self, name, copy.copy(value))
+
     def _room(self, cell_index):
         return min(self.max_cell_bytes - self.cell_bytes.get(cell_index, 0), self.max_total_bytes - self.total_bytes)
 
@@ -147,8 +158,8 @@ def _shortened(msg, room):
     content = dict(msg["content"])
     if msg["msg_type"] == "stream":
         text = str(content.get("text", ""))[:room]
-        while text and len(json.dumps(text)) > room:
-            text = text[:len(text) // 2]
+        while text and len(json.dumps(text)) > room:       # escapes take up to 6 bytes a character
+            text = text[:len(text) - (len(json.dumps(text)) - room)]
         content["text"] = text
     else:
         content["evalue"] = str(content.get("evalue", ""))[:min(room // 2, 2000)]
@@ -182,6 +193,7 @@ class KernelSession:
         self.replay_timeouts = {} # index -> shorter timeout for replaying a cell that timed out
         self.restarts = 0
         self.starts = 0
+        self.output_state = None  # the output caps' counts, carried from one kernel to the next
 
     # -- lifecycle ---------------------------------------------------------
     def start(self):
@@ -197,6 +209,7 @@ class KernelSession:
                                    connection_file=str(sockets / "connection.json"))
         km.launch_prefix = list(self.launch_prefix)
         km.interrupt_mode = getattr(self.launch_prefix, "interrupt_mode", "signal")
+        previous_output = self.output_state
         self.client = CappedClient(
             self.nb, self.config.max_cell_output_bytes, self.config.max_notebook_output_bytes,
             km=km, timeout=int(self.config.cell_timeout), interrupt_on_timeout=True,
@@ -207,6 +220,7 @@ class KernelSession:
             iopub_timeout=IOPUB_TIMEOUT,
             ipython_hist_file=":memory:", resources={"metadata": {"path": str(self.workdir)}},
         )
+        self.client.set_output_state(previous_output)
         try:
             self.client.start_new_kernel(cwd=str(self.workdir))
             self.client.start_new_kernel_client()
@@ -223,6 +237,8 @@ class KernelSession:
                 self.client._cleanup_kernel()
             except Exception:   # a kernel that is already gone needs no cleanup
                 pass
+        if self.client is not None:
+            self.output_state = self.client.output_state()
         self.client = None
         kill_all = getattr(self.launch_prefix, "kill_all", None)
         if kill_all is not None:
@@ -243,6 +259,7 @@ class KernelSession:
         self.restarts += 1
         skip = set(skip)
         self.replay = [i for i in self.replay if i not in skip]
+        counted = self.output_state           # replayed outputs are thrown away: they use none of the caps
         for _ in range(MAX_REPLAY_ROUNDS):
             self.start()
             for index in list(self.replay):
@@ -251,8 +268,10 @@ class KernelSession:
                 if outcome.status in ("died", "hung"):
                     self.replay.remove(index)
                     self._stop()
+                    self.output_state = counted
                     break
             else:
+                self.client.set_output_state(counted)
                 return
         self.replay = []
         self.start()

@@ -555,6 +555,12 @@ def _deaths(ctx):
     return notebook_bytes(nb)
 
 
+def _budget(ctx):
+    nb = correct_base()
+    insert_after(nb, "sigmoid_grad", *[hostile(f"slow-{k}", "import time\ntime.sleep(4)") for k in range(1, 6)])
+    return notebook_bytes(nb)
+
+
 def _broken_with(*cells):
     def build(ctx):
         made = []
@@ -589,6 +595,11 @@ CASES = [
     Case("fork-bomb", "forks up to 10,000 sleeping children (bounded), then kills them",
          _correct_with(fork_bomb_cell()), Expect(cells={"fork-bomb": {"ok", "error", "died"}},
                                                  passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("notebook-budget", "five 4 s cells with a 12 s budget for the whole notebook: the cells after it do not "
+                            "run, the functions defined before it still count",
+         _budget, Expect(message="ran longer than", cells={"slow-1": {"ok"}, "slow-5": {"not_run"}},
+                         passing_exercises=("1a", "1b")),
+         config={"cell_timeout": 10.0, "notebook_timeout": 12.0}),
     Case("kernel-deaths", "os._exit(1) in the middle of the notebook, a segfault (ctypes.string_at(0)) later",
          _deaths, Expect(cells={"os-exit": {"died"}, "segfault": {"died"}},
                          passing_exercises=EXERCISES_1_TO_2 + ("3",))),
