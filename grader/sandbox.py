@@ -51,6 +51,7 @@ SANDBOX_UID = 65534                 # "nobody" inside the sandbox's user namespa
 RUNTIME_DIR = "{runtime_dir}"       # replaced by the kernel session with its runtime directory
 KERNEL_LOG = "kernel-stderr.log"    # in the runtime directory: the kernel's stderr (stdout goes nowhere)
 CGROUP_PREFIX = "week6-grader-"
+OPTIONAL_LIMITS = {"memory.swap.max"}
 INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`) "
                 "and make sure user namespaces are enabled (sysctl kernel.unprivileged_userns_clone=1 where that "
                 "setting exists), or pass --no-sandbox (config.sandbox = False) to run notebooks unconfined: "
@@ -136,7 +137,11 @@ class Cgroup:
         for directory in self.dirs:
             directory.mkdir(exist_ok=True)
             for name, value in self.limits.get(directory, {}).items():
-                (directory / name).write_text(str(value))
+                try:
+                    (directory / name).write_text(str(value))
+                except FileNotFoundError:
+                    if name not in OPTIONAL_LIMITS:
+                        raise
 
     def pids(self):
         found = set()
@@ -225,9 +230,9 @@ def _own_cgroups():
     return own
 
 
-def make_cgroup(config):
-    """A :class:`Cgroup` for one grading run, or None where none can be made (not root, no
-    delegation, controllers missing). Nothing is created until ``create()``."""
+def plan_cgroup(config):
+    """A :class:`Cgroup` for one grading run (nothing created yet), or None where this machine
+    has no cgroup controller the grader may use (not root, no delegation, controllers missing)."""
     if not (config.max_processes or config.memory_limit_mb):
         return None
     mounts, own = _cgroup_mounts(), _own_cgroups()
@@ -255,28 +260,42 @@ def make_cgroup(config):
                 wanted["pids.max"] = config.max_processes
             if "memory" in enabled and memory_bytes:
                 wanted["memory.max"] = memory_bytes
-                wanted["memory.swap.max"] = 0
+                wanted["memory.swap.max"] = 0          # optional: only where swap is accounted
             if wanted:
                 dirs.append(parent / name)
                 limits[parent / name] = wanted
-    if not dirs:
-        return None
-    cgroup = Cgroup(dirs, limits)
-    try:                      # can we really? (read-only cgroupfs, no permission, limit file missing)
-        cgroup.create()
-    except OSError:
-        cgroup.remove()
-        return None
-    return cgroup
+    return Cgroup(dirs, limits) if dirs else None
+
+
+def remove_stale_cgroups(cgroup, older_than=3600):
+    """Empty cgroups of graders that died without cleaning up (an hour old or more)."""
+    for parent in {directory.parent for directory in cgroup.dirs}:
+        try:
+            entries = [e for e in parent.iterdir() if e.name.startswith(CGROUP_PREFIX)]
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if time.time() - entry.stat().st_mtime > older_than and not (entry / "cgroup.procs").read_text().strip():
+                    entry.rmdir()
+            except OSError:
+                pass
 
 
 @functools.lru_cache(maxsize=None)
 def cgroup_support(memory_limit_mb=2048, max_processes=256):
-    """What a cgroup enforces here: a set of "pids" / "memory" (empty: no cgroup can be made)."""
+    """What a cgroup enforces here: a set of "pids" / "memory" (empty: no cgroup can be made).
+    Tried once per process, by making one and removing it."""
     from types import SimpleNamespace
-    cgroup = make_cgroup(SimpleNamespace(memory_limit_mb=memory_limit_mb, max_processes=max_processes))
+    cgroup = plan_cgroup(SimpleNamespace(memory_limit_mb=memory_limit_mb, max_processes=max_processes))
     if cgroup is None:
         return frozenset()
+    try:                      # can we really? (read-only cgroupfs, no permission, limit file missing)
+        cgroup.create()
+    except OSError:
+        cgroup.remove()
+        return frozenset()
+    remove_stale_cgroups(cgroup)
     found = set()
     for files in cgroup.limits.values():
         found.update("pids" if name.startswith("pids") else "memory" for name in files)
@@ -429,14 +448,12 @@ def launch_prefix(workdir, config):
     sandbox can be made on this machine.
     """
     args = []
-    cgroup = make_cgroup(config)
-    if cgroup is not None:
+    cgroup = plan_cgroup(config) if cgroup_support(config.memory_limit_mb, config.max_processes) else None
+    if cgroup is not None:                  # made when the kernel starts (LaunchPrefix.prepare)
         args += ["/bin/sh", "-c", CGROUP_ENTER, "week6-cgroup", *map(str, cgroup.dirs), "--"]
     if config.sandbox:
         ok, why = check_bwrap()
         if not ok:
-            if cgroup is not None:
-                cgroup.remove()
             raise SandboxUnavailable(f"No sandbox for the notebook's code: {why} {INSTALL_HINT}")
         args += bwrap_args(workdir, shutil.which("bwrap"))
     args += limits_args(config)

@@ -4,18 +4,17 @@ Each case must end as declared in tests/robustness/make_corpus.py, score no
 more than its honest part, leak nothing and leave nothing behind outside its
 working directory (see tests/robustness/harness.py).
 """
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import os
 import re
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
-from grader import sandbox
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from grader import sandbox  # noqa: E402
 from grader.config import GraderConfig
 from tests.robustness.harness import cell_labels, cell_text, grade_case
 from tests.robustness.make_corpus import CASES

@@ -1,9 +1,4 @@
 """The sandbox itself: what the kernel sees inside, refusing to grade without it, the escape hatch."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 import json
 import os
 import shutil
@@ -13,6 +8,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from grader import sandbox
 from grader.config import GraderConfig
