@@ -2,37 +2,56 @@
 
 A submission is untrusted code. Its kernel is started as::
 
-    [cgroup entry] bwrap <namespaces, mounts, environment> -- python -I -S -c LIMITS ... -- python -m ipykernel_launcher -f CONN
+    [sh: enter cgroup] bwrap <namespaces, mounts, env> -- python -I -S -c LIMITS ... -- python -m ipykernel_launcher -f CONN
 
-* **bubblewrap** (``bwrap``) gives the kernel its own user, pid, network, IPC
-  and UTS namespaces: no network at all (ZeroMQ runs over Unix sockets in the
-  runtime directory, which is bound read-write), a private ``/tmp``, its own
-  working directory as the only writable place, and read-only views of
-  ``/usr`` (``/bin``, ``/lib`` ...), a few files of ``/etc``, the virtual
-  environment and the base interpreter it points to. Nothing else of the
-  project is mounted: the venv is bound at its real path, so ``/work/main``
-  (or wherever the project lives) shows only ``.venv`` inside. The
-  environment is cleared and rebuilt with no variable pointing into the
-  project. The kernel runs as uid/gid 65534 inside its user namespace, in a
-  new session, without capabilities; it dies with its parent.
-* **limits** (set inside, just before ipykernel starts): ``RLIMIT_AS`` =
-  ``memory_limit_mb`` per process (a hog gets ``MemoryError``),
-  ``RLIMIT_NPROC`` = ``max_processes`` (the kernel only enforces it for a
-  non-root uid outside the sandbox), ``RLIMIT_FSIZE`` (no file over
-  :data:`MAX_FILE_BYTES`), no core dumps.
-* **cgroup** (when this machine lets the grader create one below its own
-  cgroup, v1 or v2): ``pids.max`` = ``max_processes`` and a memory limit of
-  ``memory_limit_mb`` for the whole sandbox, so a fork bomb or many children
-  hit a wall, and running out of memory kills a process of the sandbox,
-  never one of the machine. Where no cgroup can be made, say so in
-  :func:`enforcement`: processes are then only capped by ``RLIMIT_NPROC``
-  (not enforced for root) and cleaned up with the pid namespace.
+Enforced, and how:
 
-Without ``bwrap`` (or without user namespaces) grading refuses to run unless
-``config.sandbox`` is False (``--no-sandbox``: the kernel then runs directly,
-with the limits above but with access to everything the grader can read --
-only for trusted notebooks). ``python -m grader.sandbox`` prints what is
-enforced on this machine.
+* **isolation** (bubblewrap, ``bwrap``): own user, pid, network, IPC and UTS
+  namespaces (and cgroup namespace where possible). No network at all -- the
+  kernel talks ZeroMQ over Unix sockets in its runtime directory, the one
+  directory besides its working directory that is bound read-write. A private
+  ``/tmp`` (tmpfs, :data:`SANDBOX_TMP_BYTES`); the root is read-only. Read-only:
+  ``/usr`` (and ``/bin``, ``/lib`` ... as on the host), a few files of
+  ``/etc`` (:data:`ETC_FILES`; no passwd, shadow, ssh keys), the virtual
+  environment and the base interpreter it points to, at their real paths.
+  Nothing else of the project: the venv lives inside it, so ``/work/main``
+  (say) shows only ``.venv`` inside, and the project's own packages are
+  hidden even if installed in the venv. The environment is cleared and
+  rebuilt (:func:`sandbox_env`) with no variable pointing into the project;
+  ``sys.path`` holds only the interpreter's and the venv's directories and
+  the working directory. The kernel runs as uid/gid 65534 in its user
+  namespace, with no capabilities and no_new_privs, in a new session, and
+  dies with the grader (``--die-with-parent``; its pid namespace takes every
+  child with it). Interrupts (cell timeouts) go by message, since a signal to
+  the launcher's process group does not reach a new session.
+* **limits** (set inside, just before ipykernel starts; they bind every
+  process of the sandbox): ``RLIMIT_AS`` = ``memory_limit_mb`` per process
+  (a hog gets ``MemoryError``), ``RLIMIT_FSIZE`` (no file over
+  :data:`MAX_FILE_BYTES`), no core dumps, ``RLIMIT_NPROC`` =
+  ``max_processes`` (only enforced by Linux when the grader is not root).
+  The kernel's own stdout goes nowhere and its stderr to a log in the
+  runtime directory: ipykernel echoes fd-level output there, and it must
+  not flood the grader's terminal.
+* **cgroup** (where the grader may make one below its own cgroup: v1 pids and
+  memory controllers, or v2 with them delegated): ``pids.max`` =
+  ``max_processes`` (tasks, threads included) and a memory limit of
+  ``memory_limit_mb`` for the whole sandbox, so a fork bomb hits a wall, and
+  running out of memory kills a process of the sandbox (the cgroup's own
+  OOM killer), never one of the machine.
+
+Not enforced: CPU share (the cell and notebook timeouts bound the time); the
+total size of the working directory (only each file's); the process count
+when the grader runs as root without a usable cgroup (then RLIMIT_NPROC does
+not apply: extra processes only end with the pid namespace); a seccomp
+filter (the kernel's system calls are not filtered). :func:`enforcement`
+says what holds on this machine; ``python -m grader.sandbox`` (``make
+sandbox-check``) prints it.
+
+Without ``bwrap`` (or without user namespaces) grading refuses to run
+(status ``sandbox_unavailable``) unless ``config.sandbox`` is False
+(``--no-sandbox``: UNSAFE, the kernel then runs unconfined, with the limits
+above but able to read and write whatever the grader can and to use the
+network -- only for notebooks you trust).
 """
 import functools
 import os

@@ -239,6 +239,7 @@ def _judge(case, run, result):
     for label, index in labels.items():
         record = records.get(index)
         result.cells.setdefault(label, (record.status if record else "missing", record.ename if record else ""))
+    result.cells = {label: result.cells[label] for label in sorted(result.cells, key=lambda l: labels.get(l, 0))}
     for label, text in expect.cell_text.items():
         if label in labels and text.lower() not in cell_text(notebook.cells[labels[label]]).lower():
             problems.append(f"cell {label!r} does not show {text!r}")
