@@ -6,15 +6,22 @@ name is drawn after the notebook has run. Here they are read with
 ``numpy.load(allow_pickle=False)`` and ``json.load`` only, with size caps;
 nothing a submission produced is ever unpickled or executed by the grader.
 """
+import io
 import json
+import os
 import secrets
+import stat
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .probes import build_plan
+from .reference_outcomes import reference_training
+
+TRAINED_EXERCISES = ("1", "2", "3")     # the exercises whose networks the probes train
 
 DRIVER_SOURCE = (Path(__file__).with_name("probe_driver.py")).read_text()
 MAX_STATUS_BYTES = 1_000_000
@@ -48,11 +55,59 @@ def probe_cell_source(plan_path, inputs_path, out_dir):
     )
 
 
+def plan_for(seed, config, timings):
+    """The probe plan, with the reference's trained outcomes it needs (computed or read from the
+    cache first); their times go into ``timings``."""
+    started = time.monotonic()
+    for exercise in TRAINED_EXERCISES:
+        reference_training(exercise, config.train_restarts)
+    timings["probe.reference_training"] = time.monotonic() - started
+    started = time.monotonic()
+    plan = build_plan(seed, config)
+    timings["probe.plan"] = time.monotonic() - started
+    return plan
+
+
+def start_plan(run):
+    """Build the probe plan (and the reference's outcomes it needs) in a thread, so that it is
+    ready when the notebook has run; then import what the report stage will need.
+
+    The plan depends only on the seed and the configuration, and the kernel runs in its own
+    process, so this costs the grading no time unless the notebook is quicker than the
+    reference's training (cold cache). :func:`probe` takes the result (or its exception).
+    """
+    if run.probe_plan is not None or "plan" in run.background:
+        return
+    seed, config = run.seed, run.config
+
+    def work():
+        timings = {}          # the thread's own: merged into run.timings by probe()
+        plan = plan_for(seed, config, timings)
+        started = time.monotonic()
+        try:
+            from .figures import warm_up
+            warm_up()
+        except Exception:     # only a head start: the report stage imports (and reports) for itself
+            pass
+        timings["report.imports_early"] = time.monotonic() - started
+        return plan, timings
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="week6-plan")
+    run.background["plan"] = executor.submit(work)
+    executor.shutdown(wait=False)
+
+
 def probe(run):
     """Run every probe group; fill run.probe_outcomes (probe id -> ProbeOutcome)."""
     started = time.monotonic()
+    pending = run.background.pop("plan", None)
     if run.probe_plan is None:
-        run.probe_plan = build_plan(run.seed, run.config)
+        if pending is not None:       # started by the execute stage: usually done by now
+            run.probe_plan, timings = pending.result()
+            run.timings.update(timings)
+            run.timings["probe.plan_wait"] = time.monotonic() - started
+        else:
+            run.probe_plan = plan_for(run.seed, run.config, run.timings)
     session = run.session
     exchange = run.workdir / f".grader-{secrets.token_hex(8)}"
     exchange.mkdir()
@@ -65,7 +120,9 @@ def probe(run):
         plan_path.write_text(json.dumps([p.entry() for p in probes]))
         timeout = min(run.config.probe_timeout + sum(p.timeout for p in probes if p.kind == "train"),
                       sum(p.timeout for p in probes) + 30)
+        group_started = time.monotonic()
         outcome, _ = session.run_source(probe_cell_source(plan_path, inputs_path, out_dir), timeout)
+        run.timings[f"probe.group.{group}"] = time.monotonic() - group_started
         for p in probes:
             run.probe_outcomes[p.id] = read_outcome(out_dir, p.id, outcome)
     run.timings["probe"] = time.monotonic() - started
@@ -80,10 +137,11 @@ def read_outcome(out_dir, probe_id, cell_outcome):
                   "timeout": "this group of checks ran out of time"}.get(
             cell_outcome.status, f"the check did not run ({cell_outcome.ename}: {cell_outcome.evalue})".strip())
         return ProbeOutcome("not_run", reason)
-    if status_path.stat().st_size > MAX_STATUS_BYTES:
-        return ProbeOutcome("bad_output", "the probe's status file is too large")
+    raw = _read_plain_file(status_path, MAX_STATUS_BYTES)
+    if raw is None:
+        return ProbeOutcome("bad_output", "the probe's status file is not a plain file of reasonable size")
     try:
-        status = json.loads(status_path.read_text())
+        status = json.loads(raw.decode("utf-8"))
         state = str(status["status"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return ProbeOutcome("bad_output", "the probe's status file could not be read")
@@ -103,11 +161,26 @@ def read_outcome(out_dir, probe_id, cell_outcome):
     return outcome
 
 
+def _read_plain_file(path, max_bytes):
+    """The bytes of a regular file the kernel wrote, or None. A symlink is refused (the kernel
+    could point one at a grader file), and so is anything larger than ``max_bytes``."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        return handle.read(max_bytes + 1)
+
+
 def _load_array(path):
-    if not path.is_file() or path.stat().st_size > MAX_ARRAY_BYTES:
+    raw = _read_plain_file(path, MAX_ARRAY_BYTES)
+    if raw is None:
         return None
     try:
-        array = np.load(path, allow_pickle=False)
+        array = np.load(io.BytesIO(raw), allow_pickle=False)
     except (ValueError, OSError, EOFError):
         return None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiub":
