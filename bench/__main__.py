@@ -11,6 +11,7 @@ import time
 BENCHES = [
     "bench.reference_speed",
     "bench.training_success",
+    "bench.grading_speed",
 ]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import sandbox
 from .kernel_session import KernelSession
 from .model import CellRecord
+from .probe import start_plan
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SELFCHECK_FILES = {Path(__file__).with_name("selfcheck.py"): "week6_selfcheck.py",
@@ -41,8 +42,12 @@ def execute(run):
     except sandbox.SandboxUnavailable as error:
         run.stop("sandbox_unavailable", str(error))
         return
+    start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
     run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
+    kernel_started = time.monotonic()
     run.session.start()
+    run.timings["execute.kernel_start"] = time.monotonic() - kernel_started
+    cells_started = time.monotonic()
     deadline = started + run.config.notebook_timeout
     for index, cell in enumerate(run.notebook.cells):
         if cell.cell_type != "code":
@@ -56,4 +61,5 @@ def execute(run):
         run.message = (f"The notebook ran longer than {run.config.notebook_timeout:g} s; "
                        "the cells after that were not run.")
     run.executed_notebook = run.notebook
+    run.timings["execute.cells"] = time.monotonic() - cells_started
     run.timings["execute"] = time.monotonic() - started

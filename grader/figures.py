@@ -75,9 +75,9 @@ def _regions(W, grid, layer_sizes, activation, multiclass):
 
 def _panel(ax, title, X, t, gx, gy, labels, reason, n_classes):
     cmap = ListedColormap(COLORS[:n_classes])
-    if labels is not None:
-        ax.contourf(gx, gy, labels.reshape(gx.shape), levels=np.arange(n_classes + 1) - 0.5,
-                    cmap=cmap, alpha=0.3)
+    if labels is not None:       # one pixel per grid point: a fraction of contourf's cost
+        ax.imshow(labels.reshape(gx.shape), origin="lower", extent=(gx.min(), gx.max(), gy.min(), gy.max()),
+                  cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, alpha=0.3, interpolation="nearest", aspect="auto")
     else:
         ax.text(0.5, 0.5, reason, transform=ax.transAxes, ha="center", va="center", fontsize=10,
                 bbox={"facecolor": "white", "edgecolor": "0.6"}, zorder=3)
@@ -86,7 +86,8 @@ def _panel(ax, title, X, t, gx, gy, labels, reason, n_classes):
     ax.set_xlim(gx.min(), gx.max())
     ax.set_ylim(gy.min(), gy.max())
     ax.set_title(title, fontsize=10)
-    ax.tick_params(labelsize=7)
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def draw_decision_boundary(key, entry, path):
@@ -114,10 +115,23 @@ def draw_decision_boundary(key, entry, path):
         _panel(ax, title, X, t, gx, gy, labels, reason, n_classes)
     name = "Bonus" if str(key) == "bonus" else f"Exercise {key}"
     fig.suptitle(f"{name}: layers {layer_sizes}, {activation}", fontsize=10)
-    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.09, top=0.8, wspace=0.06)   # tight_layout costs 0.2 s
+    fig.subplots_adjust(left=0.015, right=0.985, bottom=0.03, top=0.8, wspace=0.04)   # tight_layout costs 0.2 s
     fig.savefig(path, dpi=DPI)
-    fig.clear()
+    # no fig.clear(): it rebuilds every axis (0.1 s a figure); the figure is not in pyplot, so it is just freed
     return Path(path)
+
+
+def warm_up():
+    """Draw a tiny figure to memory: loads the Agg backend, the font cache and the PNG writer,
+    so the report stage does not pay for them. Called in a thread while the notebook runs."""
+    import io
+    fig = Figure(figsize=(1, 1), dpi=20)
+    ax = fig.subplots()
+    ax.imshow(np.zeros((2, 2)), cmap=ListedColormap(COLORS[:2]))
+    ax.scatter([0.0], [1.0], s=7)
+    ax.set_title("warm-up", fontsize=10)
+    fig.suptitle("warm-up", fontsize=10)
+    fig.savefig(io.BytesIO(), format="png")
 
 
 def decision_boundary_figures(run, out_dir, notes=None):

@@ -59,7 +59,7 @@ class GradingRun:
     probe_outcomes: probe id -> :class:`grader.probe.ProbeOutcome` (values read with safe parsers).
     trained: exercise -> {"layer_sizes", "loss", "activation", "submission_W" (P,) or None,
              "reference_W" (P,), "submission_accuracy", "reference_accuracy"} for the figures.
-    timings: stage name -> seconds.
+    timings: stage name -> seconds (and "stage.part" keys for the parts of a stage).
     """
     notebook_path: Path
     out_dir: Path
@@ -78,6 +78,7 @@ class GradingRun:
     timings: dict = field(default_factory=dict)
     execution_time: float = 0.0
     session: Any = None
+    background: dict = field(default_factory=dict)   # work started early for a later stage: name -> Future
 
     @property
     def stem(self):

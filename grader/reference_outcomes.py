@@ -1,14 +1,17 @@
 """What the reference achieves on the grader's fixed training problems.
 
 The same for every submission, so each is computed once per process (and a
-batch computes it once before its workers start).
+batch computes it once before its workers start), and kept on disk between
+processes by :mod:`grader.reference_cache`.
 """
 from functools import lru_cache
 
 import numpy as np
 
 import reference
-from reference.training import SETUPS, fit_once
+from reference.training import METHOD, OPTIONS, SETUPS, fit_once
+
+from . import reference_cache
 
 TRAINING_SEEDS = {"1": 101, "2": 202, "3": 303}
 
@@ -37,8 +40,14 @@ def accuracy_of(W, exercise):
 def reference_training(exercise, restarts):
     """The reference trained from the grader's initializations: (best accuracy, its W (P,))."""
     setup = SETUPS[exercise]
+    key = reference_cache.cache_key(exercise, restarts, TRAINING_SEEDS[exercise], setup, METHOD, OPTIONS)
+    cached = reference_cache.load(exercise, restarts, key, reference.n_params(list(setup.layer_sizes)),
+                                  lambda W: accuracy_of(W, exercise))
+    if cached is not None:
+        return cached
     X, t = training_data(exercise)
     runs = [fit_once(W0, X, t, list(setup.layer_sizes), setup.lam, setup.activation, setup.loss)
             for W0 in training_inits(exercise, restarts)]
     best = max(runs, key=lambda run: run.accuracy)
+    reference_cache.store(exercise, restarts, key, best.accuracy, best.W)
     return best.accuracy, best.W

@@ -83,8 +83,13 @@ def report(run):
     notes = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        step = time.perf_counter()
         figures = _figures(run, out_dir, notes)
+        run.timings["report.figures"] = time.perf_counter() - step
+        step = time.perf_counter()
         _executed_notebook(run, out_dir, notes)
+        run.timings["report.executed_notebook"] = time.perf_counter() - step
+        step = time.perf_counter()
         try:
             write_feedback(run, out_dir, figures, notes)
         except Exception as exc:
@@ -96,6 +101,7 @@ def report(run):
                     "see results.json for the scores.\n", encoding="utf-8")
             except OSError:
                 pass
+        run.timings["report.feedback"] = time.perf_counter() - step
 
     run.timings["report"] = time.perf_counter() - start
     results_path = out_dir / "results.json"
