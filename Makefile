@@ -28,10 +28,15 @@ test: $(READY)
 
 grade: $(READY)
 ifdef SUBMISSIONS
-	$(PY) -m grader grade-batch $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+	$(PY) -m grader grade-batch $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
 else
 	$(PY) -m grader grade $(or $(SUBMISSION),examples/example_submission.ipynb) --out $(OUT)
 endif
+
+# make merge SHARDS="out/shard-1 out/shard-2" OUT=out/class: one gradebook and class report from shards
+.PHONY: merge
+merge: $(READY)
+	$(PY) -m grader merge $(SHARDS) --out $(OUT)
 
 check: $(READY)
 	$(PY) -m grader check $(NOTEBOOK)

@@ -12,6 +12,7 @@ BENCHES = [
     "bench.reference_speed",
     "bench.training_success",
     "bench.grading_speed",
+    "bench.batch_throughput",
 ]
 
 

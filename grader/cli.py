@@ -1,7 +1,9 @@
 """One command line, ``python -m grader``, whose subcommands forward to library functions.
 
   grade NOTEBOOK [--out DIR]           one submission -> DIR/<stem>/results.json
-  grade-batch DIR [--out DIR] [--jobs N]
+  grade-batch DIR [--out DIR] [--jobs N] [--shard k/n]
+                                       every DIR/*.ipynb -> DIR/<stem>/results.json, gradebook.csv, class report
+  merge OUT1 OUT2 ... --out DIR        combine the OUT directories of shards into one gradebook and class report
   check NOTEBOOK                       the student's self-check (public tests only)
 """
 import argparse
@@ -47,6 +49,36 @@ def cmd_grade(args):
     return 0
 
 
+def cmd_grade_batch(args):
+    from .batch import BatchError, grade_batch
+    try:
+        result = grade_batch(Path(args.directory), Path(args.out), jobs=args.jobs, config=_config(args),
+                             shard=args.shard, timeout=args.timeout, force=args.force,
+                             progress=not args.quiet)
+    except BatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    print(f"Gradebook: {result.gradebook}")
+    if result.class_report:
+        print(f"Class report: {result.class_report[0]}")
+    return 0
+
+
+def cmd_merge(args):
+    from .batch import BatchError, merge_shards
+    try:
+        result = merge_shards([Path(d) for d in args.shards], Path(args.out), allow_partial=args.allow_partial)
+    except BatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    print(f"Gradebook: {result.gradebook}")
+    if result.class_report:
+        print(f"Class report: {result.class_report[0]}")
+    return 0
+
+
 def cmd_check(args):
     from .selfcheck import check_notebook
     return check_notebook(Path(args.notebook))
@@ -59,6 +91,22 @@ def main(argv=None):
     grade.add_argument("notebook")
     _grading_options(grade)
     grade.set_defaults(handler=cmd_grade)
+    batch = commands.add_parser("grade-batch", help="grade every *.ipynb of a directory (one per student)")
+    batch.add_argument("directory")
+    _grading_options(batch)
+    batch.add_argument("--jobs", type=int, help="notebooks graded at once (default: the number of CPUs)")
+    batch.add_argument("--shard", help="k/n: grade only the k-th of n disjoint shares of the class (k from 1)")
+    batch.add_argument("--timeout", type=float,
+                       help="wall-clock seconds per notebook before it is stopped (default 2 x notebook timeout + 600)")
+    batch.add_argument("--force", action="store_true", help="grade again what is unchanged since its last grading")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(handler=cmd_grade_batch)
+    merge = commands.add_parser("merge", help="combine the OUT directories of grade-batch shards")
+    merge.add_argument("shards", nargs="+", metavar="OUT_SHARD")
+    merge.add_argument("--out", required=True, help="directory for the merged results, gradebook and class report")
+    merge.add_argument("--allow-partial", action="store_true",
+                       help="merge even when shards are missing (their submissions get status 'missing')")
+    merge.set_defaults(handler=cmd_merge)
     check = commands.add_parser("check", help="the student's self-check: public tests only, no sandbox")
     check.add_argument("notebook")
     check.set_defaults(handler=cmd_check)

@@ -1,0 +1,122 @@
+"""Throughput of ``grade_batch``: one class graded with JOBS=1 and with JOBS=2.
+
+The class is built from the fixture submissions (tests/grader/fixtures.py):
+correct ones and ones with a mistake, copied under distinct student names (and
+with distinct bytes, as real submissions have) until there are 40 of them.
+The reference's training is done once before the clock starts (a real batch
+does it once too, before its workers start). Reports submissions per minute,
+the speedup of 2 workers over 1 and the peak resident memory of a worker
+(``ru_maxrss`` of the worker process) and of a notebook kernel (``RUSAGE_CHILDREN``
+in the worker), as each worker reports them with its results.
+
+    python -m bench batch_throughput           # 40 submissions (about 15-25 min on 2 cores)
+    BENCH_BATCH_SIZE=8 python -m bench batch_throughput
+    python -m bench.batch_throughput --quick   # 8 submissions
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_SIZE = 40
+QUICK_SIZE = 8
+JOBS = (1, 2)
+
+
+def build_class(directory, size):
+    """``size`` notebooks cycling through the fixtures: student00_correct_vectorized.ipynb, ..."""
+    import nbformat
+
+    from tests.grader.fixtures import FIXTURES
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    built = {}
+    for i in range(size):
+        fixture = FIXTURES[i % len(FIXTURES)]
+        if fixture.name not in built:
+            built[fixture.name] = fixture.build()
+        notebook = nbformat.from_dict(built[fixture.name])
+        notebook.metadata["student"] = f"student{i:02d}"          # distinct bytes, distinct seed
+        nbformat.write(notebook, str(directory / f"student{i:02d}_{fixture.name}.ipynb"))
+    return sorted(directory.glob("*.ipynb"))
+
+
+def _scores(rows):
+    return [(row["submission"], row["score"], row["status"]) for row in rows]
+
+
+def _differing_tests(out_a, out_b, name):
+    import json
+
+    def verdicts(out):
+        try:
+            results = json.loads((Path(out) / Path(name).stem / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {test["name"]: (test["status"], test["score"]) for test in results.get("tests", [])}
+
+    a, b = verdicts(out_a), verdicts(out_b)
+    return [f"{test}: {a.get(test)} vs {b.get(test)}" for test in sorted(set(a) | set(b)) if a.get(test) != b.get(test)]
+
+
+def run(size=None, jobs_list=JOBS):
+    from grader.batch import grade_batch, grader_fingerprint, reference_outcomes
+    from grader.config import GraderConfig
+
+    if size is None:
+        size = int(os.environ.get("BENCH_BATCH_SIZE") or (QUICK_SIZE if os.environ.get("BENCH_QUICK") else DEFAULT_SIZE))
+    config = GraderConfig()
+    root = Path(tempfile.mkdtemp(prefix="week6-bench-batch-"))
+    try:
+        paths = build_class(root / "class", size)
+        print(f"class: {len(paths)} submissions ({os.cpu_count()} CPUs, load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}); sandbox {'on' if config.sandbox else 'off'}, "
+              f"figures {'on' if config.figures else 'off'}", flush=True)
+        started = time.perf_counter()
+        reference_outcomes(config)
+        print(f"reference training (once per batch, before the workers start): {time.perf_counter() - started:.1f} s",
+              flush=True)
+        fingerprint = grader_fingerprint()
+        measured = {}
+        for jobs in jobs_list:
+            started = time.perf_counter()
+            result = grade_batch(root / "class", root / f"out-jobs{jobs}", jobs=jobs, config=config, force=True,
+                                 fingerprint=fingerprint, progress=sys.stderr.isatty())
+            seconds = time.perf_counter() - started
+            measured[jobs] = (seconds, result)
+            statuses = ", ".join(f"{n} {s}" for s, n in sorted(result.statuses.items()))
+            worker = max(result.worker_rss_mb.values(), default=0.0)
+            kernel = max(result.kernel_rss_mb.values(), default=0.0)
+            print(f"JOBS={jobs}: {seconds:7.1f} s  {60 * len(paths) / seconds:5.1f} submissions/min  "
+                  f"({statuses}; {len(result.worker_rss_mb)} worker(s), peak RSS per worker {worker:.0f} MiB, "
+                  f"per notebook kernel {kernel:.0f} MiB; pool restarts {result.pool_restarts})", flush=True)
+        if len(measured) >= 2:
+            (t1, r1), (tn, rn) = measured[min(measured)], measured[max(measured)]
+            print(f"speedup JOBS={max(measured)} over JOBS={min(measured)}: {t1 / tn:.2f}x")
+            same = _scores(r1.rows) == _scores(rn.rows)
+            print(f"same scores and statuses in both runs: {'yes' if same else 'NO'}")
+            for (name, s1, st1), (_, sn, stn) in zip(_scores(r1.rows), _scores(rn.rows)):
+                if (s1, st1) != (sn, stn):
+                    print(f"  {name}: {s1} ({st1}) vs {sn} ({stn}); tests that differ: "
+                          f"{'; '.join(_differing_tests(r1.out_root, rn.out_root, name)) or '-'}")
+        for jobs, (_, result) in measured.items():
+            times = sorted((float(row["execution_time"] or 0), row["submission"]) for row in result.rows)
+            if times:
+                mean = sum(t for t, _ in times) / len(times)
+                print(f"JOBS={jobs}: grading time per submission (results.json execution_time): mean {mean:.1f} s, "
+                      f"min {times[0][0]:.1f} s, max {times[-1][0]:.1f} s ({times[-1][1]})")
+        return measured
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_SIZE} submissions instead of {DEFAULT_SIZE}")
+    parser.add_argument("--size", type=int, help="number of submissions")
+    args = parser.parse_args()
+    run(size=args.size or (QUICK_SIZE if args.quick else None))

@@ -1,0 +1,348 @@
+"""The class report: how a whole class did, for the instructor.
+
+``write_class_report(OUT, rows)`` writes ``OUT/class_report.html`` (figures
+embedded as base64 PNG) and ``OUT/class_report.md`` (figures as
+``OUT/class_report_*.png`` next to it) from the gradebook rows
+(:func:`grader.batch.gradebook_row`) and each submission's ``results.json``:
+
+* score histogram; mean points and pass rate per exercise (table and chart);
+* per test: mean points, pass rate, failures (a table and a bar chart per exercise);
+* the most frequent failures (test names with counts) and, where tests carry
+  ``tags`` (e.g. ``mistake:biases_regularized``), the most frequent tags;
+* the slowest submissions (execution_time);
+* the submissions that could not be graded, with their status and why.
+
+Statistics over tests use the submissions with status ``graded``; the
+histogram shows every submission (not graded = 0 points). Everything that may
+come from a submission (file names, messages, test outputs) is escaped.
+"""
+import base64
+import html
+import io
+import json
+import math
+import re
+import sys
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .config import BONUS_EXERCISES, EXERCISE_POINTS
+from .model import EXERCISES
+
+HTML_NAME = "class_report.html"
+MD_NAME = "class_report.md"
+FIGURE_PREFIX = "class_report_"
+TOP_FAILURES = 15
+TOP_TAGS = 15
+TOP_SLOWEST = 10
+MAX_LABEL = 60
+BASE_POINTS = sum(v for k, v in EXERCISE_POINTS.items() if k not in BONUS_EXERCISES)
+MAX_POINTS = sum(EXERCISE_POINTS.values())
+
+
+# ------------------------------------------------------------------------ data
+
+def _float(value, default=0.0):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) else default
+
+
+def _load_results(out_root, name):
+    try:
+        data = json.loads((Path(out_root) / Path(name).stem / "results.json").read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def class_statistics(out_root, rows):
+    """Everything the report shows, as plain data (also handy for tests)."""
+    rows = list(rows)
+    graded = [row for row in rows if row.get("status") == "graded"]
+    tests = {}                      # name -> {"exercise", "max", "scores": [], "passed": int, "order"}
+    exercise_passed = Counter()     # exercise -> graded submissions that passed all its tests
+    failures, tags, tag_submissions = Counter(), Counter(), Counter()
+    for row in graded:
+        results = _load_results(out_root, row["submission"])
+        by_exercise = defaultdict(list)
+        seen_tags = set()
+        for test in results.get("tests", []):
+            if not isinstance(test, dict):
+                continue
+            name = str(test.get("name", ""))
+            passed = test.get("status") == "passed"
+            entry = tests.setdefault(name, {"exercise": str(test.get("number", "")), "max": _float(test.get("max_score")),
+                                            "scores": [], "passed": 0, "order": len(tests)})
+            entry["scores"].append(_float(test.get("score")))
+            entry["passed"] += passed
+            by_exercise[entry["exercise"]].append(passed)
+            if not passed:
+                failures[name] += 1
+            for tag in test.get("tags") or []:
+                tags[str(tag)] += 1
+                seen_tags.add(str(tag))
+        for exercise, verdicts in by_exercise.items():
+            exercise_passed[exercise] += all(verdicts)
+        tag_submissions.update(seen_tags)
+    n = len(graded)
+    exercises = []
+    for exercise in EXERCISES:
+        points = [_float(row.get(exercise)) for row in graded]
+        exercises.append({"exercise": exercise, "max": EXERCISE_POINTS[exercise],
+                          "mean": sum(points) / n if n else 0.0,
+                          "pass_rate": exercise_passed[exercise] / n if n else 0.0})
+    per_test = []
+    for name, entry in sorted(tests.items(), key=lambda item: (_exercise_order(item[1]["exercise"]), item[1]["order"])):
+        count = len(entry["scores"])
+        per_test.append({"name": name, "exercise": entry["exercise"], "max": entry["max"],
+                         "mean": sum(entry["scores"]) / count if count else 0.0,
+                         "pass_rate": entry["passed"] / count if count else 0.0,
+                         "failures": count - entry["passed"], "count": count})
+    not_graded = [{"submission": row["submission"], "status": row.get("status", ""),
+                   "why": row.get("message", "")} for row in rows if row.get("status") != "graded"]
+    slowest = sorted((row for row in rows if row.get("status") != "missing"),
+                     key=lambda row: -_float(row.get("execution_time")))[:TOP_SLOWEST]
+    scores = [_float(row.get("score")) for row in rows]
+    graded_scores = sorted(_float(row.get("score")) for row in graded)
+    return {
+        "submissions": len(rows), "graded": n, "statuses": Counter(row.get("status", "") for row in rows),
+        "scores": scores, "graded_scores": [_float(row.get("score")) for row in graded],
+        "not_graded_scores": [_float(row.get("score")) for row in rows if row.get("status") != "graded"],
+        "mean": sum(graded_scores) / n if n else 0.0,
+        "median": _median(graded_scores),
+        "exercises": exercises, "tests": per_test,
+        "failures": failures.most_common(), "tags": [(tag, count, tag_submissions[tag]) for tag, count in tags.most_common()],
+        "slowest": [{"submission": row["submission"], "execution_time": _float(row.get("execution_time")),
+                     "status": row.get("status", "")} for row in slowest],
+        "not_graded": not_graded,
+        "fingerprints": sorted({row.get("grader_fingerprint", "") for row in rows} - {""}),
+    }
+
+
+def _exercise_order(exercise):
+    return EXERCISES.index(exercise) if exercise in EXERCISES else len(EXERCISES)
+
+
+def _median(values):
+    if not values:
+        return 0.0
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+# --------------------------------------------------------------------- figures
+
+def _png(figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _label(text, limit=MAX_LABEL):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _mathtext_safe(text):
+    # matplotlib reads $...$ as math; a label from a results file must stay plain text
+    return text.replace("$", r"\$")
+
+
+def figures(stats):
+    """{figure id: PNG bytes}: "score_histogram", "exercises", "tests_<exercise>" for each exercise with tests."""
+    from matplotlib.figure import Figure
+
+    out = {}
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.add_subplot()
+    bins = list(range(0, MAX_POINTS + 6, 5))
+    data = [stats["graded_scores"], stats["not_graded_scores"]]
+    ax.hist(data, bins=bins, stacked=True, color=["#4878a8", "#c44e52"], label=["graded", "not graded"],
+            edgecolor="white")
+    ax.axvline(BASE_POINTS, color="#555555", linestyle=":", linewidth=1)
+    ax.set_xlabel(f"score (out of {BASE_POINTS}, + bonus {MAX_POINTS - BASE_POINTS})")
+    ax.set_ylabel("submissions")
+    ax.set_title(f"Scores of {stats['submissions']} submissions")
+    ax.legend(loc="upper left", frameon=False)
+    out["score_histogram"] = _png(fig)
+
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.add_subplot()
+    names = [e["exercise"] for e in stats["exercises"]]
+    positions = range(len(names))
+    ax.bar([p - 0.2 for p in positions], [100 * e["mean"] / e["max"] for e in stats["exercises"]], width=0.4,
+           label="mean points (% of max)", color="#4878a8")
+    ax.bar([p + 0.2 for p in positions], [100 * e["pass_rate"] for e in stats["exercises"]], width=0.4,
+           label="all tests passed (% of graded)", color="#55a868")
+    ax.set_xticks(list(positions), names)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("%")
+    ax.set_title("Per exercise")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize=8)
+    out["exercises"] = _png(fig)
+
+    by_exercise = defaultdict(list)
+    for test in stats["tests"]:
+        by_exercise[test["exercise"]].append(test)
+    for exercise, tests in by_exercise.items():
+        fig = Figure(figsize=(7, 0.45 * len(tests) + 0.9))
+        ax = fig.add_subplot()
+        labels = [_mathtext_safe(_label(test["name"])) for test in tests][::-1]
+        rates = [100 * test["pass_rate"] for test in tests][::-1]
+        ax.barh(range(len(tests)), rates, color="#55a868")
+        ax.set_yticks(range(len(tests)), labels, fontsize=8)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("passed (% of graded submissions)")
+        ax.set_title(_mathtext_safe(f"Exercise {_label(exercise, 20)}: pass rate per test"))
+        out[f"tests_{_safe_id(exercise)}"] = _png(fig)
+    return out
+
+
+def _safe_id(text):
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(text))[:40] or "_"
+
+
+# ------------------------------------------------------------------ rendering
+
+def _pct(value):
+    return f"{100 * value:.0f}%"
+
+
+def _pts(value):
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _md(text):
+    """Text safe inside a Markdown table cell: HTML escaped, Markdown syntax and pipes neutralized."""
+    text = re.sub(r"([\\`*_\[\]|~])", r"\\\1", " ".join(str(text).split()))
+    return html.escape(text, quote=False)
+
+
+def _h(text):
+    return html.escape(str(text), quote=True)
+
+
+def _tables(stats):
+    """The report's tables as (title, header, rows of cells (raw text), figure id or None, note)."""
+    sections = []
+    sections.append(("Per exercise", ["exercise", "max", "mean points", "mean %", "all tests passed"],
+                     [[e["exercise"], _pts(e["max"]), _pts(e["mean"]), _pct(e["mean"] / e["max"]) if e["max"] else "",
+                       _pct(e["pass_rate"])] for e in stats["exercises"]],
+                     "exercises", f"over the {stats['graded']} graded submissions"))
+    by_exercise = defaultdict(list)
+    for test in stats["tests"]:
+        by_exercise[test["exercise"]].append(test)
+    for exercise, tests in by_exercise.items():
+        sections.append((f"Exercise {exercise}: tests", ["test", "max", "mean points", "passed", "failures"],
+                         [[t["name"], _pts(t["max"]), _pts(t["mean"]), _pct(t["pass_rate"]), str(t["failures"])]
+                          for t in tests], f"tests_{_safe_id(exercise)}", ""))
+    sections.append(("Most frequent failures", ["test", "submissions failing it"],
+                     [[name, str(count)] for name, count in stats["failures"][:TOP_FAILURES]], None,
+                     "" if stats["failures"] else "No test failed."))
+    if stats["tags"]:
+        sections.append(("Most frequent tags", ["tag", "occurrences", "submissions"],
+                         [[tag, str(count), str(subs)] for tag, count, subs in stats["tags"][:TOP_TAGS]], None,
+                         "labels the checks attach to tests (e.g. a diagnosed mistake)"))
+    sections.append(("Slowest submissions", ["submission", "grading time (s)", "status"],
+                     [[s["submission"], f"{s['execution_time']:.1f}", s["status"]] for s in stats["slowest"]], None, ""))
+    sections.append(("Not graded", ["submission", "status", "why"],
+                     [[s["submission"], s["status"], s["why"]] for s in stats["not_graded"]], None,
+                     "" if stats["not_graded"] else "Every submission was graded."))
+    return sections
+
+
+def _summary_lines(stats):
+    statuses = ", ".join(f"{count} {status}" for status, count in sorted(stats["statuses"].items()))
+    return [f"Submissions: {stats['submissions']} ({statuses or 'none'})",
+            f"Graded: {stats['graded']}; mean score {_pts(stats['mean'])}, median {_pts(stats['median'])} "
+            f"(out of {BASE_POINTS} + bonus {MAX_POINTS - BASE_POINTS})",
+            f"Grader fingerprint: {', '.join(f[:16] for f in stats['fingerprints']) or 'unknown'}",
+            f"Written {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
+
+
+def render_markdown(stats, figure_files):
+    lines = ["# Week 6 class report", ""]
+    lines += [f"- {_md(line)}" for line in _summary_lines(stats)] + [""]
+    if "score_histogram" in figure_files:
+        lines += ["## Scores", "", f"![score histogram]({figure_files['score_histogram']})", ""]
+    for title, header, rows, figure, note in _tables(stats):
+        lines += [f"## {_md(title)}", ""]
+        if note:
+            lines += [f"_{_md(note)}_", ""]
+        if figure in figure_files:
+            lines += [f"![{_md(title)}]({figure_files[figure]})", ""]
+        if rows:
+            lines.append("| " + " | ".join(_md(h) for h in header) + " |")
+            lines.append("|" + "---|" * len(header))
+            lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+            lines.append("")
+    return "\n".join(lines)
+
+
+CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+       "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em;"
+       "text-align:left;vertical-align:top}th{background:#f3f3f3}td.num{text-align:right}"
+       "img{max-width:100%}.note{color:#666;font-style:italic}")
+
+
+def render_html(stats, pngs):
+    def image(figure_id, alt):
+        data = base64.b64encode(pngs[figure_id]).decode("ascii")
+        return f'<p><img alt="{_h(alt)}" src="data:image/png;base64,{data}"></p>'
+
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>Week 6 class report</title>", f"<style>{CSS}</style></head><body>",
+             "<h1>Week 6 class report</h1>", "<ul>"]
+    parts += [f"<li>{_h(line)}</li>" for line in _summary_lines(stats)] + ["</ul>"]
+    if "score_histogram" in pngs:
+        parts += ["<h2>Scores</h2>", image("score_histogram", "score histogram")]
+    for title, header, rows, figure, note in _tables(stats):
+        parts.append(f"<h2>{_h(title)}</h2>")
+        if note:
+            parts.append(f'<p class="note">{_h(note)}</p>')
+        if figure in pngs:
+            parts.append(image(figure, title))
+        if rows:
+            parts.append("<table><thead><tr>" + "".join(f"<th>{_h(h)}</th>" for h in header) + "</tr></thead><tbody>")
+            for row in rows:
+                cells = "".join(f'<td class="num">{_h(c)}</td>' if _numeric(c) else f"<td>{_h(c)}</td>" for c in row)
+                parts.append(f"<tr>{cells}</tr>")
+            parts.append("</tbody></table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _numeric(text):
+    return bool(re.fullmatch(r"-?[0-9.]+%?", str(text)))
+
+
+def write_class_report(out_root, rows, with_figures=True):
+    """Write class_report.html and class_report.md (+ class_report_*.png) into ``out_root``; returns both paths."""
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    stats = class_statistics(out_root, rows)
+    pngs = {}
+    if with_figures:
+        try:
+            pngs = figures(stats)
+        except Exception as error:      # a figure must never cost the report
+            pngs = {}
+            print(f"class report: figures could not be drawn ({type(error).__name__}: {error})", file=sys.stderr)
+    for old in out_root.glob(FIGURE_PREFIX + "*.png"):
+        old.unlink()
+    figure_files = {}
+    for figure_id, data in pngs.items():
+        name = f"{FIGURE_PREFIX}{figure_id}.png"
+        (out_root / name).write_bytes(data)
+        figure_files[figure_id] = name
+    md_path, html_path = out_root / MD_NAME, out_root / HTML_NAME
+    md_path.write_text(render_markdown(stats, figure_files) + "\n", encoding="utf-8")
+    html_path.write_text(render_html(stats, pngs) + "\n", encoding="utf-8")
+    return html_path, md_path
