@@ -36,9 +36,22 @@ def accuracy_of(W, exercise):
     return float(np.mean(predict(W, X, list(setup.layer_sizes), setup.activation) == t))
 
 
+_PRELOADED = {}
+
+
+def preload(results):
+    """Use outcomes computed elsewhere: {(exercise, restarts): (accuracy, W (P,))}, as
+    :func:`reference_training` returns them (a batch computes them once and ships them to its workers)."""
+    _PRELOADED.update({(str(exercise), int(restarts)): (float(accuracy), np.asarray(W, dtype=float))
+                       for (exercise, restarts), (accuracy, W) in results.items()})
+    reference_training.cache_clear()
+
+
 @lru_cache(maxsize=None)
 def reference_training(exercise, restarts):
     """The reference trained from the grader's initializations: (best accuracy, its W (P,))."""
+    if (exercise, restarts) in _PRELOADED:
+        return _PRELOADED[(exercise, restarts)]
     setup = SETUPS[exercise]
     key = reference_cache.cache_key(exercise, restarts, TRAINING_SEEDS[exercise], setup, METHOD, OPTIONS)
     cached = reference_cache.load(exercise, restarts, key, reference.n_params(list(setup.layer_sizes)),
