@@ -151,6 +151,7 @@ class Fixture:
     fails: set = field(default_factory=set)
     uncertain: set = field(default_factory=set)
     all_fail: bool = False
+    config: dict = field(default_factory=dict)   # GraderConfig fields to change for this fixture
 
 
 REGULARIZED_LOSS = {"bce_loss with regularization lam * sum(W_l**2), biases excluded",
@@ -168,7 +169,9 @@ GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite
 
 FIXTURES = [
     Fixture("correct_vectorized", correct),
-    Fixture("correct_per_sample_loops", per_sample_loops),
+    # loops make the notebook's own training cells take minutes; the cell timeout cuts them short
+    # (as it would for a student), which must cost nothing: the grader's probes train on their own
+    Fixture("correct_per_sample_loops", per_sample_loops, config={"cell_timeout": 10.0}),
     Fixture("correct_column_outputs", column_outputs),
     Fixture("correct_foreign_kernel_magics", foreign_kernel_with_magics),
     # biases in R(W), consistently in loss and gradient: every lam > 0 value is off, finite differences agree

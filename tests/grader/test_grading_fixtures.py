@@ -3,6 +3,7 @@
 Correct submissions in any style score 100 + 5; each mistake fails exactly
 the tests listed for it in tests/grader/fixtures.py and passes all others.
 """
+import dataclasses
 import json
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def config():
 def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
     notebook = tmp_path / f"{fixture.name}.ipynb"
     nbformat.write(fixture.build(), str(notebook))
-    run = grade_notebook(notebook, tmp_path / "out", config)
+    run = grade_notebook(notebook, tmp_path / "out", dataclasses.replace(config, **fixture.config))
     assert run.status == "graded", run.message
     verdicts = {test.name: test for test in run.tests}
     assert set(verdicts) == TEST_NAMES
