@@ -30,7 +30,7 @@ def _grading_options(parser):
     parser.add_argument("--out", default="results", help="results directory (default: results)")
     parser.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default 60)")
     parser.add_argument("--notebook-timeout", type=float, help="seconds for the whole notebook (default 600)")
-    parser.add_argument("--train-budget", type=float, help="seconds per trained-accuracy check (default 40)")
+    parser.add_argument("--train-budget", type=float, help="seconds per trained-accuracy check (default 90)")
     parser.add_argument("--seed", type=int, help="probe seed (default: derived from the notebook's bytes)")
     parser.add_argument("--no-figures", action="store_true", help="skip the decision-boundary figures")
     parser.add_argument("--no-sandbox", action="store_true",
