@@ -183,16 +183,23 @@ def gradient_consistency_test(fd_ids, output):
 
 
 # -- 1a -------------------------------------------------------------------------
-def judge_load_shapes(probe_id, n_features=2):
+def loaded_pair(ctx, probe_id):
+    """((X, t), (X_ref, t_ref)) from a loader probe, or (None, failing Verdict)."""
+    problem = call_problem(ctx, probe_id)
+    if problem:
+        return None, problem
+    values = ctx.outcome(probe_id).values
+    if len(values) != 2:
+        return None, Verdict(False, "a pair (X, t)", f"{len(values)} values")
+    return (values, ctx.expected(probe_id)), None
+
+
+def judge_load_shapes(probe_id):
     def judge(ctx):
-        problem = call_problem(ctx, probe_id)
+        pairs, problem = loaded_pair(ctx, probe_id)
         if problem:
             return problem
-        values = ctx.outcome(probe_id).values
-        X_ref, t_ref = ctx.expected(probe_id)
-        if len(values) != 2:
-            return Verdict(False, "a pair (X, t)", f"{len(values)} values")
-        X, t = values
+        (X, t), (X_ref, t_ref) = pairs
         if X.ndim != 2 or X.shape != X_ref.shape:
             return Verdict(False, f"X of shape {X_ref.shape}", f"X of shape {X.shape}",
                            "Stack the classes' points as rows: np.vstack, one row per point, two columns.")
@@ -205,14 +212,10 @@ def judge_load_shapes(probe_id, n_features=2):
 
 def judge_load_values(probe_id, labels):
     def judge(ctx):
-        problem = call_problem(ctx, probe_id)
+        pairs, problem = loaded_pair(ctx, probe_id)
         if problem:
             return problem
-        values = ctx.outcome(probe_id).values
-        X_ref, t_ref = ctx.expected(probe_id)
-        if len(values) != 2:
-            return Verdict(False, "a pair (X, t)", f"{len(values)} values")
-        X, t = values
+        (X, t), (X_ref, t_ref) = pairs
         verdict = check_array(X, X_ref, "X, class 1 rows first", ctx.tol.rtol, ctx.tol.atol)
         if not verdict.passed:
             verdict.hint = "Load the class files in order (class 1 first) and stack them without shuffling."

@@ -49,6 +49,14 @@ def cmd_grade(args):
     return 0
 
 
+def _print_batch(result):
+    print(result.summary())
+    print(f"Gradebook: {result.gradebook}")
+    if result.class_report:
+        print(f"Class report: {result.class_report[0]}")
+    return 0
+
+
 def cmd_grade_batch(args):
     from .batch import BatchError, grade_batch
     try:
@@ -58,11 +66,7 @@ def cmd_grade_batch(args):
     except BatchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(result.summary())
-    print(f"Gradebook: {result.gradebook}")
-    if result.class_report:
-        print(f"Class report: {result.class_report[0]}")
-    return 0
+    return _print_batch(result)
 
 
 def cmd_merge(args):
@@ -72,11 +76,7 @@ def cmd_merge(args):
     except BatchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(result.summary())
-    print(f"Gradebook: {result.gradebook}")
-    if result.class_report:
-        print(f"Class report: {result.class_report[0]}")
-    return 0
+    return _print_batch(result)
 
 
 def cmd_check(args):
