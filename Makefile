@@ -39,6 +39,7 @@ merge: $(READY)
 	$(PY) -m grader merge $(SHARDS) --out $(OUT)
 
 check: $(READY)
+	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/your_notebook.ipynb"; exit 2; }
 	$(PY) -m grader check $(NOTEBOOK)
 
 # make sandbox-check: is bubblewrap there, and which limits does this machine enforce (grading refuses
