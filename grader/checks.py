@@ -344,13 +344,10 @@ def judge_relu_grad(ctx):
 
 # -- 3 -------------------------------------------------------------------------------
 def judge_softmax_stable(ctx):
-    verdict = no_warnings_test(["3-softmax-large"], "")(ctx)
-    if not verdict.passed:
-        verdict.hint = verdict.hint if "overflow" not in " ".join(ctx.outcome("3-softmax-large").warnings) else (
-            "Subtract each row's maximum before exp: softmax is unchanged and exp never overflows.")
-        if not verdict.hint:
-            verdict.hint = "Subtract each row's maximum before exp: softmax is unchanged and exp never overflows."
-    return verdict if not verdict.passed else Verdict(True, "softmax is exact and finite for logits of 1000.")
+    verdict = no_warnings_test(["3-softmax-large"], "softmax is exact and finite for logits of 1000.")(ctx)
+    if not verdict.passed and call_problem(ctx, "3-softmax-large") is None:
+        verdict.hint = "Subtract each row's maximum before exp: softmax is unchanged and exp never overflows."
+    return verdict
 
 
 def ids(prefix, names):
