@@ -18,13 +18,16 @@ class Verdict:
     hint: str = ""
 
 
-def describe(array, limit=6):
-    """A short printable view of an array: shape and the first values."""
+def describe(array, limit=6, around=0):
+    """A short printable view of an array: its shape and ``limit`` values, starting a little
+    before flat index ``around`` (so that a mismatch deep in a gradient is in view)."""
     array = np.asarray(array, dtype=float)
     flat = array.reshape(-1)
-    shown = np.array2string(flat[:limit], precision=6, separator=", ")
+    start = max(0, min(around - 2, flat.size - limit))
+    shown = np.array2string(flat[start:start + limit], precision=6, separator=", ")
+    before = f"[{start}:{start + limit}] " if start else ""
     more = f" ... ({flat.size} values)" if flat.size > limit else ""
-    return f"shape {array.shape}: {shown}{more}"
+    return f"shape {array.shape}: {before}{shown}{more}"
 
 
 def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
@@ -50,9 +53,10 @@ def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
     close = np.isclose(got, expected, rtol=rtol, atol=atol) | (np.isnan(expected) & np.isnan(got))
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
+        first = int(np.flatnonzero(~close.reshape(-1))[0])
         error = np.abs(got - expected)
-        return Verdict(False, f"{what}: {describe(expected)}",
-                       f"{describe(got)}; {np.count_nonzero(~close)} of {close.size} value(s) differ, "
+        return Verdict(False, f"{what}: {describe(expected, around=first)}",
+                       f"{describe(got, around=first)}; {np.count_nonzero(~close)} of {close.size} value(s) differ, "
                        f"the first at index {index} ({got[index]:.10g} instead of {expected[index]:.10g}); "
                        f"largest difference {np.max(error):.3g}")
     return Verdict(True, f"{what} matches (rtol {rtol:g}).")
