@@ -48,6 +48,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import Counter, deque
@@ -194,10 +195,28 @@ def reference_outcomes(config, cache_dir=None, fingerprint=None):
 _ANNOUNCE = None
 
 
-def _worker_init(announce, reference, tmpdir):
-    """Runs once in each worker: own process group, private temp dir, the reference outcomes."""
+def _exit_when_gone(parent_pid, every=2.0):
+    """Leave when the batch's parent process is gone (killed from outside): the workers hold the
+    pool's queues open themselves, so they would otherwise wait for work forever, and keep the
+    forkserver alive with them. A worker's sandboxed kernel dies with it (--die-with-parent)."""
+    def watch():
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_init(announce, reference, tmpdir, parent_pid):
+    """Runs once in each worker: own process group, private temp dir, the reference outcomes,
+    and an exit of its own if the parent disappears."""
     global _ANNOUNCE
     _ANNOUNCE = announce
+    _exit_when_gone(parent_pid)
     try:
         os.setpgrp()        # the parent can kill the worker and whatever it started, as one group
     except OSError:
@@ -461,7 +480,7 @@ class _Pool:
         self.pids = set()
         self.running = {}      # task id -> (pid, monotonic start)
         self.executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                                            initargs=(self.announce, reference, tmpdir))
+                                            initargs=(self.announce, reference, tmpdir, os.getpid()))
 
     def drain(self):
         while True:
