@@ -356,9 +356,7 @@ def _annotate(test, found):
 
 def diagnose(run):
     """Annotate run.tests (failed ones only); never raises, never changes a score."""
-    started = time.monotonic()
     if run.probe_plan is None or not run.tests:
-        run.timings["diagnose"] = time.monotonic() - started
         return
     diagnoser = Diagnoser(run)
     found_by_test, training = [], []
@@ -402,7 +400,6 @@ def diagnose(run):
         except Exception as error:
             _failed(test, error)
     _training_proxies(run, training, shown)
-    run.timings["diagnose"] = time.monotonic() - started
 
 
 def _failed(test, error):

@@ -62,4 +62,3 @@ def execute(run):
                        "the cells after that were not run.")
     run.executed_notebook = run.notebook
     run.timings["execute.cells"] = time.monotonic() - cells_started
-    run.timings["execute"] = time.monotonic() - started

@@ -49,6 +49,7 @@ def grade_notebook(notebook_path, out_root, config=None):
                                          f"{type(error).__name__}: {error}")
                 if stage is report:
                     raise
+            # the report stage records its own time, as it writes it into results.json
             run.timings.setdefault(stage.__name__, time.monotonic() - stage_started)
             if stage is probe and run.session is not None:
                 run.session.shutdown()

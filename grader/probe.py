@@ -125,7 +125,6 @@ def probe(run):
         run.timings[f"probe.group.{group}"] = time.monotonic() - group_started
         for p in probes:
             run.probe_outcomes[p.id] = read_outcome(out_dir, p.id, outcome)
-    run.timings["probe"] = time.monotonic() - started
 
 
 def read_outcome(out_dir, probe_id, cell_outcome):
