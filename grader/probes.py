@@ -136,6 +136,16 @@ def _exercise_1b(plan, rng):
         plan.add(Probe(f"1b-{func}-extreme", "1b", "call", func, [extreme]))
 
 
+def _random_lam(rng):
+    return float(np.round(rng.uniform(0.01, 0.2), 4))
+
+
+def _without_and_with_lam(plan, rng, name, array_name, sizes, X, t):
+    """Two loss cases on the same random weights: lam = 0, and a random lam > 0 (drawn after the weights)."""
+    W = plan.add_array(array_name, random_weights(rng, sizes))
+    return [(f"{name}-lam0", W, X, t, sizes, 0.0, {}), (f"{name}-lam", W, X, t, sizes, _random_lam(rng), {})]
+
+
 def _loss_probes(plan, rng, func, exercise, cases, outputs=1):
     """One call per (name, W array, X, t, sizes, lam[, kwargs]) case."""
     for name, W, X, t, sizes, lam, kwargs in cases:
@@ -167,9 +177,7 @@ def _exercise_1c_1d(plan, rng, data, config):
     cases = []
     for sizes in EXERCISE_1_SIZES:
         width = sizes[1]
-        W = plan.add_array(f"W1-{width}", random_weights(rng, sizes))
-        cases.append((f"h{width}-lam0", W, data["X"], data["t"], sizes, 0.0, {}))
-        cases.append((f"h{width}-lam", W, data["X"], data["t"], sizes, float(np.round(rng.uniform(0.01, 0.2), 4)), {}))
+        cases += _without_and_with_lam(plan, rng, f"h{width}", f"W1-{width}", sizes, data["X"], data["t"])
     single = plan.add_array("W1-single", random_weights(rng, [2, 3, 1]))
     cases.append(("single", single, data["x1"], data["t1"], [2, 3, 1], 0.05, {}))
     saturated = plan.add_array("W1-saturated", random_weights(rng, [2, 3, 1], scale=60.0))
@@ -220,7 +228,7 @@ def _bonus(plan, rng, data):
     sizes = [2, 4, 3, 1]
     X = plan.resolve(data["Xs"])
     W = plan.add_array("Wbonus", _relu_weights(rng, sizes, X))
-    lam = float(np.round(rng.uniform(0.01, 0.2), 4))
+    lam = _random_lam(rng)
     _loss_probes(plan, rng, "backprop", "bonus", [("relu", W, data["Xs"], data["ts"], sizes, lam, {"activation": "relu"})],
                  outputs=2)
 
@@ -229,9 +237,7 @@ def _exercise_2(plan, rng, data, config):
     cases = []
     for sizes in EXERCISE_2_SIZES:
         depth = len(sizes) - 2
-        W = plan.add_array(f"W2-d{depth}", random_weights(rng, sizes))
-        cases.append((f"depth{depth}-lam0", W, data["X"], data["t"], sizes, 0.0, {}))
-        cases.append((f"depth{depth}-lam", W, data["X"], data["t"], sizes, float(np.round(rng.uniform(0.01, 0.2), 4)), {}))
+        cases += _without_and_with_lam(plan, rng, f"depth{depth}", f"W2-d{depth}", sizes, data["X"], data["t"])
     deep = [2, 10, 10, 10, 10, 1]
     single = plan.add_array("W2-single", random_weights(rng, deep))
     cases.append(("single", single, data["x1"], data["t1"], deep, 0.05, {}))
@@ -250,9 +256,7 @@ def _exercise_3(plan, rng, data, config):
     cases = []
     for sizes in MULTICLASS_SIZES:
         depth = len(sizes) - 2
-        W = plan.add_array(f"W3-d{depth}", random_weights(rng, sizes))
-        cases.append((f"depth{depth}-lam0", W, data["X3"], data["t3"], sizes, 0.0, {}))
-        cases.append((f"depth{depth}-lam", W, data["X3"], data["t3"], sizes, float(np.round(rng.uniform(0.01, 0.2), 4)), {}))
+        cases += _without_and_with_lam(plan, rng, f"depth{depth}", f"W3-d{depth}", sizes, data["X3"], data["t3"])
     _loss_probes(plan, rng, "ce_backprop", "3", cases, outputs=2)
     fd_W = plan.add_array("W3-fd", random_weights(rng, [2, 4, 3]))
     _fd_probe(plan, rng, "3", "ce_backprop", "ce_backprop", "depth1", fd_W, data["X3s"], data["t3s"], [2, 4, 3], 0.1, config)
