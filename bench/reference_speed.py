@@ -7,8 +7,9 @@ L2 penalty alpha / (2N) * sum(W**2) with alpha = 2 * lam * N. The three
 results are checked to agree before anything is timed.
 """
 import statistics
+import sys
 import timeit
-import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -21,48 +22,11 @@ REPEATS = 7
 TARGET_SECONDS = 0.2       # each repeat runs the call this long (at least once)
 
 
-def sklearn_loss_grad(X, t, layer_sizes, lam):
-    """A function W (contract layout) -> (loss, grad in contract layout) backed by sklearn, and its raw form."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    n = X.shape[0]
-    clf = MLPClassifier(hidden_layer_sizes=tuple(layer_sizes[1:-1]), activation="logistic", alpha=2.0 * lam * n,
-                        solver="lbfgs", max_iter=1, random_state=0)
-    with warnings.catch_warnings():                       # one iteration sets up the internals
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, t)
-    coef_indptr, intercept_indptr, start = [], [], 0      # as _fit_lbfgs: all coefs, then all intercepts
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        coef_indptr.append((start, start + n_in * n_out, (n_in, n_out)))
-        start += n_in * n_out
-    for n_out in layer_sizes[1:]:
-        intercept_indptr.append((start, start + n_out))
-        start += n_out
-    clf._coef_indptr, clf._intercept_indptr = coef_indptr, intercept_indptr
-    y = np.asarray(t, dtype=float)[:, None]
-    n_layers = len(layer_sizes) - 1
-    coef_grads = [np.empty((a, b)) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-    intercept_grads = [np.empty(b) for b in layer_sizes[1:]]
-
-    def raw(packed):
-        return clf._loss_grad_lbfgs(packed, X, y, None, [X] + [None] * n_layers, [None] * n_layers,
-                                    coef_grads, intercept_grads)
-
-    def to_sklearn(W):
-        layers = unpack(W, layer_sizes)
-        return np.concatenate([W_l.T.ravel() for W_l, _ in layers] + [b_l for _, b_l in layers])
-
-    def from_sklearn(g):
-        coefs = [g[s:e].reshape(shape) for s, e, shape in coef_indptr]
-        intercepts = [g[s:e] for s, e in intercept_indptr]
-        return np.concatenate([p for C, b in zip(coefs, intercepts) for p in (C.T.ravel(), b)])
-
-    def loss_grad(W):
-        loss, g = raw(to_sklearn(W))
-        return loss, from_sklearn(g)
-
-    return loss_grad, raw, to_sklearn
+def sklearn_oracle(X, t, layer_sizes, lam):
+    """The scikit-learn oracle the tests check the reference against (tests/reference/sk_oracle.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "reference"))
+    from sk_oracle import SklearnOracle, to_sklearn
+    return SklearnOracle(X, t, layer_sizes, lam), to_sklearn
 
 
 def time_call(fn):
@@ -83,9 +47,9 @@ def run():
     for _, b_l in unpack(W, ls):                 # nonzero biases, like weights mid-training
         b_l[...] = rng.uniform(-0.5, 0.5, b_l.shape)
 
-    sk_loss_grad, sk_raw, to_sklearn = sklearn_loss_grad(X, t, ls, lam)
+    oracle, to_sklearn = sklearn_oracle(X, t, ls, lam)
     ref = network_backprop(W, X, t, ls, lam)
-    sk = sk_loss_grad(W)
+    sk = oracle.loss_grad(W)
     ps = reference.backprop_per_sample(W, X, t, ls, lam)
     scale = np.max(np.abs(ref[1]))
     print(f"network {ls}, N = {len(t)}, lam = {lam:g}, {reference.n_params(ls)} parameters")
@@ -96,10 +60,10 @@ def run():
             and np.allclose(ref[1], ps[1], rtol=1e-9, atol=1e-12 * scale)):
         raise AssertionError("the three implementations disagree; timings would be meaningless")
 
-    packed = to_sklearn(W)
+    packed = to_sklearn(W, ls)
     contenders = [
         ("reference (vectorized)", lambda: network_backprop(W, X, t, ls, lam)),
-        ("sklearn _loss_grad_lbfgs", lambda: sk_raw(packed)),
+        ("sklearn _loss_grad_lbfgs", lambda: oracle.loss_grad_packed(packed)),
         ("per-sample reference", lambda: reference.backprop_per_sample(W, X, t, ls, lam)),
     ]
     times = {}

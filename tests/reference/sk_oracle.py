@@ -65,6 +65,9 @@ class SklearnOracle:
         assert clf._coef_indptr == coef_indptr and clf._intercept_indptr == intercept_indptr
         clf._coef_indptr, clf._intercept_indptr = coef_indptr, intercept_indptr
         self.clf = clf
+        # scratch space sklearn fills on every call (it returns the packed gradient as a new array)
+        self._coef_grads = [np.empty((a, b)) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+        self._intercept_grads = [np.empty(b) for b in layer_sizes[1:]]
         if layer_sizes[-1] == 1:
             assert clf.out_activation_ == "logistic"
             self.y = np.asarray(t, dtype=float)[:, None]
@@ -73,14 +76,16 @@ class SklearnOracle:
             self.y = np.eye(layer_sizes[-1])[np.asarray(t, dtype=int)]
         assert np.array_equal(clf._label_binarizer.transform(t), self.y)
 
-    def loss_grad(self, W):
-        """(loss: float, grad: (P,)) in the contract's layout."""
+    def loss_grad_packed(self, packed):
+        """sklearn's own call: (loss, grad) with both parameters and gradient in sklearn's packing."""
         L = len(self.layer_sizes) - 1
         activations = [self.X] + [None] * L
-        deltas = [None] * L
-        coef_grads = [np.empty((a, b)) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
-        intercept_grads = [np.empty(b) for b in self.layer_sizes[1:]]
-        loss, grad = self.clf._loss_grad_lbfgs(to_sklearn(W, self.layer_sizes), self.X, self.y, None,
-                                               activations, deltas, coef_grads, intercept_grads)
+        loss, grad = self.clf._loss_grad_lbfgs(packed, self.X, self.y, None, activations, [None] * L,
+                                               self._coef_grads, self._intercept_grads)
         self.last_output = activations[-1]
+        return loss, grad
+
+    def loss_grad(self, W):
+        """(loss: float, grad: (P,)) in the contract's layout."""
+        loss, grad = self.loss_grad_packed(to_sklearn(W, self.layer_sizes))
         return float(loss), from_sklearn(grad, self.layer_sizes)
