@@ -28,7 +28,7 @@ DRIVER_SOURCE = (Path(__file__).with_name("probe_driver.py")).read_text()
 MAX_STATUS_BYTES = 1_000_000
 # deaths of the kernel during one group before its remaining probes are given up (each costs a
 # restart with the notebook replayed; a probe is blamed after it killed two kernels in a row)
-MAX_DEATHS_PER_GROUP = 4
+MAX_DEATHS_PER_GROUP = 6
 KILLED_TWICE = "the kernel died during this check, on a freshly restarted kernel too"
 MAX_ARRAY_BYTES = 200_000_000
 

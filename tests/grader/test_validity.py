@@ -20,6 +20,7 @@ from grader.config import EXERCISE_POINTS, GraderConfig
 from grader.mistakes import CATALOG, REFERENCE, central_differences
 from grader.model import GradingRun
 from grader.pipeline import grade_notebook
+from grader.probe import KILLED_TWICE
 from grader.probes import build_plan
 from grader.read import read
 from tests.grader.fixtures import correct
@@ -28,7 +29,8 @@ from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, E
                                             SIGMA_PRIME_SIGN_FIXTURES, bce_loss_does_not_parse,
                                             constant_losses_zero_gradients, editor_bytes, ending_with,
                                             everything_sleeps, grade_leniently, losses_summed_gradients_right,
-                                            non_ascii_names, reg_grad_without_2_in_bce_grad_only)
+                                            non_ascii_names, reg_grad_without_2_in_bce_grad_only,
+                                            softmax_kills_the_kernel)
 
 FULL_MARKS = sum(EXERCISE_POINTS.values())
 TEST_NAMES = {spec.name for spec in TESTS}
@@ -206,6 +208,16 @@ def test_exit_is_reported_as_the_cell_that_ended_the_kernel(endings):
     statuses = [cell.status for cell in endings["quit_and_sys_exit"].cells]
     assert statuses[-1] == "exited" and "error" in statuses     # sys.exit() is a SystemExit IPython catches
     assert endings["os_exit"].cells[-1].status == "died"
+
+
+def test_a_probe_is_not_checked_only_when_it_kills_a_fresh_kernel_too(tmp_path):
+    once = grade(softmax_kills_the_kernel(1), "once", tmp_path)
+    assert once.score == FULL_MARKS, {t.name: t.output for t in once.tests if not t.passed}
+    # the stability probe kills every kernel: it alone is lost, and the rest of its group is checked
+    always = grade(softmax_kills_the_kernel(10_000, on_large_logits_only=True), "always", tmp_path)
+    lost = {t.name: t for t in always.tests if not t.passed}
+    assert set(lost) == {"softmax is stable for logits of 1000"}
+    assert KILLED_TWICE in lost["softmax is stable for logits of 1000"].got
 
 
 def test_a_kernel_killed_between_groups_is_restarted(tmp_path, monkeypatch):

@@ -125,6 +125,29 @@ def ending_with(source, middle=None):
     return nb
 
 
+def softmax_kills_the_kernel(times, on_large_logits_only=False):
+    """The light correct notebook whose softmax ends its kernel the first ``times`` times the grader calls
+    it (counted in a file of the working directory, which outlives the kernel), or only on logits of
+    1000 and more, then answers right."""
+    nb = correct_base()
+    nb.cells.append(nbformat.v4.new_code_cell(textwrap.dedent(f'''
+        import os
+        _honest_softmax = softmax
+
+        def softmax(A):
+            calls = len(os.listdir(".killed")) if os.path.isdir(".killed") else 0
+            killing = np.max(np.abs(A)) >= 1000 if {on_large_logits_only} else True
+            if globals().get("_graded", False) and killing and calls < {times}:
+                os.makedirs(".killed", exist_ok=True)
+                open(os.path.join(".killed", str(calls)), "w").close()
+                os._exit(0)
+            return _honest_softmax(A)
+
+        _graded = True
+    ''')))
+    return nb
+
+
 ENDINGS = {
     "exit": ("exit()", None),
     "quit_and_sys_exit": ("quit()", "import sys\nsys.exit()"),
