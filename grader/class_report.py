@@ -192,11 +192,10 @@ def _mathtext_safe(text):
     return text.replace("$", r"\$")
 
 
-def figures(stats):
-    """{figure id: PNG bytes}: "score_histogram", "exercises", "tests_<exercise>" for each exercise with tests."""
+def score_histogram(stats):
+    """The score histogram (a matplotlib Figure): graded and not graded stacked, legend beside the axes."""
     from matplotlib.figure import Figure
 
-    out = {}
     fig = Figure(figsize=(7, 3.2))
     ax = fig.add_subplot()
     bins = list(range(0, MAX_POINTS + 6, 5))
@@ -209,7 +208,14 @@ def figures(stats):
     ax.set_title(f"Scores of {stats['submissions']} submissions")
     # outside the axes: the bars can fill any part of the plot
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    out["score_histogram"] = _png(fig)
+    return fig
+
+
+def figures(stats):
+    """{figure id: PNG bytes}: "score_histogram", "exercises", "tests_<exercise>" for each exercise with tests."""
+    from matplotlib.figure import Figure
+
+    out = {"score_histogram": _png(score_histogram(stats))}
 
     fig = Figure(figsize=(7, 3.2))
     ax = fig.add_subplot()
