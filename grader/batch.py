@@ -66,8 +66,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import GraderConfig
-from .gradebook import (GRADEBOOK_COLUMNS, IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, TIMING_COLUMNS, empty_row,
-                        gradebook_row, read_gradebook, read_identity, read_key, write_gradebook)
+from .gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, gradebook_row, read_identity, read_key,
+                        write_gradebook)
 from .lms_export import DEFAULT_ASSIGNMENT, write_lms_files
 from .model import GradingRun
 from .overrides import RAW_FILES, OverridesError, apply_overrides, has_raw, is_adjusted, keep_raw, read_overrides, resolve
@@ -295,7 +295,7 @@ def write_stopped(path, out_dir, config, status, message, elapsed=0.0):
 class BatchResult:
     """What :func:`grade_batch` (or :func:`merge_shards`) did.
 
-    rows: the gradebook rows (dicts keyed by :data:`GRADEBOOK_COLUMNS`), in order.
+    rows: the gradebook rows (dicts keyed by :data:`grader.gradebook.GRADEBOOK_COLUMNS`), in order.
     graded: names graded by this call; resumed: names skipped as unchanged.
     worker_rss_mb / kernel_rss_mb: worker pid -> peak resident memory (MiB) of the
     worker process itself / of its largest finished child (the notebook kernel).
@@ -806,12 +806,16 @@ def _finish_outputs(result, entries, override_table, override_note, keys, class_
     result.rows = rows
     result.gradebook = write_gradebook(rows, out_root / GRADEBOOK)
     identities = {row["key"]: read_identity(out_root / row["key"]) for row in rows if row["key"]}
-    canvas, moodle, left_out = write_lms_files(out_root, rows, identities, assignment)
-    result.lms_files = (canvas, moodle)
-    if left_out:
-        result.notes.append(f"{len(left_out)} submission(s) are not in {canvas.name} (no Canvas id; "
-                            f"give ROSTER= with an ID or SIS User ID column): " + ", ".join(left_out[:5])
-                            + (" ..." if len(left_out) > 5 else ""))
+    written = write_lms_files(out_root, rows, identities, assignment)
+    result.lms_files = tuple(written)
+    if rows and all(len(left_out) == len(rows) for left_out in written.values()):
+        result.notes.append(f"{' and '.join(p.name for p in written)} have no rows: the submissions carry no LMS "
+                            "id (give ROSTER= with ids or emails)")
+    for path, left_out in written.items():
+        if left_out and len(left_out) < len(rows):      # a file no row fits is for another LMS: no word
+            result.notes.append(f"{len(left_out)} submission(s) are not in {path.name} (no id for that LMS; "
+                                f"give ROSTER= with ids or emails): " + ", ".join(left_out[:5])
+                                + (" ..." if len(left_out) > 5 else ""))
     if class_report:
         from .class_report import write_class_report
         result.class_report = write_class_report(out_root, rows, pairs=result.similar)

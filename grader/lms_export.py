@@ -48,19 +48,24 @@ def canvas_rows(rows, identities, assignment):
 
 
 def moodle_rows(rows, identities):
-    out = []
+    """(rows for the Moodle CSV, submissions left out for want of a participant id, email or ID number)."""
+    out, left_out = [], []
     for row in rows:
         who = identities.get(row.get("key", ""), {})
         participant = who.get("lms_id", "") if who.get("source") == "moodle" else ""
-        out.append({"Identifier": f"Participant {participant}" if participant else "",
-                    "Full name": who.get("name", ""), "Email address": who.get("email", ""),
-                    "ID number": who.get("sis_id", ""), "Grade": _grade(row), "Maximum Grade": str(BASE_POINTS)})
-    return out
+        cells = {"Identifier": f"Participant {participant}" if participant else "",
+                 "Full name": who.get("name", ""), "Email address": who.get("email", ""),
+                 "ID number": who.get("sis_id", ""), "Grade": _grade(row), "Maximum Grade": str(BASE_POINTS)}
+        if not (cells["Identifier"] or cells["Email address"] or cells["ID number"]):
+            left_out.append(row.get("submission", ""))
+            continue
+        out.append(cells)
+    return out, left_out
 
 
 def write_lms_files(out_root, rows, identities, assignment=DEFAULT_ASSIGNMENT):
-    """Write both files into ``out_root``; returns (canvas path, moodle path, submissions not in the Canvas file)."""
-    canvas, left_out = canvas_rows(rows, identities, assignment)
-    canvas_path = write_csv(canvas, out_root / CANVAS_FILE, CANVAS_FIXED + [assignment])
-    moodle_path = write_csv(moodle_rows(rows, identities), out_root / MOODLE_FILE, MOODLE_COLUMNS)
-    return canvas_path, moodle_path, left_out
+    """Write both files into ``out_root``; returns {path: [submissions left out of it, for want of an id]}."""
+    canvas, canvas_left_out = canvas_rows(rows, identities, assignment)
+    moodle, moodle_left_out = moodle_rows(rows, identities)
+    return {write_csv(canvas, out_root / CANVAS_FILE, CANVAS_FIXED + [assignment]): canvas_left_out,
+            write_csv(moodle, out_root / MOODLE_FILE, MOODLE_COLUMNS): moodle_left_out}

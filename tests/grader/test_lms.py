@@ -133,6 +133,7 @@ def test_two_sections_with_the_same_file_names_get_four_rows_and_four_folders(tm
         results = json.loads((tmp_path / "out" / row["key"] / "results.json").read_text())
         assert results["score"] == expected[name] + 25
     assert rows["section-a/alice.ipynb"]["section"] == "section-a"
+    assert any("no rows" in note and "ROSTER=" in note for note in result.notes)   # no LMS ids in a plain folder
     assert [(s.relpath, s.reason) for s in result.skipped] == [
         ("section-a/.ipynb_checkpoints/alice-checkpoint.ipynb", "hidden file or checkpoint")]
 
