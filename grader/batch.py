@@ -84,6 +84,7 @@ MANIFEST = "shard.json"
 CACHE_DIR = ".cache"
 UNPACKED_DIR = ".submissions"            # where a SUBMISSIONS zip is unpacked
 OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
+NO_NOTEBOOK = "no_notebook"              # the status of a submission that holds no notebook (as on Gradescope)
 PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "*.executed.ipynb",
                     "decision_boundary_*.png", "gradient_blocks_*.png",
                     *RAW_FILES.values())   # removed before grading again
@@ -723,6 +724,13 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
         key = {"notebook_sha256": notebook_digest(submission.path), "grader_fingerprint": fingerprint,
                "config": settings}
         stored = read_key(result_dir)
+        if submission.no_notebook:       # nothing to run: its results say what it held
+            if force or chosen is not None or not stored or stored != {**key, "status": NO_NOTEBOOK}:
+                _clear_previous(result_dir)
+                write_stopped(submission.path, result_dir, config, NO_NOTEBOOK, submission.no_notebook)
+                keep_raw(result_dir)
+                (result_dir / KEY_FILE).write_text(json.dumps({**key, "status": NO_NOTEBOOK}) + "\n", encoding="utf-8")
+            continue
         # a grader_error is the grader's failure, not a grade: it is always tried again; results adjusted
         # by hand whose autograder copy is gone cannot be rebuilt: graded again too
         if (not force and chosen is None and stored and all(stored.get(k) == v for k, v in key.items())

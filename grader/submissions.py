@@ -11,7 +11,8 @@
 * a ``.zip`` of any of these: unpacked (safely) under ``workdir``;
 * Gradescope's "Export Submissions": ``submission_<id>/`` folders and
   ``submission_metadata.yml`` (read with PyYAML): each folder's submitters
-  (``:name:``, ``:sid:``, ``:email:``) and ``:created_at:``;
+  (``:name:``, ``:sid:``, ``:email:``) and ``:created_at:``; a folder without a
+  notebook is a submission all the same (``no_notebook`` says what it held);
 * a Canvas download: ``<name>[_LATE]_<user id>_<attachment id>_<file>``, e.g.
   ``smithjohn_12345_67890_week6_backprop.ipynb``;
 * a Moodle download: ``<Full Name>_<participant id>_assignsubmission_file_<file>``
@@ -42,7 +43,7 @@ NOTEBOOK_SUFFIX = ".ipynb"
 IGNORED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
 MAX_ZIP_BYTES = 4 << 30              # unpacked size of a SUBMISSIONS zip (a zip bomb stops here)
 MAX_ZIP_FILES = 100_000
-CANVAS_NAME = re.compile(r"^(?P<login>[a-z0-9]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)$")
+CANVAS_NAME = re.compile(r"^(?P<login>[^\W_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)$")
 MOODLE_NAME = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_file_(?P<file>.*)$")
 KEY_UNSAFE = re.compile(r"[/\\\x00]")
 EMPTY_KEYS = {"", ".", ".."}
@@ -74,6 +75,7 @@ class Submission:
     submitted_at: str = ""
     late: bool = False
     source: str = "folder"          # folder, canvas, moodle, gradescope
+    no_notebook: str = ""           # why a submission holds no notebook to grade (Gradescope: a PDF only, ...)
     group: list = field(default_factory=list)   # Gradescope group members other than the first: [{name, sid, email}]
 
     def identity(self):
@@ -278,16 +280,17 @@ def _gradescope(metadata_path):
         people = [{k: _text(s.get(k)) for k in ("name", "sid", "email")} for s in submitters]
         candidates = [p for p in in_folder.pop(folder, []) if len(p.relative_to(root).parts) > 1]
         chosen = choose_notebook(sorted(candidates, key=lambda p: (len(p.relative_to(root).parts), p.as_posix())))
-        who = people[0]["name"] if people and people[0]["name"] else folder
-        if chosen is None:
-            found.skipped.append(Skipped(folder + "/", f"no notebook in the submission of {who}"))
-            continue
         for other in candidates:
             if other != chosen:
                 found.skipped.append(Skipped(other.relative_to(root).as_posix(),
                                              f"another notebook of {folder} was graded"))
         first = people[0] if people else {"name": "", "sid": "", "email": ""}
-        submission = Submission(path=chosen, relpath=chosen.relative_to(root).as_posix(), source="gradescope",
+        if chosen is None:       # a submission all the same: it gets a row (no_notebook, 0 points), as on Gradescope
+            received = sorted(s.relpath for s in found.skipped if s.relpath.startswith(folder + "/"))
+            no_notebook = ("No Jupyter notebook (.ipynb) in this submission; received: "
+                           + (", ".join(PurePosixPath(r).name for r in received[:10]) or "nothing"))
+        submission = Submission(path=chosen or root / folder, relpath=chosen.relative_to(root).as_posix() if chosen
+                                else folder + "/", source="gradescope", no_notebook=no_notebook if chosen is None else "",
                                 student=first["sid"] or first["name"] or folder, name=first["name"],
                                 email=first["email"], sis_id=first["sid"],
                                 submitted_at=_iso(entry.get("created_at")), group=people[1:])

@@ -97,15 +97,21 @@ def test_gradescope_export_reads_submitters_time_and_late_from_its_metadata(tmp_
     assert "not in submission_metadata.yml" in result.summary()
 
 
-def test_gradescope_submission_without_a_notebook_is_listed_as_skipped(tmp_path):
+def test_gradescope_submission_without_a_notebook_gets_a_row_saying_what_it_held(tmp_path):
     export = gradescope_export(tmp_path / "export")
     (export / "submission_9001" / "week6_backprop.ipynb").unlink()
     (export / "submission_9001" / "answers.pdf").write_bytes(b"%PDF")
     found = find_submissions(export)
-    assert len(found.submissions) == len(CLASS) - 1
-    reasons = {s.relpath: s.reason for s in found.skipped}
-    assert reasons["submission_9001/"] == f"no notebook in the submission of {CLASS[1].name}"
-    assert reasons["submission_9001/answers.pdf"] == "not a notebook"
+    assert {s.relpath: s.reason for s in found.skipped} == {"submission_9001/answers.pdf": "not a notebook"}
+    result = batch(export, tmp_path / "out")
+    rows = {row["student"]: row for row in result.rows}
+    assert len(rows) == len(CLASS)
+    pdf_only = rows[CLASS[1].sid]
+    assert (pdf_only["status"], pdf_only["score"], pdf_only["name"]) == ("no_notebook", "0", CLASS[1].name)
+    assert "answers.pdf" in pdf_only["message"]
+    assert float(rows[CLASS[0].sid]["score"]) == CLASS[0].score
+    again = batch(export, tmp_path / "out")
+    assert again.graded == [] and [r["status"] for r in again.rows] == [r["status"] for r in result.rows]
 
 
 def test_moodle_download_gives_participant_ids_for_its_grading_worksheet(tmp_path):
