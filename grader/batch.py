@@ -71,6 +71,7 @@ from .gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, grad
 from .lms_export import DEFAULT_ASSIGNMENT, write_lms_files
 from .model import GradingRun
 from .overrides import RAW_FILES, OverridesError, apply_overrides, has_raw, is_adjusted, keep_raw, read_overrides, resolve
+from .similarity import CACHE_FILE as SIMILARITY_CACHE
 from .similarity import CODE_FILE, notebook_code, partners, similar_pairs
 from .submissions import Submission, SubmissionsError, find_submissions, parse_due, select
 
@@ -806,7 +807,7 @@ def _finish_outputs(result, entries, override_table, override_note, keys, class_
                 codes[key] = (out_root / key / CODE_FILE).read_text(encoding="utf-8")
             except OSError:
                 pass
-        result.similar = similar_pairs(codes)
+        result.similar = similar_pairs(codes, caches={key: out_root / key / SIMILARITY_CACHE for key in codes})
         others = partners(result.similar)
         by_key = {row["key"]: row["submission"] for row in rows}
         for row in rows:

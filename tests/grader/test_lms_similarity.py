@@ -117,3 +117,20 @@ def test_the_histogram_legend_is_clear_of_the_bars(tmp_path):
     bars = [patch.get_window_extent(renderer) for patch in ax.patches if patch.get_height() > 0]
     assert bars and not any(legend.overlaps(bar) for bar in bars)
     assert not legend.overlaps(ax.get_window_extent(renderer))
+
+
+def test_kept_fingerprints_give_the_same_pairs_without_tokenizing_again(tmp_path, monkeypatch):
+    import grader.similarity as similarity
+
+    source = INDEPENDENT / "week6_independent.ipynb"
+    codes = {"source": notebook_code(source), "copy": notebook_code(disguised_copy(source, tmp_path / "c.ipynb")),
+             "example": notebook_code(ROOT / "examples" / "example_submission.ipynb")}
+    caches = {key: tmp_path / f"{key}.json" for key in codes}
+    first = similar_pairs(codes, caches=caches)
+    made = []
+    real = similarity._fingerprint
+    monkeypatch.setattr(similarity, "_fingerprint", lambda code, boilerplate=None: made.append(1) or real(code, boilerplate))
+    assert similar_pairs(codes, caches=caches) == first and len(made) == 1      # only the template's
+    codes["copy"] += "\nprint('changed')\n"
+    similar_pairs(codes, caches=caches)
+    assert len(made) == 3                                                      # the template's and the changed one
