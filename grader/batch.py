@@ -622,7 +622,7 @@ def _failed_future():
 def _find(submissions, out_root, roster, due):
     try:
         found = find_submissions(submissions, workdir=out_root / UNPACKED_DIR, roster=roster,
-                                 due=parse_due(due) if isinstance(due, str) else due)
+                                 due=parse_due(due) if isinstance(due, str) else due, exclude=[out_root])
     except SubmissionsError as error:
         raise BatchError(str(error)) from None
     if not found.submissions:
@@ -721,6 +721,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     for index, submission in enumerate(subs):
         result_dir = _prepare_dir(submission, out_root)
         if chosen is not None and submission is not chosen:
+            result.resumed.append(submission.relpath)         # kept as it is, changed or not
             continue
         key = {"notebook_sha256": notebook_digest(submission.path), "grader_fingerprint": fingerprint,
                "config": settings}

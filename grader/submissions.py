@@ -32,6 +32,7 @@ A roster CSV (:func:`read_roster`) adds names, emails, SIS ids and sections.
 """
 import csv
 import hashlib
+import os
 import re
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -119,10 +120,11 @@ class Found:
 
 # ------------------------------------------------------------------------ finding
 
-def find_submissions(root, workdir=None, roster=None, due=None):
+def find_submissions(root, workdir=None, roster=None, due=None, exclude=()):
     """The submissions under ``root`` (a folder or a .zip); see the module's doc.
 
-    workdir: where a zip is unpacked (required for a zip). roster: a path to a
+    workdir: where a zip is unpacked (required for a zip). exclude: folders inside ``root``
+    not to look into (the grader's own OUT), listed as skipped. roster: a path to a
     roster CSV, or rows from :func:`read_roster`. due: a datetime; a submission
     handed in after it (where the download says when) is late.
     Raises :class:`SubmissionsError` when ``root`` cannot be read.
@@ -135,7 +137,8 @@ def find_submissions(root, workdir=None, roster=None, due=None):
     elif not root.is_dir():
         raise SubmissionsError(f"{root} is neither a folder nor a zip of submissions")
     metadata = _find_metadata(root)
-    found = _gradescope(metadata) if metadata else _folder_tree(root)
+    excluded = {Path(e).resolve() for e in exclude}
+    found = _gradescope(metadata, excluded) if metadata else _folder_tree(root, excluded)
     if roster is not None:
         apply_roster(found, read_roster(roster) if isinstance(roster, (str, Path)) else roster)
     if due is not None:
@@ -196,10 +199,22 @@ def _is_notebook(path):
     return path.suffix.lower() == NOTEBOOK_SUFFIX
 
 
-def _walk(root):
+def _files(root, excluded, skipped):
+    """Every file below ``root`` (links included, never followed), ``excluded`` folders left out."""
+    for folder, dirs, files in os.walk(root):
+        folder = Path(folder)
+        for name in list(dirs):
+            if (folder / name).resolve() in excluded:
+                dirs.remove(name)
+                skipped.append(Skipped((folder / name).relative_to(root).as_posix() + "/", "the grader's output folder"))
+        yield from (folder / name for name in files)
+        yield from (folder / name for name in dirs if (folder / name).is_symlink())
+
+
+def _walk(root, excluded=frozenset()):
     """(notebooks, skipped) of the tree: every file accounted for."""
     notebooks, skipped = [], []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
+    for path in sorted(_files(root, excluded, skipped)):
         relative = path.relative_to(root)
         if relative.name == ".unpacked" and len(relative.parts) == 1:
             continue
@@ -215,8 +230,8 @@ def _walk(root):
     return notebooks, skipped
 
 
-def _folder_tree(root):
-    notebooks, skipped = _walk(root)
+def _folder_tree(root, excluded=frozenset()):
+    notebooks, skipped = _walk(root, excluded)
     found = Found(root=root, skipped=skipped)
     by_folder = {}
     for path in notebooks:
@@ -255,7 +270,7 @@ def _moodle(submission, match):
     submission.name = match["name"].strip()
 
 
-def _gradescope(metadata_path):
+def _gradescope(metadata_path, excluded=frozenset()):
     import yaml
 
     root = metadata_path.parent
@@ -267,7 +282,7 @@ def _gradescope(metadata_path):
         raise SubmissionsError(f"{metadata_path}: expected one entry per submission folder")
     from .gradescope import choose_notebook
 
-    notebooks, skipped = _walk(root)
+    notebooks, skipped = _walk(root, excluded)
     found = Found(root=root, skipped=[s for s in skipped if s.relpath != metadata_path.relative_to(root).as_posix()],
                   source="gradescope")
     in_folder = {}

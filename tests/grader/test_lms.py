@@ -144,6 +144,14 @@ def test_two_sections_with_the_same_file_names_get_four_rows_and_four_folders(tm
         ("section-a/.ipynb_checkpoints/alice-checkpoint.ipynb", "hidden file or checkpoint")]
 
 
+def test_an_out_folder_inside_the_class_is_not_graded_as_submissions(tmp_path):
+    directory = sections_folder(tmp_path / "class")
+    first = batch(directory, directory / "results")
+    again = batch(directory, directory / "results")
+    assert len(again.rows) == len(first.rows) == 4 and again.graded == []
+    assert ("results/", "the grader's output folder") in [(s.relpath, s.reason) for s in again.skipped]
+
+
 def test_no_notebook_at_all_is_an_error_that_lists_what_was_there(tmp_path, capsys):
     from grader.cli import main
 
