@@ -808,7 +808,10 @@ def _finish_outputs(result, entries, override_table, override_note, keys, class_
                 codes[key] = (out_root / key / CODE_FILE).read_text(encoding="utf-8")
             except OSError:
                 pass
-        result.similar = similar_pairs(codes, caches={key: out_root / key / SIMILARITY_CACHE for key in codes})
+        try:
+            result.similar = similar_pairs(codes, caches={key: out_root / key / SIMILARITY_CACHE for key in codes})
+        except Exception as error:      # a flag for a person to look at must never cost the gradebook
+            result.notes.append(f"similarity could not be computed ({type(error).__name__}: {error})")
         others = partners(result.similar)
         by_key = {row["key"]: row["submission"] for row in rows}
         for row in rows:

@@ -33,6 +33,7 @@ GUARANTEE_TOKENS = 30       # every common run this long is found (window = guar
 THRESHOLD = 0.6             # share of each notebook's own tokens found in the other
 MIN_TOKENS = 50             # notebooks with less code of their own than this are not compared
 CACHE_FILE = "similarity.json"
+MAX_CODE_CHARS = 300_000    # of a notebook's code compared (a pasted data blob must not stall the batch)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def notebook_code(path):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         chunks.append("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
-    return "\n\n".join(chunks) + "\n"
+    return ("\n\n".join(chunks) + "\n")[:MAX_CODE_CHARS]
 
 
 def _fingerprint(code, boilerplate=None):
