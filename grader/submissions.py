@@ -250,9 +250,37 @@ def _folder_tree(root, excluded=frozenset()):
                 parent = path.parent.relative_to(root)
                 submission.section = parent.as_posix() if parent.parts else ""
             found.submissions.append(submission)
+    _one_per_student(found)
     sources = {s.source for s in found.submissions}
     found.source = sources.pop() if len(sources) == 1 else ("mixed" if sources else "folder")
     return found
+
+
+def _one_per_student(found):
+    """One notebook per LMS student: the one named like the template (after the LMS's prefix), else
+    the first; the others are listed as skipped (an LMS takes one grade per student)."""
+    by_student = {}
+    for submission in found.submissions:
+        if submission.source in ("canvas", "moodle"):
+            by_student.setdefault((submission.source, submission.lms_id), []).append(submission)
+    for (_, student), group in by_student.items():
+        if len(group) < 2:
+            continue
+        from .gradescope import TEMPLATE_NAME
+        template = Path(TEMPLATE_NAME).stem.lower()
+        chosen = next((s for s in group if _original_name(s).lower().startswith(template)), group[0])
+        for other in group:
+            if other is not chosen:
+                found.submissions.remove(other)
+                found.skipped.append(Skipped(other.relpath, f"another notebook of student {student} was graded "
+                                                            f"({PurePosixPath(chosen.relpath).name})"))
+
+
+def _original_name(submission):
+    """The file name the student uploaded, without the LMS's prefix."""
+    name = PurePosixPath(submission.relpath).name
+    match = CANVAS_NAME.match(name) or MOODLE_NAME.match(name)
+    return match["file"] if match and match["file"] else name
 
 
 def _canvas(submission, match):

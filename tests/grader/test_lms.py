@@ -53,6 +53,15 @@ def test_canvas_download_gives_each_student_a_row_with_id_late_flag_and_score(tm
     assert {"student", "late", "similar_to"} <= set(header)
 
 
+def test_a_canvas_student_with_two_notebooks_gets_one_row_from_the_template_named_one(tmp_path):
+    canvas = canvas_download(tmp_path / "canvas")
+    (canvas / "smithjohn_12345_70009_scratch.ipynb").write_text(fake_notebook(0), encoding="utf-8")
+    result = batch(canvas, tmp_path / "out")
+    john = [row for row in result.rows if row["student"] == "12345"]
+    assert len(john) == 1 and float(john[0]["score"]) == 27 and "week6_backprop" in john[0]["submission"]
+    assert [s.relpath for s in result.skipped] == ["smithjohn_12345_70009_scratch.ipynb"]
+
+
 def test_canvas_csv_has_the_documented_header_points_possible_and_ids(tmp_path):
     batch(canvas_download(tmp_path / "canvas"), tmp_path / "out")
     lines = csv_rows(tmp_path / "out" / "canvas_grades.csv")
