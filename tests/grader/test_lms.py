@@ -133,6 +133,24 @@ def test_moodle_download_gives_participant_ids_for_its_grading_worksheet(tmp_pat
     assert worksheet == {f"Participant {s.sid}": s.score for s in CLASS}
 
 
+def test_moodle_download_in_folders_reads_the_folder_names(tmp_path):
+    for student in CLASS:
+        folder = tmp_path / "moodle" / f"{student.name}_{student.sid}_assignsubmission_file_"
+        folder.mkdir(parents=True)
+        (folder / "my notebook.ipynb").write_text(fake_notebook(student.points), encoding="utf-8")
+    found = find_submissions(tmp_path / "moodle")
+    assert found.source == "moodle"
+    assert sorted((s.name, s.lms_id, s.key) for s in found.submissions) == sorted(
+        (s.name, s.sid, s.sid) for s in CLASS)
+
+
+def test_a_roster_without_any_known_column_is_refused(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    with pytest.raises(BatchError, match="no roster column found"):
+        batch(canvas_download(tmp_path / "canvas"), tmp_path / "out", roster=roster)
+
+
 def test_two_sections_with_the_same_file_names_get_four_rows_and_four_folders(tmp_path):
     directory = sections_folder(tmp_path / "class")
     (directory / "section-b" / "carl.IPYNB").write_text(fake_notebook(2), encoding="utf-8")
