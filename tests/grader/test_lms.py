@@ -348,3 +348,21 @@ def test_command_line_version_jobs_timeouts_and_json(tmp_path, capsys):
     assert main(["grade-batch", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--json"]) == 2
     assert "error" in json.loads(capsys.readouterr().out)
 
+
+
+def test_adjusted_results_keep_the_contract(tmp_path):
+    from grader.checks import TESTS
+    from grader.model import GradingRun
+    from grader.model import TestResult as Result
+    from grader.overrides import Override, adjusted_results
+    from grader.results_json import contract_problems, results_dict
+
+    run = GradingRun(notebook_path=tmp_path / "x.ipynb", out_dir=tmp_path / "x", config=GraderConfig())
+    run.tests = [Result(spec.name, spec.number, spec.points, score=spec.points, passed=True) for spec in TESTS]
+    raw = results_dict(run)
+    assert contract_problems(raw) == []
+    adjusted, _, _ = adjusted_results(raw, [Override("x", "1d", -3, "sign"), Override("x", "total", 2, "kind")])
+    assert adjusted["score"] == raw["score"] - 1 and adjusted["extra_data"]["exercise_scores"]["1d"] == 12
+    assert contract_problems(adjusted) == []
+    adjusted["extra_data"].pop("manual_adjustments")
+    assert any("not the sum" in problem for problem in contract_problems(adjusted))
