@@ -64,7 +64,7 @@ import tempfile
 import time
 from pathlib import Path
 
-MAX_FILE_BYTES = 256 * 2**20        # RLIMIT_FSIZE: largest file the kernel may write
+MAX_FILE_BYTES = 64 * 2**20         # RLIMIT_FSIZE: largest file the kernel may write (one write past the disk limit)
 SANDBOX_TMP_BYTES = 256 * 2**20     # size of the private /tmp (a tmpfs, counted in the memory cgroup)
 SANDBOX_UID = 65534                 # "nobody" inside the sandbox's user namespace
 RUNTIME_DIR = "{runtime_dir}"       # replaced by the kernel session with its runtime directory
@@ -119,25 +119,64 @@ class SandboxUnavailable(RuntimeError):
 class LaunchPrefix(list):
     """The command prefix (a list), plus the cgroup it puts the kernel in and how to interrupt it.
 
-    ``prepare()`` before each kernel start, ``release()`` after the last one;
-    ``kill_all()`` kills whatever the sandbox still runs (between restarts).
+    ``prepare()`` before each kernel start, ``started(pid, runtime_dir)`` once it
+    runs, ``release()`` after the last one; ``kill_all()`` kills whatever the
+    sandbox still runs (between restarts). ``quota`` (a
+    :class:`grader.disk_quota.DiskQuota`) bounds what the kernel writes: past
+    its limit the sandbox is killed, and :meth:`death_reason` says why.
     """
 
-    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False):
+    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False, quota=None):
         super().__init__(args)
         self.cgroup = cgroup
         self.interrupt_mode = interrupt_mode
         self.sandboxed = sandboxed
+        self.quota = quota
+        self.kernel_pid = None
 
     def prepare(self):
+        if self.quota is not None:
+            self.quota.clean()          # after a disk-limit kill: the notebook's files go before a new kernel
         if self.cgroup is not None:
             self.cgroup.create()
+
+    def started(self, pid, runtime_dir=None):
+        """The kernel process (the prefix's first command) runs as ``pid``: watch its disk use."""
+        self.kernel_pid = pid
+        if self.quota is not None:
+            self.quota.watch(runtime_dir, self._stop_sandbox)
+
+    def _stop_sandbox(self):
+        """Kill the sandbox now, from the quota's thread: its group (the kernel is a session
+        leader; bwrap's pid namespace dies with it), then whatever kill_all reaches."""
+        if self.kernel_pid is not None:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(self.kernel_pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        self.kill_all()
+
+    def death_reason(self):
+        """Why the grader stopped the kernel, once (None: it died by itself)."""
+        return self.quota.take_reason() if self.quota is not None else None
+
+    def hand_over(self, path):
+        """``path`` (made by the grader in the working directory) is where the kernel writes."""
+
+    def keep(self, path):
+        """``path`` (made by the grader in the working directory) is the grader's: a disk-limit
+        cleanup leaves it."""
+        if self.quota is not None:
+            self.quota.keep(path)
 
     def kill_all(self):
         if self.cgroup is not None:
             self.cgroup.kill_all()
 
     def release(self):
+        if self.quota is not None:
+            self.quota.stop()
         if self.cgroup is not None:
             self.cgroup.remove()
 
@@ -480,6 +519,9 @@ def launch_prefix(workdir, config):
     Raises :class:`SandboxUnavailable` when ``config.sandbox`` is on and no
     sandbox can be made on this machine.
     """
+    if config.sandbox == "uid":             # the uid level (grader/sandbox_uid.py), until levels are chosen here
+        from .sandbox_uid import uid_launch_prefix
+        return uid_launch_prefix(workdir, config)
     args = []
     cgroup = plan_cgroup(config) if cgroup_support(config.memory_limit_mb, config.max_processes) else None
     if cgroup is not None:                  # made when the kernel starts (LaunchPrefix.prepare)
@@ -492,7 +534,13 @@ def launch_prefix(workdir, config):
     args += limits_args(config)
     # inside bwrap the kernel is in its own session: interrupt it with a message, not a signal to a group
     return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if config.sandbox else "signal",
-                        sandboxed=bool(config.sandbox))
+                        sandboxed=bool(config.sandbox), quota=disk_quota(workdir, config))
+
+
+def disk_quota(workdir, config):
+    """The bound on the working directory's size, for every level (None: config.disk_limit_mb = 0)."""
+    from .disk_quota import DiskQuota
+    return DiskQuota(Path(workdir), config.disk_limit_mb * 2**20) if config.disk_limit_mb else None
 
 
 def enforcement(config):
