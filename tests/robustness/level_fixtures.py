@@ -4,7 +4,6 @@ A level this machine cannot make fails the test with the reason; only the uid
 level, which lawfully needs root, is skipped (visibly) where the tests do not run as root.
 """
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -84,15 +83,10 @@ def record_of(run, marker):
     return next(r for r in run.cells if r.index == index)
 
 
-class WorkRoot:
+def work_root():
     """A directory of its own for the grader's temporary files (working and runtime
-    directories), that every user may pass through, as /tmp: ``tempfile.tempdir`` points there
-    for the test only."""
-
-    def __init__(self, monkeypatch):
-        self.path = Path(tempfile.mkdtemp(prefix="week6-test-levels-"))
-        os.chmod(self.path, 0o711)
-        monkeypatch.setattr(tempfile, "tempdir", str(self.path))
-
-    def remove(self):
-        shutil.rmtree(self.path, ignore_errors=True)
+    directories), that every user may pass through, as /tmp; point ``tempfile.tempdir`` at it
+    while grading (and only then: pytest makes its own tmp_path with tempfile too)."""
+    path = Path(tempfile.mkdtemp(prefix="week6-test-levels-"))
+    os.chmod(path, 0o711)
+    return path
