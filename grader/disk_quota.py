@@ -26,6 +26,7 @@ from typing import Callable
 
 POLL_SECONDS = 0.05
 MAX_ENTRIES = 10_000        # files and directories: a million empty files is a disk fill too
+MAX_DEPTH = 64              # directories nested deeper than this count as too many files
 
 
 def _entry_bytes(info: os.stat_result) -> int:
@@ -34,25 +35,47 @@ def _entry_bytes(info: os.stat_result) -> int:
 
 def usage(directory: Path, stop_at_entries: int | None = None) -> tuple[int, int]:
     """(bytes, entries) below ``directory``, symbolic links not followed; the walk stops
-    early once ``stop_at_entries`` is passed (the limit is broken anyway)."""
+    early once ``stop_at_entries`` is passed (the limit is broken anyway).
+
+    It goes by directory descriptors, so no depth of nesting hides a file (a path past
+    PATH_MAX could not be opened by name); a tree deeper than :data:`MAX_DEPTH` counts as
+    over any entry limit."""
     total, entries = 0, 0
-    stack = [str(directory)]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as listing:
-                for entry in listing:
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                    except OSError:            # removed while we looked
-                        continue
-                    entries += 1
-                    total += _entry_bytes(info)
-                    if stat.S_ISDIR(info.st_mode):
-                        stack.append(entry.path)
-                    if stop_at_entries is not None and entries > stop_at_entries:
-                        return total, entries
-        except OSError:
-            continue
+    try:
+        top = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return 0, 0
+    stack = [(top, os.scandir(top))]
+    try:
+        while stack:
+            fd, listing = stack[-1]
+            entry = next(listing, None)
+            if entry is None:
+                listing.close()
+                os.close(fd)
+                stack.pop()
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:            # removed while we looked
+                continue
+            entries += 1
+            total += _entry_bytes(info)
+            if stop_at_entries is not None and entries > stop_at_entries:
+                break
+            if stat.S_ISDIR(info.st_mode):
+                if len(stack) >= MAX_DEPTH:
+                    entries = max(entries, (stop_at_entries or 0) + 1, MAX_ENTRIES + 1)
+                    break
+                try:
+                    sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                except OSError:
+                    continue
+                stack.append((sub, os.scandir(sub)))
+    finally:
+        for fd, listing in stack:
+            listing.close()
+            os.close(fd)
     return total, entries
 
 

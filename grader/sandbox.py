@@ -38,9 +38,11 @@ Enforced, and how:
   ``memory_limit_mb`` for the whole sandbox, so a fork bomb hits a wall, and
   running out of memory kills a process of the sandbox (the cgroup's own
   OOM killer), never one of the machine.
+* **disk** (every level, :mod:`grader.disk_quota`): the working and runtime
+  directories may hold ``disk_limit_mb`` in all; past it a watchdog kills the
+  sandbox, the cell says so, the notebook's files go, and the rest is graded.
 
-Not enforced: CPU share (the cell and notebook timeouts bound the time); the
-total size of the working directory (only each file's); the process count
+Not enforced: CPU share (the cell and notebook timeouts bound the time); the process count
 when the grader runs as root without a usable cgroup (then RLIMIT_NPROC does
 not apply: extra processes only end with the pid namespace); a seccomp
 filter (the kernel's system calls are not filtered). :func:`enforcement`
@@ -572,7 +574,8 @@ def enforcement(config):
         "memory": memory,
         "processes": processes,
         "files": f"RLIMIT_FSIZE {MAX_FILE_BYTES // 2**20} MiB per file; private /tmp {SANDBOX_TMP_BYTES // 2**20} MiB; "
-                 "the working directory's total size is not capped",
+                 + (f"the working directory {config.disk_limit_mb} MiB in all (grader/disk_quota.py)"
+                    if config.disk_limit_mb else "the working directory's total size is NOT capped (disk_limit_mb = 0)"),
         "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
     }
 

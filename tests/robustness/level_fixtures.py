@@ -35,7 +35,7 @@ def require_level(level):
 
 
 def config_for(level, **changes):
-    config = GraderConfig(figures=False, train_budget=20.0, **changes)
+    config = GraderConfig(**{"figures": False, "train_budget": 20.0, **changes})
     config.sandbox = LEVELS[level]
     return config
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.disk_quota import DiskQuota
+from grader.disk_quota import DiskQuota, usage
 from grader.pipeline import grade_notebook
 from grader.sandbox import MAX_FILE_BYTES
 from tests.robustness.level_fixtures import (cell_text, config_for, notebook_with, record_of,
@@ -123,3 +123,21 @@ def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path
     assert left == [".grader-1", ".grader-1/inputs.npz", ".grader-1/out", "data.mat"], left
     assert outside.read_text() == "the grader's"
     assert Path(tmp_path / "outside.txt").exists()
+
+
+def test_no_depth_of_nesting_hides_a_file(tmp_path):
+    """Paths past PATH_MAX cannot be opened by name: the count must still find what is below them."""
+    deep = os.open(tmp_path, os.O_RDONLY)
+    name = "d" * 250
+    for _ in range(20):                     # 20 x 251 characters: past PATH_MAX (4096)
+        os.mkdir(name, dir_fd=deep)
+        inner = os.open(name, os.O_RDONLY, dir_fd=deep)
+        os.close(deep)
+        deep = inner
+    hidden = os.open("hidden.bin", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=deep)
+    os.write(hidden, b"h" * 2**20)
+    os.close(hidden)
+    os.close(deep)
+    total, entries = usage(tmp_path)
+    assert entries == 21 and total >= 2**20
+    shutil.rmtree(tmp_path, ignore_errors=True)

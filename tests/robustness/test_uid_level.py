@@ -8,6 +8,8 @@ import fcntl
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -227,3 +229,10 @@ def test_concurrent_gradings_get_different_uids():
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     finally:
         os.close(lock)
+
+
+def test_a_grader_that_is_not_root_is_told_the_uid_level_needs_root():
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                           "from grader.sandbox_uid import check_uid; print(check_uid())"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "(False, 'the uid level needs the grader to run as root')", done.stderr
