@@ -32,9 +32,16 @@ confines it with the kernel's own mechanisms, which need no mount:
 * when grading ends (and between kernel restarts), every process of the
   uid is killed, whatever session it made (:func:`kill_uid`).
 
-Without Landlock, or without libseccomp, the level is refused
-(:func:`check_uid` says why): a uid of its own alone would still read every
-world-readable file of the machine, the grader's among them.
+:func:`check_uid` tries all this once, as the kernel would run, and checks
+that none of the grader's files (:func:`grader_paths`) can be read. Without
+libseccomp the level is refused. Without Landlock (an older kernel, or a
+container whose seccomp profile refuses its calls: Docker before 23) only
+the file permissions are left: the level is refused unless they already keep
+other users out of the grader's files (say a Gradescope image whose setup
+made /autograder/source root-only, its venv outside it); then the kernel
+still reads what any user may read, and may write /tmp, /var/tmp and
+/dev/shm (its files there are removed when grading ends, but the disk bound
+does not count them). :func:`uid_enforcement` says which holds here.
 """
 import fcntl
 import functools
@@ -58,6 +65,9 @@ LOCK_DIR = "week6-grader-uids"      # in /run (else the temp dir): root's, holds
 DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 READ_ONLY = ["/proc", "/sys/devices/system/cpu"]        # the CPU count and topology numpy's BLAS reads
 KILL_WAIT = 5.0
+SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write when no Landlock stops it
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results"]
 
 
 # --------------------------------------------------------------------------- uids
@@ -133,15 +143,37 @@ def kill_uid(uid: int, wait: float = KILL_WAIT) -> bool:
         time.sleep(0.01)
 
 
+def remove_files_of(uid: int, keep: tuple[str, ...] = ()) -> None:
+    """Remove what ``uid`` left in the directories every user may write (its processes gone),
+    except ``keep`` (its working directory, which the grader removes itself)."""
+    for shared in SHARED_WRITABLE:
+        try:
+            entries = list(os.scandir(shared))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid or os.path.realpath(entry.path) in keep:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
 # --------------------------------------------------------------------------- the prefix
 
 class UidPrefix(LaunchPrefix):
     """A :class:`LaunchPrefix` whose sandbox is every process of one uid."""
 
-    def __init__(self, args, uid, lock_fd, **kwargs):
+    def __init__(self, args, uid, lock_fd, workdir, landlock, **kwargs):
         super().__init__(args, interrupt_mode="message", sandboxed=True, **kwargs)
         self.uid = uid
         self.lock_fd = lock_fd
+        self.workdir = str(workdir)
+        self.landlock = landlock
 
     def kill_all(self):
         super().kill_all()
@@ -151,8 +183,11 @@ class UidPrefix(LaunchPrefix):
         os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
     def release(self):
-        """Every process of the uid killed, then the uid free for the next grading."""
+        """Every process of the uid killed, its files outside the working directory removed
+        (only possible without Landlock), then the uid free for the next grading."""
         self.kill_all()
+        if not self.landlock:
+            remove_files_of(self.uid, keep=(self.workdir,))
         super().release()
         if self.lock_fd is not None:
             os.close(self.lock_fd)
@@ -180,7 +215,7 @@ def _policy(workdir: Path, uid: int) -> dict:
     env = {key: tmp + value[len("/tmp"):] if value == "/tmp" or value.startswith("/tmp/") else value
            for key, value in sandbox.sandbox_env(workdir).items()}
     env["JPY_PARENT_PID"] = str(os.getpid())        # ipykernel exits if the grader goes
-    return {"uid": uid, "gid": uid, "read": read,
+    return {"uid": uid, "gid": uid, "landlock": landlock_abi() > 0, "read": read,
             "read_only": [p for p in READ_ONLY + sandbox.ETC_FILES if os.path.exists(p)],
             "devices": [p for p in DEVICES if os.path.exists(p)],
             "write": [str(workdir)], "env": env}
@@ -228,9 +263,11 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
                   if sandbox.cgroup_support(config.memory_limit_mb, config.max_processes) else None)
         if cgroup is not None:
             args += ["/bin/sh", "-c", sandbox.CGROUP_ENTER, "week6-cgroup", *map(str, cgroup.dirs), "--"]
-        args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(_policy(workdir, uid)), sandbox.RUNTIME_DIR, "--"]
+        policy = _policy(workdir, uid)
+        args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), sandbox.RUNTIME_DIR, "--"]
         args += sandbox.limits_args(config)
-        return UidPrefix(args, uid, lock_fd, cgroup=cgroup, quota=sandbox.disk_quota(workdir, config))
+        return UidPrefix(args, uid, lock_fd, workdir, policy["landlock"], cgroup=cgroup,
+                         quota=sandbox.disk_quota(workdir, config))
     except BaseException:
         os.close(lock_fd)
         raise
@@ -238,15 +275,43 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
 
 # --------------------------------------------------------------------------- can it be made here?
 
-# Run as the kernel would be, with the policy of a scratch working directory: each line must hold.
+def landlock_abi() -> int:
+    """The Landlock ABI version of this kernel; 0 where it has none or refuses the calls
+    (Linux before 5.13, landlock not in the LSM list, a container's seccomp profile)."""
+    try:
+        import landlockpy
+        return landlockpy.abi_version()
+    except Exception:       # the package missing, or a refused call (EPERM from a seccomp profile)
+        return 0
+
+
+def grader_paths() -> list[str]:
+    """What the kernel must not read, checked as the kernel: the project's top-level entries
+    (except the venv the kernel runs from), the reference-outcome cache, Gradescope's files."""
+    from .reference_cache import cache_dir
+    venvs = [os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix)]
+    paths = [str(entry) for entry in sorted(PROJECT_ROOT.iterdir())
+             if not any(venv == str(entry) or venv.startswith(str(entry) + "/") for venv in venvs)]
+    cache = cache_dir()
+    if cache is not None and cache.exists():
+        paths.append(str(cache))
+    return paths + [p for p in GRADESCOPE_FILES if os.path.exists(p)]
+
+
+# Run as the kernel would be, with the policy of a scratch working directory: it prints the
+# paths of argv it could read (a file opened, or a directory listed), then checks the rest.
 CHECK_SOURCE = """\
 import os, socket, sys
 assert os.getuid() != 0 and os.geteuid() != 0, "still root"
-try:
-    open(sys.argv[1], "rb").close()
-    sys.exit("a file of the grader is readable")
-except PermissionError:
-    pass
+for path in sys.argv[1:]:
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            open(path, "rb").close()
+        print("READABLE", path)
+    except OSError:
+        pass
 try:
     socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sys.exit("an AF_INET socket could be opened")
@@ -260,17 +325,13 @@ open("written", "w").close()
 @functools.lru_cache(maxsize=None)
 def check_uid() -> tuple[bool, str]:
     """(True, "") when the uid level can be made here, else (False, why); tried once per
-    process, by starting Python under the very confinement a kernel gets."""
+    process, by starting Python under the very confinement a kernel gets, which must then
+    read none of :func:`grader_paths`.
+
+    Without Landlock the level holds only where the file permissions already keep other users
+    out of the grader's files (as in a Gradescope image whose setup made them root-only)."""
     if os.geteuid() != 0:
         return False, "the uid level needs the grader to run as root"
-    try:
-        import landlockpy
-        abi = landlockpy.abi_version()
-    except Exception as error:            # missing package, or a kernel call that failed oddly
-        return False, f"Landlock cannot be used here ({type(error).__name__}: {error})"
-    if abi < 1:
-        return False, ("this kernel has no Landlock (Linux 5.13+ with landlock in its LSM list): without it a uid "
-                       "of its own could still read every world-readable file, the grader's among them")
     try:
         import pyseccomp  # noqa: F401  (loads libseccomp.so.2)
     except Exception as error:
@@ -279,28 +340,36 @@ def check_uid() -> tuple[bool, str]:
     runtime = Path(tempfile.mkdtemp(prefix="week6-uid-check-")) / "k1"
     runtime.mkdir()
     try:
-        workdir = scratch
         try:
             uid, lock_fd = claim_uid()
         except SandboxUnavailable as error:
             return False, str(error)
         try:
-            _give_workdir(workdir, uid)
-            command = [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(_policy(workdir, uid)), str(runtime), "--",
-                       sys.executable, "-I", "-S", "-c", CHECK_SOURCE, str(EXEC_SCRIPT)]
+            _give_workdir(scratch, uid)
+            protected = grader_paths()
+            command = [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(_policy(scratch, uid)), str(runtime), "--",
+                       sys.executable, "-I", "-S", "-c", CHECK_SOURCE, *protected]
             try:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=60)
             except (OSError, subprocess.TimeoutExpired) as error:
                 return False, f"the uid sandbox could not be run: {error}"
             finally:
                 kill_uid(uid)
+                remove_files_of(uid, keep=(str(scratch),))
         except SandboxUnavailable as error:
             return False, str(error)
         finally:
             os.close(lock_fd)
-        if done.returncode != 0 or not (workdir / "written").is_file():
+        if done.returncode != 0 or not (scratch / "written").is_file():
             detail = (done.stderr or done.stdout).strip().splitlines()
             return False, f"the uid sandbox does not hold here ({detail[-1] if detail else done.returncode})"
+        readable = [line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("READABLE ")]
+        if readable:
+            shown = ", ".join(readable[:4]) + (f" and {len(readable) - 4} more" if len(readable) > 4 else "")
+            return False, ("this kernel has no Landlock (Linux 5.13+ with landlock among its LSMs, and a container "
+                           "that lets its calls through), so only file permissions keep the kernel out, and other "
+                           f"users can read the grader's files: {shown}. Make them root-only (chmod -R go-rwx), "
+                           "keeping the venv outside them, or grade on a kernel with Landlock.")
         return True, ""
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -312,8 +381,7 @@ def uid_enforcement(config) -> dict[str, str]:
     ok, why = check_uid()
     if not ok:
         return {"isolation": f"UNAVAILABLE: {why}"}
-    import landlockpy
-    abi = landlockpy.abi_version()
+    abi = landlock_abi()
     cgroups = sandbox.cgroup_support(config.memory_limit_mb, config.max_processes)
     memory = f"RLIMIT_AS {config.memory_limit_mb} MiB per process"
     memory += (f" + cgroup memory limit {config.memory_limit_mb} MiB for the whole sandbox" if "memory" in cgroups
@@ -323,9 +391,13 @@ def uid_enforcement(config) -> dict[str, str]:
         processes += f" + cgroup pids.max = {config.max_processes}"
     return {
         "isolation": (f"own uid/gid from {UID_BASE} (no groups, no capabilities, no_new_privs, own session); "
-                      f"Landlock ABI {abi}: reads only the system, the interpreter and the venv, writes only its "
-                      "working and runtime directories"
-                      + ("; its signals and abstract Unix sockets stay inside" if abi >= 6 else "")),
+                      + (f"Landlock ABI {abi}: reads only the system, the interpreter and the venv, writes only its "
+                         "working and runtime directories"
+                         + ("; its signals and abstract Unix sockets stay inside" if abi >= 6 else "")
+                         if abi else
+                         "NO Landlock here: file permissions only. The grader's files were checked unreadable to it, "
+                         "but it reads what any user may read on this machine, and may write /tmp, /var/tmp and "
+                         "/dev/shm (not counted by the disk bound; removed when grading ends)")),
         "network": "seccomp: sockets only for AF_UNIX (AF_INET/AF_INET6 and others get EPERM), no io_uring, "
                    "no new namespaces" + ("; Landlock refuses TCP too" if abi >= 4 else ""),
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt by message, then restart)",

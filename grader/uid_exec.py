@@ -11,7 +11,8 @@ that would make it impossible:
 1. the runtime directory RUNTIME (sockets, connection file) becomes the
    uid's, inside the grader's directory that only lets it pass through;
 2. every inherited file descriptor but 0-2 is closed; a new session;
-3. a Landlock ruleset is built (paths opened while still root), then
+3. a Landlock ruleset is built (paths opened while still root; where
+   the policy allows it), then
    groups, gid and uid are dropped for good (real, effective, saved: no
    capability is left), no_new_privs is set, and the ruleset enforced:
    reads only below ``read``/``read_only``, writes only in ``write`` and
@@ -121,12 +122,13 @@ def main(argv):
         os.setsid()
     except OSError:             # already a session leader (the kernel manager made one)
         pass
-    ruleset = _ruleset(policy, runtime)
+    ruleset = _ruleset(policy, runtime) if policy["landlock"] else None
     syscalls = _seccomp_filter()
     os.chdir(policy["write"][0])
     _drop_privileges(uid, gid)
-    ruleset.restrict(no_new_privs=True)
-    ruleset.close()
+    if ruleset is not None:
+        ruleset.restrict(no_new_privs=True)
+        ruleset.close()
     syscalls.load()
     os.execve(command[0], command, policy["env"])
 

@@ -8,17 +8,19 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from grader import sandbox_uid
 from grader.pipeline import grade_notebook
 from grader.reference_cache import cache_dir
 from grader.sandbox_uid import UID_BASE, _lock_dir, claim_uid, processes_of
 from tests.robustness.level_fixtures import (ROOT, EXAMPLE, cell_text, config_for, notebook_with,
-                                             require_level, source_cell)
+                                             require_level, source_cell, work_root)
 
 pytestmark = pytest.mark.usefixtures("uid_level")
 
@@ -236,3 +238,54 @@ def test_a_grader_that_is_not_root_is_told_the_uid_level_needs_root():
                            "from grader.sandbox_uid import check_uid; print(check_uid())"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "(False, 'the uid level needs the grader to run as root')", done.stderr
+
+
+@pytest.fixture
+def no_landlock(monkeypatch):
+    """This kernel as if it had no Landlock (an older one, or a container that refuses its calls):
+    the kernel is then started without the ruleset, and check_uid() asked again."""
+    monkeypatch.setattr(sandbox_uid, "landlock_abi", lambda: 0)
+    sandbox_uid.check_uid.cache_clear()
+    yield
+    sandbox_uid.check_uid.cache_clear()
+
+
+def test_without_landlock_the_level_is_refused_while_other_users_can_read_the_grader(no_landlock):
+    ok, why = sandbox_uid.check_uid()
+    assert not ok
+    assert "no Landlock" in why and "other users can read the grader's files" in why, why
+
+
+LEAVE_TRACES = r'''
+import os
+print("PUBLIC:", open({public!r}).read())          # no Landlock: what any user may read, it reads
+try:
+    open({secret!r}).read()
+    print("SECRET READ")
+except OSError as error:
+    print("DENIED:", type(error).__name__)
+open("/tmp/{trace}", "w").write("left behind")
+print("TRACE:", os.path.exists("/tmp/{trace}"))
+'''
+
+
+def test_without_landlock_root_only_grader_files_stay_closed_and_traces_go(no_landlock, tmp_path, monkeypatch):
+    base = work_root()                     # every user may pass through it: only private/'s own mode protects it
+    try:
+        private = base / "private"
+        private.mkdir(mode=0o700)
+        (private / "solution.py").write_text("THE SOLUTION")
+        (base / "public.txt").write_text("anyone's")
+        monkeypatch.setattr(sandbox_uid, "grader_paths", lambda: [str(private), str(private / "solution.py")])
+        ok, why = sandbox_uid.check_uid()
+        assert ok, why
+        assert "NO Landlock" in sandbox_uid.uid_enforcement(config_for("uid"))["isolation"]
+        trace = f"week6-test-trace-{os.getpid()}"
+        source = LEAVE_TRACES.format(public=str(base / "public.txt"), secret=str(private / "solution.py"), trace=trace)
+        run = grade_notebook(notebook_with(tmp_path / "traces.ipynb", [source]), tmp_path / "out", config_for("uid"))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    text = cell_text(source_cell(run, "left behind"))
+    assert "PUBLIC: anyone's" in text and "DENIED: PermissionError" in text and "TRACE: True" in text, text
+    assert not Path("/tmp", trace).exists(), "a file the kernel wrote in /tmp outlived the grading"
+    assert run.score == 105, [(t.id, t.message) for t in run.tests if t.score < t.max_score]
