@@ -213,24 +213,16 @@ class Cgroup:
         return found
 
     def kill_all(self, wait=5.0):
-        deadline = time.monotonic() + wait
-        while True:
-            for directory in self.dirs:
-                kill_file = directory / "cgroup.kill"        # v2, kernel 5.14+: kills atomically
-                if kill_file.exists():
-                    try:
-                        kill_file.write_text("1")
-                    except OSError:
-                        pass
-            pids = self.pids()
-            if not pids or time.monotonic() > deadline:
-                return not pids
-            for pid in pids:
+        return kill_until_gone(self.pids, wait, first=self._kill_atomically)
+
+    def _kill_atomically(self):
+        for directory in self.dirs:
+            kill_file = directory / "cgroup.kill"        # v2, kernel 5.14+: kills atomically
+            if kill_file.exists():
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    kill_file.write_text("1")
                 except OSError:
                     pass
-            time.sleep(0.05)
 
     def remove(self):
         self.kill_all()
@@ -243,6 +235,24 @@ class Cgroup:
                     break
                 except OSError:
                     time.sleep(0.05)
+
+
+def kill_until_gone(find_pids, wait=5.0, interval=0.05, first=None):
+    """SIGKILL what ``find_pids()`` lists (after ``first()``, each round) until it lists
+    nothing (True), or ``wait`` seconds pass (False)."""
+    deadline = time.monotonic() + wait
+    while True:
+        if first is not None:
+            first()
+        pids = find_pids()
+        if not pids or time.monotonic() > deadline:
+            return not pids
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(interval)
 
 
 def _cgroup_mounts():

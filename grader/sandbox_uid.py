@@ -48,11 +48,9 @@ import functools
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from . import sandbox
@@ -128,19 +126,7 @@ def processes_of(uid: int) -> list[int]:
 
 def kill_uid(uid: int, wait: float = KILL_WAIT) -> bool:
     """SIGKILL every process of ``uid`` until none is left (True), or ``wait`` seconds pass."""
-    deadline = time.monotonic() + wait
-    while True:
-        pids = processes_of(uid)
-        if not pids:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.01)
+    return sandbox.kill_until_gone(lambda: processes_of(uid), wait, interval=0.01)
 
 
 def remove_files_of(uid: int, keep: tuple[str, ...] = ()) -> None:
