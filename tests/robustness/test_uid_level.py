@@ -289,3 +289,31 @@ def test_without_landlock_root_only_grader_files_stay_closed_and_traces_go(no_la
     assert "PUBLIC: anyone's" in text and "DENIED: PermissionError" in text and "TRACE: True" in text, text
     assert not Path("/tmp", trace).exists(), "a file the kernel wrote in /tmp outlived the grading"
     assert run.score == 105, [(t.id, t.message) for t in run.tests if t.score < t.max_score]
+
+
+FORK_MANY = r'''
+import os, time
+children, refusal = [], None
+for _ in range(200):
+    try:
+        pid = os.fork()
+    except OSError as error:
+        refusal = type(error).__name__
+        break
+    if pid == 0:
+        time.sleep(600)
+        os._exit(0)
+    children.append(pid)
+print("FORKED:%d REFUSED:%s UID:%d" % (len(children), refusal, os.getuid()))
+'''
+
+
+def test_the_process_cap_holds_and_every_child_goes(tmp_path):
+    config = config_for("uid", max_processes=64)
+    run = grade_notebook(notebook_with(tmp_path / "forks.ipynb", [FORK_MANY], after=-1), tmp_path, config)
+    text = cell_text(source_cell(run, "FORKED"))
+    found = re.search(r"FORKED:(\d+) REFUSED:(\w+) UID:(\d+)", text)
+    assert found, text
+    forked, refusal, uid = int(found.group(1)), found.group(2), int(found.group(3))
+    assert forked < config.max_processes and refusal == "BlockingIOError", text
+    assert processes_of(uid) == []
