@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.disk_quota import DiskQuota, usage
+from grader.disk_quota import MAX_ENTRIES, DiskQuota, usage
 from grader.pipeline import grade_notebook
 from grader.sandbox import MAX_FILE_BYTES
 from tests.robustness.level_fixtures import (cell_text, config_for, notebook_with, record_of,
@@ -141,3 +141,25 @@ def test_no_depth_of_nesting_hides_a_file(tmp_path):
     total, entries = usage(tmp_path)
     assert entries == 21 and total >= 2**20
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+MANY_FILES = f'''
+import os
+os.makedirs("many", exist_ok=True)
+for n in range({3 * MAX_ENTRIES}):        # empty files: no bytes, but a file system full of entries
+    open("many/%06d" % n, "w").close()
+print("CREATED ALL")
+'''
+
+
+def test_a_flood_of_empty_files_is_stopped_too(grader_temp, tmp_path, monkeypatch):
+    require_level("bwrap")
+    notebook = notebook_with(tmp_path / "many.ipynb", [MANY_FILES, LATER], after=3)
+    with monkeypatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(grader_temp))
+        run = grade_notebook(notebook, tmp_path / "out", config_for("bwrap"))
+    flood = record_of(run, "empty files: no bytes")
+    assert flood.status == "died" and f"limit of {MAX_ENTRIES:,} files" in flood.evalue, flood
+    later = cell_text(source_cell(run, "LATER CELL RAN"))
+    assert "LATER CELL RAN" in later and "'many'" not in later, later
+    assert run.score == 105
