@@ -66,7 +66,7 @@ import tempfile
 import time
 from pathlib import Path
 
-MAX_FILE_BYTES = 64 * 2**20         # RLIMIT_FSIZE: largest file the kernel may write (one write past the disk limit)
+MAX_FILE_BYTES = 64 * 2**20         # RLIMIT_FSIZE: largest file the kernel may write (bounds how far one write passes the disk limit)
 SANDBOX_TMP_BYTES = 256 * 2**20     # size of the private /tmp (a tmpfs, counted in the memory cgroup)
 SANDBOX_UID = 65534                 # "nobody" inside the sandbox's user namespace
 RUNTIME_DIR = "{runtime_dir}"       # replaced by the kernel session with its runtime directory
