@@ -298,7 +298,9 @@ class BatchResult:
     """What :func:`grade_batch` (or :func:`merge_shards`) did.
 
     rows: the gradebook rows (dicts keyed by :data:`grader.gradebook.GRADEBOOK_COLUMNS`), in order.
-    graded: names graded by this call; resumed: names skipped as unchanged.
+    graded: submissions (paths below SUBMISSIONS) graded by this call; resumed: those kept as they were.
+    skipped: the files not graded, and why; notes: lines for the summary (overrides, LMS files, roster);
+    similar: the near-identical pairs (by key).
     worker_rss_mb / kernel_rss_mb: worker pid -> peak resident memory (MiB) of the
     worker process itself / of its largest finished child (the notebook kernel).
     pool_restarts: how often the process pool had to be made again (a worker died or was killed).
@@ -320,7 +322,7 @@ class BatchResult:
     lms_files: tuple = ()
     source: str = "folder"
     skipped: list = field(default_factory=list)         # [grader.submissions.Skipped]
-    notes: list = field(default_factory=list)           # lines for the summary: overrides, LMS files, roster
+    notes: list = field(default_factory=list)
     similar: list = field(default_factory=list)         # [grader.similarity.Pair]
 
     @property
