@@ -347,6 +347,8 @@ def test_command_line_version_jobs_timeouts_and_json(tmp_path, capsys):
     assert summary["gradebook"].endswith("gradebook.csv") and len(summary["lms_files"]) == 2
     assert main(["grade-batch", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--json"]) == 2
     assert "error" in json.loads(capsys.readouterr().out)
+    assert main(["grade-batch", str(directory), "--out", str(tmp_path / "o"), "--due", "tomorrow"]) == 2
+    assert "expected a date and time" in capsys.readouterr().err
 
 
 
