@@ -161,7 +161,7 @@ def test_the_budget_is_under_gradescopes_timeout_and_below_the_batch_cap():
 def test_time_budget_option_reaches_the_config(monkeypatch, tmp_path):
     seen = {}
 
-    def fake_grade(path, out, config):
+    def fake_grade(path, out, config, **options):
         seen["budget"] = config.time_budget
         return GradingRun(notebook_path=path, out_dir=out, config=config)
     monkeypatch.setattr("grader.pipeline.grade_notebook", fake_grade)
