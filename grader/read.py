@@ -49,19 +49,33 @@ def read(run):
     run.notebook = notebook
 
 
+# The keys nbformat 4 allows; others (some editors' or tools' additions) carry nothing the grader reads.
+NOTEBOOK_KEYS = {"cells", "metadata", "nbformat", "nbformat_minor"}
+CELL_KEYS = {"code": {"id", "cell_type", "metadata", "source", "outputs", "execution_count"},
+             "markdown": {"id", "cell_type", "metadata", "source", "attachments"},
+             "raw": {"id", "cell_type", "metadata", "source", "attachments"}}
+
+
 def repaired(data):
-    """The notebook dict with what editors leave out or add, harmlessly, made valid: a code cell's
-    missing ``outputs`` and ``execution_count``, a missing ``metadata``, cell ids (missing, or
-    duplicated by copy and paste) and metadata the schema does not know (nbformat's normalize).
-    Anything else that is wrong stays, and validation says what it is."""
+    """The notebook dict with what editors leave out or add, harmlessly, made valid.
+
+    Old outputs are cleared (the sanitize stage would clear them anyway, and a malformed one,
+    or an ``execution_count`` written as text, is no reason to refuse the code); keys the
+    format does not know are dropped; a missing ``metadata``, cell ids (missing, or duplicated
+    by copy and paste) and metadata of the wrong type are repaired by nbformat's normalize.
+    What is left wrong (a cell without a type, sources that are not text) is for validation
+    to name."""
     cells = data.get("cells")
     for cell in cells if isinstance(cells, list) else []:
-        if not isinstance(cell, dict):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in CELL_KEYS:
             continue
+        for key in set(cell) - CELL_KEYS[cell["cell_type"]]:
+            del cell[key]
         cell.setdefault("metadata", {})
-        if cell.get("cell_type") == "code":
-            cell.setdefault("outputs", [])
-            cell.setdefault("execution_count", None)
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    for key in set(data) - NOTEBOOK_KEYS:
+        del data[key]
     data.setdefault("metadata", {})
     if not isinstance(data.get("nbformat_minor"), int):
         data["nbformat_minor"] = nbformat.v4.nbformat_minor

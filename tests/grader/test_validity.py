@@ -25,12 +25,12 @@ from grader.probes import build_plan
 from grader.read import read
 from tests.grader.fixtures import correct
 from tests.grader.mistake_fixtures import DATA_DIR, TRAINING_TESTS, diagnosed, grade_in_process
-from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, EDITOR_FORMATS, ENDINGS,
+from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, EDITOR_FORMATS, ENDINGS, HARMLESS_SLIPS,
                                             SIGMA_PRIME_SIGN_FIXTURES, bce_loss_does_not_parse,
                                             constant_losses_zero_gradients, editor_bytes, ending_with,
                                             everything_sleeps, grade_leniently, losses_summed_gradients_right,
                                             non_ascii_names, reg_grad_without_2_in_bce_grad_only,
-                                            softmax_kills_the_kernel)
+                                            slipped_bytes, softmax_kills_the_kernel)
 
 FULL_MARKS = sum(EXERCISE_POINTS.values())
 TEST_NAMES = {spec.name for spec in TESTS}
@@ -59,7 +59,8 @@ def test_a_wrong_loss_beside_a_right_gradient_keeps_the_consistency_points(tmp_p
     run = grade_leniently(losses_summed_gradients_right(), tmp_path)
     assert failed(run) == {"backprop loss, depths 1 to 4, lam = 0",
                            "backprop loss with regularization, and on a single sample",
-                           "backprop(..., activation='relu'): loss", "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)"}
+                           "backprop(..., activation='relu'): loss",
+                           "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)"}
     for test in run.tests:
         if test.name in CONSISTENCY_TESTS:
             assert test.passed and test.score == test.max_score, test.output
@@ -137,13 +138,26 @@ def test_editors_formats_are_read_as_the_same_notebook(name, tmp_path):
     assert all("outputs" in cell for cell in run.notebook.cells if cell.cell_type == "code")
 
 
+@pytest.mark.parametrize("slip", sorted(HARMLESS_SLIPS))
+def test_harmless_slips_of_notebook_tools_are_repaired(slip, tmp_path):
+    nb = correct()
+    run = read_bytes(tmp_path, slip, slipped_bytes(nb, slip))
+    assert run.status == "graded", run.message
+    assert code_sources(run.notebook) == code_sources(nb)
+    nbformat.validate(run.notebook)
+
+
 def test_what_cannot_be_read_is_refused_with_the_reason(tmp_path):
     good = editor_bytes(correct(), bom=True)
     cases = {"cut": (good[: len(good) // 2], "not valid JSON"),
              "latin1": (good.replace("Exercise".encode(), "Exerc\xeese".encode("latin-1"), 1), "UTF-8"),
              "no_cells": (b'\xef\xbb\xbf{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "no cells"),
              "cells_not_a_list": (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": 3}',
-                                  "not a valid notebook")}
+                                  "not a valid notebook"),
+             "cell_without_type": (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, '
+                                   b'"cells": [{"source": "x = 1", "metadata": {}}]}', "not a valid notebook"),
+             "source_not_text": (b'{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": '
+                                 b'[{"cell_type": "code", "source": 5, "metadata": {}}]}', "not a valid notebook")}
     for name, (data, reason) in cases.items():
         run = read_bytes(tmp_path, name, data)
         assert run.status == "unreadable" and reason in run.message, (name, run.message)
