@@ -156,6 +156,8 @@ def no_warnings_test(probe_ids, passed_text):
 # probed directions is far above this (see tests/grader/test_validity.py), and float noise of
 # a loss that returns the same number whatever W is stays far below it.
 FLAT_SLOPE = 1e-6
+MATCHES_REFERENCE = ("Your gradient matches the reference's: it is the derivative of the right loss, "
+                     "whatever your own loss returns.")
 
 
 def consistency_verdict(ctx, fd_id, point_id, output):
@@ -168,7 +170,7 @@ def consistency_verdict(ctx, fd_id, point_id, output):
     point = ctx.outcome(point_id)
     if point.ok and output < len(point.values) and check_array(
             point.values[output], ctx.expected(point_id)[output], "", ctx.tol.rtol, ctx.tol.atol).passed:
-        return Verdict(True, "Your gradient matches the reference's, the derivative of the right loss.")
+        return Verdict(True, MATCHES_REFERENCE)
     problem = call_problem(ctx, fd_id) or call_problem(ctx, point_id)
     if problem:
         return problem
@@ -211,6 +213,8 @@ def gradient_consistency_test(fd_ids, output):
     (see :func:`consistency_verdict` for when the credit is given without, or withheld despite, it)."""
     def judge(ctx):
         verdicts = [consistency_verdict(ctx, fd_id, fd_id.replace("-fd-", "-fdpoint-"), output) for fd_id in fd_ids]
+        if all(verdict.expected == MATCHES_REFERENCE for verdict in verdicts):
+            return Verdict(True, MATCHES_REFERENCE)
         return all_of(verdicts, "Your gradient agrees with central differences of your own loss.")
     return _uses(judge, [probe for fd_id in fd_ids for probe in (fd_id, fd_id.replace("-fd-", "-fdpoint-"))], output)
 

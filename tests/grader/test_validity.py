@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from grader.batch import default_timeout
-from grader.checks import FLAT_SLOPE, TESTS
+from grader.checks import FLAT_SLOPE, MATCHES_REFERENCE, TESTS
 from grader.cli import main as cli_main
 from grader.config import EXERCISE_POINTS, GraderConfig
 from grader.mistakes import CATALOG, REFERENCE, central_differences
@@ -52,6 +52,7 @@ def test_a_loss_cell_that_does_not_parse_costs_the_loss_tests_only(tmp_path, in_
     assert failed(run) == BCE_LOSS_TESTS
     consistency = next(t for t in run.tests if t.name in CONSISTENCY_TESTS and t.number == "1d")
     assert consistency.passed and consistency.score == 5
+    assert consistency.expected == MATCHES_REFERENCE      # not "agrees with your own loss": there is none
     assert sum(t.score for t in run.tests if t.number == "1d") == EXERCISE_POINTS["1d"]
 
 
