@@ -289,12 +289,16 @@ def write_all(out_dir):
                  "constant_losses_zero_gradients": constant_losses_zero_gradients(),
                  "non_ascii_names": non_ascii_names(), "everything_sleeps": everything_sleeps(),
                  "reg_grad_without_2_in_bce_grad_only": reg_grad_without_2_in_bce_grad_only(),
+                 "softmax_kills_the_kernel_once": softmax_kills_the_kernel(1),
+                 "softmax_kills_the_kernel_on_large_logits": softmax_kills_the_kernel(10_000, on_large_logits_only=True),
                  **{f"ending_{name}": ending_with(*ending) for name, ending in ENDINGS.items()},
                  **{f"mistake_{f.name}": f.build() for f in SIGMA_PRIME_SIGN_FIXTURES}}
     for name, nb in notebooks.items():
         nbformat.write(nb, str(out_dir / f"{name}.ipynb"))
     for name, changes in EDITOR_FORMATS.items():
         (out_dir / f"editor_{name}.ipynb").write_bytes(editor_bytes(correct(), **changes))
+    for slip in HARMLESS_SLIPS:
+        (out_dir / f"slip_{slip}.ipynb").write_bytes(slipped_bytes(correct(), slip))
     return sorted(out_dir.iterdir())
 
 
