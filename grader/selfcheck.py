@@ -796,7 +796,7 @@ def describe_cell(cells, index):
     code = [line for line in lines if line and not line.startswith("#") and line != "with keep_going():"]
     first = _first_line(code[0] if code else (lines[0] if lines else "(empty)"), 60)
     heading = next((line.lstrip("#").strip() for cell in reversed(cells[:index]) if cell.get("cell_type") == "markdown"
-                    for line in cell.get("source", "").splitlines() if line.startswith("#")), None)
+                    for line in reversed(cell.get("source", "").splitlines()) if line.startswith("#")), None)
     return f"the cell `{first}`" + (f" (under \"{_first_line(heading, 50)}\")" if heading else "")
 
 
