@@ -32,6 +32,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -789,15 +790,32 @@ def _first_line(text, limit=90):
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
-def describe_cell(cells, index):
+def describe_cell(cells, index, heading=True):
     """A cell as a student finds it in Jupyter, which shows no cell numbers: its first line of code
     (past comments and the template's ``with keep_going():``) and the heading above it."""
     lines = [line.strip() for line in cells[index].get("source", "").splitlines()]
     code = [line for line in lines if line and not line.startswith("#") and line != "with keep_going():"]
     first = _first_line(code[0] if code else (lines[0] if lines else "(empty)"), 60)
-    heading = next((line.lstrip("#").strip() for cell in reversed(cells[:index]) if cell.get("cell_type") == "markdown"
-                    for line in reversed(cell.get("source", "").splitlines()) if line.startswith("#")), None)
-    return f"the cell `{first}`" + (f" (under \"{_first_line(heading, 50)}\")" if heading else "")
+    above = next((line.lstrip("#").strip() for cell in reversed(cells[:index]) if cell.get("cell_type") == "markdown"
+                  for line in reversed(cell.get("source", "").splitlines()) if line.startswith("#")), None)
+    return f"the cell `{first}`" + (f" (under \"{_first_line(above, 50)}\")" if heading and above else "")
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+TRACEBACK_FRAME = re.compile(r"^Cell In\[(\d+)\], line \d+, in (\w+)")   # IPython's header of a frame in a cell
+
+
+def raised_in(cells, error_output):
+    """' (raised in f, in the cell `def f(x):`)' for the innermost function of the notebook in an error
+    output's traceback, or '' (a cell found by its execution count: IPython names cells In[n])."""
+    frames = [TRACEBACK_FRAME.match(ANSI_ESCAPE.sub("", entry)) for entry in error_output.get("traceback", [])]
+    frames = [frame for frame in frames if frame]
+    if not frames:
+        return ""
+    count, function = int(frames[-1].group(1)), frames[-1].group(2)
+    index = next((i for i, cell in enumerate(cells) if cell.get("execution_count") == count), None)
+    where = f", in {describe_cell(cells, index, heading=False)}" if index is not None else ""
+    return f" (raised in {function}{where})"
 
 
 def check_notebook(path):
@@ -941,7 +959,8 @@ def _run_cells(client, nb, code_cells, dead_kernel_error, run):
             if output.get("output_type") == "error":
                 timed_out = output.get("ename") == "KeyboardInterrupt" and time.monotonic() - started >= CELL_TIMEOUT
                 message = (f"timed out after {CELL_TIMEOUT} s (interrupted)" if timed_out
-                           else f"{output.get('ename')}: {_first_line(output.get('evalue', ''))}")
+                           else f"{output.get('ename')}: {_first_line(output.get('evalue', ''))}"
+                                f"{raised_in(nb.cells, output)}")
                 run["problems"].append((index, message))
     nb.cells.append(nbformat.v4.new_code_cell(SELFCHECK_CELL.format(results=str(run["results"]))))
     index = len(nb.cells) - 1

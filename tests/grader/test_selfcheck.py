@@ -401,3 +401,22 @@ def test_grader_check_and_make_check_exit_like_the_command(tmp_path):
     made = subprocess.run(["make", "-s", "check", f"NOTEBOOK={TEMPLATE}"], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
     assert made.returncode != 0 and "Not every public check passes yet (exit status 1)." in made.stdout
+
+
+def test_an_error_inside_a_function_names_the_function_and_the_cell_it_is_in(tmp_path, capsys):
+    """A bug in a finished function, hit by a demo cell in keep_going: the demo cell is listed by its
+    first line, and the function that raised by its name and the first line of its own cell."""
+    keep_going = next(cell for cell in nbformat.read(str(TEMPLATE), as_version=4).cells if cell.id == "keep-going")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np"), keep_going,
+                nbformat.v4.new_markdown_cell("### 1b. The sigmoid"),
+                nbformat.v4.new_code_cell("# Graded\ndef sigmoid(a):\n    return np.asarray(a).reshape(7)"),
+                nbformat.v4.new_code_cell("with keep_going():\n    print(sigmoid(np.zeros(3)))"),
+                nbformat.v4.new_code_cell("print('after')")]
+    path = tmp_path / "bug.ipynb"
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path) == 1
+    out = capsys.readouterr().out
+    assert ("the cell `print(sigmoid(np.zeros(3)))` (under \"1b. The sigmoid\"): ValueError: cannot reshape array "
+            "of size 3 into shape (7,) (raised in sigmoid, in the cell `def sigmoid(a):`)") in out
+    assert "Notebook cells that raised an error (1):" in out
