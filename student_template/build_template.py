@@ -84,8 +84,8 @@ class keep_going:
             function = innermost.tb_frame.f_code.co_name
             keep_going.waiting_for.update(dict.fromkeys(made_here, function))
             print(f"Not run yet: {function} is not written yet. This cell runs once it is.")
-        elif (isinstance(error, NameError) and error.name in keep_going.waiting_for
-              and innermost.tb_frame.f_code.co_filename == self.cell):
+        elif (isinstance(error, NameError) and getattr(error, "name", None) in keep_going.waiting_for
+              and innermost.tb_frame.f_code.co_filename == self.cell):   # NameError.name: Python 3.10+
             function = keep_going.waiting_for[error.name]
             keep_going.waiting_for.update(dict.fromkeys(made_here, function))
             print(f"Not run yet: this cell needs `{error.name}`, which a cell above makes once "
