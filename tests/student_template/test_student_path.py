@@ -51,8 +51,11 @@ def folder(bundle_zip, tmp_path):
 
 
 def run(args, folder, venv, timeout=900):
-    return subprocess.run(args, cwd=folder, env=student_env(venv, folder.parent.parent / "home"),
-                          capture_output=True, text=True, timeout=timeout)
+    """``args`` in ``folder``, in a student's shell with ``venv`` active; the student's HOME (and so
+    matplotlib's font cache, built on the first plot) lasts the session, as it would on their computer."""
+    home = venv.parent / f"{venv.name}-home"
+    return subprocess.run(args, cwd=folder, env=student_env(venv, home), capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def test_the_venv_has_what_students_install_and_nothing_of_the_project(student_venv, folder):
