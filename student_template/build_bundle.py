@@ -106,7 +106,7 @@ public check is a good sign, not a promise.
 Open `{NOTEBOOK}` in Colab (File > Upload notebook), then run these two lines
 in a new cell at the top, choosing `{FOLDER}.zip` when asked:
 
-    from google.colab import files; files.upload()
+    from google.colab import files; uploaded = files.upload()
     !unzip -qoj {FOLDER}.zip -x '{FOLDER}/.github/*' -d /content
 
 They put the data files and the self-check in `/content`, where the notebook
