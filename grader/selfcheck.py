@@ -764,12 +764,13 @@ def data_files(fixture):
 
 
 def prepare_workdir(notebook_path, wanted):
-    """A temporary directory with the data files (the notebook's own, else the repository's) and the
-    self-check; returns it and the names of the ``wanted`` data files found nowhere."""
+    """A temporary directory with the data files (the notebook's own, else those beside this file as
+    the bundle has them, else the repository's) and the self-check; returns it and the names of the
+    ``wanted`` data files found nowhere."""
     workdir = Path(tempfile.mkdtemp(prefix="week6-check-"))
     missing = []
     for name in wanted:
-        source = next((folder / name for folder in (Path(notebook_path).resolve().parent, DATA_DIR)
+        source = next((folder / name for folder in (Path(notebook_path).resolve().parent, HERE, DATA_DIR)
                        if (folder / name).is_file()), None)
         if source is None:
             missing.append(name)
@@ -849,7 +850,8 @@ def check_notebook(path):
     try:
         if missing_data:
             _print(f"error: the data files {', '.join(missing_data)} are not next to {path.name} "
-                   f"({path.resolve().parent}): keep the notebook in the folder of the lab's files", sys.stderr)
+                   f"({path.resolve().parent}) nor to {Path(__file__).name}: keep the notebook in the folder "
+                   "of the lab's files", sys.stderr)
             return CANNOT_CHECK
         return _run_and_report(nb, path, workdir)
     finally:

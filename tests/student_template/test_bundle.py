@@ -213,3 +213,13 @@ def test_the_leak_checks_find_a_planted_leak(bundle_zip, tmp_path):
             target.writestr(name, data)
     assert any(function == "backprop" for _, function, _ in body_leaks(planted))
     assert line_leaks(planted)
+
+
+def test_a_notebook_kept_elsewhere_is_checked_with_the_data_beside_the_selfcheck(unzipped, tmp_path):
+    """`python week6-student/week6_selfcheck.py ~/Downloads/nb.ipynb`: the data next to the self-check is used."""
+    elsewhere = tmp_path / "Downloads"
+    elsewhere.mkdir()
+    (elsewhere / "mine.ipynb").write_bytes(TEMPLATE.read_bytes())
+    done = run_in(elsewhere, str(unzipped / "week6_selfcheck.py"), "mine.ipynb")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "skipped" not in done.stdout and "not written yet" in done.stdout
