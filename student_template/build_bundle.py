@@ -104,7 +104,8 @@ public check is a good sign, not a promise.
 ## In Google Colab
 
 Open `{NOTEBOOK}` in Colab (File > Upload notebook), then run these two lines
-in a new cell at the top, choosing `{FOLDER}.zip` when asked:
+in a scratch cell (Insert > Scratch code cell: it is not saved with the
+notebook), choosing `{FOLDER}.zip` when asked:
 
     from google.colab import files; uploaded = files.upload()
     !unzip -qoj {FOLDER}.zip -x '{FOLDER}/.github/*' -d /content
