@@ -28,6 +28,8 @@ repository it is ``grader/selfcheck.py``.
 import argparse
 import contextlib
 import copy
+import dataclasses
+import hashlib
 import importlib.util
 import io
 import json
@@ -120,10 +122,17 @@ class SelfCheckResults(list):
         more = f" ({', '.join(parts)})" if parts else ""
         return f"public checks: {self.tally(PASSED)}/{len(self)} passed{more}"
 
-    def write_statuses(self, path):
-        """Write [{"exercise", "name", "status"}, ...] as JSON to ``path`` (for the command line)."""
-        Path(path).write_text(json.dumps([{"exercise": r.exercise, "name": r.name, "status": r.status}
-                                          for r in self]), encoding="utf-8")
+    def write_json(self, path):
+        """Write the results as a JSON list of CheckResult fields to ``path`` (for the command line)."""
+        Path(path).write_text(json.dumps([dataclasses.asdict(r) for r in self]), encoding="utf-8")
+
+    @classmethod
+    def read_json(cls, path):
+        """What write_json wrote, or None if ``path`` holds nothing readable."""
+        try:
+            return cls(CheckResult(**entry) for entry in json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
 
     def __repr__(self):
         return f"<{self.summary()}>"
@@ -819,13 +828,17 @@ def raised_in(cells, error_output):
     return f" (raised in {function}{where})"
 
 
-def check_notebook(path):
+def check_notebook(path, exercises=None):
     """Run the notebook at ``path`` in a fresh local kernel, then the self-check in the same kernel.
 
     Prints the self-check's report and the notebook cells that raised. Returns ALL_PASSED (0) when
     every public check passed, NOT_ALL_PASSED (1) when one failed or is not written yet (or the
     notebook's code stopped the check), CANNOT_CHECK (2) when the notebook cannot be read or this
     computer lacks what the check needs (a package, the data files, a working kernel).
+
+    ``exercises``: only the checks of these exercise ids ("1a", ..., "bonus") are reported and
+    decide the status; the run is kept (RUN_CACHE), so that checking the exercises one by one,
+    as GitHub Classroom's tests do, runs an unchanged notebook once.
     """
     path = Path(path)
     missing = missing_modules()
@@ -853,9 +866,40 @@ def check_notebook(path):
                    f"({path.resolve().parent}) nor to {Path(__file__).name}: keep the notebook in the folder "
                    "of the lab's files", sys.stderr)
             return CANNOT_CHECK
-        return _run_and_report(nb, path, workdir)
+        cache = RUN_CACHE / f"{_run_key(path, workdir)}.json" if exercises else None
+        kept = SelfCheckResults.read_json(cache) if cache else None
+        if kept is not None:
+            _print(f"(The checks of {path.name} as the self-check ran them a moment ago: the notebook, "
+                   "the data and the self-check have not changed since.)")
+            return _report_exercises(kept, exercises)
+        return _run_and_report(nb, path, workdir, exercises, cache)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# Where check_notebook keeps its runs for --exercise, one file per (notebook, data, self-check, Python).
+RUN_CACHE = Path(tempfile.gettempdir()) / "week6-selfcheck-runs"
+
+
+def _run_key(path, workdir):
+    """A hash of everything a run's results depend on: the notebook, the files of its working
+    directory (data and self-check) and the Python that runs it."""
+    digest = hashlib.sha256(Path(path).read_bytes())
+    for name in sorted(entry.name for entry in workdir.iterdir()):
+        digest.update(name.encode() + b"\0" + (workdir / name).read_bytes())
+    digest.update(sys.executable.encode())
+    return digest.hexdigest()[:32]
+
+
+def _report_exercises(results, exercises):
+    """Print the checks of ``exercises`` only; ALL_PASSED when each of them passed."""
+    mine = SelfCheckResults(r for r in results if r.exercise in exercises)
+    _print("")
+    _print(format_report(mine, _symbols(sys.stdout)))
+    passed = mine.all_passed
+    _print(f"\nExercise(s) {', '.join(exercises)}: " + ("every public check passed." if passed else
+                                                        f"not every public check passes yet (exit status {NOT_ALL_PASSED})."))
+    return ALL_PASSED if passed else NOT_ALL_PASSED
 
 
 def _kernel_manager_class(runtime):
@@ -880,8 +924,9 @@ def _kernel_manager_class(runtime):
     return CurrentPythonKernel
 
 
-def _run_and_report(nb, path, workdir):
-    """Execute ``nb`` in ``workdir``, print what happened, return the exit status."""
+def _run_and_report(nb, path, workdir, exercises=None, cache=None):
+    """Execute ``nb`` in ``workdir``, print what happened, return the exit status; with ``exercises``,
+    report those only, and keep a complete run's results in ``cache``."""
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
@@ -903,10 +948,16 @@ def _run_and_report(nb, path, workdir):
     finally:
         kernel_log.close()
         log = (runtime / "kernel.log").read_text(encoding="utf-8", errors="replace")
-        statuses = _read_statuses(run["results"])
+        results = SelfCheckResults.read_json(run["results"])
         shutil.rmtree(runtime, ignore_errors=True)
 
     status = NOT_ALL_PASSED
+    complete = run["started"] and run["died"] is None and not run["failure"] and results is not None
+    if exercises and complete:
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            results.write_json(cache)
+        return _report_exercises(results, exercises)
     if run["report"] is not None:
         _print("")
         _print(run["report"])
@@ -920,7 +971,7 @@ def _run_and_report(nb, path, workdir):
                "look for code that uses a lot of memory or exits Python.")
     elif run["failure"]:
         _print(f"\nThe self-check could not run to the end: {run['failure']}")
-    elif statuses is not None and statuses and all(status == PASSED for status in statuses):
+    elif results is not None and results.all_passed:
         status = ALL_PASSED
     if status != ALL_PASSED and (run["died"] is not None or run["failure"]):
         tail = [line for line in log.splitlines() if line.strip() and "without encryption" not in line][-10:]
@@ -936,14 +987,6 @@ def _run_and_report(nb, path, workdir):
         _print("\nAll public checks passed." if status == ALL_PASSED else
                f"\nNot every public check passes yet (exit status {status}).")
     return status
-
-
-def _read_statuses(results_path):
-    """The statuses the self-check cell wrote, or None if it wrote nothing readable."""
-    try:
-        return [str(entry["status"]) for entry in json.loads(results_path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
 
 
 def _run_cells(client, nb, code_cells, dead_kernel_error, run):
@@ -985,7 +1028,7 @@ def _run_cells(client, nb, code_cells, dead_kernel_error, run):
 
 
 SELFCHECK_CELL = ("from week6_selfcheck import run_selfcheck as _week6_run_selfcheck\n"
-                  "_week6_run_selfcheck(globals()).write_statuses({results!r})")
+                  "_week6_run_selfcheck(globals()).write_json({results!r})")
 
 
 def main(argv=None):
@@ -998,8 +1041,11 @@ def main(argv=None):
                f"data file is missing. Needs: pip install {' '.join(STUDENT_PACKAGES)}. The public checks are not "
                "your grade: the grader runs hidden tests too.")
     parser.add_argument("notebook", metavar="NOTEBOOK", help="your notebook, e.g. week6_backprop.ipynb")
+    parser.add_argument("--exercise", action="append", choices=list(EXERCISES), metavar="ID",
+                        help=f"report only this exercise's checks ({', '.join(EXERCISES)}; repeatable): the exit "
+                             "status is theirs. The run is kept for the next --exercise on the same notebook.")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    return check_notebook(args.notebook)
+    return check_notebook(args.notebook, args.exercise)
 
 
 if __name__ == "__main__":

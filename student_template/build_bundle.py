@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader.selfcheck import STUDENT_PACKAGES  # noqa: E402
+from grader.config import EXERCISE_POINTS  # noqa: E402
+from grader.selfcheck import EXERCISES, STUDENT_PACKAGES  # noqa: E402
 
 BUNDLE_PATH = ROOT / "dist" / "week6-student.zip"
 FOLDER = "week6-student"
@@ -42,9 +43,14 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # The one command students, CI and GitHub Classroom run; its exit status is the verdict.
 CHECK_COMMAND = f"python {SELFCHECK} {NOTEBOOK}"
 INSTALL_COMMAND = "python -m pip install -r requirements.txt"
-# GitHub Classroom's tests: one, the public self-check (timeouts in minutes, as Classroom counts them).
-CLASSROOM_TESTS = [{"name": "Public self-check", "setup": INSTALL_COMMAND, "run": CHECK_COMMAND,
-                    "timeout": 15, "points": 1}]
+# GitHub Classroom's tests: one per exercise, worth the exercise's points, passed when every public check
+# of the exercise passes. The first installs the packages and runs the notebook; the others reuse that
+# run (the self-check keeps it). Timeouts in minutes, as Classroom counts them.
+CLASSROOM_TESTS = [{"name": f"{EXERCISES[exercise]} (public checks)",
+                    "setup": INSTALL_COMMAND if not index else "",
+                    "run": f"{CHECK_COMMAND} --exercise {exercise}",
+                    "timeout": 15 if not index else 5, "points": points}
+                   for index, (exercise, points) in enumerate(EXERCISE_POINTS.items())]
 PYTHON_VERSION = "3.11"
 
 README = f"""\
@@ -118,9 +124,11 @@ File > Download > Download .ipynb.
 ## In GitHub Classroom
 
 Every push runs the public self-check (`.github/workflows/classroom.yml`; the
-same test is in `.github/classroom/autograding.json`): the Actions tab shows its
-report, and the check passes when every public check does. For a teacher: push
-this folder as a template repository and make the assignment from it.
+same tests are in `.github/classroom/autograding.json`): one test per exercise,
+worth the exercise's points, passed when every public check of the exercise
+passes (`{CHECK_COMMAND} --exercise 1a`). The Actions tab shows the
+reports. These points are the public checks', not the grade. For a teacher:
+push this folder as a template repository and make the assignment from it.
 
 ## Handing in
 
@@ -140,8 +148,9 @@ def autograding_json():
     return json.dumps({"tests": tests}, indent=2) + "\n"
 
 
-def _step_id(name):
-    return "-".join(name.lower().split())
+def _step_id(test):
+    """A workflow step id from the test's exercise: "exercise-1a", ..., "exercise-bonus"."""
+    return "exercise-" + test["run"].rsplit(" ", 1)[-1]
 
 
 def classroom_workflow():
@@ -170,7 +179,7 @@ def classroom_workflow():
              f"          python-version: {q(PYTHON_VERSION)}"]
     for test in CLASSROOM_TESTS:
         lines += [f"      - name: {q(test['name'])}",
-                  f"        id: {_step_id(test['name'])}",
+                  f"        id: {_step_id(test)}",
                   "        uses: classroom-resources/autograding-command-grader@v1",
                   "        with:",
                   f"          test-name: {q(test['name'])}",
@@ -178,7 +187,7 @@ def classroom_workflow():
                   f"          command: {q(test['run'])}",
                   f"          timeout: {test['timeout']}",
                   f"          max-score: {test['points']}"]
-    ids = [_step_id(test["name"]) for test in CLASSROOM_TESTS]
+    ids = [_step_id(test) for test in CLASSROOM_TESTS]
     lines += ["      - name: Autograding Reporter",
               "        uses: classroom-resources/autograding-grading-reporter@v1",
               "        env:"]

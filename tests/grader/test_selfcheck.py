@@ -420,3 +420,29 @@ def test_an_error_inside_a_function_names_the_function_and_the_cell_it_is_in(tmp
     assert ("the cell `print(sigmoid(np.zeros(3)))` (under \"1b. The sigmoid\"): ValueError: cannot reshape array "
             "of size 3 into shape (7,) (raised in sigmoid, in the cell `def sigmoid(a):`)") in out
     assert "Notebook cells that raised an error (1):" in out
+
+
+def test_one_exercise_at_a_time_reuses_the_run_of_an_unchanged_notebook(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(selfcheck, "RUN_CACHE", tmp_path / "runs")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import numpy as np\n"
+        "def sigmoid(a):\n    return np.exp(-np.logaddexp(0, -np.asarray(a, dtype=float)))\n"
+        "def sigmoid_grad(a):\n    s = sigmoid(a)\n    return s * (1 - s)")]
+    path = tmp_path / "sigmoid.ipynb"
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path, ["1b"]) == 0
+    out = capsys.readouterr().out
+    assert "Running sigmoid.ipynb" in out and "Exercise 1b: sigmoid, sigmoid_grad  (5/5 passed)" in out
+    assert "Exercise 1a" not in out and "Exercise(s) 1b: every public check passed." in out
+    assert selfcheck.check_notebook(path, ["1a", "1c"]) == 1
+    out = capsys.readouterr().out
+    assert "Running" not in out and "a moment ago" in out and "not written yet" in out and "Exercise 1b" not in out
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1"))   # a changed notebook is run again
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path, ["1b"]) == 0
+    assert "Running sigmoid.ipynb" in capsys.readouterr().out
+    assert selfcheck.main([str(path), "--exercise", "1b"]) == 0
+    with pytest.raises(SystemExit) as usage:
+        selfcheck.main([str(path), "--exercise", "4"])
+    assert usage.value.code == 2

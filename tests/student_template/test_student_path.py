@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from examples import notebook_builder  # noqa: E402
+from grader.config import EXERCISE_POINTS  # noqa: E402
 from student_template.build_bundle import CHECK_COMMAND, FOLDER, NOTEBOOK, build_bundle  # noqa: E402
 from tests.student_template.student_venv import shared_venv, student_env, student_venv  # noqa: E402,F401
 
@@ -116,12 +117,15 @@ def test_a_python_without_numpy_gets_a_one_line_install_hint(tmp_path_factory, f
 
 def test_the_classroom_files_parse_and_run_the_command(student_venv, folder):
     """autograding.json in education/autograding's format, the workflow as YAML (the student venv's
-    PyYAML, which Jupyter brings), both running the one self-check command."""
+    PyYAML, which Jupyter brings): one test per exercise, worth its points, the same commands in both."""
     grading = json.loads((folder / ".github" / "classroom" / "autograding.json").read_text(encoding="utf-8"))
-    (test,) = grading["tests"]
-    assert set(test) == {"name", "setup", "run", "input", "output", "comparison", "timeout", "points"}
-    assert test["run"] == CHECK_COMMAND and test["output"] == "" and test["comparison"] == "included"
-    assert "requirements.txt" in test["setup"]
+    tests = grading["tests"]
+    for test in tests:
+        assert set(test) == {"name", "setup", "run", "input", "output", "comparison", "timeout", "points"}
+        assert test["output"] == "" and test["input"] == "" and test["comparison"] == "included"
+    assert [test["run"] for test in tests] == [f"{CHECK_COMMAND} --exercise {ex}" for ex in EXERCISE_POINTS]
+    assert [test["points"] for test in tests] == list(EXERCISE_POINTS.values())
+    assert "requirements.txt" in tests[0]["setup"]
     assert (folder / "requirements.txt").read_text(encoding="utf-8").split() == ["numpy", "scipy", "matplotlib",
                                                                                  "jupyter"]
     parsed = run([str(student_venv / "bin" / "python"), "-c",
@@ -132,12 +136,28 @@ def test_the_classroom_files_parse_and_run_the_command(student_venv, folder):
     assert "push" in workflow["on"]
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
     graders = [step for step in steps if step.get("uses", "").startswith("classroom-resources/autograding-command")]
-    assert [step["with"]["command"] for step in graders] == [CHECK_COMMAND]
-    assert graders[0]["with"]["setup-command"] == test["setup"]
+    assert [(g["with"]["command"], g["with"]["setup-command"], g["with"]["max-score"]) for g in graders] == \
+        [(test["run"], test["setup"], test["points"]) for test in tests]
     reporter = steps[-1]
     assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter")
-    assert reporter["with"]["runners"] == graders[0]["id"]
-    assert reporter["env"] == {f"{graders[0]['id'].upper()}_RESULTS": f"${{{{steps.{graders[0]['id']}.outputs.result}}}}"}
+    ids = [grader["id"] for grader in graders]
+    assert reporter["with"]["runners"] == ",".join(ids)
+    assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{steps.{i}.outputs.result}}}}" for i in ids}
+
+
+def test_the_classroom_commands_score_a_half_done_notebook_by_exercise(student_venv, folder):
+    """Each test's command as Classroom runs it: the first runs the notebook, the others reuse that run;
+    the exercises written pass, the others do not."""
+    nbformat.write(notebook("half-done"), str(folder / NOTEBOOK))
+    tests = json.loads((folder / ".github" / "classroom" / "autograding.json").read_text(encoding="utf-8"))["tests"]
+    python = str(student_venv / "bin" / "python")
+    statuses = {}
+    for test in tests:
+        done = run([python, *test["run"].split()[1:]], folder, student_venv)
+        statuses[test["run"].split()[-1]] = done.returncode
+        reused = "as the self-check ran them a moment ago" in done.stdout
+        assert reused == (test is not tests[0]), done.stdout[-2000:]
+    assert statuses == {exercise: 0 if exercise in ("1a", "1b") else 1 for exercise in EXERCISE_POINTS}
 
 
 def test_the_readmes_colab_lines_put_the_files_where_colab_runs_the_notebook(student_venv, bundle_zip, tmp_path):
