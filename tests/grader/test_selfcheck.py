@@ -304,7 +304,7 @@ def test_shipped_copy_runs_on_its_own(tmp_path):
     assert "public checks: 2/" in run.stdout and "skipped: data files not found" in run.stdout
     usage = subprocess.run([sys.executable, "week6_selfcheck.py"], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=60)
-    assert usage.returncode == 2 and "usage: python week6_selfcheck.py [-h] NOTEBOOK" in usage.stderr
+    assert usage.returncode == 2 and "usage: python week6_selfcheck.py [-h]" in usage.stderr and "NOTEBOOK" in usage.stderr
     helped = subprocess.run([sys.executable, "week6_selfcheck.py", "--help"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=60)
     assert helped.returncode == 0 and "Exit status: 0 when every public check passes" in helped.stdout
