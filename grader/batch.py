@@ -59,6 +59,7 @@ from pathlib import Path
 
 from .config import GraderConfig
 from .model import EXERCISES, GradingRun
+from .sandbox import resolve_level
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINT_DIRS = ("grader", "reference")
@@ -737,6 +738,8 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     """
     started = time.monotonic()
     config = config or GraderConfig()
+    if grade_function is None:      # no sandbox here: SandboxUnavailable before anyone is graded
+        resolve_level(config)
     class_paths = class_submissions(submissions_dir)
     shard = parse_shard(shard) if shard is not None else None
     paths = shard_of(class_paths, shard)

@@ -5,12 +5,20 @@
                                        every DIR/*.ipynb -> DIR/<stem>/results.json, gradebook.csv, class report
   merge OUT1 OUT2 ... --out DIR        combine the OUT directories of shards into one gradebook and class report
   check NOTEBOOK                       the student's self-check (public tests only)
+
+grade and grade-batch take ``--sandbox auto|bwrap|uid|none`` (default: ``$WEEK6_SANDBOX``, else
+auto; ``--no-sandbox`` is ``--sandbox none``). Exit status 2 for bad arguments, 3 when the
+notebooks cannot be confined as asked (nothing is graded, no results.json written).
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from . import sandbox
 from .config import GraderConfig
+
+ENVIRONMENT_FAILURE = 3        # exit status: no sandbox here, so no grade (not the notebook's fault)
 
 
 def _config(args):
@@ -19,8 +27,7 @@ def _config(args):
         value = getattr(args, name, None)
         if value is not None:
             setattr(config, name, value)
-    if getattr(args, "no_sandbox", False):
-        config.sandbox = False
+    config.sandbox = args.sandbox
     if getattr(args, "no_figures", False):
         config.figures = False
     return config
@@ -33,8 +40,17 @@ def _grading_options(parser):
     parser.add_argument("--train-budget", type=float, help="seconds per trained-accuracy check (default 90)")
     parser.add_argument("--seed", type=int, help="probe seed (default: derived from the notebook's bytes)")
     parser.add_argument("--no-figures", action="store_true", help="skip the decision-boundary figures")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="UNSAFE: run the submission's code without the sandbox")
+    parser.add_argument("--sandbox", choices=sandbox.LEVELS, metavar="LEVEL",
+                        help=f"{'|'.join(sandbox.LEVELS)}: what confines the notebook's code (default: "
+                             f"${sandbox.LEVEL_ENV}, else auto = bwrap where it works, else uid where the grader "
+                             "is root, else refuse); none is UNSAFE")
+    parser.add_argument("--no-sandbox", dest="sandbox", action="store_const", const="none",
+                        help="UNSAFE: the same as --sandbox none")
+
+
+def _environment_failure(error):
+    print(f"error: {error}", file=sys.stderr)
+    return ENVIRONMENT_FAILURE
 
 
 def cmd_grade(args):
@@ -44,7 +60,10 @@ def cmd_grade(args):
     if not path.exists():
         print(f"error: {path} does not exist", file=sys.stderr)
         return 2
-    run = grade_notebook(path, Path(args.out), _config(args))
+    try:
+        run = grade_notebook(path, Path(args.out), _config(args))
+    except sandbox.SandboxUnavailable as error:
+        return _environment_failure(error)
     print(score_table(run))
     return 0
 
@@ -66,6 +85,8 @@ def cmd_grade_batch(args):
     except BatchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except sandbox.SandboxUnavailable as error:
+        return _environment_failure(error)
     return _print_batch(result)
 
 
@@ -111,4 +132,9 @@ def main(argv=None):
     check.add_argument("notebook")
     check.set_defaults(handler=cmd_check)
     args = parser.parse_args(argv)
+    if hasattr(args, "sandbox"):
+        try:
+            args.sandbox = sandbox.requested_level(args.sandbox, os.environ)
+        except ValueError as error:
+            parser.error(str(error))
     return args.handler(args)

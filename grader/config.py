@@ -38,7 +38,7 @@ class GraderConfig:
     max_processes: int = 256
     max_cell_output_bytes: int = 100_000
     max_notebook_output_bytes: int = 2_000_000
-    sandbox: bool = True
+    sandbox: str = "auto"              # auto | bwrap | uid | none: grader/sandbox.py LEVELS, resolve_level
     seed: int | None = None             # None: derived from the submission's bytes
     figures: bool = True
     tolerances: Tolerances = field(default_factory=Tolerances)
