@@ -537,7 +537,7 @@ def resolve_level(config):
         ok, why = level_check(candidate)
         if ok:
             return candidate
-        reasons.append(f"{candidate}: {why}")
+        reasons.append(f"{candidate}: {why.rstrip('.')}")
     raise SandboxUnavailable("No sandbox can be made here, so no notebook was run (" + "; ".join(reasons) + "). "
                              + " ".join(NEEDS.values()) + " " + UNSAFE_HINT)
 

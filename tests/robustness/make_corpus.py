@@ -711,7 +711,8 @@ def _broken_with(*cells):
     return build
 
 
-HANG_CONFIG = {"cell_timeout": 5.0}
+# long enough for the honest first cell (numpy, scipy, matplotlib imports) on a loaded machine
+HANG_CONFIG = {"cell_timeout": 10.0}
 CASES = [
     Case("control", "the example's graded cells, unchanged: the baseline every other case is measured against",
          _correct_with(), Expect(passing_exercises=EXERCISES_1_TO_2 + ("3",))),
