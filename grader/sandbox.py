@@ -549,7 +549,9 @@ def launch_prefix(workdir, config):
     level = resolve_level(config)
     if level == "uid":
         from .sandbox_uid import uid_launch_prefix
-        return uid_launch_prefix(workdir, config)
+        prefix = uid_launch_prefix(workdir, config)
+        prefix.level = level
+        return prefix
     args = []
     cgroup = plan_cgroup(config) if cgroup_support(config.memory_limit_mb, config.max_processes) else None
     if cgroup is not None:                  # made when the kernel starts (LaunchPrefix.prepare)
