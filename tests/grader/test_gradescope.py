@@ -27,8 +27,8 @@ from grader import gradescope, sandbox  # noqa: E402
 from grader.results_json import validate_results  # noqa: E402
 from tests.robustness.harness import reference_leaks  # noqa: E402
 from tests.robustness.make_corpus import (BROKEN_POINTS, FULL_MARKS, Context, append, broken_base,  # noqa: E402
-                                          fake_results_cell, lingering_writer_cell, notebook_bytes,
-                                          read_grader_files_cell)
+                                          lingering_writer_cell, notebook_bytes, read_grader_files_cell,
+                                          write_outside_cell)
 from tests.robustness.test_sandbox import refusing_bwrap_path  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
@@ -281,12 +281,12 @@ def test_bwrap_refused_a_correct_submission_scores_105_under_uid(autograder_zip,
 
 def test_bwrap_refused_a_hostile_submission_leaks_nothing_and_forges_nothing(autograder_zip, open_root):
     """The broken base (honest part 87) plus cells that read the grader's files from every path they
-    can see and raise them from sigmoid_grad, forge results.json everywhere, and leave a daemon that
-    rewrites it once the kernel is gone."""
+    can see and raise them from sigmoid_grad, write forged results.json files wherever they can, and
+    leave a daemon that rewrites them once the kernel is gone."""
     root = autograder_dir(open_root, autograder_zip)
     token = f"week6-escape-gradescope-{secrets.token_hex(4)}"
     ctx = Context(token=token, out_dir=str(root / "results"), repo=str(root / "source"))
-    nb = append(broken_base(), read_grader_files_cell(ctx), fake_results_cell(ctx), lingering_writer_cell(ctx))
+    nb = append(broken_base(), read_grader_files_cell(ctx), write_outside_cell(ctx), lingering_writer_cell(ctx))
     submitted = notebook_bytes(nb)
     (root / "submission" / "week6_backprop.ipynb").write_bytes(submitted)
     done = run_script(root, PATH=refusing_bwrap_path(open_root))
