@@ -9,7 +9,6 @@ fails, with the reason; only the uid level where the tests do not run as root
 (no cgroup to count processes or memory) makes its case a visible skip saying
 "not tested", after everything else of the case was checked: never a pass.
 """
-import os
 import re
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from grader import sandbox  # noqa: E402
 from tests.robustness.harness import cell_labels, cell_text, config_for, grade_case  # noqa: E402
+from tests.robustness.level_fixtures import require_level  # noqa: E402
 from tests.robustness.make_corpus import CASES, DISK_FILL_BYTES  # noqa: E402
 
 LEVELS = ["bwrap", "uid"]
@@ -37,15 +37,6 @@ def _describe(result):
     lines += [f"  leak: {p}" for p in result.leaks]
     lines += [f"  escape: {p}" for p in result.escapes]
     return "\n".join(lines)
-
-
-def require_level(level):
-    """Fail (skip only for uid without root) unless ``level`` can confine a kernel here."""
-    if level == "uid" and os.geteuid() != 0:
-        pytest.skip(f"the uid level needs the grader to run as root; these tests run as uid {os.geteuid()}")
-    ok, why = sandbox.level_check(level)
-    if not ok:
-        pytest.fail(f"the {level} sandbox level cannot be made on this machine: {why}", pytrace=False)
 
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=[case.name for case in KERNEL_CASES])

@@ -21,6 +21,7 @@ from grader.config import GraderConfig  # noqa: E402
 from grader.execute import prepare_workdir  # noqa: E402
 from grader.kernel_session import KernelSession, _shortened  # noqa: E402
 from grader.pipeline import grade_notebook  # noqa: E402
+from tests.robustness.level_fixtures import require_level  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 REFUSING_BWRAP = "#!/bin/sh\necho 'bwrap: No permissions to create new namespace (stand-in)' >&2\nexit 1\n"
@@ -36,10 +37,6 @@ def refusing_bwrap_path(directory):
     return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-def require_bwrap():
-    ok, why = sandbox.check_bwrap()
-    if not ok:
-        pytest.fail(f"the bwrap sandbox cannot be made on this machine: {why}", pytrace=False)
 
 INSIDE = r"""
 import json, os, resource, sys
@@ -89,7 +86,7 @@ def _run_cells(sources, config):
 
 
 def test_the_kernel_sees_only_its_sandbox():
-    require_bwrap()
+    require_level("bwrap")
     config = GraderConfig(sandbox="bwrap")
     nb, records, session, prefix = _run_cells([INSIDE.replace("REPO", repr(str(ROOT)))], config)
     assert prefix.level == "bwrap"
@@ -214,7 +211,7 @@ def test_none_grades_unconfined_and_says_so(tmp_path, monkeypatch):
 
 
 def test_bwrap_check_runs_python_in_the_real_layout():
-    require_bwrap()
+    require_level("bwrap")
     assert sandbox.enforcement(GraderConfig(), "bwrap")["isolation"].startswith("bubblewrap")
 
 
