@@ -269,6 +269,8 @@ def results_dict(run, notes=()):
         "grader_version": _grader_version(),
         "timings": {clean_text(k): round(finite_number(v), 4) for k, v in dict(run.timings or {}).items()},
     }
+    if run.sandbox_level is not None:
+        extra["sandbox"] = run.sandbox_level
     if notes:
         extra["report_notes"] = [truncate(note, EXTRA_STR_CHARS) for note in notes][:50]
     results = {
