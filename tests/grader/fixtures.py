@@ -10,12 +10,14 @@ Run ``python -m tests.grader.fixtures OUT_DIR`` to write them all as notebooks.
 import inspect
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import nbformat
 
 from examples.notebook_builder import fill_template, load_template, per_sample_sources, reference_sources
 from reference import activations, data, network, params
+from tests.grader.independent_solutions import STYLES, notebook as independent_notebook
 
 TRAINING_TESTS = {
     "training with your bce_loss and bce_grad reaches the reference's accuracy",
@@ -168,6 +170,9 @@ GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite
                         "ce_backprop gradient is the derivative of your own loss"}
 
 FIXTURES = [
+    # written from the contract and the template alone (tests/grader/independent/), one style each
+    *(Fixture(f"correct_independent_{style}", partial(independent_notebook, style),
+              config={"cell_timeout": 10.0} if style == "loops" else {}) for style in STYLES),
     Fixture("correct_vectorized", correct),
     # loops make the notebook's own training cells take minutes; the cell timeout cuts them short
     # (as it would for a student), which must cost nothing: the grader's probes train on their own
