@@ -71,7 +71,7 @@ KEY_FILE = ".grade-key"
 CACHE_DIR = ".cache"
 GRADEBOOK_COLUMNS = (["submission", "score", *EXERCISES, "status"]
                      + ["execution_time", "seed", "tests_failed", "tests_total",
-                        "grader_version", "grader_fingerprint", "message"])
+                        "grader_version", "grader_fingerprint", "message", "flags"])
 TIMING_COLUMNS = ("execution_time",)     # differ from run to run; everything else is reproducible
 NOT_A_RESULTS_DIR = {"", ".", ".."}      # stems that name no directory of their own ("..ipynb")
 PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "*.executed.ipynb",
@@ -385,6 +385,8 @@ def gradebook_row(name, result_dir):
         "grader_version": one_line(extra.get("grader_version", ""), 40),
         "grader_fingerprint": str(key.get("grader_fingerprint", ""))[:16],
         "message": "" if status == "graded" else one_line(_why(results), 300),
+        "flags": ";".join(one_line(flag, 60) for flag in extra.get("flags", [])[:10] if isinstance(flag, str))
+        if isinstance(extra.get("flags"), list) else "",
     })
     return row
 
