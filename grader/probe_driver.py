@@ -230,12 +230,12 @@ def _train(entry, user_ns, arrays):
 def _gradient_cost(entry, user_ns, arrays):
     """How the gradient function is computed, case by case (networks of one N, different sizes).
 
-    Returns [stats (n_cases, 4)] + [the gradient of each case]; a stats row is
-    (P, calls that received a perturbed copy of W, CPU seconds of one gradient call, CPU seconds
-    of one call of the forward function on the same network). Finite differences call a loss
-    with W + h e_i about 2P times (the count sees it, whatever the machine's load); backprop
-    never passes a perturbed W to anything. CPU time of this thread (not wall time) is what
-    a busy machine changes least; each time is the minimum over repeated calls.
+    Returns [stats (n_cases, 4)] + [the gradient of each case]; a stats row is (P, calls that
+    received a perturbed copy of W, CPU seconds of one gradient call, CPU seconds of one call of
+    the forward function on the same network). Finite differences call a loss with W + h e_i
+    about 2P times (the count sees it, whatever the machine's load); backprop never passes a
+    perturbed W to anything. The process's CPU time (not wall time) is what a busy machine
+    changes least; each time is the minimum over repeated calls.
     """
     function = _function(user_ns, entry["func"])
     forward = user_ns.get(entry["forward"])
@@ -266,12 +266,13 @@ def _gradient_cost(entry, user_ns, arrays):
 
 
 def _cpu_seconds(call, min_seconds, max_calls=50):
-    """The least CPU time (this thread's) of one call, over calls repeated for about min_seconds."""
+    """The least CPU time of one call (the process's, BLAS threads included), over calls repeated
+    for about ``min_seconds``."""
     best, spent, calls = float("inf"), 0.0, 0
     while calls < 2 or (spent < min_seconds and calls < max_calls):
-        started = time.thread_time()
+        started = time.process_time()
         call()
-        elapsed = time.thread_time() - started
+        elapsed = time.process_time() - started
         best, spent, calls = min(best, elapsed), spent + elapsed, calls + 1
     return best
 

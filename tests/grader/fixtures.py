@@ -17,6 +17,8 @@ import nbformat
 
 from examples.notebook_builder import fill_template, load_template, per_sample_sources, reference_sources
 from reference import activations, data, network, params
+from grader.checks import BACKPROP_GRADIENT_TESTS
+from tests.grader.backprop_fixtures import build as build_backprop_case
 from tests.grader.independent_solutions import STYLES, notebook as independent_notebook
 
 TRAINING_TESTS = {
@@ -169,6 +171,8 @@ GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite
                         "backprop gradient is the derivative of your own loss (depth 2 and 4)",
                         "ce_backprop gradient is the derivative of your own loss"}
 
+FINITE_DIFFERENCE_GRADIENT = {name for names in BACKPROP_GRADIENT_TESTS.values() for name in names}
+
 FIXTURES = [
     # written from the contract and the template alone (tests/grader/independent/), one style each
     *(Fixture(f"correct_independent_{style}", partial(independent_notebook, style),
@@ -211,6 +215,12 @@ FIXTURES = [
                    "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)", "ce_backprop gradient matches the reference",
                    "predict_multiclass gives the argmax labels"},
             uncertain=TRAINING_TESTS | {"bce_loss stays finite when the outputs saturate (advice, no points)"}),
+    # gradients made of finite differences of a correct loss (tests/grader/backprop_fixtures.py) earn
+    # none of the gradient points of 1d, 2 and the bonus: the template's own numerical_gradient (seen
+    # by the count of perturbed-W calls), and all perturbations in one batched pass (no call to
+    # count: seen by the truncation error and the cost together). Training may run out of time.
+    *(Fixture(f"mistake_{name}", partial(build_backprop_case, name), fails=FINITE_DIFFERENCE_GRADIENT,
+              uncertain=TRAINING_TESTS) for name in ("fd_template_helper", "fd_vectorized")),
     Fixture("blank_template", blank_template, all_fail=True),
 ]
 
