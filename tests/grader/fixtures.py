@@ -1,4 +1,6 @@
-"""Submissions to grade in the tests: built from the reference by script, one deliberate change each.
+"""Submissions to grade in the tests, built by script: correct ones in several styles (the reference's
+code in the template, and solutions written without it), and mistakes, one deliberate change each
+to an independent solution (tests/grader/independent_solutions.py).
 
 Correct ones in several styles must score full marks; each mistake must lose
 the points of exactly the tests it breaks. ``FIXTURES`` lists them with the
@@ -7,7 +9,6 @@ tests each is expected to fail (by the names in grader.checks.TESTS);
 
 Run ``python -m tests.grader.fixtures OUT_DIR`` to write them all as notebooks.
 """
-import inspect
 import sys
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,24 +17,15 @@ from pathlib import Path
 import nbformat
 
 from examples.notebook_builder import fill_template, load_template, per_sample_sources, reference_sources
-from reference import activations, data, network, params
 from grader.checks import BACKPROP_GRADIENT_TESTS
 from tests.grader.backprop_fixtures import build as build_backprop_case
-from tests.grader.independent_solutions import STYLES, notebook as independent_notebook
+from tests.grader.independent_solutions import STYLES, notebook as independent_notebook, variant
 
 TRAINING_TESTS = {
     "training with your bce_loss and bce_grad reaches the reference's accuracy",
     "training [2, 10, 10, 10, 10, 1] with your backprop reaches the reference's accuracy",
     "training [2, 10, 3] with your ce_backprop reaches the reference's accuracy",
 }
-
-
-def mutated(function, old, new):
-    """The source of ``function`` with ``old`` replaced by ``new`` (which must occur)."""
-    source = inspect.getsource(function)
-    if old not in source:
-        raise ValueError(f"{old!r} not found in {function.__name__}; update the fixture")
-    return source.replace(old, new)
 
 
 def with_cell(nb, source):
@@ -96,52 +88,73 @@ def foreign_kernel_with_magics():
     return nb
 
 
+# -- mistakes: each a variant of an independent solution (tests/grader/independent/), so that a
+# bug the reference shares with the grader cannot hide in them
+
+# einsum solution: the penalty, and the gradient line of each layer (weights, biases)
+EINSUM_PENALTY = "return lam * sum(np.einsum('ij,ij->', w, w) for w, _ in params)"
+EINSUM_LAYER_GRADIENT = ("w, _ = params[l]\n        grads.append((np.einsum('nj,ni->ji', dA, Zs[l]) + 2 * lam * w, "
+                         "np.einsum('nj->j', dA)))")
+
+
 def biases_regularized():
-    return with_cell(correct(), mutated(
-        network.regularization,
-        "        penalty += lam * np.sum(W_l ** 2)\n        G_l[...] = 2.0 * lam * W_l\n",
-        "        penalty += lam * np.sum(W_l ** 2) + lam * np.sum(b_l ** 2)\n"
-        "        G_l[...] = 2.0 * lam * W_l\n        g_l[...] = 2.0 * lam * b_l\n").replace(
-        "for (W_l, _), (G_l, _) in", "for (W_l, b_l), (G_l, g_l) in"))
+    return variant("einsum", [
+        (EINSUM_PENALTY, "return lam * sum(np.einsum('ij,ij->', w, w) + np.einsum('i,i->', b, b) for w, b in params)"),
+        (EINSUM_LAYER_GRADIENT, "w, b = params[l]\n        grads.append((np.einsum('nj,ni->ji', dA, Zs[l]) + 2 * lam * w, "
+                                "np.einsum('nj->j', dA) + 2 * lam * b))")])
 
 
 def regularization_gradient_without_2():
-    return with_cell(correct(), mutated(network.regularization, "G_l[...] = 2.0 * lam * W_l", "G_l[...] = lam * W_l"))
+    return variant("einsum", [("+ 2 * lam * w", "+ lam * w")])
 
 
 def sigmoid_grad_of_preactivation():
-    wrong = ('def sigmoid_grad(a):\n    """sigma(a) * (1 - a): the derivative written with a where sigma(a) belongs."""\n'
-             '    return sigmoid(a) * (1.0 - np.asarray(a, dtype=float))\n')
-    return fill_template(load_template(), {**reference_sources(), "sigmoid_grad": wrong})
+    """sigma(a) * (1 - a) in sigmoid_grad, while the backward pass takes sigma' from the layer's
+    outputs, Z (1 - Z): the mistake reaches no gradient."""
+    return variant("einsum", [
+        ("    return e / (1 + e) ** 2", "    return sigmoid(a) * (1.0 - a)"),
+        ("dA = np.einsum('nj,ji->ni', dA, w) * g_prime(As[l - 1])",
+         "dA = np.einsum('nj,ji->ni', dA, w) * (g_prime(As[l - 1]) if activation == 'relu' else Zs[l] * (1 - Zs[l]))")])
 
 
 def naive_sigmoid():
-    naive = 'def sigmoid(a):\n    """1 / (1 + exp(-a)), as first written."""\n    return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))\n'
-    return fill_template(load_template(), {**reference_sources(), "sigmoid": naive})
+    return variant("network_class", [("return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(a, dtype=float)))",
+                                      "return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))")])
 
 
 def softmax_without_shift():
-    wrong = mutated(activations.softmax, "shifted = A - A.max(axis=1, keepdims=True)", "shifted = A")
-    return fill_template(load_template(), {**reference_sources(), "softmax": wrong})
+    return variant("einsum", [("E = np.exp(A - A.max(axis=1)[:, None])", "E = np.exp(A)")])
 
 
 def multiclass_labels_from_one():
-    return with_cell(correct(), mutated(
-        data._load_classes, "np.full(len(points), label)", "np.full(len(points), label + 1)").replace(
-        "def _load_classes", "def _load_classes_from_one") + '''
-
-def load_data_multiclass(data_dir="."):
-    return _load_classes_from_one(MULTICLASS_FILES, data_dir)
-''')
+    return variant("loops", [("ts.append(np.full(len(pts), k - 1, dtype=int))", "ts.append(np.full(len(pts), k, dtype=int))")])
 
 
 def relu_grad_returns_relu():
-    return fill_template(load_template(), {**reference_sources(),
-                                           "relu_grad": "def relu_grad(a):\n    return np.maximum(np.asarray(a, dtype=float), 0.0)\n"})
+    """relu_grad returns relu, while the backward pass writes relu' inline: the mistake reaches no gradient."""
+    return variant("network_class", [
+        ("return np.where(np.asarray(a) > 0, 1.0, 0.0)", "return np.maximum(np.asarray(a, dtype=float), 0.0)"),
+        ("return relu_grad(A) if self.activation == \"relu\" else sigmoid_grad(A)",
+         "return (A > 0).astype(float) if self.activation == \"relu\" else sigmoid_grad(A)")])
+
+
+def unpack_reading(reshape):
+    """A cell redefining the template's unpack with W_l read by ``reshape`` (of the flat slice)."""
+    return f'''
+def unpack(W, layer_sizes):
+    W = np.asarray(W)
+    layers, start = [], 0
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        weights = W[start:start + n_out * n_in]{reshape}
+        start += n_out * n_in
+        layers.append((weights, W[start:start + n_out]))
+        start += n_out
+    return layers
+'''
 
 
 def column_major_weights():
-    return with_cell(correct(), mutated(params.unpack, ".reshape(n_out, n_in)", ".reshape(n_out, n_in, order='F')"))
+    return variant("network_class", extra=unpack_reading(".reshape(n_out, n_in, order='F')"))
 
 
 def blank_template():
@@ -188,8 +201,8 @@ FIXTURES = [
     # loss right, gradient of R wrong: gradients with lam > 0 and every finite-difference check (lam = 0.1) fail
     Fixture("mistake_reg_grad_without_2", regularization_gradient_without_2,
             fails=REGULARIZED_GRAD | GRADIENT_CONSISTENCY),
-    # the reference's backward pass takes sigma' from the layer outputs, so a wrong sigmoid_grad costs
-    # exactly the sigmoid_grad tests
+    # a backward pass that takes sigma' from the layer outputs: a wrong sigmoid_grad costs exactly the
+    # sigmoid_grad tests
     Fixture("mistake_sigmoid_grad_of_preactivation", sigmoid_grad_of_preactivation,
             fails={"sigmoid_grad values: sigma(a) * (1 - sigma(a))", "sigmoid and sigmoid_grad accept a scalar",
                    "sigmoid_grad is stable for |a| up to 1000"}),

@@ -15,6 +15,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+import nbformat
+
 from examples.notebook_builder import fill_template, load_template, write_notebook
 
 SOLUTIONS_DIR = Path(__file__).with_name("independent")
@@ -34,18 +36,18 @@ def solution_sources(style):
 
 
 def variant(style, changes=(), extra=None):
-    """The notebook of ``style`` with each (old, new) of ``changes`` applied to the cell where ``old``
-    occurs (exactly one cell), and ``extra`` appended as a last code cell (a later definition
-    wins at call time). A change that does not apply raises, so fixtures cannot silently rot."""
+    """The notebook of ``style`` with each (old, new) of ``changes`` applied wherever ``old`` occurs
+    (as a student's edit of the same line would be), and ``extra`` appended as a last code cell
+    (a later definition wins at call time). A change that applies nowhere raises, so fixtures
+    cannot silently rot."""
     sources = dict(solution_sources(style))
     for old, new in changes:
         holders = [name for name, source in sources.items() if old in source]
-        if len(holders) != 1:
-            raise ValueError(f"{old!r} occurs in {holders or 'no'} cell(s) of {style}.py; update the fixture")
-        sources[holders[0]] = sources[holders[0]].replace(old, new)
+        if not holders:
+            raise ValueError(f"{old!r} occurs nowhere in {style}.py; update the fixture")
+        sources.update({name: sources[name].replace(old, new) for name in holders})
     nb = fill_template(load_template(), sources, verbatim=True)
     if extra:
-        import nbformat
         nb.cells.append(nbformat.v4.new_code_cell(extra))
     return nb
 
