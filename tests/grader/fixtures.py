@@ -187,15 +187,15 @@ GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite
 FINITE_DIFFERENCE_GRADIENT = {name for names in BACKPROP_GRADIENT_TESTS.values() for name in names}
 
 FIXTURES = [
-    # written from the contract and the template alone (tests/grader/independent/), one style each
-    *(Fixture(f"correct_independent_{style}", partial(independent_notebook, style),
-              config={"cell_timeout": 10.0} if style == "loops" else {}) for style in STYLES),
     Fixture("correct_vectorized", correct),
     # loops make the notebook's own training cells take minutes; the cell timeout cuts them short
     # (as it would for a student), which must cost nothing: the grader's probes train on their own
     Fixture("correct_per_sample_loops", per_sample_loops, config={"cell_timeout": 10.0}),
     Fixture("correct_column_outputs", column_outputs),
     Fixture("correct_foreign_kernel_magics", foreign_kernel_with_magics),
+    # written from the contract and the template alone (tests/grader/independent/), one style each
+    *(Fixture(f"correct_independent_{style}", partial(independent_notebook, style),
+              config={"cell_timeout": 10.0} if style == "loops" else {}) for style in STYLES),
     # biases in R(W), consistently in loss and gradient: every lam > 0 value is off, finite differences agree
     Fixture("mistake_biases_regularized", biases_regularized, fails=REGULARIZED_LOSS | REGULARIZED_GRAD),
     # loss right, gradient of R wrong: gradients with lam > 0 and every finite-difference check (lam = 0.1) fail
@@ -212,6 +212,7 @@ FIXTURES = [
     Fixture("mistake_softmax_without_shift", softmax_without_shift, fails={"softmax is stable for logits of 1000"}),
     Fixture("mistake_multiclass_labels_from_one", multiclass_labels_from_one,
             fails={"load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order"}),
+    # relu_grad returns relu, while the backward pass writes relu' inline: only the relu_grad test fails
     Fixture("mistake_relu_grad_returns_relu", relu_grad_returns_relu,
             fails={"relu_grad values (either value at 0)"}),
     # the layout of W is the contract's: a consistent column-major network fails every value check,
