@@ -118,7 +118,8 @@ def relu_grad(a):
     return (np.asarray(a) > 0).astype(float)
 
 # %% graded backprop
-def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+def loop_backprop(W, X, t, layer_sizes, lam, activation, output):
+    """(loss, gradient), one sample at a time; output(a_out, t_n) gives the sample's loss and output delta."""
     if activation == "relu":
         g, g_prime = relu, relu_grad
     else:
@@ -131,13 +132,21 @@ def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
     loss = 0.0
     for n in range(N):
         as_, zs = sample_forward(layers, X[n], g)
-        a_out = as_[-1][0]
-        loss -= t[n] * log_sig(a_out) + (1 - t[n]) * log_sig(-a_out)
-        delta = sigmoid(as_[-1]) - t[n]
+        loss_n, delta = output(as_[-1], t[n])
+        loss += loss_n
         sample_backward(layers, grads, as_, zs, delta, g_prime, 1.0 / N)
     for (Wl, bl), (G, gb) in zip(layers, grads):
         G += 2 * lam * Wl
     return loss / N + l2_penalty(layers, lam), grad
+
+
+def binary_output(a_out, t_n):
+    loss_n = -(t_n * log_sig(a_out[0]) + (1 - t_n) * log_sig(-a_out[0]))
+    return loss_n, sigmoid(a_out) - t_n
+
+
+def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+    return loop_backprop(W, X, t, layer_sizes, lam, activation, binary_output)
 
 # %% graded load_data_multiclass
 def load_data_multiclass():
@@ -159,30 +168,16 @@ def softmax(A):
     return out
 
 # %% graded ce_backprop
+def softmax_output(a_out, t_n):
+    m = np.max(a_out)
+    log_y = a_out - m - np.log(np.sum(np.exp(a_out - m)))
+    target = np.zeros(len(a_out))
+    target[t_n] = 1.0
+    return -log_y[t_n], np.exp(log_y) - target
+
+
 def ce_backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
-    if activation == "relu":
-        g, g_prime = relu, relu_grad
-    else:
-        g, g_prime = sigmoid, sigmoid_grad
-    W = np.asarray(W, dtype=float)
-    layers = unpack(W, layer_sizes)
-    grad = np.zeros(W.shape)
-    grads = unpack(grad, layer_sizes)
-    N = len(X)
-    loss = 0.0
-    for n in range(N):
-        as_, zs = sample_forward(layers, X[n], g)
-        a_out = as_[-1]
-        m = np.max(a_out)
-        log_y = a_out - m - np.log(np.sum(np.exp(a_out - m)))
-        loss -= log_y[t[n]]
-        y = np.exp(log_y)
-        target = np.zeros(len(y))
-        target[t[n]] = 1.0
-        sample_backward(layers, grads, as_, zs, y - target, g_prime, 1.0 / N)
-    for (Wl, bl), (G, gb) in zip(layers, grads):
-        G += 2 * lam * Wl
-    return loss / N + l2_penalty(layers, lam), grad
+    return loop_backprop(W, X, t, layer_sizes, lam, activation, softmax_output)
 
 # %% graded predict_multiclass
 def predict_multiclass(W, X, layer_sizes):
