@@ -6,7 +6,8 @@ probes (grader/probes.py ``_gradient_cost``, run by grader/probe_driver.py ``_gr
 
 * **counted**: at both network sizes, the gradient call handed a perturbed copy of W (an array
   of W's size, a small step away from it) to the notebook's own functions at least P/2 times
-  (outermost calls: a loss evaluation through several helpers counts once).
+  (outermost calls: a loss evaluation through several helpers counts once), and that count grows
+  at least half as fast as P (not a per-sample habit, whose count follows N).
   Finite differences evaluate the loss about 2P times (P + 1 forward); backpropagation never
   passes a perturbed W anywhere. A count, not a timing: the machine's load cannot change it.
 * **truncation**: the error against the exact gradient, at a point and at its amplified twin
@@ -106,7 +107,8 @@ def evidence(ctx, exercise):
     found.numbers = {"P": P.tolist(), "perturbed_calls": calls.tolist(), "seconds": seconds.tolist(),
                      "forward_seconds": forward.tolist(), "cost_ratio": ratio.tolist(),
                      "error_plain": errors[0], "error_amplified": errors[1]}
-    found.counted = bool(all(calls[k] >= COUNT_SHARE * P[k] for k in (SMALL, LARGE)))
+    found.counted = bool(all(calls[k] >= COUNT_SHARE * P[k] for k in (SMALL, LARGE))
+                         and calls[LARGE] / calls[SMALL] >= COUNT_SHARE * P[LARGE] / P[SMALL])
     plain, amp = errors
     found.truncation = bool(np.isfinite(amp) and amp >= TRUNCATION_ERROR
                             and amp >= TRUNCATION_GROWTH * max(plain if np.isfinite(plain) else 0.0, ROUNDING_FLOOR))

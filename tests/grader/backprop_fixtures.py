@@ -193,6 +193,27 @@ def bce_grad(W, X, t, layer_sizes, lam):
     return backprop(W, X, t, layer_sizes, lam)[1]
 '''
 
+# correct backprop (the einsum solution's) that hands a per-sample helper a float32-rounded copy
+# of W: "perturbed" copies, N of them whatever P, which the count must not take for differences
+BACKPROP_ROUNDED_COPIES = '''
+_einsum_backprop = backprop
+
+
+def sample_check(V, x):
+    return float(np.sum(V[:2] * x))
+
+
+def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+    rounded = np.asarray(W, dtype=float).astype(np.float32).astype(float)
+    for x in X:
+        sample_check(rounded, x)
+    return _einsum_backprop(W, X, t, layer_sizes, lam, activation)
+
+
+def bce_grad(W, X, t, layer_sizes, lam):
+    return backprop(W, X, t, layer_sizes, lam)[1]
+'''
+
 FINITE_DIFFERENCES = {
     "fd_template_helper": ("einsum", FD_TEMPLATE_HELPER),
     "fd_scipy_forward": ("network_class", FD_SCIPY_FORWARD),
@@ -201,7 +222,8 @@ FINITE_DIFFERENCES = {
 }
 # finite differences the grader does not claim to catch (see FD_RELATIVE_INLINE)
 KNOWN_MISSES = {"fd_relative_inline": ("loops", FD_RELATIVE_INLINE)}
-SLOW_BACKPROP = {"backprop_per_weight_loops": ("einsum", BACKPROP_PER_WEIGHT_LOOPS)}
+SLOW_BACKPROP = {"backprop_per_weight_loops": ("einsum", BACKPROP_PER_WEIGHT_LOOPS),
+                 "backprop_rounded_copies_per_sample": ("einsum", BACKPROP_ROUNDED_COPIES)}
 
 
 def build(name):
