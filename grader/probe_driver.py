@@ -249,11 +249,12 @@ def _gradient_cost(entry, user_ns, arrays):
             result = function(np.array(W, copy=True), X, t, sizes, lam, **kwargs)
             return result[1] if entry["returns"] == "pair" else result
 
-        started = time.process_time()
+        started, wall_started = time.process_time(), time.monotonic()
         with _PerturbedCallCounter(user_ns, W) as counter:
             grad = _as_float_array(gradient(), "the gradient")
         # the counted call is the first timing (a slow gradient is not called again and again)
-        seconds = _cpu_seconds(gradient, entry["min_seconds"], first=time.process_time() - started)
+        seconds = _cpu_seconds(gradient, entry["min_seconds"], first=time.process_time() - started,
+                               max_wall=1.0 - (time.monotonic() - wall_started))
         forward_seconds = float("nan")
         if callable(forward):
             args = (W, X, t, sizes, lam) if entry["forward_args"] == "loss" else (W, X, sizes)
@@ -267,12 +268,14 @@ def _gradient_cost(entry, user_ns, arrays):
     return [np.array(stats, dtype=float)] + gradients
 
 
-def _cpu_seconds(call, min_seconds, max_calls=50, first=None):
+def _cpu_seconds(call, min_seconds, max_calls=50, first=None, max_wall=1.0):
     """The least CPU time of one call (the process's, BLAS threads included), over calls repeated
-    for about ``min_seconds``; ``first``: the time of a call already made (then a slow call is not
-    made again)."""
+    for about ``min_seconds`` of CPU and at most ``max_wall`` seconds of wall time (a call that
+    sleeps is not repeated); ``first``: the CPU time of a call already made (then a slow call is
+    not made again)."""
     best, spent, calls = (float("inf"), 0.0, 0) if first is None else (first, first, 1)
-    while calls == 0 or (spent < min_seconds and calls < max_calls):
+    wall_started = time.monotonic()
+    while calls == 0 or (spent < min_seconds and calls < max_calls and time.monotonic() - wall_started < max_wall):
         started = time.process_time()
         call()
         elapsed = time.process_time() - started

@@ -321,6 +321,6 @@ def _gradient_cost(plan, rng, data):
             cases.append({"W": plan.add_array(f"cost-{exercise}-{case_name}", W_case)["array"],
                           "X": plan.add_array(f"cost-{exercise}-X-{case_name}", X_case)["array"],
                           "t": data["ts"]["array"], "layer_sizes": sizes, "lam": 0.0, "kwargs": kwargs})
-        plan.add(Probe(f"{exercise}-cost", exercise, "cost", func, [], timeout=60.0,
+        plan.add(Probe(f"{exercise}-cost", exercise, "cost", func, [], timeout=30.0,
                        options={"returns": returns, "forward": forward, "forward_args": forward_args,
                                 "cases": cases, "min_seconds": COST_MIN_SECONDS}))

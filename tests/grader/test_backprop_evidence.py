@@ -116,3 +116,25 @@ def test_the_flag_reaches_results_json_and_the_gradebook(tmp_path):
     assert row["flags"] == "finite_difference_gradient"
     run.tests = run.tests[2:]
     assert "flags" not in results_dict(run)["extra_data"]
+
+
+def test_a_gradient_that_sleeps_is_not_called_again_and_again(tmp_path):
+    """The cost probe repeats fast calls to time them, never slow ones (a sleeping gradient would
+    otherwise eat the grading's time): at most two calls per network when one takes 0.6 s."""
+    import reference
+    from grader.probes import ProbePlan
+    from tests.grader.mistake_fixtures import new_run, probe_in_process
+    calls = []
+
+    def slow_backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+        calls.append(len(W))
+        time.sleep(0.6)
+        return reference.backprop(W, X, t, layer_sizes, lam, activation)
+
+    run = new_run(tmp_path, seed=1)
+    plan = ProbePlan(run.seed, {"2-cost": run.probe_plan.probes["2-cost"]}, run.probe_plan.arrays)
+    outcome = probe_in_process(plan, {"__name__": "__main__", "backprop": slow_backprop, "predict": reference.predict},
+                               tmp_path / "exchange")["2-cost"]
+    assert outcome.ok, outcome.error
+    cases = len(plan.probes["2-cost"].options["cases"])
+    assert cases <= len(calls) <= 2 * cases, calls
