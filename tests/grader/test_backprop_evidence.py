@@ -138,3 +138,13 @@ def test_a_gradient_that_sleeps_is_not_called_again_and_again(tmp_path):
     assert outcome.ok, outcome.error
     cases = len(plan.probes["2-cost"].options["cases"])
     assert cases <= len(calls) <= 2 * cases, calls
+
+
+def test_every_gradient_test_of_1d_2_and_the_bonus_requires_backprop():
+    from grader.checks import BACKPROP_GRADIENT_TESTS, TESTS
+    wrapped = {spec.name for spec in TESTS if "backprop_required" in spec.judge.__qualname__}
+    named = {name for names in BACKPROP_GRADIENT_TESTS.values() for name in names}
+    assert wrapped == named
+    gradient_tests = {spec.name for spec in TESTS if spec.number in EXERCISES
+                      and ("gradient" in spec.name or spec.name.startswith("bce_grad"))}
+    assert gradient_tests == named, gradient_tests ^ named
