@@ -13,6 +13,7 @@ BENCHES = [
     "bench.training_success",
     "bench.grading_speed",
     "bench.batch_throughput",
+    "bench.backprop_evidence",
 ]
 
 

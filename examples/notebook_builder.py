@@ -273,12 +273,15 @@ class UnresolvedNames(ValueError):
     """A filled cell uses names that neither the notebook nor the reference package define."""
 
 
-def fill_template(template_nb, implementations, strict=False):
+def fill_template(template_nb, implementations, strict=False, verbatim=False):
     """A copy of ``template_nb`` with each graded cell named in ``implementations`` filled in.
 
     implementations: {contract name: source string or function}; names left out keep their stub.
     strict: raise :class:`UnresolvedNames` when filled code reads a global name that no earlier
     cell, emitted helper or builtin provides (off by default: a fixture may want a NameError).
+    verbatim: each filled cell holds its implementation and nothing else (no definition is
+    emitted from the reference): for solutions written without the reference, whose cells
+    define, or use from later cells at call time, everything they need.
     Returns a new, validated nbformat v4 notebook; the template is not modified.
     """
     nb = copy.deepcopy(template_nb)
@@ -327,7 +330,7 @@ def fill_template(template_nb, implementations, strict=False):
             bind(cell.source)             # the stub: later cells see the name as defined
             continue
         chunks = []
-        for dependency in free_names(sources[name]):
+        for dependency in ([] if verbatim else free_names(sources[name])):
             need(dependency, chunks, name)
         if chunks:
             chunks[0] = f"# First what {name} needs from the reference solution, then {name} itself.\n{chunks[0]}"

@@ -4,7 +4,7 @@ with a message that says what was expected and what came back.
 
 Depends on numpy only: the student self-check ships this file as it is.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,6 +16,8 @@ class Verdict:
     expected: str = ""
     got: str = ""
     hint: str = ""
+    tags: list = field(default_factory=list)    # machine-readable labels for the test (e.g. a flag)
+    extra: dict = field(default_factory=dict)   # numbers behind the verdict, for the instructor
 
 
 def describe(array, limit=6, around=0):

@@ -20,4 +20,5 @@ def check(run):
         result.passed = verdict.passed
         result.score = spec.points if verdict.passed else 0.0
         result.expected, result.got, result.hint = verdict.expected, verdict.got, verdict.hint or spec.hint
+        result.tags, result.extra = list(verdict.tags), dict(verdict.extra)
         run.tests.append(result)

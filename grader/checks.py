@@ -14,6 +14,7 @@ from reference.params import unpack
 from reference.training import SETUPS
 
 from .arraycheck import Verdict, check_array, check_scalar, describe, relative_error
+from .backprop_evidence import FLAG, cached_evidence
 from .reference_outcomes import accuracy_of, reference_training, training_data
 
 
@@ -462,3 +463,37 @@ TESTS = [
     TestSpec("3", "training [2, 10, 3] with your ce_backprop reaches the reference's accuracy", 2,
              judge_training("3", "ce_backprop")),
 ]
+
+
+# -- backpropagation required -----------------------------------------------------------
+# The handout asks for the gradient by backpropagation: a gradient made of finite differences
+# of the loss (grader/backprop_evidence.py) earns none of these tests, whatever its values.
+BACKPROP_GRADIENT_TESTS = {
+    "1d": ("bce_grad without regularization matches the reference", "bce_grad with regularization, and on a single sample",
+           "bce_grad is the derivative of your own bce_loss (finite differences)"),
+    "2": ("backprop gradient, depths 1 to 4, lam = 0", "backprop gradient with regularization, and on a single sample",
+          "backprop gradient is the derivative of your own loss (depth 2 and 4)"),
+    "bonus": ("backprop(..., activation='relu'): gradient",),
+}
+
+
+def backprop_required(judge, exercise):
+    """``judge``, failed without points when the exercise's gradient is finite differences."""
+    def wrapped(ctx):
+        found = cached_evidence(ctx, exercise)
+        if found is None or not found.finite_differences:
+            return judge(ctx)
+        func = ctx.plan.probes[f"{exercise}-cost"].func
+        return Verdict(False, f"{func}'s gradient computed by backpropagation, as the exercise asks",
+                       f"a gradient computed by finite differences of the loss: {found.explanation()}",
+                       "Finite differences check a gradient (as the notebook's gradient_check does); they are "
+                       "not backpropagation. Compute the output delta, send it back layer by layer "
+                       "(delta_j = g'(a_j) sum_k w_kj delta_k) and form each layer's gradient from its deltas.",
+                       tags=[FLAG], extra={"backprop_evidence": found.numbers})
+    return _uses(wrapped, getattr(judge, "probes", ()), getattr(judge, "output", None))
+
+
+for _spec in TESTS:
+    for _exercise, _names in BACKPROP_GRADIENT_TESTS.items():
+        if _spec.name in _names:
+            _spec.judge = backprop_required(_spec.judge, _exercise)

@@ -23,7 +23,7 @@ IDENTITY_COLUMNS = ["student", "name", "email", "section", "late", "submitted_at
 GRADEBOOK_COLUMNS = (CONTRACT_COLUMNS + IDENTITY_COLUMNS
                      + ["similar_to", "adjustments", "key"]
                      + ["execution_time", "seed", "tests_failed", "tests_total",
-                        "grader_version", "grader_fingerprint", "message"])
+                        "grader_version", "grader_fingerprint", "message", "flags"])
 TIMING_COLUMNS = ("execution_time",)     # differ from run to run; everything else is reproducible
 LIST_SEPARATOR = "; "                    # between the names of similar_to
 
@@ -113,6 +113,8 @@ def gradebook_row(name, result_dir):
         "grader_version": one_line(extra.get("grader_version", ""), 40),
         "grader_fingerprint": str(key.get("grader_fingerprint", ""))[:16],
         "message": "" if status == "graded" else one_line(_why(results), 300),
+        "flags": LIST_SEPARATOR.join(one_line(flag, 60) for flag in extra.get("flags", [])[:10] if isinstance(flag, str))
+        if isinstance(extra.get("flags"), list) else "",
     })
     row["key"] = row["key"] or Path(result_dir).name
     return row

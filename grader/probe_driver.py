@@ -14,6 +14,10 @@ Plan entries (JSON):
    "select": None or k}   central differences of the loss along each direction
   {"id", "kind": "train", "mode": "pair"|"backprop", "funcs": [...], "X", "t", "layer_sizes", "lam",
    "activation", "inits": [array names], "method", "options", "budget"}
+  {"id", "kind": "cost", "func", "returns": "grad"|"pair", "forward": name, "forward_args": "loss"|"predict",
+   "cases": [{"W", "X", "t", "layer_sizes", "lam", "kwargs"}], "min_seconds": s}   how a gradient
+   is computed: per case its CPU time, one forward evaluation's, and the calls it made with
+   perturbed copies of W (see _gradient_cost)
 Every entry also has "timeout" (seconds for that call).
 A ref is {"array": name} (a fresh copy of an input array), {"value": json value}
 or {"rng": seed} (a numpy Generator).
@@ -223,6 +227,115 @@ def _train(entry, user_ns, arrays):
     return finals
 
 
+def _gradient_cost(entry, user_ns, arrays):
+    """How the gradient function is computed, case by case (networks of one N, different sizes).
+
+    Returns [stats (n_cases, 4)] + [the gradient of each case]; a stats row is (P, calls that
+    received a perturbed copy of W, CPU seconds of one gradient call, CPU seconds of one call of
+    the forward function on the same network). Finite differences call a loss with W + h e_i
+    about 2P times (the count sees it, whatever the machine's load); backprop never passes a
+    perturbed W to anything. The process's CPU time (not wall time) is what a busy machine
+    changes least; each time is the minimum over repeated calls.
+    """
+    function = _function(user_ns, entry["func"])
+    forward = user_ns.get(entry["forward"])
+    stats, gradients = [], []
+    for case in entry["cases"]:
+        W = np.array(arrays[case["W"]], dtype=float)
+        X, t = np.array(arrays[case["X"]], dtype=float), np.array(arrays[case["t"]])
+        sizes, lam, kwargs = case["layer_sizes"], case["lam"], case.get("kwargs", {})
+
+        def gradient(W=W, X=X, t=t, sizes=sizes, lam=lam, kwargs=kwargs):
+            result = function(np.array(W, copy=True), X, t, sizes, lam, **kwargs)
+            return result[1] if entry["returns"] == "pair" else result
+
+        started, wall_started = time.process_time(), time.monotonic()
+        with _PerturbedCallCounter(user_ns, W) as counter:
+            grad = _as_float_array(gradient(), "the gradient")
+        # the counted call is the first timing (a slow gradient is not called again and again)
+        seconds = _cpu_seconds(gradient, entry["min_seconds"], first=time.process_time() - started,
+                               max_wall=1.0 - (time.monotonic() - wall_started))
+        forward_seconds = float("nan")
+        if callable(forward):
+            args = (W, X, t, sizes, lam) if entry["forward_args"] == "loss" else (W, X, sizes)
+            try:
+                forward_seconds = _cpu_seconds(lambda: forward(*(np.array(a, copy=True) for a in args)),
+                                               entry["min_seconds"])
+            except Exception:        # no forward time: the cost evidence is left out, nothing else
+                pass
+        stats.append([W.size, counter.count, seconds, forward_seconds])
+        gradients.append(grad)
+    return [np.array(stats, dtype=float)] + gradients
+
+
+def _cpu_seconds(call, min_seconds, max_calls=50, first=None, max_wall=1.0):
+    """The least CPU time of one call (the process's, BLAS threads included), over calls repeated
+    for about ``min_seconds`` of CPU and at most ``max_wall`` seconds of wall time (a call that
+    sleeps is not repeated); ``first``: the CPU time of a call already made (then a slow call is
+    not made again)."""
+    best, spent, calls = (float("inf"), 0.0, 0) if first is None else (first, first, 1)
+    wall_started = time.monotonic()
+    while calls == 0 or (spent < min_seconds and calls < max_calls and time.monotonic() - wall_started < max_wall):
+        started = time.process_time()
+        call()
+        elapsed = time.process_time() - started
+        best, spent, calls = min(best, elapsed), spent + elapsed, calls + 1
+    return best
+
+
+class _PerturbedCallCounter:
+    """While active, every function the notebook defined (its globals, and the methods of its
+    classes) counts the calls that receive a perturbed copy of W: an array of W's size that
+    differs from W, but by little (a finite-difference step), and are not made from inside such a
+    call. Everything is put back on exit."""
+
+    def __init__(self, user_ns, W):
+        self.user_ns, self.W, self.count, self.depth = user_ns, W, 0, 0
+        self.scale = 1e-2 * (1.0 + float(np.max(np.abs(W))))
+        self.restore = []
+
+    def __enter__(self):
+        module = self.user_ns.get("__name__")
+        for name, value in list(self.user_ns.items()):
+            if _is_notebook_function(value, self.user_ns):
+                self.restore.append((self.user_ns.__setitem__, name, value))
+                self.user_ns[name] = self._counting(value)
+            elif isinstance(value, type) and value.__module__ == module:
+                for attribute, method in list(vars(value).items()):
+                    if _is_notebook_function(method, self.user_ns):
+                        self.restore.append((lambda key, old, cls=value: setattr(cls, key, old), attribute, method))
+                        setattr(value, attribute, self._counting(method))
+        return self
+
+    def __exit__(self, *exc):
+        for put_back, name, value in reversed(self.restore):
+            put_back(name, value)
+        return False
+
+    def _counting(self, function):
+        def counting(*args, **kwargs):
+            if not any(self._perturbed(value) for value in (*args, *kwargs.values())):
+                return function(*args, **kwargs)
+            self.count += self.depth == 0      # one loss evaluation through several helpers counts once
+            self.depth += 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.depth -= 1
+        counting.__wrapped__ = function
+        return counting
+
+    def _perturbed(self, value):
+        if not isinstance(value, np.ndarray) or value.size != self.W.size or value.dtype.kind not in "fc":
+            return False
+        difference = np.abs(value.reshape(-1) - self.W)
+        return bool(0 < np.max(difference) <= self.scale)
+
+
+def _is_notebook_function(value, user_ns):
+    return callable(value) and getattr(value, "__globals__", None) is user_ns and hasattr(value, "__code__")
+
+
 def _save(values, out_dir, probe_id):
     for k, value in enumerate(values):
         np.save(os.path.join(out_dir, f"{probe_id}_{k}.npy"), np.ascontiguousarray(value, dtype=float),
@@ -230,4 +343,4 @@ def _save(values, out_dir, probe_id):
     return len(values)
 
 
-KINDS = {"call": _call, "fd": _finite_differences, "train": _train}
+KINDS = {"call": _call, "fd": _finite_differences, "train": _train, "cost": _gradient_cost}

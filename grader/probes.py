@@ -113,6 +113,7 @@ def build_plan(seed, config):
     _exercise_2(plan, rng, data, config)
     _exercise_3(plan, rng, data, config)
     _training(plan, data, config)
+    _gradient_cost(plan, rng, data)
     return plan
 
 
@@ -281,3 +282,45 @@ def _training(plan, data, config):
                                 "activation": setup.activation, "inits": inits, "method": METHOD,
                                 "options": dict(OPTIONS), "budget": config.train_budget,
                                 "target_accuracy": target, "loss": setup.loss}))
+
+
+# -- how the gradients are computed (grader/backprop_evidence.py reads these) ---------------
+COST_SIZES = {"1d": ([2, 4, 1], [2, 64, 1]), "2": ([2, 3, 3, 1], [2, 12, 12, 1]), "bonus": ([2, 3, 3, 1], [2, 12, 12, 1])}
+ERROR_SIZES = {"1d": [2, 5, 1], "2": [2, 4, 3, 1], "bonus": [2, 4, 3, 1]}
+INPUT_SCALE = 1e4      # the amplified case: inputs times this, first-layer weights divided by it
+COST_MIN_SECONDS = 0.02
+
+
+def amplified(W, X, sizes, scale=INPUT_SCALE):
+    """(W, X) with X scaled by ``scale`` and W_1 divided by it: the same network function, so the same
+    exact gradient except dE/dW_1 times ``scale``; a finite step along W_1 sees a curvature
+    ``scale**2`` times larger (its truncation error grows that much, backprop's rounding does not)."""
+    W = np.array(W, dtype=float, copy=True)
+    W[:sizes[0] * sizes[1]] /= scale
+    return W, np.asarray(X, dtype=float) * scale
+
+
+def _gradient_cost(plan, rng, data):
+    """One "cost" probe per backprop exercise: the gradient on two network sizes of the same N (the
+    whole data set), and at a point and its amplified twin (few samples, lam = 0)."""
+    for exercise, func, returns, forward, forward_args, activation in (
+            ("1d", "bce_grad", "grad", "bce_loss", "loss", "sigmoid"),
+            ("2", "backprop", "pair", "predict", "predict", "sigmoid"),
+            ("bonus", "backprop", "pair", "predict", "predict", "relu")):
+        kwargs = {"activation": "relu"} if activation == "relu" else {}
+        cases = []
+        for size_name, sizes in zip(("small", "large"), COST_SIZES[exercise]):
+            W = plan.add_array(f"cost-{exercise}-{size_name}", random_weights(rng, sizes, scale=0.5))
+            cases.append({"W": W["array"], "X": data["X"]["array"], "t": data["t"]["array"], "layer_sizes": sizes,
+                          "lam": _random_lam(rng), "kwargs": kwargs})
+        sizes = ERROR_SIZES[exercise]
+        X = plan.resolve(data["Xs"])
+        W = _relu_weights(rng, sizes, X) if activation == "relu" else random_weights(rng, sizes, scale=0.5)
+        W_amp, X_amp = amplified(W, X, sizes)
+        for case_name, (W_case, X_case) in (("plain", (W, X)), ("amplified", (W_amp, X_amp))):
+            cases.append({"W": plan.add_array(f"cost-{exercise}-{case_name}", W_case)["array"],
+                          "X": plan.add_array(f"cost-{exercise}-X-{case_name}", X_case)["array"],
+                          "t": data["ts"]["array"], "layer_sizes": sizes, "lam": 0.0, "kwargs": kwargs})
+        plan.add(Probe(f"{exercise}-cost", exercise, "cost", func, [], timeout=30.0,
+                       options={"returns": returns, "forward": forward, "forward_args": forward_args,
+                                "cases": cases, "min_seconds": COST_MIN_SECONDS}))

@@ -252,6 +252,13 @@ def _extra(value):
     return data if isinstance(data, dict) else {"value": data}
 
 
+def run_flags(run):
+    """The names of the ``flag:<name>`` tags of the run's tests (for the instructor: e.g. a gradient
+    made of finite differences), sorted, each once; the gradebook's ``flags`` column."""
+    return sorted({clean_text(tag)[len("flag:"):] for test in run.tests for tag in (getattr(test, "tags", None) or [])
+                   if isinstance(tag, str) and tag.startswith("flag:")})
+
+
 def results_dict(run, notes=()):
     """The results.json content for ``run`` (a :class:`grader.model.GradingRun`).
 
@@ -273,6 +280,9 @@ def results_dict(run, notes=()):
         extra["sandbox"] = run.sandbox_level
     if notes:
         extra["report_notes"] = [truncate(note, EXTRA_STR_CHARS) for note in notes][:50]
+    flags = run_flags(run)
+    if flags:
+        extra["flags"] = flags
     results = {
         "score": round(sum(finite_number(getattr(t, "score", 0.0)) for t in run.tests), 4),
         "execution_time": round(finite_number(run.execution_time), 3),

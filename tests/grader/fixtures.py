@@ -1,4 +1,6 @@
-"""Submissions to grade in the tests: built from the reference by script, one deliberate change each.
+"""Submissions to grade in the tests, built by script: correct ones in several styles (the reference's
+code in the template, and solutions written without it), and mistakes, one deliberate change each
+to an independent solution (tests/grader/independent_solutions.py).
 
 Correct ones in several styles must score full marks; each mistake must lose
 the points of exactly the tests it breaks. ``FIXTURES`` lists them with the
@@ -7,29 +9,23 @@ tests each is expected to fail (by the names in grader.checks.TESTS);
 
 Run ``python -m tests.grader.fixtures OUT_DIR`` to write them all as notebooks.
 """
-import inspect
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import nbformat
 
 from examples.notebook_builder import fill_template, load_template, per_sample_sources, reference_sources
-from reference import activations, data, network, params
+from grader.checks import BACKPROP_GRADIENT_TESTS
+from tests.grader.backprop_fixtures import build as build_backprop_case
+from tests.grader.independent_solutions import STYLES, notebook as independent_notebook, variant
 
 TRAINING_TESTS = {
     "training with your bce_loss and bce_grad reaches the reference's accuracy",
     "training [2, 10, 10, 10, 10, 1] with your backprop reaches the reference's accuracy",
     "training [2, 10, 3] with your ce_backprop reaches the reference's accuracy",
 }
-
-
-def mutated(function, old, new):
-    """The source of ``function`` with ``old`` replaced by ``new`` (which must occur)."""
-    source = inspect.getsource(function)
-    if old not in source:
-        raise ValueError(f"{old!r} not found in {function.__name__}; update the fixture")
-    return source.replace(old, new)
 
 
 def with_cell(nb, source):
@@ -92,52 +88,73 @@ def foreign_kernel_with_magics():
     return nb
 
 
+# -- mistakes: each a variant of an independent solution (tests/grader/independent/), so that a
+# bug the reference shares with the grader cannot hide in them
+
+# einsum solution: the penalty, and the gradient line of each layer (weights, biases)
+EINSUM_PENALTY = "return lam * sum(np.einsum('ij,ij->', w, w) for w, _ in params)"
+EINSUM_LAYER_GRADIENT = ("w, _ = params[l]\n        grads.append((np.einsum('nj,ni->ji', dA, Zs[l]) + 2 * lam * w, "
+                         "np.einsum('nj->j', dA)))")
+
+
 def biases_regularized():
-    return with_cell(correct(), mutated(
-        network.regularization,
-        "        penalty += lam * np.sum(W_l ** 2)\n        G_l[...] = 2.0 * lam * W_l\n",
-        "        penalty += lam * np.sum(W_l ** 2) + lam * np.sum(b_l ** 2)\n"
-        "        G_l[...] = 2.0 * lam * W_l\n        g_l[...] = 2.0 * lam * b_l\n").replace(
-        "for (W_l, _), (G_l, _) in", "for (W_l, b_l), (G_l, g_l) in"))
+    return variant("einsum", [
+        (EINSUM_PENALTY, "return lam * sum(np.einsum('ij,ij->', w, w) + np.einsum('i,i->', b, b) for w, b in params)"),
+        (EINSUM_LAYER_GRADIENT, "w, b = params[l]\n        grads.append((np.einsum('nj,ni->ji', dA, Zs[l]) + 2 * lam * w, "
+                                "np.einsum('nj->j', dA) + 2 * lam * b))")])
 
 
 def regularization_gradient_without_2():
-    return with_cell(correct(), mutated(network.regularization, "G_l[...] = 2.0 * lam * W_l", "G_l[...] = lam * W_l"))
+    return variant("einsum", [("+ 2 * lam * w", "+ lam * w")])
 
 
 def sigmoid_grad_of_preactivation():
-    wrong = ('def sigmoid_grad(a):\n    """sigma(a) * (1 - a): the derivative written with a where sigma(a) belongs."""\n'
-             '    return sigmoid(a) * (1.0 - np.asarray(a, dtype=float))\n')
-    return fill_template(load_template(), {**reference_sources(), "sigmoid_grad": wrong})
+    """sigma(a) * (1 - a) in sigmoid_grad, while the backward pass takes sigma' from the layer's
+    outputs, Z (1 - Z): the mistake reaches no gradient."""
+    return variant("einsum", [
+        ("    return e / (1 + e) ** 2", "    return sigmoid(a) * (1.0 - a)"),
+        ("dA = np.einsum('nj,ji->ni', dA, w) * g_prime(As[l - 1])",
+         "dA = np.einsum('nj,ji->ni', dA, w) * (g_prime(As[l - 1]) if activation == 'relu' else Zs[l] * (1 - Zs[l]))")])
 
 
 def naive_sigmoid():
-    naive = 'def sigmoid(a):\n    """1 / (1 + exp(-a)), as first written."""\n    return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))\n'
-    return fill_template(load_template(), {**reference_sources(), "sigmoid": naive})
+    return variant("network_class", [("return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(a, dtype=float)))",
+                                      "return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))")])
 
 
 def softmax_without_shift():
-    wrong = mutated(activations.softmax, "shifted = A - A.max(axis=1, keepdims=True)", "shifted = A")
-    return fill_template(load_template(), {**reference_sources(), "softmax": wrong})
+    return variant("einsum", [("E = np.exp(A - A.max(axis=1)[:, None])", "E = np.exp(A)")])
 
 
 def multiclass_labels_from_one():
-    return with_cell(correct(), mutated(
-        data._load_classes, "np.full(len(points), label)", "np.full(len(points), label + 1)").replace(
-        "def _load_classes", "def _load_classes_from_one") + '''
-
-def load_data_multiclass(data_dir="."):
-    return _load_classes_from_one(MULTICLASS_FILES, data_dir)
-''')
+    return variant("loops", [("ts.append(np.full(len(pts), k - 1, dtype=int))", "ts.append(np.full(len(pts), k, dtype=int))")])
 
 
 def relu_grad_returns_relu():
-    return fill_template(load_template(), {**reference_sources(),
-                                           "relu_grad": "def relu_grad(a):\n    return np.maximum(np.asarray(a, dtype=float), 0.0)\n"})
+    """relu_grad returns relu, while the backward pass writes relu' inline: the mistake reaches no gradient."""
+    return variant("network_class", [
+        ("return np.where(np.asarray(a) > 0, 1.0, 0.0)", "return np.maximum(np.asarray(a, dtype=float), 0.0)"),
+        ("return relu_grad(A) if self.activation == \"relu\" else sigmoid_grad(A)",
+         "return (A > 0).astype(float) if self.activation == \"relu\" else sigmoid_grad(A)")])
+
+
+def unpack_reading(reshape):
+    """A cell redefining the template's unpack with W_l read by ``reshape`` (of the flat slice)."""
+    return f'''
+def unpack(W, layer_sizes):
+    W = np.asarray(W)
+    layers, start = [], 0
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        weights = W[start:start + n_out * n_in]{reshape}
+        start += n_out * n_in
+        layers.append((weights, W[start:start + n_out]))
+        start += n_out
+    return layers
+'''
 
 
 def column_major_weights():
-    return with_cell(correct(), mutated(params.unpack, ".reshape(n_out, n_in)", ".reshape(n_out, n_in, order='F')"))
+    return variant("network_class", extra=unpack_reading(".reshape(n_out, n_in, order='F')"))
 
 
 def blank_template():
@@ -167,6 +184,8 @@ GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite
                         "backprop gradient is the derivative of your own loss (depth 2 and 4)",
                         "ce_backprop gradient is the derivative of your own loss"}
 
+FINITE_DIFFERENCE_GRADIENT = {name for names in BACKPROP_GRADIENT_TESTS.values() for name in names}
+
 FIXTURES = [
     Fixture("correct_vectorized", correct),
     # loops make the notebook's own training cells take minutes; the cell timeout cuts them short
@@ -174,13 +193,16 @@ FIXTURES = [
     Fixture("correct_per_sample_loops", per_sample_loops, config={"cell_timeout": 10.0}),
     Fixture("correct_column_outputs", column_outputs),
     Fixture("correct_foreign_kernel_magics", foreign_kernel_with_magics),
+    # written from the contract and the template alone (tests/grader/independent/), one style each
+    *(Fixture(f"correct_independent_{style}", partial(independent_notebook, style),
+              config={"cell_timeout": 10.0} if style == "loops" else {}) for style in STYLES),
     # biases in R(W), consistently in loss and gradient: every lam > 0 value is off, finite differences agree
     Fixture("mistake_biases_regularized", biases_regularized, fails=REGULARIZED_LOSS | REGULARIZED_GRAD),
     # loss right, gradient of R wrong: gradients with lam > 0 and every finite-difference check (lam = 0.1) fail
     Fixture("mistake_reg_grad_without_2", regularization_gradient_without_2,
             fails=REGULARIZED_GRAD | GRADIENT_CONSISTENCY),
-    # the reference's backward pass takes sigma' from the layer outputs, so a wrong sigmoid_grad costs
-    # exactly the sigmoid_grad tests
+    # a backward pass that takes sigma' from the layer outputs: a wrong sigmoid_grad costs exactly the
+    # sigmoid_grad tests
     Fixture("mistake_sigmoid_grad_of_preactivation", sigmoid_grad_of_preactivation,
             fails={"sigmoid_grad values: sigma(a) * (1 - sigma(a))", "sigmoid and sigmoid_grad accept a scalar",
                    "sigmoid_grad is stable for |a| up to 1000"}),
@@ -190,6 +212,7 @@ FIXTURES = [
     Fixture("mistake_softmax_without_shift", softmax_without_shift, fails={"softmax is stable for logits of 1000"}),
     Fixture("mistake_multiclass_labels_from_one", multiclass_labels_from_one,
             fails={"load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order"}),
+    # relu_grad returns relu, while the backward pass writes relu' inline: only the relu_grad test fails
     Fixture("mistake_relu_grad_returns_relu", relu_grad_returns_relu,
             fails={"relu_grad values (either value at 0)"}),
     # the layout of W is the contract's: a consistent column-major network fails every value check,
@@ -206,6 +229,12 @@ FIXTURES = [
                    "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)", "ce_backprop gradient matches the reference",
                    "predict_multiclass gives the argmax labels"},
             uncertain=TRAINING_TESTS | {"bce_loss stays finite when the outputs saturate (advice, no points)"}),
+    # gradients made of finite differences of a correct loss (tests/grader/backprop_fixtures.py) earn
+    # none of the gradient points of 1d, 2 and the bonus: the template's own numerical_gradient (seen
+    # by the count of perturbed-W calls), and all perturbations in one batched pass (no call to
+    # count: seen by the truncation error and the cost together). Training may run out of time.
+    *(Fixture(f"mistake_{name}", partial(build_backprop_case, name), fails=FINITE_DIFFERENCE_GRADIENT,
+              uncertain=TRAINING_TESTS) for name in ("fd_template_helper", "fd_vectorized")),
     Fixture("blank_template", blank_template, all_fail=True),
 ]
 

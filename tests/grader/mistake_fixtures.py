@@ -1,5 +1,5 @@
-"""One fixture submission per mistake of grader/mistakes.py, built by script from the reference,
-and a way to grade them without a kernel.
+"""One fixture submission per mistake of grader/mistakes.py, built by script as a variant of an
+independent solution (tests/grader/independent/), and a way to grade them without a kernel.
 
 ``MISTAKE_FIXTURES`` lists, for each catalog entry, a notebook with that one
 mistake and what the diagnose stage must say about it: ``mistake`` must be
@@ -18,115 +18,67 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from examples.notebook_builder import fill_template, load_template, reference_sources
 from grader.check import check
 from grader.config import GraderConfig
 from grader.diagnose import diagnose
 from grader.model import GradingRun
 from grader.probe import DRIVER_SOURCE, ProbeOutcome, read_outcome
 from grader.probes import build_plan
-from reference import losses, network, params
-from tests.grader.fixtures import (TRAINING_TESTS, biases_regularized, column_major_weights, correct, mutated,
+from tests.grader.fixtures import (EINSUM_PENALTY, TRAINING_TESTS, biases_regularized, column_major_weights,
                                    multiclass_labels_from_one, naive_sigmoid, regularization_gradient_without_2,
-                                   softmax_without_shift, with_cell)
+                                   softmax_without_shift, unpack_reading)
+from tests.grader.independent_solutions import variant
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data"
 SKIPPED_ROLES = {"run", "selfcheck"}      # cells that train, plot or import the self-check
-RELOAD_LOSSES = '\n\nLOSSES = {"bce": binary_cross_entropy, "ce": cross_entropy}\n'
-
-BCE_LOSS = "loss = -np.sum(t * log_sigmoid(a) + (1.0 - t) * log_sigmoid(-a)) / n"
-BCE_DELTA = "dA_L = ((sigmoid(a) - t) / n)[:, None]"
-CE_LOSS = "loss = -np.sum(log_softmax(A_L)[rows, t]) / n"
-CE_DELTA = "dA_L = softmax(A_L)\n    dA_L[rows, t] -= 1.0\n    return float(loss), dA_L / n"
-
-
-# A backward pass written the handout's way: g' taken at the pre-activation A_l through the
-# notebook's own sigmoid_grad / relu_grad (ACTIVATIONS), so that a wrong derivative function
-# reaches the gradients, as it does in most students' code. BACKSTEP is the line that sends
-# the deltas one layer down; RETURN what the function returns.
-HANDOUT_BACKPROP = """
-ACTIVATIONS = {"sigmoid": (sigmoid, sigmoid_grad), "relu": (relu, relu_grad)}
-
-
-def network_backprop(W, X, t, layer_sizes, lam, activation="sigmoid", loss="bce"):
-    W = np.asarray(W, dtype=float)
-    _, g_prime = ACTIVATIONS[activation]
-    A, Z = forward(W, X, layer_sizes, activation)
-    data_loss, delta = LOSSES[loss](A[-1], t)
-    reg_loss, grad = regularization(W, layer_sizes, lam)
-    grad_layers = unpack(grad, layer_sizes)
-    weights = unpack(W, layer_sizes)
-    for l in range(len(weights), 0, -1):
-        G_l, g_l = grad_layers[l - 1]
-        G_l += delta.T @ Z[l - 1]
-        g_l += delta.sum(axis=0)
-        if l > 1:
-            delta = BACKSTEP
-    return RETURN
-"""
-BACKSTEP = "(delta @ weights[l - 1][0]) * g_prime(A[l - 2])"
-RETURN = "data_loss + reg_loss, grad"
-
-
-def handout_backprop(nb, backstep=BACKSTEP, returned=RETURN):
-    """``nb`` with the handout-style backward pass appended (see HANDOUT_BACKPROP)."""
-    return with_cell(nb, HANDOUT_BACKPROP.replace("BACKSTEP", backstep).replace("RETURN", returned))
-
 
 # ------------------------------------------------------------------ builders
-
-def with_losses(bce=None, ce=None):
-    """The reference notebook with binary_cross_entropy / cross_entropy replaced ((old, new) pairs)."""
-    sources = []
-    for function, changes in ((losses.binary_cross_entropy, bce), (losses.cross_entropy, ce)):
-        source = None
-        for old, new in changes or []:
-            source = mutated(function, old, new) if source is None else _replace(source, old, new)
-        if source:
-            sources.append(source)
-    return with_cell(correct(), "\n\n".join(sources) + RELOAD_LOSSES)
-
-
-def _replace(source, old, new):
-    if old not in source:
-        raise ValueError(f"{old!r} not found; update the fixture")
-    return source.replace(old, new)
+# Each is a variant of the einsum solution (tests/grader/independent/einsum.py) unless it says
+# otherwise: its backward pass takes g' from the notebook's own sigmoid_grad / relu_grad at the
+# pre-activations, as most students' code does, so a wrong derivative reaches the gradients.
+EINSUM_BACKSTEP = "dA = np.einsum('nj,ji->ni', dA, w) * g_prime(As[l - 1])"
+BINARY_DELTA = "dA = (sigmoid(As[-1]) - np.asarray(t).reshape(-1, 1)) / len(X)"        # bce_grad
+BACKPROP_DELTA = "dA = ((sigmoid(a) - t) / len(X))[:, None]"                           # backprop
+CE_DELTA = "dA = (softmax(logits) - T) / N"                                              # ce_backprop
+MEAN_LOSSES = (("return np.mean(np.logaddexp(0, a) - t * a)", "return np.sum(np.logaddexp(0, a) - t * a)"),
+               ("loss = np.mean(log_Z - np.einsum('nk,nk->n', logits, T))",
+                "loss = np.sum(log_Z - np.einsum('nk,nk->n', logits, T))"))
+SUMMED_DELTAS = ((BINARY_DELTA, "dA = sigmoid(As[-1]) - np.asarray(t).reshape(-1, 1)"),
+                 (BACKPROP_DELTA, "dA = (sigmoid(a) - t)[:, None]"), (CE_DELTA, "dA = softmax(logits) - T"))
 
 
-def with_graded(**implementations):
-    return fill_template(load_template(), {**reference_sources(), **implementations})
+def einsum(*changes, extra=None):
+    return variant("einsum", changes, extra)
 
 
 def half_lambda():
-    return with_cell(correct(), mutated(
-        network.regularization, "penalty += lam * np.sum(W_l ** 2)\n        G_l[...] = 2.0 * lam * W_l",
-        "penalty += 0.5 * lam * np.sum(W_l ** 2)\n        G_l[...] = lam * W_l"))
+    return einsum((EINSUM_PENALTY, EINSUM_PENALTY.replace("return lam * ", "return 0.5 * lam * ")),
+                  ("+ 2 * lam * w", "+ lam * w"))
 
 
 def reg_divided_by_n():
-    return with_cell(correct(), mutated(network.network_backprop, "regularization(W, layer_sizes, lam)",
-                                        "regularization(W, layer_sizes, lam / len(X))"))
+    return einsum(("+ l2(params, lam)", "+ l2(params, lam / len(X))"),
+                  ("return backward(params, As, Zs, dA, lam,", "return backward(params, As, Zs, dA, lam / len(X),"),
+                  ("), backward(params, As, Zs, dA, lam,", "), backward(params, As, Zs, dA, lam / len(X),"))
 
 
 def missing_mean():
-    return with_losses(bce=[(BCE_LOSS, BCE_LOSS[:-len(" / n")]), (BCE_DELTA, "dA_L = (sigmoid(a) - t)[:, None]")],
-                       ce=[(CE_LOSS, CE_LOSS[:-len(" / n")]), ("return float(loss), dA_L / n", "return float(loss), dA_L")])
+    return einsum(*MEAN_LOSSES, *SUMMED_DELTAS)
 
 
 def missing_mean_in_gradient():
     """The loss is a mean, its gradient a sum: values and finite-difference tests fail on the gradient only."""
-    return with_losses(bce=[(BCE_DELTA, "dA_L = (sigmoid(a) - t)[:, None]")],
-                       ce=[("return float(loss), dA_L / n", "return float(loss), dA_L")])
+    return einsum(*SUMMED_DELTAS)
 
 
 def with_sigmoid_grad(body):
-    """A notebook whose sigmoid_grad(a) returns ``body`` and whose backward pass uses it."""
-    return handout_backprop(with_graded(sigmoid_grad=f"def sigmoid_grad(a):\n    return {body}\n"))
+    """A notebook whose sigmoid_grad(a) returns ``body`` (the backward pass uses it)."""
+    return einsum(("    return e / (1 + e) ** 2", f"    return {body}"))
 
 
 def sigmoid_grad_mixed():
-    return with_sigmoid_grad("sigmoid(a) * (1.0 - np.asarray(a, dtype=float))")
+    return with_sigmoid_grad("sigmoid(a) * (1.0 - a)")
 
 
 def sigmoid_grad_twice():
@@ -134,58 +86,65 @@ def sigmoid_grad_twice():
 
 
 def sigmoid_grad_of_activation():
-    return with_sigmoid_grad("np.asarray(a, dtype=float) * (1.0 - np.asarray(a, dtype=float))")
+    return with_sigmoid_grad("a * (1.0 - a)")
 
 
 def sigmoid_grad_of_outputs_in_backprop():
     """sigmoid_grad is right, but the backward pass gives it Z_l (the activations) instead of A_l."""
-    return handout_backprop(correct(), backstep="(delta @ weights[l - 1][0]) * g_prime(Z[l - 1])")
+    return einsum((EINSUM_BACKSTEP, EINSUM_BACKSTEP.replace("g_prime(As[l - 1])", "g_prime(Zs[l])")))
 
 
 def missing_sigma_prime():
-    return handout_backprop(correct(), backstep="delta @ weights[l - 1][0]")
+    return einsum((EINSUM_BACKSTEP, EINSUM_BACKSTEP.replace(" * g_prime(As[l - 1])", "")))
 
 
 def transposed_weights():
-    """W_l read as (n[l-1], n[l]) row-major and transposed: the same numbers as column-major."""
-    return with_cell(correct(), mutated(params.unpack, ".reshape(n_out, n_in)", ".reshape(n_in, n_out).T"))
+    """W_l read as (n[l-1], n[l]) row-major and transposed: the same numbers as column-major (class solution)."""
+    return variant("network_class", extra=unpack_reading(".reshape(n_in, n_out).T"))
 
 
 def gradient_negated():
-    return handout_backprop(correct(), returned="data_loss + reg_loss, -grad")
+    return einsum(("return np.concatenate([np.concatenate([gw.ravel(), gb]) for gw, gb in grads[::-1]])",
+                   "return -np.concatenate([np.concatenate([gw.ravel(), gb]) for gw, gb in grads[::-1]])"))
 
 
 def output_delta_sign():
-    return with_losses(bce=[(BCE_DELTA, "dA_L = ((t - sigmoid(a)) / n)[:, None]")],
-                       ce=[("return float(loss), dA_L / n", "return float(loss), -dA_L / n")])
+    return einsum((BINARY_DELTA, "dA = (np.asarray(t).reshape(-1, 1) - sigmoid(As[-1])) / len(X)"),
+                  (BACKPROP_DELTA, "dA = ((t - sigmoid(a)) / len(X))[:, None]"), (CE_DELTA, "dA = (T - softmax(logits)) / N"))
 
 
 def naive_log_loss():
-    return with_losses(bce=[(BCE_LOSS, "p = sigmoid(a)\n    loss = -np.sum(t * np.log(p) + (1.0 - t) * np.log(1.0 - p)) / n")])
+    return einsum(("return np.mean(np.logaddexp(0, a) - t * a)",
+                   "p = sigmoid(a)\n    return -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))"))
 
 
-def relu_grad_returns_relu():
-    return handout_backprop(with_graded(relu_grad="def relu_grad(a):\n    return np.maximum(np.asarray(a, dtype=float), 0.0)\n"))
+def with_relu_grad(body):
+    return einsum(("return np.heaviside(a, 0.0)", f"return {body}"))
+
+
+def relu_grad_wrong_returns_relu():
+    return with_relu_grad("np.maximum(np.asarray(a, dtype=float), 0.0)")
 
 
 def relu_grad_ones():
-    return handout_backprop(with_graded(relu_grad="def relu_grad(a):\n    return np.ones_like(np.asarray(a, dtype=float))\n"))
+    return with_relu_grad("np.ones_like(np.asarray(a, dtype=float))")
 
 
 def output_delta_sigma_prime():
-    return with_losses(bce=[(BCE_DELTA, "p = sigmoid(a)\n    dA_L = ((p - t) * p * (1.0 - p) / n)[:, None]")],
-                       ce=[(CE_DELTA, "Y = softmax(A_L)\n    dA_L = Y.copy()\n    dA_L[rows, t] -= 1.0\n"
-                                      "    return float(loss), dA_L * Y * (1.0 - Y) / n")])
+    return einsum((BINARY_DELTA, "p = sigmoid(As[-1])\n    dA = (p - np.asarray(t).reshape(-1, 1)) * p * (1 - p) / len(X)"),
+                  (BACKPROP_DELTA, "p = sigmoid(a)\n    dA = ((p - t) * p * (1 - p) / len(X))[:, None]"),
+                  (CE_DELTA, "Y = softmax(logits)\n    dA = (Y - T) * Y * (1 - Y) / N"))
 
 
 def ce_labels_from_one():
     """ce_backprop written for labels 1..3 (label k picks column k - 1)."""
-    return with_losses(ce=[("t = np.asarray(t).astype(int)", "t = np.asarray(t).astype(int) - 1")])
+    return einsum(("T = (np.asarray(t).reshape(-1, 1) == np.arange(K)).astype(float)",
+                   "T = np.eye(K)[np.asarray(t).astype(int) - 1]"))
 
 
 def random_outputs():
     """Every function returns random numbers of the right shape: nothing may be diagnosed."""
-    return with_cell(correct(), '''
+    return einsum(extra='''
 _garbage = np.random.default_rng(12345)
 
 def _like(x):
@@ -240,7 +199,7 @@ MISTAKE_FIXTURES = [
     MistakeFixture("output_delta_sign", output_delta_sign, "gradient_sign"),
     MistakeFixture("naive_log_loss", naive_log_loss, "naive_log_loss"),
     MistakeFixture("softmax_without_shift", softmax_without_shift, "softmax_without_shift"),
-    MistakeFixture("relu_grad_returns_relu", relu_grad_returns_relu, "relu_grad_wrong"),
+    MistakeFixture("relu_grad_returns_relu", relu_grad_wrong_returns_relu, "relu_grad_wrong"),
     MistakeFixture("relu_grad_ones", relu_grad_ones, "relu_grad_wrong", also={"missing_sigma_prime"}),
     MistakeFixture("output_delta_sigma_prime", output_delta_sigma_prime, "output_delta_sigma_prime"),
     MistakeFixture("multiclass_labels_from_one", multiclass_labels_from_one, "labels_off_by_one"),

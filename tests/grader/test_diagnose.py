@@ -6,6 +6,7 @@ each; two end-to-end gradings check what reaches results.json and the feedback.
 """
 import json
 import math
+from functools import partial
 
 import nbformat
 import numpy as np
@@ -22,6 +23,7 @@ from grader.pipeline import STAGES, grade_notebook
 from grader.probe import ProbeOutcome
 from grader.results_json import results_dict, validate_results
 from tests.grader import fixtures
+from tests.grader.independent_solutions import STYLES, notebook as independent_notebook
 from tests.grader.mistake_fixtures import (DATA_DIR, MISTAKE_FIXTURES, TRAINING_TESTS, diagnosed, grade_in_process,
                                            new_run, random_outputs)
 from tests.grader.validity_fixtures import SIGMA_PRIME_SIGN_FIXTURES
@@ -103,10 +105,11 @@ def test_each_mistake_is_named_on_the_tests_it_fails(fixture, tmp_path, in_data_
             assert names[test.name][0] == fixture.mistake, f"{test.name}: most likely first: {names[test.name]}"
 
 
-CORRECT = [fixtures.correct, fixtures.per_sample_loops, fixtures.column_outputs]
+CORRECT = {build.__name__: build for build in (fixtures.correct, fixtures.per_sample_loops, fixtures.column_outputs)}
+CORRECT.update({f"independent_{style}": partial(independent_notebook, style) for style in STYLES})
 
 
-@pytest.mark.parametrize("build", CORRECT, ids=[b.__name__ for b in CORRECT])
+@pytest.mark.parametrize("build", CORRECT.values(), ids=CORRECT)
 def test_correct_submissions_are_never_diagnosed(build, tmp_path, in_data_dir):
     run = grade_in_process(build(), tmp_path)
     assert {t.name for t in run.tests if not t.passed} <= TRAINING_TESTS   # training is not run in process
