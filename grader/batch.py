@@ -312,6 +312,7 @@ class BatchResult:
     kernel_rss_mb: dict = field(default_factory=dict)
     gradebook: Path | None = None
     class_report: tuple | None = None
+    answers_page: Path | None = None      # written_answers.html, the TAs' page of written answers and plots
 
     @property
     def statuses(self):
@@ -451,6 +452,8 @@ def _finish_outputs(result, class_report):
     if class_report:
         from .class_report import write_class_report
         result.class_report = write_class_report(result.out_root, result.rows)
+        from .answers_page import write_answers_page
+        result.answers_page = write_answers_page(result.out_root, result.rows)
     return result
 
 

@@ -5,6 +5,7 @@
                                        every DIR/*.ipynb -> DIR/<stem>/results.json, gradebook.csv, class report
   merge OUT1 OUT2 ... --out DIR        combine the OUT directories of shards into one gradebook and class report
   check NOTEBOOK                       the student's self-check (public tests only)
+  written-answers OUT                  OUT/written_answers.html again, from the OUT/<stem>/answers/ folders
 """
 import argparse
 import sys
@@ -54,6 +55,8 @@ def _print_batch(result):
     print(f"Gradebook: {result.gradebook}")
     if result.class_report:
         print(f"Class report: {result.class_report[0]}")
+    if result.answers_page:
+        print(f"Written answers: {result.answers_page}")
     return 0
 
 
@@ -84,6 +87,16 @@ def cmd_check(args):
     return check_notebook(Path(args.notebook))
 
 
+def cmd_written_answers(args):
+    from .answers_page import write_answers_page
+    out = Path(args.out_dir)
+    if not out.is_dir():
+        print(f"error: {out} is not a directory", file=sys.stderr)
+        return 2
+    print(write_answers_page(out))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade Week 6 backpropagation notebooks.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,5 +123,8 @@ def main(argv=None):
     check = commands.add_parser("check", help="the student's self-check: public tests only, no sandbox")
     check.add_argument("notebook")
     check.set_defaults(handler=cmd_check)
+    written = commands.add_parser("written-answers", help="the TAs' page of written answers and plots of an OUT directory")
+    written.add_argument("out_dir", metavar="OUT")
+    written.set_defaults(handler=cmd_written_answers)
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -79,6 +79,7 @@ class GradingRun:
     execution_time: float = 0.0
     session: Any = None
     background: dict = field(default_factory=dict)   # work started early for a later stage: name -> Future
+    written: Any = None      # grader.written_work.WrittenWork: answers and plots for the TAs (no points)
 
     @property
     def stem(self):

@@ -8,6 +8,7 @@ next to it:
   <the five .mat files>      data/*.mat
   week6_selfcheck.py         the public self-check (grader/selfcheck.py)
   arraycheck.py              its comparison helpers (grader/arraycheck.py)
+  written_answers.py         which written questions are still unanswered (grader/written_answers.py)
   public_fixture.json        the public inputs and expected outputs (grader/public_fixture.json)
   README.txt                 what to do with all this
 
@@ -34,7 +35,7 @@ Week 6: backpropagation
 What is in this folder
   week6_backprop.ipynb   the lab: fill in the functions marked "Graded"
   *.mat                  the data sets the notebook loads (keep them next to it)
-  week6_selfcheck.py     the self-check, with arraycheck.py and public_fixture.json
+  week6_selfcheck.py     the self-check, with arraycheck.py, written_answers.py and public_fixture.json
 
 What you need
   Python 3 with numpy, scipy, matplotlib and Jupyter, for instance:
@@ -72,6 +73,7 @@ def bundle_files(root=ROOT):
     files += [(name, (root / "data" / name).read_bytes()) for name in DATA_FILES]
     files += [("week6_selfcheck.py", (root / "grader" / "selfcheck.py").read_bytes()),
               ("arraycheck.py", (root / "grader" / "arraycheck.py").read_bytes()),
+              ("written_answers.py", (root / "grader" / "written_answers.py").read_bytes()),
               ("public_fixture.json", (root / "grader" / "public_fixture.json").read_bytes())]
     return files
 
