@@ -110,9 +110,13 @@ def _class_entries(out_root, rows):
     if rows is None and (out_root / GRADEBOOK).is_file():
         with open(out_root / GRADEBOOK, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
-    if rows is None:
-        stems = sorted(p.parent.parent.name for p in out_root.glob(f"*/{ANSWERS_DIR}/answers.json"))
-        rows = [{"submission": stem} for stem in stems]
+    if rows is None:                  # no gradebook: every folder with written work, named as its notebook
+        entries = []
+        for path in sorted(out_root.glob(f"*/{ANSWERS_DIR}/answers.json")):
+            record = read_record(path.parent)
+            stem = path.parent.parent.name
+            entries.append((str((record or {}).get("submission") or stem), stem, record))
+        return entries
     entries = []
     for row in rows:
         stem = Path(str(row.get("submission", ""))).stem

@@ -47,7 +47,7 @@ QUESTIONS = (
     Question("bonus-q", "bonus", "How do you compute the gradient in this case?",
              "the deep network of exercise 2 with relu hidden layers"),
     Question("3-q", "3", "How can you extend the binary cross-entropy to the multiclass problem?",
-             "exercise 3, three classes"),
+             "three classes, a softmax output"),
 )
 PLOTS = (
     Plot("1a", "1a", "Scatter plot of the binary data set", r"^#+\s*1a\b"),
