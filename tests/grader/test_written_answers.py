@@ -151,6 +151,15 @@ def test_notebook_that_is_not_a_notebook_answers_nothing():
         assert wa.plot_cells(nb) == {"1a": [], "1b": [], "3": []}
 
 
+def test_selfcheck_lists_the_unanswered_questions():
+    from grader.selfcheck import unanswered_questions, unanswered_report
+    assert unanswered_questions(load_template()) == [(q.exercise, q.prompt) for q in wa.QUESTIONS]
+    report = unanswered_report(one_answer())
+    assert "still unanswered (1;" in report and "exercise 3: How can you extend" in report
+    assert "How do you compute" not in report
+    assert "all answered" in unanswered_report(build_example())
+
+
 # ---------------------------------------------------------------- the figures' checks
 
 def png(width=60, height=40):
