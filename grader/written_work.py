@@ -155,15 +155,15 @@ def checked_png(payload):
         return None, "an image/png output was not a PNG"
     from PIL import Image
     try:
-        with Image.open(io.BytesIO(raw)) as image:
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as image:
             if image.format != "PNG" or image.width * image.height > MAX_FIGURE_PIXELS:
                 return None, "a figure too large to show was not kept"
             image.load()
-            rgba = image.convert("RGBA")
-            thumb = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+            thumb = image.convert("RGBA")
             thumb.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+            thumb = Image.alpha_composite(Image.new("RGBA", thumb.size, "white"), thumb).convert("RGB")
             buffer = io.BytesIO()
-            thumb.quantize(colors=THUMBNAIL_COLOURS).save(buffer, format="PNG", optimize=True)
+            thumb.quantize(colors=THUMBNAIL_COLOURS, method=Image.Quantize.FASTOCTREE).save(buffer, format="PNG")
     except Exception as error:   # a corrupt or hostile PNG: Pillow's errors are many
         return None, f"a figure could not be decoded ({type(error).__name__})"
     return (raw, buffer.getvalue()), ""
