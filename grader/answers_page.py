@@ -12,7 +12,6 @@ is shown as written, not rendered as Markdown.
 ``python -m grader written-answers OUT`` writes the class page again from an OUT directory.
 """
 import base64
-import csv
 import html
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from .written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
 from .written_work import ANSWERS_DIR, STUDENT_PAGE, read_record
 
 PAGE_NAME = "written_answers.html"
-GRADEBOOK = "gradebook.csv"
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; line-height: 1.4; }
@@ -106,10 +104,10 @@ def render_student_page(record, answers_dir):
 
 def _class_entries(out_root, rows):
     """[(label, stem, record or None)] in the gradebook's order (else the folders' order)."""
+    from .batch import GRADEBOOK, read_gradebook
     out_root = Path(out_root)
     if rows is None and (out_root / GRADEBOOK).is_file():
-        with open(out_root / GRADEBOOK, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = read_gradebook(out_root / GRADEBOOK)
     if rows is None:                  # no gradebook: every folder with written work, named as its notebook
         entries = []
         for path in sorted(out_root.glob(f"*/{ANSWERS_DIR}/answers.json")):

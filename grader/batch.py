@@ -59,6 +59,7 @@ from pathlib import Path
 
 from .config import GraderConfig
 from .model import EXERCISES, GradingRun
+from .written_work import ANSWERS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINT_DIRS = ("grader", "reference")
@@ -75,7 +76,8 @@ GRADEBOOK_COLUMNS = (["submission", "score", *EXERCISES, "status"]
 TIMING_COLUMNS = ("execution_time",)     # differ from run to run; everything else is reproducible
 NOT_A_RESULTS_DIR = {"", ".", ".."}      # stems that name no directory of their own ("..ipynb")
 PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "*.executed.ipynb",
-                    "decision_boundary_*.png", "gradient_blocks_*.png")   # removed before grading again
+                    "decision_boundary_*.png", "gradient_blocks_*.png",
+                    f"{ANSWERS_DIR}/*")   # removed before grading again
 BOOT_GRACE = 120.0                       # seconds a worker may take to start before its task's clock runs
 
 

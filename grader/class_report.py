@@ -27,9 +27,9 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .answers_page import PAGE_NAME as ANSWERS_PAGE
 from .answers_page import class_counts
+from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
 from .written_answers import QUESTIONS
 

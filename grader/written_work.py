@@ -24,7 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .written_answers import PLOTS, QUESTIONS, find_answers, plot_cells
+from .written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
 
 ANSWERS_DIR = "answers"
 ANSWERS_JSON = "answers.json"
@@ -78,7 +78,7 @@ class PlotResult:
         "not found" (no such cell), "not run" (the notebook was not executed).
     figures: [(image file name, thumbnail file name)] inside the answers directory.
     """
-    plot: object
+    plot: Plot
     status: str
     cells: list = field(default_factory=list)
     figures: list = field(default_factory=list)
@@ -101,13 +101,12 @@ class WrittenWork:
 
     def summary_line(self):
         """One line for results.json's output: what is there, what is missing."""
-        answered = [qid for qid in self.answers if qid not in self.not_answered()]
-        parts = [f"answered: {', '.join(answered) or 'none'}"]
-        if self.not_answered():
-            parts.append(f"not answered: {', '.join(self.not_answered())}")
+        parts = [f"{_question_label(a.question).lower()} {'answered' if a.answered else 'not answered'}"
+                 for a in self.answers.values()]
+        line = "Written questions (read by your TA, no points here): " + ", ".join(parts)
         if self.missing_plots():
-            parts.append(f"plots missing: {', '.join(self.missing_plots())}")
-        return "Written questions (read by your TA, no points here): " + "; ".join(parts)
+            line += f". Plots missing: {', '.join(self.missing_plots())}"
+        return line
 
     def extra(self):
         """The small summary for results.json's extra_data (no text, no image)."""
@@ -221,8 +220,8 @@ def collect(run):
     records = {record.index: record for record in run.cells or []}
     cells = nb.get("cells") or []
     pngs = {}
-    plots = {plot.id: _plot_result(plot, plot_cells(nb).get(plot.id, []), cells, records, executed, pngs)
-             for plot in PLOTS}
+    found = plot_cells(nb)
+    plots = {plot.id: _plot_result(plot, found[plot.id], cells, records, executed, pngs) for plot in PLOTS}
     return WrittenWork(find_answers(nb), plots, pngs)
 
 
@@ -266,7 +265,7 @@ def feedback_items(work):
     items = []
     for question in QUESTIONS:
         answer = work.answers[question.id]
-        items.append((f"{_question_label(question)}, written question: {question.prompt}",
+        items.append((f'{_question_label(question)}, written question "{question.prompt}"',
                       "answered" if answer.answered else
                       "not answered: write your answer in the cell below the question", answer.answered))
     for plot in PLOTS:

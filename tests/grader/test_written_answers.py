@@ -234,10 +234,11 @@ def test_results_and_feedback_say_what_is_missing(graded_class):
     assert written["one_answer"]["not_answered"] == ["3-q"]
     assert written["blank"]["not_answered"] == ["bonus-q", "3-q"]
     assert written["blank"]["plots_missing"] == ["1a", "1b", "3"]      # load_data raises: nothing is drawn
-    assert "not answered: 3-q" in results(graded_class, "one_answer")["output"]
+    assert "bonus answered, exercise 3 not answered" in results(graded_class, "one_answer")["output"]
+    assert "Plots missing: 1a, 1b, 3" in results(graded_class, "blank")["output"]
     feedback = (graded_class["out"] / "one_answer" / "feedback.md").read_text(encoding="utf-8")
-    assert re.search(r"✗ Exercise 3, written question: .*multiclass problem\?: not answered", feedback)
-    assert re.search(r"✓ Bonus, written question: .*: answered", feedback)
+    assert re.search(r'✗ Exercise 3, written question "How can .*multiclass problem\?": not answered', feedback)
+    assert re.search(r'✓ Bonus, written question "How do you .*": answered', feedback)
     html = (graded_class["out"] / "blank" / "feedback.html").read_text(encoding="utf-8")
     assert "Exercise 1a: Scatter plot of the binary data set: missing: the cell raised an error" in html
 
@@ -290,6 +291,17 @@ def test_command_line_writes_the_page_again(graded_class, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "grader", "written-answers", str(tmp_path / "nope")], cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "not a directory" in missing.stderr
+
+
+def test_grading_again_leaves_no_stale_answers(graded_class, tmp_path):
+    """A submission regraded into a stopped run (a timeout, say) must not keep its earlier answers."""
+    from grader.batch import _clear_previous
+    out = tmp_path / "out"
+    shutil.copytree(graded_class["out"], out)
+    _clear_previous(out / "example")
+    assert list((out / "example" / ANSWERS_DIR).iterdir()) == []
+    page = write_answers_page(out).read_text(encoding="utf-8")
+    assert "2 submissions with written work; 1 without (not readable or not graded): example.ipynb" in page
 
 
 def test_page_without_gradebook_lists_the_folders(graded_class, tmp_path):
