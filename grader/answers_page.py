@@ -145,8 +145,10 @@ def render_class_page(out_root, rows=None):
     body = [f"<p>{len(with_work)} submissions with written work"
             + (f"; {len(without)} without (not readable or not graded): {esc(', '.join(without))}" if without else "")
             + ". Answers are shown as the students wrote them (Markdown source, not rendered).</p>", "<ul>"]
-    body += [f"<li>{esc(q.id)}: answered {counts[q.id]['answered']}, not answered: {counts[q.id]['not_answered']}</li>"
-             for q in QUESTIONS] + ["</ul>"]
+    body += [f'<li><a href="#{esc(q.id)}">{esc(q.id)}</a>: answered {counts[q.id]["answered"]}, '
+             f"not answered: {counts[q.id]['not_answered']}</li>" for q in QUESTIONS]
+    body += [f'<li><a href="#plot-{esc(p.id)}">{esc(p.id)}</a>: {esc(p.title)}</li>' for p in PLOTS
+             if p.id in THUMBNAIL_PLOTS] + ["</ul>"]
     for question in QUESTIONS:
         body.append(f'<h2 id="{esc(question.id)}">{esc(_question_title(question))}</h2>')
         cards, missing = [], []

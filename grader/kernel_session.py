@@ -263,8 +263,10 @@ class KernelSession:
         for _ in range(MAX_REPLAY_ROUNDS):
             self.start()
             for index in list(self.replay):
-                cell = nbformat.from_dict(dict(self.nb.cells[index]))
+                original = self.nb.cells[index]
+                cell = nbformat.from_dict(dict(original))
                 outcome = self._execute(cell, index, self.replay_timeouts.get(index, self.config.cell_timeout))
+                self.nb.cells[index] = original   # nbclient stores the copy it ran: keep the first run's outputs
                 if outcome.status in ("died", "hung"):
                     self.replay.remove(index)
                     self._stop()

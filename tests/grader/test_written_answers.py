@@ -52,6 +52,14 @@ def answer_cell(nb, question_id):
     return next(cell for cell in nb.cells if cell.metadata.get("week6", {}).get("answer") == question_id)
 
 
+def crash_after_plots():
+    """The example with a cell that kills the kernel after the plots of 1a and 1b: the kernel restarts
+    and replays the cells before it, whose figures must stay those of their first run."""
+    nb = build_example()
+    nb.cells.insert(cell_index(nb, PLOT_CELL_IDS["1b"]) + 1, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    return nb
+
+
 def one_answer():
     """The example with the exercise 3 answer left at the template's text, and the bonus answer cell
     deleted and written again as a new cell (no metadata), with HTML in it."""
@@ -207,6 +215,7 @@ def graded_class(tmp_path_factory):
     nbformat.write(load_template(), str(directory / "blank.ipynb"))
     nbformat.write(build_example(), str(directory / "example.ipynb"))
     nbformat.write(one_answer(), str(directory / "one_answer.ipynb"))
+    nbformat.write(crash_after_plots(), str(directory / "crash.ipynb"))
     result = grade_batch(directory, root / "out", jobs=2, config=GraderConfig(figures=False),
                          fingerprint=grader_fingerprint(), progress=False)
     return {"out": root / "out", "rows": {row["submission"]: row for row in result.rows}, "result": result}
@@ -221,7 +230,8 @@ def test_points_stay_the_contracts(graded_class):
     assert {name: row["status"] for name, row in rows.items()} == dict.fromkeys(rows, "graded")
     assert results(graded_class, "example")["score"] == 105
     assert results(graded_class, "one_answer")["score"] == 105     # a missing answer costs no points
-    for stem in ("blank", "example", "one_answer"):
+    assert results(graded_class, "crash")["score"] == 105
+    for stem in ("blank", "example", "one_answer", "crash"):
         data = results(graded_class, stem)
         assert {t["number"] for t in data["tests"]} <= {"1a", "1b", "1c", "1d", "1e", "bonus", "2", "3"}
         assert "image/png" not in json.dumps(data) and "iVBORw0KGgo" not in json.dumps(data)  # no PNG inside
@@ -231,6 +241,8 @@ def test_results_and_feedback_say_what_is_missing(graded_class):
     written = {stem: results(graded_class, stem)["extra_data"]["written"] for stem in ("blank", "example", "one_answer")}
     assert written["example"]["not_answered"] == [] and written["example"]["plots_missing"] == []
     assert written["example"]["figures"] == {"1a": 1, "1b": 1, "3": 1}
+    crash = results(graded_class, "crash")["extra_data"]["written"]
+    assert crash["figures"] == {"1a": 1, "1b": 1, "3": 1}, "a kernel restart lost the figures of the cells before it"
     assert written["one_answer"]["not_answered"] == ["3-q"]
     assert written["blank"]["not_answered"] == ["bonus-q", "3-q"]
     assert written["blank"]["plots_missing"] == ["1a", "1b", "3"]      # load_data raises: nothing is drawn
@@ -265,9 +277,9 @@ def test_class_page(graded_class):
     assert "one_answer.ipynb" in bonus and "(found by the question&#x27;s text)" in bonus
     assert "Not answered (1): blank.ipynb" in bonus
     assert "Not answered (2): blank.ipynb, one_answer.ipynb" in ex3
-    assert ex3.count('class="card"') == 1 and "Reference answer" in ex3    # the example's, beside the model
+    assert ex3.count('class="card"') == 2 and "Reference answer" in ex3    # example and crash, beside the model
     for section in (plot_1a, plot_3):
-        assert section.count("data:image/png;base64,") == 2                 # example and one_answer
+        assert section.count("data:image/png;base64,") == 3                 # example, one_answer and crash
         assert "No figure (1): blank.ipynb (error)" in section
     assert not re.search(r"""(src|href)=["'](https?:|//)""", page)          # nothing from outside
 
@@ -301,7 +313,7 @@ def test_grading_again_leaves_no_stale_answers(graded_class, tmp_path):
     _clear_previous(out / "example")
     assert list((out / "example" / ANSWERS_DIR).iterdir()) == []
     page = write_answers_page(out).read_text(encoding="utf-8")
-    assert "2 submissions with written work; 1 without (not readable or not graded): example.ipynb" in page
+    assert "3 submissions with written work; 1 without (not readable or not graded): example.ipynb" in page
 
 
 def test_page_without_gradebook_lists_the_folders(graded_class, tmp_path):
@@ -309,4 +321,4 @@ def test_page_without_gradebook_lists_the_folders(graded_class, tmp_path):
     shutil.copytree(graded_class["out"], out)
     (out / "gradebook.csv").unlink()
     page = write_answers_page(out).read_text(encoding="utf-8")
-    assert "3 submissions with written work" in page and "Not answered (1): blank.ipynb" in page
+    assert "4 submissions with written work" in page and "Not answered (1): blank.ipynb" in page
