@@ -74,8 +74,9 @@ def render_plots_off(session):
 class PlotResult:
     """One plot of :data:`PLOTS` in a submission.
 
-    status: "found" (at least one figure), "no figure" (the cell ran and showed none), "error" (it raised),
-        "not found" (no such cell), "not run" (the notebook was not executed).
+    status: "found" (at least one figure), "no figure" (the cell ran and showed none), "error" (it raised,
+        timed out or killed the kernel), "not found" (no such cell), "not run" (not executed: the notebook's
+        time budget ran out before it, or grading stopped earlier).
     figures: [(image file name, thumbnail file name)] inside the answers directory.
     """
     plot: Plot
@@ -201,10 +202,13 @@ def _plot_result(plot, indices, cells, records, executed, pngs):
         if record is not None and record.status != "ok":
             problems.append(f"cell {index} {record.status}" + (f": {record.ename}: {record.evalue}"[:300]
                                                                if record.ename else ""))
+    statuses = {records[i].status for i in indices if i in records}
     if result.figures:
         result.status = "found"
-    elif any(records.get(i) is not None and records[i].status != "ok" for i in indices):
+    elif statuses & {"error", "timeout", "died"}:
         result.status = "error"
+    elif statuses & {"not_run", "skipped"} or len(statuses) < len(indices):
+        result.status = "not run"
     result.problem = "; ".join(dict.fromkeys(problems))
     return result
 
@@ -253,7 +257,7 @@ def read_record(answers_dir):
 
 PLOT_WORDS = {"found": "shown", "no figure": "missing: the cell ran but showed no figure",
               "error": "missing: the cell raised an error", "not found": "missing: no such cell in the notebook",
-              "not run": "missing: the notebook did not run"}
+              "not run": "missing: the cell did not run"}
 
 
 def _question_label(question):

@@ -205,6 +205,36 @@ def test_a_decompression_bomb_is_not_kept():
     assert checked is None and "too large" in why
 
 
+def test_collect_says_why_a_plot_is_missing(tmp_path):
+    """Statuses from the cell records, figures from the outputs (no kernel: outputs written by hand)."""
+    from types import SimpleNamespace
+
+    from grader.model import CellRecord
+    from grader.written_work import collect, save
+    nb = build_example()
+    index = {plot_id: cell_index(nb, cell_id) for plot_id, cell_id in PLOT_CELL_IDS.items()}
+    image = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png()).decode(),
+                                                         "text/plain": "<Figure>"})
+    nb.cells[index["1a"]].outputs = [nbformat.v4.new_output("stream", name="stdout", text="X: (400, 2)\n"), image]
+    nb.cells[index["1b"]].outputs = [image, image, image, image, image]
+    records = [CellRecord(index["1a"], "ok"), CellRecord(index["1b"], "ok"), CellRecord(index["3"], "not_run")]
+    work = collect(SimpleNamespace(executed_notebook=nb, notebook=nb, cells=records))
+    assert {pid: plot.status for pid, plot in work.plots.items()} == {"1a": "found", "1b": "found", "3": "not run"}
+    assert len(work.plots["1b"].figures) == 4 and work.plots["1a"].text == "X: (400, 2)"   # at most MAX_FIGURES
+    records[1] = CellRecord(index["1b"], "error", "NameError", "name 'sigmoid' is not defined")
+    nb.cells[index["1b"]].outputs = []
+    nb.cells[index["3"]].outputs = []
+    records[2] = CellRecord(index["3"], "ok")
+    work = collect(SimpleNamespace(executed_notebook=nb, notebook=nb, cells=records))
+    assert {pid: plot.status for pid, plot in work.plots.items()} == {"1a": "found", "1b": "error", "3": "no figure"}
+    assert "NameError: name 'sigmoid' is not defined" in work.plots["1b"].problem
+    answers_dir = save(work, tmp_path, "alice.ipynb")
+    assert (answers_dir / "plot-1a-1.png").read_bytes() == png()
+    assert sorted(p.name for p in answers_dir.iterdir()) == ["answers.json", "plot-1a-1.png", "plot-1a-1.thumb.png",
+                                                             STUDENT_PAGE]
+    assert collect(SimpleNamespace(executed_notebook=None, notebook=None, cells=[])) is None
+
+
 # ---------------------------------------------------------------- a small class, graded once
 
 @pytest.fixture(scope="module")
