@@ -38,11 +38,13 @@ MAX_PLOT_TEXT = 4_000              # characters of a plot cell's printed output 
 TOGGLE_TIMEOUT = 30                # seconds for the kernel to switch matplotlib's backend
 
 # Grader code run in the kernel around a plot cell (no name is bound in the student's namespace).
-# Inline shows and closes the cell's figures as Jupyter would; the figures Agg left open before are closed
-# first (Jupyter would have closed them at the end of their cells), and Agg's non-interactive mode is restored
-# after (interactive Agg would redraw every figure at each pyplot call).
+# Inline shows and closes the cell's figures as Jupyter would, but without Jupyter's bbox_inches="tight",
+# which draws every figure twice; the figures Agg left open before are closed first (Jupyter would have
+# closed them at the end of their cells), and Agg's non-interactive mode is restored after (interactive
+# Agg would redraw every figure at each pyplot call).
 RENDER_ON = """\
 try:
+    __import__("IPython").get_ipython().run_line_magic("config", "InlineBackend.print_figure_kwargs = {'bbox_inches': None}")
     __import__("IPython").get_ipython().run_line_magic("matplotlib", "inline")
     __import__("matplotlib.pyplot").pyplot.close("all")
 except Exception:
