@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from grader import written_answers  # noqa: E402
 from reference import params as reference_params  # noqa: E402
 from reference import training as reference_training  # noqa: E402
-from grader import written_answers  # noqa: E402
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "week6_backprop.ipynb"
 
