@@ -26,9 +26,12 @@ $(READY): requirements.lock pyproject.toml
 test: $(READY)
 	$(PY) -m pytest -n 2 -q tests
 
+# make grade SUBMISSIONS=dir|zip|LMS download [ROSTER=roster.csv] [OVERRIDES=overrides.csv] [ONLY=who] [DUE=when]
 grade: $(READY)
 ifdef SUBMISSIONS
-	$(PY) -m grader grade-batch $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
+	$(PY) -m grader grade-batch "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
+		$(if $(ROSTER),--roster "$(ROSTER)") $(if $(OVERRIDES),--overrides "$(OVERRIDES)") \
+		$(if $(ONLY),--only "$(ONLY)") $(if $(DUE),--due "$(DUE)")
 else
 	$(PY) -m grader grade $(or $(SUBMISSION),examples/example_submission.ipynb) --out $(OUT)
 endif
@@ -36,7 +39,7 @@ endif
 # make merge SHARDS="out/shard-1 out/shard-2" OUT=out/class: one gradebook and class report from shards
 .PHONY: merge
 merge: $(READY)
-	$(PY) -m grader merge $(SHARDS) --out $(OUT)
+	$(PY) -m grader merge $(SHARDS) --out "$(OUT)" $(if $(OVERRIDES),--overrides "$(OVERRIDES)")
 
 # make written-answers OUT=dir: OUT/written_answers.html again (the TAs' page of written answers and plots)
 .PHONY: written-answers

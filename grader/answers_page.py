@@ -104,7 +104,8 @@ def render_student_page(record, answers_dir):
 
 def _class_entries(out_root, rows):
     """[(label, stem, record or None)] in the gradebook's order (else the folders' order)."""
-    from .batch import GRADEBOOK, read_gradebook
+    from .batch import GRADEBOOK
+    from .gradebook import read_gradebook
     out_root = Path(out_root)
     if rows is None and (out_root / GRADEBOOK).is_file():
         rows = read_gradebook(out_root / GRADEBOOK)
@@ -117,7 +118,7 @@ def _class_entries(out_root, rows):
         return entries
     entries = []
     for row in rows:
-        stem = Path(str(row.get("submission", ""))).stem
+        stem = str(row.get("key") or "") or Path(str(row.get("submission", ""))).stem   # the folder OUT/<key>/
         student = str(row.get("student") or "").strip()
         label = f"{student} ({row.get('submission')})" if student and student != stem else str(row.get("submission"))
         entries.append((label, stem, read_record(out_root / stem / ANSWERS_DIR) if stem else None))

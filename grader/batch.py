@@ -1,6 +1,8 @@
-"""Grade a whole class: every ``*.ipynb`` of a directory, several at a time.
+"""Grade a whole class, as an LMS hands it over, several notebooks at a time.
 
     result = grade_batch("submissions/", "out/", jobs=4)            # all of them
+    result = grade_batch("canvas.zip", "out/", roster="roster.csv", overrides="overrides.csv")
+    result = grade_batch("submissions/", "out/", only="alice")      # regrade one into a graded OUT
     result = grade_batch("submissions/", "out/shard-2", shard=(2, 4))  # the 2nd of 4 disjoint shares
     merged = merge_shards(["out/shard-1", ..., "out/shard-4"], "out/class")
 
@@ -16,27 +18,33 @@ its own process group). What one notebook does never stops the batch:
   worker's process group is killed, status ``timeout``; the others in flight
   are graded again.
 
-A submission stopped this way still gets ``OUT/<stem>/results.json`` (and the
-feedback files), written by the parent.
+The submissions, and who handed each in, come from :mod:`grader.submissions`
+(folder trees, zips, Gradescope / Canvas / Moodle downloads); each has a unique
+key and its own ``OUT/<key>/`` (the notebook's stem for a notebook at the top of
+a plain folder, as the contract says). A submission stopped this way still gets
+``OUT/<key>/results.json`` (and the feedback files), written by the parent.
 
 Work that is the same for every student -- the reference's trained outcomes
 (:func:`grader.reference_outcomes.reference_training` for exercises 1, 2, 3) --
 is computed once in the parent (or read from ``OUT/.cache/``) and shipped to the
 workers, which :func:`grader.reference_outcomes.preload` it.
 
-Resuming: ``OUT/<stem>/.grade-key`` records the notebook's sha256, the grader's
+Resuming: ``OUT/<key>/.grade-key`` records the notebook's sha256, the grader's
 fingerprint (:func:`grader_fingerprint`: a hash of grader/, reference/ and
 data/*.mat) and a hash of the configuration. A submission whose key is
 unchanged and whose results.json is readable is not graded again, unless its
 status was ``grader_error`` (``force`` grades everything). Before a submission
 is graded again, the files an earlier grading wrote in its directory are removed.
 
-Outputs in ``OUT``: ``gradebook.csv`` (:data:`GRADEBOOK_COLUMNS`, one row per
-notebook, in sorted order), ``shard.json`` (which share of which class this
-directory holds, for :func:`merge_shards`), ``class_report.html`` /
-``class_report.md`` (:mod:`grader.class_report`).
+After grading, every run rebuilds each results.json and feedback from the
+autograder's own copies plus the overrides (:mod:`grader.overrides`), flags
+near-identical pairs (:mod:`grader.similarity`) and writes, in ``OUT``:
+``gradebook.csv`` (:mod:`grader.gradebook`, one row per submission, in path
+order), ``canvas_grades.csv`` and ``moodle_grades.csv`` (:mod:`grader.lms_export`),
+``shard.json`` (which share of which class this directory holds, for
+:func:`merge_shards`), ``class_report.html`` / ``class_report.md``
+(:mod:`grader.class_report`).
 """
-import csv
 import dataclasses
 import hashlib
 import json
@@ -58,7 +66,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import GraderConfig
-from .model import EXERCISES, GradingRun
+from .gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, gradebook_row, read_identity, read_key,
+                        write_gradebook)
+from .lms_export import DEFAULT_ASSIGNMENT, write_lms_files
+from .model import GradingRun
+from .overrides import RAW_FILES, OverridesError, apply_overrides, has_raw, is_adjusted, keep_raw, read_overrides, resolve
+from .similarity import CACHE_FILE as SIMILARITY_CACHE
+from .similarity import CODE_FILE, notebook_code, partners, similar_pairs
+from .submissions import Submission, SubmissionsError, find_submissions, parse_due, select
 from .written_work import ANSWERS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -68,16 +83,13 @@ REFERENCE_EXERCISES = ("1", "2", "3")
 
 GRADEBOOK = "gradebook.csv"
 MANIFEST = "shard.json"
-KEY_FILE = ".grade-key"
 CACHE_DIR = ".cache"
-GRADEBOOK_COLUMNS = (["submission", "score", *EXERCISES, "status"]
-                     + ["execution_time", "seed", "tests_failed", "tests_total",
-                        "grader_version", "grader_fingerprint", "message"])
-TIMING_COLUMNS = ("execution_time",)     # differ from run to run; everything else is reproducible
-NOT_A_RESULTS_DIR = {"", ".", ".."}      # stems that name no directory of their own ("..ipynb")
+UNPACKED_DIR = ".submissions"            # where a SUBMISSIONS zip is unpacked
+OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
+NO_NOTEBOOK = "no_notebook"              # the status of a submission that holds no notebook (as on Gradescope)
 PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "*.executed.ipynb",
                     "decision_boundary_*.png", "gradient_blocks_*.png",
-                    f"{ANSWERS_DIR}/*")   # removed before grading again
+                    *RAW_FILES.values(), f"{ANSWERS_DIR}/*")   # removed before grading again
 BOOT_GRACE = 120.0                       # seconds a worker may take to start before its task's clock runs
 
 
@@ -138,14 +150,6 @@ def parse_shard(text):
     if not (n >= 1 and 1 <= k <= n):
         raise BatchError(f"shard {k}/{n}: k must be between 1 and n")
     return int(k), int(n)
-
-
-def class_submissions(submissions_dir):
-    """Every ``*.ipynb`` of the directory (not its subdirectories), sorted by file name."""
-    directory = Path(submissions_dir)
-    if not directory.is_dir():
-        raise BatchError(f"{directory} is not a directory")
-    return sorted(directory.glob("*.ipynb"), key=lambda p: p.name)
 
 
 def shard_of(paths, shard):
@@ -240,8 +244,8 @@ def _peak_rss_mb(who):
     return resource.getrusage(who).ru_maxrss / 1024.0
 
 
-def _grade_task(path, out_root, config, task_id, grade_function=None):
-    """Grade one notebook in a worker; never raises for what the notebook does."""
+def _grade_task(path, out_dir, config, task_id, grade_function=None):
+    """Grade one notebook into ``out_dir`` in a worker; never raises for what the notebook does."""
     if _ANNOUNCE is not None:
         _ANNOUNCE.put(("start", os.getpid(), task_id))
     started = time.monotonic()
@@ -255,25 +259,25 @@ def _grade_task(path, out_root, config, task_id, grade_function=None):
             grade_function = importlib.import_module(module)
             for part in qualname.split("."):
                 grade_function = getattr(grade_function, part)
-        run = grade_function(Path(path), Path(out_root), config)
+        run = grade_function(Path(path), Path(out_dir).parent, config, out_dir=Path(out_dir))
         outcome.update(status=run.status, score=float(run.score), message=run.message)
     except Exception as error:
         message = (f"The grader failed: {type(error).__name__}: {error}\n"
                    + "".join(traceback.format_exc(limit=-3)))
-        write_stopped(path, out_root, config, "grader_error", message, time.monotonic() - started)
+        write_stopped(path, out_dir, config, "grader_error", message, time.monotonic() - started)
         outcome.update(status="grader_error", score=0.0, message=message)
     outcome.update(seconds=time.monotonic() - started, worker_rss_mb=_peak_rss_mb(resource.RUSAGE_SELF),
                    kernel_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN))
     return outcome
 
 
-def write_stopped(path, out_root, config, status, message, elapsed=0.0):
-    """results.json (and feedback) for a submission the batch had to stop: no tests, score 0, why."""
+def write_stopped(path, out_dir, config, status, message, elapsed=0.0):
+    """results.json (and feedback) in ``out_dir`` for a submission the batch had to stop: no tests, score 0, why."""
     from .probes import seed_for
     from .report import report
 
     path = Path(path)
-    run = GradingRun(notebook_path=path, out_dir=Path(out_root) / path.stem, config=config)
+    run = GradingRun(notebook_path=path, out_dir=Path(out_dir), config=config)
     try:
         run.seed = config.seed if config.seed is not None else seed_for(path.read_bytes())
     except OSError:
@@ -294,8 +298,10 @@ def write_stopped(path, out_root, config, status, message, elapsed=0.0):
 class BatchResult:
     """What :func:`grade_batch` (or :func:`merge_shards`) did.
 
-    rows: the gradebook rows (dicts keyed by :data:`GRADEBOOK_COLUMNS`), in order.
-    graded: names graded by this call; resumed: names skipped as unchanged.
+    rows: the gradebook rows (dicts keyed by :data:`grader.gradebook.GRADEBOOK_COLUMNS`), in order.
+    graded: submissions (paths below SUBMISSIONS) graded by this call; resumed: those kept as they were.
+    skipped: the files not graded, and why; notes: lines for the summary (overrides, LMS files, roster);
+    similar: the near-identical pairs (by key); answers_page: the TAs' written_answers.html (grader.answers_page).
     worker_rss_mb / kernel_rss_mb: worker pid -> peak resident memory (MiB) of the
     worker process itself / of its largest finished child (the notebook kernel).
     pool_restarts: how often the process pool had to be made again (a worker died or was killed).
@@ -314,6 +320,11 @@ class BatchResult:
     kernel_rss_mb: dict = field(default_factory=dict)
     gradebook: Path | None = None
     class_report: tuple | None = None
+    lms_files: tuple = ()
+    source: str = "folder"
+    skipped: list = field(default_factory=list)         # [grader.submissions.Skipped]
+    notes: list = field(default_factory=list)
+    similar: list = field(default_factory=list)         # [grader.similarity.Pair]
     answers_page: Path | None = None      # written_answers.html, the TAs' page of written answers and plots
 
     @property
@@ -324,139 +335,25 @@ class BatchResult:
     def summary(self):
         counts = ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items()))
         shard = f" (shard {self.shard[0]}/{self.shard[1]})" if self.shard else ""
-        return (f"{len(self.rows)} submissions{shard}: {counts or 'none'}; {len(self.graded)} run now, "
-                f"{len(self.resumed)} kept (unchanged since their last grading); {self.elapsed:.1f} s")
+        lines = [f"{len(self.rows)} submissions{shard}: {counts or 'none'}; {len(self.graded)} run now, "
+                 f"{len(self.resumed)} kept (unchanged since their last grading); {self.elapsed:.1f} s"]
+        from .submissions import Found
+        lines += Found(root=self.out_root, skipped=self.skipped).skipped_summary()
+        if self.similar:
+            lines.append(f"{len(self.similar)} pair(s) of near-identical submissions to look at (class report)")
+        return "\n".join(lines + self.notes)
 
-
-# ------------------------------------------------------------------- gradebook
-
-def _number(value):
-    try:
-        return format(round(float(value), 4), "g")
-    except (TypeError, ValueError, OverflowError):
-        return "0"
-
-
-def _why(results):
-    """The line of results.json's output that says why grading stopped (or its first line)."""
-    lines = [line.strip() for line in str(results.get("output", "")).splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("Grading stopped early:"):
-            return line.split(":", 1)[1].strip()
-    return lines[0] if lines else ""
-
-
-def read_key(result_dir):
-    try:
-        return json.loads((Path(result_dir) / KEY_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def gradebook_row(name, result_dir):
-    """One gradebook row for the notebook ``name`` from its ``result_dir`` (results.json, .grade-key)."""
-    from .report import read_results
-    from .results_json import one_line
-
-    row = {column: "" for column in GRADEBOOK_COLUMNS}
-    row["submission"] = name
-    try:
-        results = read_results(result_dir)
-        if not isinstance(results, dict):
-            raise ValueError("results.json is not an object")
-    except (OSError, ValueError) as error:
-        row.update({"score": "0", **{number: "0" for number in EXERCISES}, "status": "grader_error",
-                    "message": f"no readable results.json ({type(error).__name__})"})
-        return row
-    extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
-    tests = [t for t in results.get("tests", []) if isinstance(t, dict)]
-    scores = extra.get("exercise_scores") if isinstance(extra.get("exercise_scores"), dict) else {}
-    if not scores:
-        scores = {}
-        for test in tests:
-            scores[test.get("number")] = scores.get(test.get("number"), 0.0) + float(test.get("score", 0) or 0)
-    status = one_line(extra.get("status", "graded") or "graded", 40)
-    key = read_key(result_dir) or {}
-    row.update({
-        "score": _number(results.get("score", 0)),
-        **{number: _number(scores.get(number, 0)) for number in EXERCISES},
-        "status": status,
-        "execution_time": _number(results.get("execution_time", 0)),
-        "seed": str(extra.get("seed", "")),
-        "tests_failed": str(sum(1 for t in tests if t.get("status") != "passed")),
-        "tests_total": str(len(tests)),
-        "grader_version": one_line(extra.get("grader_version", ""), 40),
-        "grader_fingerprint": str(key.get("grader_fingerprint", ""))[:16],
-        "message": "" if status == "graded" else one_line(_why(results), 300),
-    })
-    return row
-
-
-def _csv_cell(value):
-    """Text as a spreadsheet shows it, never as a formula (a file name may start with '=')."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
-
-
-def _is_number(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def write_gradebook(rows, path):
-    """Write the rows to ``path`` as CSV (columns :data:`GRADEBOOK_COLUMNS`), atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=GRADEBOOK_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({column: _csv_cell(row.get(column, "")) for column in GRADEBOOK_COLUMNS})
-    os.replace(tmp, path)
-    return path
-
-
-def read_gradebook(path):
-    """The rows of a gradebook.csv as dicts (values as written)."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _unplaceable_row(name):
-    row = {column: "" for column in GRADEBOOK_COLUMNS}
-    row.update({"submission": name, "score": "0", **{number: "0" for number in EXERCISES},
-                "status": "unreadable", "tests_failed": "0", "tests_total": "0",
-                "message": "the file name leaves no name for its results directory; rename the notebook"})
-    return row
-
-
-def _row_for(path, out_root):
-    if path.stem in NOT_A_RESULTS_DIR:
-        return _unplaceable_row(path.name)
-    return gradebook_row(path.name, Path(out_root) / path.stem)
-
-
-def _class_digest(names):
-    return hashlib.sha256("\0".join(names).encode()).hexdigest()
-
-
-def _write_manifest(out_root, names, class_names, shard, fingerprint):
-    data = {"shard": list(shard) if shard else None, "submissions": names, "class": class_names,
-            "class_digest": _class_digest(class_names), "grader_fingerprint": fingerprint}
-    (Path(out_root) / MANIFEST).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _finish_outputs(result, class_report):
-    result.gradebook = write_gradebook(result.rows, Path(result.out_root) / GRADEBOOK)
-    if class_report:
-        from .class_report import write_class_report
-        result.class_report = write_class_report(result.out_root, result.rows)
-        from .answers_page import write_answers_page
-        result.answers_page = write_answers_page(result.out_root, result.rows)
-    return result
+    def as_json(self):
+        """The summary for scripts (``--json``)."""
+        return {"submissions": len(self.rows), "statuses": dict(self.statuses), "graded": self.graded,
+                "resumed": self.resumed, "skipped": [{"path": s.relpath, "reason": s.reason} for s in self.skipped],
+                "similar_pairs": [[p.first, p.second, round(p.share, 3)] for p in self.similar],
+                "source": self.source, "shard": list(self.shard) if self.shard else None,
+                "gradebook": str(self.gradebook) if self.gradebook else None,
+                "class_report": str(self.class_report[0]) if self.class_report else None,
+                "answers_page": str(self.answers_page) if self.answers_page else None,
+                "lms_files": [str(p) for p in self.lms_files], "notes": self.notes,
+                "elapsed": round(self.elapsed, 3)}
 
 
 # ----------------------------------------------------------------------- batch
@@ -465,7 +362,8 @@ def _finish_outputs(result, class_report):
 class _Task:
     index: int
     path: Path
-    key: dict
+    grade_key: dict             # what makes a stored grading reusable (notebook, grader, configuration)
+    out_dir: Path
     submitted: float = 0.0
     started: float | None = None
     pid: int | None = None
@@ -574,13 +472,14 @@ class _Batch:
         else:
             elapsed = time.monotonic() - (task.started or task.submitted or time.monotonic())
             try:
-                write_stopped(task.path, self.out_root, self.config, status, message, elapsed)
+                write_stopped(task.path, task.out_dir, self.config, status, message, elapsed)
             except Exception as error:    # not even a results.json: the gradebook says grader_error
                 print(f"could not write results for {task.path.name}: {error}", file=sys.stderr)
-        key_path = self.out_root / task.path.stem / KEY_FILE
         try:
-            key_path.parent.mkdir(parents=True, exist_ok=True)
-            key_path.write_text(json.dumps({**task.key, "status": status}) + "\n", encoding="utf-8")
+            task.out_dir.mkdir(parents=True, exist_ok=True)
+            keep_raw(task.out_dir)        # the autograder's own files: overrides go on top of them
+            (task.out_dir / KEY_FILE).write_text(json.dumps({**task.grade_key, "status": status}) + "\n",
+                                                 encoding="utf-8")
         except OSError:
             pass
         self.outcomes[status] += 1
@@ -641,7 +540,7 @@ class _Batch:
         task.started = task.pid = None
         task.not_sent = False
         try:
-            future = pool.executor.submit(_grade_task, str(task.path), str(self.out_root), self.config, task.index,
+            future = pool.executor.submit(_grade_task, str(task.path), str(task.out_dir), self.config, task.index,
                                           self.grade_function)
         except BrokenProcessPool:    # broke between two submissions: caught by the next wait
             task.not_sent = True
@@ -725,56 +624,139 @@ def _failed_future():
     return future
 
 
-def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *, timeout=None, force=False,
-                progress=True, class_report=True, fingerprint=None, grade_function=None):
-    """Grade every ``*.ipynb`` in ``submissions_dir`` (sorted) into ``out_root``; returns a :class:`BatchResult`.
+def _find(submissions, out_root, roster, due):
+    try:
+        found = find_submissions(submissions, workdir=out_root / UNPACKED_DIR, roster=roster,
+                                 due=parse_due(due) if isinstance(due, str) else due, exclude=[out_root])
+    except SubmissionsError as error:
+        raise BatchError(str(error)) from None
+    if not found.submissions:
+        lines = found.skipped_summary()
+        raise BatchError(f"no notebook (*.ipynb) found in {submissions}" + ("; " + "; ".join(lines) if lines else ""))
+    return found
 
+
+def _overrides_for(out_root, overrides, submissions):
+    """({key: [Override]}, note): from ``overrides`` (kept as OUT/overrides.csv for the next runs),
+    else from the OUT/overrides.csv an earlier run kept."""
+    stored = out_root / OVERRIDES_FILE
+    path = Path(overrides) if overrides else (stored if stored.is_file() else None)
+    if path is None:
+        return {}, None
+    try:
+        table = read_overrides(path)
+        by_key = resolve(table, submissions)
+    except OverridesError as error:
+        raise BatchError(str(error)) from None
+    if overrides and path.resolve() != stored.resolve():
+        shutil.copyfile(path, stored)
+    where = "" if overrides else " (kept from an earlier run; give an empty file to drop them)"
+    return by_key, f"overrides: {len(table)} adjustment(s) from {path}{where}"
+
+
+def _prepare_dir(submission, out_root):
+    """Record who handed in the notebook and its code (for similarity) beside its results."""
+    result_dir = out_root / submission.key
+    result_dir.mkdir(parents=True, exist_ok=True)
+    identity = json.dumps(submission.identity(), indent=1, ensure_ascii=False) + "\n"
+    code = notebook_code(submission.path)
+    for name, text in ((IDENTITY_FILE, identity), (CODE_FILE, code)):
+        path = result_dir / name
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        path.write_text(text, encoding="utf-8")
+    return result_dir
+
+
+def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *, timeout=None, force=False,
+                progress=True, class_report=True, fingerprint=None, grade_function=None,
+                roster=None, overrides=None, only=None, due=None, assignment=DEFAULT_ASSIGNMENT, similarity=True):
+    """Grade every submission found in ``submissions_dir`` into ``out_root``; returns a :class:`BatchResult`.
+
+    submissions_dir: a folder tree, a zip, an LMS download (:func:`grader.submissions.find_submissions`).
     jobs: submissions graded at once (default ``os.cpu_count()``).
     shard: (k, n) or "k/n": grade only the k-th of n disjoint shares (:func:`shard_of`).
     timeout: wall-clock seconds per submission before it is stopped (:func:`default_timeout`).
     force: grade again even what is unchanged since its last grading.
     fingerprint: the grader's version for resuming (default :func:`grader_fingerprint`).
-    grade_function: what grades one notebook in a worker, ``f(path, out_root, config) -> GradingRun``
-    writing ``out_root/<stem>/results.json`` (default :func:`grader.pipeline.grade_notebook`);
+    grade_function: what grades one notebook in a worker, ``f(path, out_root, config, out_dir=...)
+    -> GradingRun`` writing ``out_dir/results.json`` (default :func:`grader.pipeline.grade_notebook`);
     a module-level function, as it is sent to the workers.
-    Writes ``out_root/<stem>/results.json`` for every submission, ``gradebook.csv``,
+    roster: a roster CSV (names, emails, SIS ids). due: a datetime or ISO text; later submissions are late.
+    overrides: an overrides CSV (:mod:`grader.overrides`). only: regrade just the submission this names
+    (key, file, path, student, name or email) into an ``out_root`` graded before.
+    assignment: the assignment's column name in the Canvas file. similarity: flag near-identical pairs.
+    Writes ``out_root/<key>/results.json`` for every submission, ``gradebook.csv``, the LMS files,
     ``shard.json`` and (``class_report``) the class report.
     """
     started = time.monotonic()
     config = config or GraderConfig()
-    class_paths = class_submissions(submissions_dir)
-    shard = parse_shard(shard) if shard is not None else None
-    paths = shard_of(class_paths, shard)
-    jobs = max(1, int(jobs or os.cpu_count() or 1))
-    timeout = float(timeout) if timeout else default_timeout(config)
     out_root = Path(out_root)
+    jobs = int(jobs) if jobs is not None else (os.cpu_count() or 1)
+    if jobs < 1:
+        raise BatchError(f"jobs must be at least 1, not {jobs}")
+    if timeout is not None and not float(timeout) > 0:
+        raise BatchError(f"timeout must be more than 0 seconds, not {timeout}")
+    if only is not None and not (out_root / GRADEBOOK).is_file():
+        raise BatchError(f"ONLY= regrades one submission into a graded OUT, and {out_root} holds no {GRADEBOOK}")
     out_root.mkdir(parents=True, exist_ok=True)
+    found = _find(submissions_dir, out_root, roster, due)
+    class_subs = found.submissions
+    shard = parse_shard(shard) if shard is not None else None
+    subs = shard_of(class_subs, shard)
+    chosen = None
+    if only is not None:
+        try:
+            chosen = select(class_subs, only)
+        except SubmissionsError as error:
+            raise BatchError(str(error)) from None
+        if chosen not in subs:
+            raise BatchError(f"{chosen.relpath} is not in shard {shard[0]}/{shard[1]}")
+    override_table, override_note = _overrides_for(out_root, overrides, class_subs)
+    timeout = float(timeout) if timeout else default_timeout(config)
     fingerprint = fingerprint or grader_fingerprint()
-    result = BatchResult(out_root=out_root, shard=shard, fingerprint=fingerprint, jobs=jobs)
+    result = BatchResult(out_root=out_root, shard=shard, fingerprint=fingerprint, jobs=jobs, source=found.source,
+                         skipped=found.skipped)
 
     settings = config_digest(config)
     tasks = []
-    for index, path in enumerate(paths):
-        if path.stem in NOT_A_RESULTS_DIR:
+    for index, submission in enumerate(subs):
+        result_dir = _prepare_dir(submission, out_root)
+        if chosen is not None and submission is not chosen:
+            result.resumed.append(submission.relpath)         # kept as it is, changed or not
             continue
-        key = {"notebook_sha256": notebook_digest(path), "grader_fingerprint": fingerprint, "config": settings}
-        result_dir = out_root / path.stem
+        key = {"notebook_sha256": notebook_digest(submission.path), "grader_fingerprint": fingerprint,
+               "config": settings}
         stored = read_key(result_dir)
-        # a grader_error is the grader's failure, not a grade: it is always tried again
-        if (not force and stored and all(stored.get(k) == v for k, v in key.items())
-                and stored.get("status") != "grader_error"):
+        if submission.no_notebook:       # nothing to run: its results say what it held
+            if force or chosen is not None or not stored or stored != {**key, "status": NO_NOTEBOOK}:
+                _clear_previous(result_dir)
+                write_stopped(submission.path, result_dir, config, NO_NOTEBOOK, submission.no_notebook)
+                keep_raw(result_dir)
+                (result_dir / KEY_FILE).write_text(json.dumps({**key, "status": NO_NOTEBOOK}) + "\n", encoding="utf-8")
+            continue
+        # a grader_error is the grader's failure, not a grade: it is always tried again; results adjusted
+        # by hand whose autograder copy is gone cannot be rebuilt: graded again too
+        if (not force and chosen is None and stored and all(stored.get(k) == v for k, v in key.items())
+                and stored.get("status") != "grader_error" and (has_raw(result_dir) or not is_adjusted(result_dir))):
             try:
                 json.loads((result_dir / "results.json").read_text(encoding="utf-8"))
-                result.resumed.append(path.name)
+                if not has_raw(result_dir):
+                    keep_raw(result_dir)
+                result.resumed.append(submission.relpath)
                 continue
             except (OSError, ValueError):
                 pass
         _clear_previous(result_dir)
-        tasks.append(_Task(index, path, key))
+        tasks.append(_Task(index, submission.path, key, result_dir))
 
     if progress:
-        print(f"{len(paths)} submissions" + (f" (shard {shard[0]}/{shard[1]} of {len(class_paths)})" if shard else "")
-              + f": {len(tasks)} to grade, {len(result.resumed)} unchanged since their last grading", file=sys.stderr)
+        print(f"{len(subs)} submissions" + (f" (shard {shard[0]}/{shard[1]} of {len(class_subs)})" if shard else "")
+              + f" ({found.source}): {len(tasks)} to grade, {len(result.resumed)} unchanged since their last grading"
+              + (f", {len(found.skipped)} files skipped" if found.skipped else ""), file=sys.stderr)
     if tasks:
         reference_started = time.monotonic()
         # a custom grade_function (tests) may not need the reference: it is then not trained
@@ -783,28 +765,103 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
         function_name = None if grade_function is None else f"{grade_function.__module__}:{grade_function.__qualname__}"
         batch = _Batch(tasks, out_root, min(jobs, len(tasks)), config, timeout, reference, progress, function_name)
         batch.run()
-        result.graded = [task.path.name for task in tasks]
+        by_path = {s.path: s.relpath for s in subs}
+        result.graded = [by_path[task.path] for task in tasks]
         result.pool_restarts = batch.restarts
         result.worker_rss_mb, result.kernel_rss_mb = batch.worker_rss, batch.kernel_rss
 
-    result.rows = [_row_for(path, out_root) for path in paths]
-    _write_manifest(out_root, [p.name for p in paths], [p.name for p in class_paths], shard, fingerprint)
-    _finish_outputs(result, class_report)
+    if found.roster_unmatched:
+        names = [row["name"] or row["sis_id"] or row["email"] for row in found.roster_unmatched]
+        result.notes.append(f"{len(names)} student(s) of the roster handed in nothing: " + ", ".join(names[:10])
+                            + (" ..." if len(names) > 10 else ""))
+    keys = [s.key for s in subs]
+    _write_manifest(out_root, [s.relpath for s in subs], [s.relpath for s in class_subs],
+                    {s.relpath: s.key for s in class_subs}, shard, fingerprint)
+    _finish_outputs(result, [(s.relpath, s.key) for s in subs], override_table, override_note, keys,
+                    class_report, assignment, similarity)
     result.elapsed = time.monotonic() - started
+    return result
+
+
+def _write_manifest(out_root, names, class_names, keys, shard, fingerprint, **more):
+    data = {"shard": list(shard) if shard else None, "submissions": names, "class": class_names, "keys": keys,
+            "class_digest": _class_digest(class_names), "grader_fingerprint": fingerprint, **more}
+    (Path(out_root) / MANIFEST).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _class_digest(names):
+    return hashlib.sha256("\0".join(names).encode()).hexdigest()
+
+
+def _finish_outputs(result, entries, override_table, override_note, keys, class_report, assignment, similarity):
+    """Overrides, rows, similarity, gradebook, LMS files and class report from ``OUT/<key>/``.
+
+    entries: [(submission relpath, key)] in gradebook order; a key of None gets a ``missing`` row.
+    """
+    out_root = Path(result.out_root)
+    for relpath, key in entries:
+        if key is not None:
+            apply_overrides(out_root / key, override_table.get(key, []))
+    if override_note:
+        result.notes.append(override_note)
+    rows = [gradebook_row(relpath, out_root / key) if key is not None else
+            empty_row(relpath, "missing", "its shard was not among the merged directories") for relpath, key in entries]
+    if similarity:
+        codes = {}
+        for key in keys:
+            try:
+                codes[key] = (out_root / key / CODE_FILE).read_text(encoding="utf-8")
+            except OSError:
+                pass
+        try:
+            result.similar = similar_pairs(codes, caches={key: out_root / key / SIMILARITY_CACHE for key in codes})
+        except Exception as error:      # a flag for a person to look at must never cost the gradebook
+            result.notes.append(f"similarity could not be computed ({type(error).__name__}: {error})")
+        others = partners(result.similar)
+        by_key = {row["key"]: row["submission"] for row in rows}
+        for row in rows:
+            row["similar_to"] = LIST_SEPARATOR.join(by_key.get(k, k) for k in others.get(row["key"], []))
+    result.rows = rows
+    result.gradebook = write_gradebook(rows, out_root / GRADEBOOK)
+    identities = {row["key"]: read_identity(out_root / row["key"]) for row in rows if row["key"]}
+    written = write_lms_files(out_root, rows, identities, assignment)
+    result.lms_files = tuple(written)
+    if rows and all(len(left_out) == len(rows) for left_out in written.values()):
+        result.notes.append(f"{' and '.join(p.name for p in written)} have no rows: the submissions carry no LMS "
+                            "id (give ROSTER= with ids or emails)")
+    for path, left_out in written.items():
+        if left_out and len(left_out) < len(rows):      # a file no row fits is for another LMS: no word
+            result.notes.append(f"{len(left_out)} submission(s) are not in {path.name} (no id for that LMS; "
+                                f"give ROSTER= with ids or emails): " + ", ".join(left_out[:5])
+                                + (" ..." if len(left_out) > 5 else ""))
+    if class_report:
+        from .class_report import write_class_report
+        result.class_report = write_class_report(out_root, rows, pairs=result.similar)
+        from .answers_page import write_answers_page
+        result.answers_page = write_answers_page(out_root, rows)
     return result
 
 
 # ----------------------------------------------------------------------- merge
 
-def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True):
+def _known(relpath, key, identity):
+    """A submission as a merged OUT knows it (from its ``submission.json``), for overrides."""
+    fields = {k: v for k, v in identity.items() if k in Submission.__dataclass_fields__ and k != "path"}
+    return Submission(path=Path(relpath), **{**fields, "relpath": relpath, "key": key})
+
+
+def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True, overrides=None,
+                 assignment=DEFAULT_ASSIGNMENT, similarity=True):
     """Combine the OUT directories of several :func:`grade_batch` runs (shards) into ``out_root``.
 
     Copies each submission's results directory into ``out_root`` (unless it is
-    already there), then writes one gradebook, ``shard.json`` and the class
-    report. The shards' ``shard.json`` files must describe the same class and
+    already there), then writes one gradebook, ``shard.json``, the LMS files and the
+    class report. The shards' ``shard.json`` files must describe the same class and
     fit together: the same n, each k once, every submission exactly once.
     ``allow_partial``: merge what is there; the submissions of missing shards get
-    rows with status ``missing``. Returns a :class:`BatchResult` (nothing graded).
+    rows with status ``missing``. ``overrides``: an overrides CSV; without one, the
+    overrides the shards were graded with (they must agree). Returns a
+    :class:`BatchResult` (nothing graded).
     """
     started = time.monotonic()
     out_root = Path(out_root)
@@ -824,6 +881,7 @@ def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True
     if len(classes) != 1:
         raise BatchError("the shards were made from different sets of submissions; grade them from the same directory")
     class_names = list(manifests[0][1].get("class") or [])
+    keys = dict(manifests[0][1].get("keys") or {})
     sizes = {m["shard"][1] if m.get("shard") else 1 for _, m in manifests}
     if len(sizes) != 1:
         raise BatchError(f"the shards split the class differently (n = {', '.join(map(str, sorted(sizes)))})")
@@ -847,34 +905,31 @@ def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True
     if unknown:
         raise BatchError(f"{len(unknown)} submission(s) not in the class the shards were made from")
 
+    stored = {d: (d / OVERRIDES_FILE).read_bytes() for d, _ in manifests if (d / OVERRIDES_FILE).is_file()}
+    if overrides is None and stored:
+        if len(set(stored.values())) > 1 or len(stored) != len(manifests):
+            raise BatchError("the shards were graded with different overrides; give the ones to use (--overrides)")
+        overrides = next(iter(stored))  / OVERRIDES_FILE
+
     out_root.mkdir(parents=True, exist_ok=True)
     for name, directory in owner.items():
-        stem = Path(name).stem
-        if stem in NOT_A_RESULTS_DIR:
-            continue
-        source, target = directory / stem, out_root / stem
+        key = keys.get(name) or Path(name).stem
+        source, target = directory / key, out_root / key
         if source.is_dir() and source.resolve() != target.resolve():
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(source, target, symlinks=True)
 
+    known = [_known(name, keys.get(name) or Path(name).stem, read_identity(out_root / (keys.get(name) or Path(name).stem)))
+             for name in class_names if name in owner]
+    override_table, override_note = _overrides_for(out_root, overrides, known)
     fingerprints = {m.get("grader_fingerprint") for _, m in manifests}
     result = BatchResult(out_root=out_root, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "")
     result.resumed = sorted(owner)
-    result.rows = [_row_for(Path(name), out_root) if name in owner else _missing_row(name)
-                   for name in class_names]
-    data = {"shard": None, "submissions": sorted(owner), "class": class_names,
-            "class_digest": _class_digest(class_names), "grader_fingerprint": result.fingerprint,
-            "merged_from": [str(d) for d, _ in manifests], "missing_shards": [f"{k}/{n}" for k in missing_k]}
-    (out_root / MANIFEST).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    _finish_outputs(result, class_report)
+    _write_manifest(out_root, sorted(owner), class_names, keys, None, result.fingerprint,
+                    merged_from=[str(d) for d, _ in manifests], missing_shards=[f"{k}/{n}" for k in missing_k])
+    entries = [(name, (keys.get(name) or Path(name).stem) if name in owner else None) for name in class_names]
+    _finish_outputs(result, entries, override_table, override_note, [k for _, k in entries if k is not None],
+                    class_report, assignment, similarity)
     result.elapsed = time.monotonic() - started
     return result
-
-
-def _missing_row(name):
-    row = {column: "" for column in GRADEBOOK_COLUMNS}
-    row.update({"submission": name, "score": "0", **{number: "0" for number in EXERCISES},
-                "status": "missing", "tests_failed": "0", "tests_total": "0",
-                "message": "its shard was not among the merged directories"})
-    return row

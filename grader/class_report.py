@@ -3,9 +3,13 @@
 ``write_class_report(OUT, rows)`` writes ``OUT/class_report.html`` (figures
 embedded as base64 PNG) and ``OUT/class_report.md`` (figures as
 ``OUT/class_report_*.png`` next to it) from the gradebook rows
-(:func:`grader.batch.gradebook_row`) and each submission's ``results.json``:
+(:func:`grader.gradebook.gradebook_row`) and each submission's ``results.json``:
 
-* score histogram; mean points and pass rate per exercise (table and chart);
+* score histogram; a table of every submission (student, score, status, flags)
+  linking to its ``<key>/feedback.html``;
+* the near-identical pairs (:mod:`grader.similarity`) with their scores: for a
+  person to look at, never a penalty;
+* mean points and pass rate per exercise (table and chart);
 * per test: mean points, pass rate, failures (a table and a bar chart per exercise);
 * the most frequent failures (test names with counts) and, where tests carry
   ``tags`` (e.g. ``mistake:biases_regularized``), the most frequent tags;
@@ -23,7 +27,8 @@ import json
 import math
 import re
 import sys
-from collections import Counter, defaultdict
+import urllib.parse
+from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,6 +46,7 @@ TOP_TAGS = 15
 TOP_SLOWEST = 10
 MAX_LABEL = 60
 BASE_POINTS = sum(v for k, v in EXERCISE_POINTS.items() if k not in BONUS_EXERCISES)
+Link = namedtuple("Link", "text href")      # a table cell that links (href relative to the report)
 MAX_POINTS = sum(EXERCISE_POINTS.values())
 
 
@@ -54,23 +60,45 @@ def _float(value, default=0.0):
     return number if math.isfinite(number) else default
 
 
-def _load_results(out_root, name):
+def _result_dir(row):
+    return row.get("key") or Path(row["submission"]).stem
+
+
+def _load_results(out_root, row):
     try:
-        data = json.loads((Path(out_root) / Path(name).stem / "results.json").read_text(encoding="utf-8"))
+        data = json.loads((Path(out_root) / _result_dir(row) / "results.json").read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
 
 
-def class_statistics(out_root, rows):
-    """Everything the report shows, as plain data (also handy for tests)."""
+def _flags(row):
+    """What a person should look at in this row, in words."""
+    flags = []
+    if row.get("late") == "true":
+        flags.append("late")
+    if row.get("similar_to"):
+        flags.append(f"similar to {row['similar_to']}")
+    if row.get("adjustments"):
+        flags.append(f"adjusted by hand ({row['adjustments']} points)")
+    if row.get("flags"):
+        flags.append(str(row["flags"]))
+    return "; ".join(flags)
+
+
+def class_statistics(out_root, rows, pairs=()):
+    """Everything the report shows, as plain data (also handy for tests).
+
+    pairs: the flagged near-identical pairs (:class:`grader.similarity.Pair`, by key).
+    """
     rows = list(rows)
+    by_key = {_result_dir(row): row for row in rows}
     graded = [row for row in rows if row.get("status") == "graded"]
     tests = {}                      # name -> {"exercise", "max", "scores": [], "passed": int, "order"}
     exercise_passed = Counter()     # exercise -> graded submissions that passed all its tests
     failures, tags, tag_submissions = Counter(), Counter(), Counter()
     for row in graded:
-        results = _load_results(out_root, row["submission"])
+        results = _load_results(out_root, row)
         by_exercise = defaultdict(list)
         seen_tags = set()
         for test in results.get("tests", []):
@@ -122,6 +150,16 @@ def class_statistics(out_root, rows):
         "slowest": [{"submission": row["submission"], "execution_time": _float(row.get("execution_time")),
                      "status": row.get("status", "")} for row in slowest],
         "not_graded": not_graded,
+        "students": [{"student": row.get("name") or row.get("student") or "", "id": row.get("student", ""),
+                      "submission": row["submission"], "score": _float(row.get("score")),
+                      "status": row.get("status", ""), "flags": _flags(row),
+                      "feedback": f"{_result_dir(row)}/feedback.html"
+                      if (Path(out_root) / _result_dir(row) / "feedback.html").is_file() else ""} for row in rows],
+        "similar": [{"first": by_key.get(p.first, {}).get("submission", p.first),
+                     "second": by_key.get(p.second, {}).get("submission", p.second),
+                     "first_score": _float(by_key.get(p.first, {}).get("score")),
+                     "second_score": _float(by_key.get(p.second, {}).get("score")),
+                     "first_share": p.first_share, "second_share": p.second_share} for p in pairs],
         "fingerprints": sorted({row.get("grader_fingerprint", "") for row in rows} - {""}),
         "written": class_counts(out_root, rows),
     }
@@ -158,11 +196,10 @@ def _mathtext_safe(text):
     return text.replace("$", r"\$")
 
 
-def figures(stats):
-    """{figure id: PNG bytes}: "score_histogram", "exercises", "tests_<exercise>" for each exercise with tests."""
+def score_histogram(stats):
+    """The score histogram (a matplotlib Figure): graded and not graded stacked, legend beside the axes."""
     from matplotlib.figure import Figure
 
-    out = {}
     fig = Figure(figsize=(7, 3.2))
     ax = fig.add_subplot()
     bins = list(range(0, MAX_POINTS + 6, 5))
@@ -173,8 +210,16 @@ def figures(stats):
     ax.set_xlabel(f"score (out of {BASE_POINTS}, + bonus {MAX_POINTS - BASE_POINTS})")
     ax.set_ylabel("submissions")
     ax.set_title(f"Scores of {stats['submissions']} submissions")
-    ax.legend(loc="upper left", frameon=False)
-    out["score_histogram"] = _png(fig)
+    # outside the axes: the bars can fill any part of the plot
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
+def figures(stats):
+    """{figure id: PNG bytes}: "score_histogram", "exercises", "tests_<exercise>" for each exercise with tests."""
+    from matplotlib.figure import Figure
+
+    out = {"score_histogram": _png(score_histogram(stats))}
 
     fig = Figure(figsize=(7, 3.2))
     ax = fig.add_subplot()
@@ -233,9 +278,33 @@ def _h(text):
     return html.escape(str(text), quote=True)
 
 
+def _href(path):
+    return urllib.parse.quote(str(path), safe="/")
+
+
+def _md_cell(cell):
+    return f"[{_md(cell.text)}]({_href(cell.href)})" if isinstance(cell, Link) else _md(cell)
+
+
+def _html_cell(cell):
+    if isinstance(cell, Link):
+        return f'<td><a href="{_h(_href(cell.href))}">{_h(cell.text)}</a></td>'
+    return f'<td class="num">{_h(cell)}</td>' if _numeric(cell) else f"<td>{_h(cell)}</td>"
+
+
 def _tables(stats):
-    """The report's tables as (title, header, rows of cells (raw text), figure id or None, note)."""
+    """The report's tables as (title, header, rows of cells (raw text or :data:`Link`), figure id or None, note)."""
     sections = []
+    sections.append(("Students", ["student", "id", "submission", "score", "status", "flags", "feedback"],
+                     [[s["student"], s["id"], s["submission"], _pts(s["score"]), s["status"], s["flags"],
+                       Link("feedback", s["feedback"]) if s["feedback"] else ""] for s in stats["students"]],
+                     None, "flags are for a person to look at; none of them changes a score"))
+    sections.append(("Near-identical submissions", ["submission", "score", "submission", "score", "shared code"],
+                     [[p["first"], _pts(p["first_score"]), p["second"], _pts(p["second_score"]),
+                       f"{_pct(p['first_share'])} / {_pct(p['second_share'])}"] for p in stats["similar"]], None,
+                     "code in common once the template's own lines are left out (each one's share of its own code); "
+                     "for a person to look at, never a penalty" if stats["similar"]
+                     else "No two submissions share most of their code."))
     sections.append(("Per exercise", ["exercise", "max", "mean points", "mean %", "all tests passed"],
                      [[e["exercise"], _pts(e["max"]), _pts(e["mean"]), _pct(e["mean"] / e["max"]) if e["max"] else "",
                        _pct(e["pass_rate"])] for e in stats["exercises"]],
@@ -290,7 +359,7 @@ def render_markdown(stats, figure_files):
         if rows:
             lines.append("| " + " | ".join(_md(h) for h in header) + " |")
             lines.append("|" + "---|" * len(header))
-            lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+            lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
             lines.append("")
     return "\n".join(lines)
 
@@ -321,7 +390,7 @@ def render_html(stats, pngs):
         if rows:
             parts.append("<table><thead><tr>" + "".join(f"<th>{_h(h)}</th>" for h in header) + "</tr></thead><tbody>")
             for row in rows:
-                cells = "".join(f'<td class="num">{_h(c)}</td>' if _numeric(c) else f"<td>{_h(c)}</td>" for c in row)
+                cells = "".join(_html_cell(c) for c in row)
                 parts.append(f"<tr>{cells}</tr>")
             parts.append("</tbody></table>")
     parts.append("</body></html>")
@@ -332,11 +401,13 @@ def _numeric(text):
     return bool(re.fullmatch(r"-?[0-9.]+%?", str(text)))
 
 
-def write_class_report(out_root, rows, with_figures=True):
-    """Write class_report.html and class_report.md (+ class_report_*.png) into ``out_root``; returns both paths."""
+def write_class_report(out_root, rows, with_figures=True, pairs=()):
+    """Write class_report.html and class_report.md (+ class_report_*.png) into ``out_root``; returns both paths.
+
+    pairs: the near-identical pairs to list (:func:`grader.similarity.similar_pairs`)."""
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
-    stats = class_statistics(out_root, rows)
+    stats = class_statistics(out_root, rows, pairs)
     pngs = {}
     if with_figures:
         try:

@@ -1,17 +1,28 @@
 """One command line, ``python -m grader``, whose subcommands forward to library functions.
 
   grade NOTEBOOK [--out DIR]           one submission -> DIR/<stem>/results.json
-  grade-batch DIR [--out DIR] [--jobs N] [--shard k/n]
-                                       every DIR/*.ipynb -> DIR/<stem>/results.json, gradebook.csv, class report
+  grade-batch SUBMISSIONS [--out DIR] [--jobs N] [--shard k/n] [--roster CSV] [--overrides CSV]
+              [--only WHO] [--due WHEN] [--json]
+                                       a folder tree, zip or LMS download -> DIR/<key>/results.json,
+                                       gradebook.csv, canvas_grades.csv, moodle_grades.csv, class report
   merge OUT1 OUT2 ... --out DIR        combine the OUT directories of shards into one gradebook and class report
   check NOTEBOOK                       the student's self-check (public tests only)
-  written-answers OUT                  OUT/written_answers.html again, from the OUT/<stem>/answers/ folders
+  written-answers OUT                  OUT/written_answers.html again, from the OUT/<folder>/answers/ folders
+
+One notebook graded into an OUT that already holds a different notebook of the
+same name (``a/x.ipynb``, then ``b/x.ipynb``) goes to ``OUT/x~2/`` (the first
+free ``x~N``), never over the other one; the same notebook graded again reuses
+its folder. ``OUT/<folder>/.source.json`` records which notebook a folder holds.
 """
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from . import __version__
 from .config import GraderConfig
+
+SOURCE_FILE = ".source.json"
 
 
 def _config(args):
@@ -27,32 +38,81 @@ def _config(args):
     return config
 
 
+def _positive(kind):
+    """An argparse type: a number of ``kind`` (int or float) that must be above 0."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be {'at least 1' if kind is int else 'more than 0'}, not {text}")
+        return value
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
 def _grading_options(parser):
     parser.add_argument("--out", default="results", help="results directory (default: results)")
-    parser.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default 60)")
-    parser.add_argument("--notebook-timeout", type=float, help="seconds for the whole notebook (default 600)")
-    parser.add_argument("--train-budget", type=float, help="seconds per trained-accuracy check (default 90)")
+    parser.add_argument("--cell-timeout", type=_positive(float), help="seconds per notebook cell (default 60)")
+    parser.add_argument("--notebook-timeout", type=_positive(float),
+                        help="seconds for the whole notebook (default 600)")
+    parser.add_argument("--train-budget", type=_positive(float),
+                        help="seconds per trained-accuracy check (default 90)")
     parser.add_argument("--seed", type=int, help="probe seed (default: derived from the notebook's bytes)")
     parser.add_argument("--no-figures", action="store_true", help="skip the decision-boundary figures")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="UNSAFE: run the submission's code without the sandbox")
 
 
+def single_out_dir(notebook, out_root):
+    """``out_root/<stem>`` unless it holds another notebook's grading; then the first ``<stem>~N``
+    that is free or holds this one's (see the module's doc)."""
+    source = str(Path(notebook).resolve())
+    stem = Path(notebook).stem
+    n = 1
+    while True:
+        candidate = Path(out_root) / (stem if n == 1 else f"{stem}~{n}")
+        try:
+            holder = json.loads((candidate / SOURCE_FILE).read_text(encoding="utf-8")).get("path")
+        except (OSError, ValueError, AttributeError):
+            holder = None if (candidate / "results.json").exists() else source
+        if holder == source:
+            return candidate
+        n += 1
+
+
 def cmd_grade(args):
     from .pipeline import grade_notebook
     from .terminal import score_table
     path = Path(args.notebook)
-    if not path.exists():
-        print(f"error: {path} does not exist", file=sys.stderr)
+    if not path.is_file():
+        print(f"error: {path} does not exist" if not path.exists() else f"error: {path} is not a file",
+              file=sys.stderr)
         return 2
-    run = grade_notebook(path, Path(args.out), _config(args))
-    print(score_table(run))
+    out_dir = single_out_dir(path, Path(args.out))
+    if out_dir.name != path.stem:
+        print(f"note: {Path(args.out) / path.stem} holds the grading of another {path.name}; "
+              f"this one goes to {out_dir}", file=sys.stderr)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / SOURCE_FILE).write_text(json.dumps({"path": str(path.resolve())}) + "\n", encoding="utf-8")
+    run = grade_notebook(path, Path(args.out), _config(args), out_dir=out_dir)
+    if args.json:
+        print(json.dumps({"notebook": str(path), "results": str(out_dir / "results.json"), "status": run.status,
+                          "score": round(float(run.score), 4)}))
+    else:
+        print(score_table(run))
     return 0
 
 
-def _print_batch(result):
+def _print_batch(result, as_json):
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return 0
     print(result.summary())
     print(f"Gradebook: {result.gradebook}")
+    if result.lms_files:
+        print("LMS import files: " + ", ".join(str(p) for p in result.lms_files))
     if result.class_report:
         print(f"Class report: {result.class_report[0]}")
     if result.answers_page:
@@ -60,26 +120,34 @@ def _print_batch(result):
     return 0
 
 
+def _batch_error(error, as_json):
+    if as_json:
+        print(json.dumps({"error": str(error)}, ensure_ascii=False))
+    print(f"error: {error}", file=sys.stderr)
+    return 2
+
+
 def cmd_grade_batch(args):
     from .batch import BatchError, grade_batch
     try:
         result = grade_batch(Path(args.directory), Path(args.out), jobs=args.jobs, config=_config(args),
                              shard=args.shard, timeout=args.timeout, force=args.force,
-                             progress=not args.quiet)
+                             progress=not (args.quiet or args.json), roster=args.roster, overrides=args.overrides,
+                             only=args.only, due=args.due, assignment=args.assignment,
+                             similarity=not args.no_similarity)
     except BatchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return _print_batch(result)
+        return _batch_error(error, args.json)
+    return _print_batch(result, args.json)
 
 
 def cmd_merge(args):
     from .batch import BatchError, merge_shards
     try:
-        result = merge_shards([Path(d) for d in args.shards], Path(args.out), allow_partial=args.allow_partial)
+        result = merge_shards([Path(d) for d in args.shards], Path(args.out), allow_partial=args.allow_partial,
+                              overrides=args.overrides, assignment=args.assignment)
     except BatchError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return _print_batch(result)
+        return _batch_error(error, args.json)
+    return _print_batch(result, args.json)
 
 
 def cmd_check(args):
@@ -98,21 +166,31 @@ def cmd_written_answers(args):
 
 
 def main(argv=None):
+    from .lms_export import DEFAULT_ASSIGNMENT
+
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade Week 6 backpropagation notebooks.")
+    parser.add_argument("--version", action="version", version=f"week6-grader {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade one notebook")
     grade.add_argument("notebook")
     _grading_options(grade)
+    grade.add_argument("--json", action="store_true", help="print a JSON summary (status, score, results path)")
     grade.set_defaults(handler=cmd_grade)
-    batch = commands.add_parser("grade-batch", help="grade every *.ipynb of a directory (one per student)")
-    batch.add_argument("directory")
+    batch = commands.add_parser("grade-batch", help="grade a class: a folder tree, a zip, or an LMS download "
+                                                     "(Gradescope export, Canvas or Moodle naming)")
+    batch.add_argument("directory", metavar="SUBMISSIONS")
     _grading_options(batch)
-    batch.add_argument("--jobs", type=int, help="notebooks graded at once (default: the number of CPUs)")
+    batch.add_argument("--jobs", type=_positive(int), help="notebooks graded at once (default: the number of CPUs)")
     batch.add_argument("--shard", help="k/n: grade only the k-th of n disjoint shares of the class (k from 1)")
-    batch.add_argument("--timeout", type=float,
+    batch.add_argument("--timeout", type=_positive(float),
                        help="wall-clock seconds per notebook before it is stopped (default 2 x notebook timeout + 600)")
     batch.add_argument("--force", action="store_true", help="grade again what is unchanged since its last grading")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.add_argument("--roster", help="CSV of the students (id, name, email, SIS User ID, SIS Login ID, section)")
+    batch.add_argument("--only", metavar="WHO",
+                       help="regrade just this submission (key, file, path, student id, name or email) into OUT")
+    batch.add_argument("--due", help="due date and time (ISO 8601, e.g. 2026-12-01T23:59): later submissions are late")
+    batch.add_argument("--no-similarity", action="store_true", help="do not look for near-identical submissions")
     batch.set_defaults(handler=cmd_grade_batch)
     merge = commands.add_parser("merge", help="combine the OUT directories of grade-batch shards")
     merge.add_argument("shards", nargs="+", metavar="OUT_SHARD")
@@ -120,6 +198,11 @@ def main(argv=None):
     merge.add_argument("--allow-partial", action="store_true",
                        help="merge even when shards are missing (their submissions get status 'missing')")
     merge.set_defaults(handler=cmd_merge)
+    for command in (batch, merge):
+        command.add_argument("--overrides", help="CSV of manual adjustments: submission,exercise,points,reason")
+        command.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
+                             help=f"the assignment's column in canvas_grades.csv (default: {DEFAULT_ASSIGNMENT})")
+        command.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts)")
     check = commands.add_parser("check", help="the student's self-check: public tests only, no sandbox")
     check.add_argument("notebook")
     check.set_defaults(handler=cmd_check)

@@ -77,8 +77,9 @@ def _add(archive, arcname, data, executable=False):
 def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
     """Write Gradescope's autograder zip to ``out_path``; return the path.
 
-    Root: ``setup.sh`` and ``run_autograder`` (mode 755, LF line endings), then the
-    grader's source as listed in :data:`SOURCE_DIRS` and :data:`SOURCE_FILES`.
+    Root: ``setup.sh`` and ``run_autograder`` (mode 755, LF line endings), ``README.md``
+    (:func:`autograder_readme`), then the grader's source as listed in :data:`SOURCE_DIRS`
+    and :data:`SOURCE_FILES`.
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,10 +92,28 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
         for name in SCRIPTS:
             text = (FILES_DIR / name).read_text(encoding="utf-8").replace("\r\n", "\n")
             _add(archive, name, text.encode("utf-8"), executable=True)
+        _add(archive, "README.md", autograder_readme().encode("utf-8"))
         for arcname, path in _source_files(project_root):
             _add(archive, arcname, path.read_bytes(), executable=bool(path.stat().st_mode & 0o100))
     os.replace(tmp, out_path)
     return out_path
+
+
+def autograder_readme():
+    """The zip's README: what it holds and which tests students see, and when."""
+    from .visibility import POLICY_FILE, describe, load_policy
+
+    lines = ["# Week 6 autograder", "",
+             "Upload this zip as a Programming Assignment's autograder (Configure Autograder -> Zip file upload, "
+             "Ubuntu base image). `setup.sh` installs the grader; `run_autograder` grades the student's "
+             f"`{TEMPLATE_NAME}` and writes `/autograder/results/results.json`.", "",
+             "## Which tests students see, and when", "",
+             "Gradescope's test visibility, as this zip was built "
+             f"(from `grader/{POLICY_FILE.name}`; edit it and run `make gradescope` again to change it):", "",
+             *describe(load_policy(POLICY_FILE)), "",
+             "`visible`: at once; `after_due_date`: once the due date has passed; `after_published`: once the "
+             "grades are published; `hidden`: never to students (instructors always see every test).", ""]
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- run

@@ -229,6 +229,9 @@ class KernelSession:
             self._stop()
             raise RuntimeError(f"the notebook's kernel did not start ({type(error).__name__}: {error})"
                                + (f"; it said: {log}" if log else "")) from error
+        started = getattr(self.launch_prefix, "started", None)
+        if started is not None:             # the sandbox watches the kernel from here on (its disk use)
+            started(self.client.km.provisioner.pid, sockets)
 
     def _stop(self):
         """Stop the kernel and everything it started (the sandbox's other processes too)."""
@@ -307,7 +310,8 @@ class KernelSession:
         try:
             self._execute_in_place(cell, index)
         except DeadKernelError:
-            evalue = "the kernel died while running this cell (os._exit, a crash, or the memory limit)"
+            reason = getattr(self.launch_prefix, "death_reason", lambda: None)()     # e.g. the disk limit
+            evalue = reason or "the kernel died while running this cell (os._exit, a crash, or the memory limit)"
             cell.setdefault("outputs", []).append(
                 nbformat.v4.new_output("error", ename="KernelDied", evalue=evalue, traceback=[]))
             return CellRecord(index, "died", "KernelDied", evalue, time.monotonic() - started)

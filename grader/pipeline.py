@@ -25,11 +25,12 @@ STAGES = [read, sanitize, execute, probe, check, diagnose, report]
 ALWAYS_RUN = {report}
 
 
-def grade_notebook(notebook_path, out_root, config=None):
-    """Grade one notebook; results land in ``out_root/<stem>/``. Returns the GradingRun."""
+def grade_notebook(notebook_path, out_root, config=None, out_dir=None):
+    """Grade one notebook; results land in ``out_dir`` (default ``out_root/<stem>/``). Returns the GradingRun."""
     config = config or GraderConfig()
     notebook_path = Path(notebook_path)
-    run = GradingRun(notebook_path=notebook_path, out_dir=Path(out_root) / notebook_path.stem, config=config)
+    out_dir = Path(out_dir) if out_dir is not None else Path(out_root) / notebook_path.stem
+    run = GradingRun(notebook_path=notebook_path, out_dir=out_dir, config=config)
     started = time.monotonic()
     try:
         run.seed = config.seed if config.seed is not None else seed_for(notebook_path.read_bytes())

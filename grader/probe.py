@@ -113,11 +113,15 @@ def probe(run):
     exchange.mkdir()
     inputs_path = exchange / "inputs.npz"
     np.savez(inputs_path, **run.probe_plan.arrays)
+    sandbox = session.launch_prefix
     for group, probes in run.probe_plan.groups().items():
         out_dir = exchange / group
         out_dir.mkdir()
         plan_path = exchange / f"{group}.json"
         plan_path.write_text(json.dumps([p.entry() for p in probes]))
+        if hasattr(sandbox, "keep"):        # the grader's files survive a disk-limit cleanup; out_dir is the kernel's
+            sandbox.keep(exchange)
+            sandbox.hand_over(out_dir)
         timeout = min(run.config.probe_timeout + sum(p.timeout for p in probes if p.kind == "train"),
                       sum(p.timeout for p in probes) + 30)
         group_started = time.monotonic()

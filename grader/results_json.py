@@ -222,9 +222,11 @@ def summary_text(run):
 
 # ----------------------------------------------------------------------- results
 
-def test_dict(test):
-    """One entry of ``tests``."""
-    visibility = clean_text(getattr(test, "visibility", "visible"))
+def test_dict(test, policy=None):
+    """One entry of ``tests``; its visibility by the policy of :mod:`grader.visibility`."""
+    from .visibility import visibility_of
+    visibility = visibility_of(clean_text(getattr(test, "number", "")), clean_text(getattr(test, "name", "")),
+                               clean_text(getattr(test, "visibility", "visible")), policy)
     tags = getattr(test, "tags", None) or []
     if isinstance(tags, (str, bytes)):
         tags = [tags]
@@ -259,7 +261,9 @@ def results_dict(run, notes=()):
     ``extra_data["report_notes"]``. The result serializes with ``allow_nan=False``
     to fewer than :data:`MAX_BYTES` bytes.
     """
-    tests = [test_dict(test) for test in run.tests]
+    from .visibility import load_policy
+    policy = load_policy()
+    tests = [test_dict(test, policy) for test in run.tests]
     extra = {
         "seed": jsonable(run.seed),
         "status": clean_text(run.status),
@@ -342,7 +346,8 @@ def contract_problems(results, status=None):
     Always: every test's ``number`` is an exercise id and its score lies in [0, max_score].
     For a graded run with a full test list (``status`` "graded", read from
     ``extra_data`` when not given): the max_scores of each exercise add up to its
-    contract total (grader.config.EXERCISE_POINTS) and the top-level score is their sum.
+    contract total (grader.config.EXERCISE_POINTS) and the top-level score is their sum
+    plus the manual adjustments (``extra_data.manual_adjustments``, :mod:`grader.overrides`).
     """
     problems = []
     tests = results.get("tests", [])
@@ -361,7 +366,9 @@ def contract_problems(results, status=None):
         for number, points in EXERCISE_POINTS.items():
             if abs(totals[number] - points) > 1e-6:
                 problems.append(f"exercise {number}: max_score adds up to {totals[number]:g}, contract says {points}")
-        total = sum(test.get("score", 0) for test in tests)
+        adjustments = results.get("extra_data", {}).get("manual_adjustments") or []
+        total = (sum(test.get("score", 0) for test in tests)
+                 + sum(float(a.get("applied", 0)) for a in adjustments if isinstance(a, dict)))
         if abs(results.get("score", 0) - total) > 1e-3:
             problems.append(f"score {results.get('score')} is not the sum of test scores {total:g}")
     return problems

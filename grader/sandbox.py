@@ -38,9 +38,11 @@ Enforced, and how:
   ``memory_limit_mb`` for the whole sandbox, so a fork bomb hits a wall, and
   running out of memory kills a process of the sandbox (the cgroup's own
   OOM killer), never one of the machine.
+* **disk** (every level, :mod:`grader.disk_quota`): the working and runtime
+  directories may hold ``disk_limit_mb`` in all; past it a watchdog kills the
+  sandbox, the cell says so, the notebook's files go, and the rest is graded.
 
-Not enforced: CPU share (the cell and notebook timeouts bound the time); the
-total size of the working directory (only each file's); the process count
+Not enforced: CPU share (the cell and notebook timeouts bound the time); the process count
 when the grader runs as root without a usable cgroup (then RLIMIT_NPROC does
 not apply: extra processes only end with the pid namespace); a seccomp
 filter (the kernel's system calls are not filtered). :func:`enforcement`
@@ -64,7 +66,7 @@ import tempfile
 import time
 from pathlib import Path
 
-MAX_FILE_BYTES = 256 * 2**20        # RLIMIT_FSIZE: largest file the kernel may write
+MAX_FILE_BYTES = 64 * 2**20         # RLIMIT_FSIZE: largest file the kernel may write (bounds how far one write passes the disk limit)
 SANDBOX_TMP_BYTES = 256 * 2**20     # size of the private /tmp (a tmpfs, counted in the memory cgroup)
 SANDBOX_UID = 65534                 # "nobody" inside the sandbox's user namespace
 RUNTIME_DIR = "{runtime_dir}"       # replaced by the kernel session with its runtime directory
@@ -119,25 +121,64 @@ class SandboxUnavailable(RuntimeError):
 class LaunchPrefix(list):
     """The command prefix (a list), plus the cgroup it puts the kernel in and how to interrupt it.
 
-    ``prepare()`` before each kernel start, ``release()`` after the last one;
-    ``kill_all()`` kills whatever the sandbox still runs (between restarts).
+    ``prepare()`` before each kernel start, ``started(pid, runtime_dir)`` once it
+    runs, ``release()`` after the last one; ``kill_all()`` kills whatever the
+    sandbox still runs (between restarts). ``quota`` (a
+    :class:`grader.disk_quota.DiskQuota`) bounds what the kernel writes: past
+    its limit the sandbox is killed, and :meth:`death_reason` says why.
     """
 
-    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False):
+    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False, quota=None):
         super().__init__(args)
         self.cgroup = cgroup
         self.interrupt_mode = interrupt_mode
         self.sandboxed = sandboxed
+        self.quota = quota
+        self.kernel_pid = None
 
     def prepare(self):
+        if self.quota is not None:
+            self.quota.clean()          # after a disk-limit kill: the notebook's files go before a new kernel
         if self.cgroup is not None:
             self.cgroup.create()
+
+    def started(self, pid, runtime_dir=None):
+        """The kernel process (the prefix's first command) runs as ``pid``: watch its disk use."""
+        self.kernel_pid = pid
+        if self.quota is not None:
+            self.quota.watch(runtime_dir, self._stop_sandbox)
+
+    def _stop_sandbox(self):
+        """Kill the sandbox now, from the quota's thread: its group (the kernel is a session
+        leader; bwrap's pid namespace dies with it), then whatever kill_all reaches."""
+        if self.kernel_pid is not None:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(self.kernel_pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        self.kill_all()
+
+    def death_reason(self):
+        """Why the grader stopped the kernel, once (None: it died by itself)."""
+        return self.quota.take_reason() if self.quota is not None else None
+
+    def hand_over(self, path):
+        """``path`` (made by the grader in the working directory) is where the kernel writes."""
+
+    def keep(self, path):
+        """``path`` (made by the grader in the working directory) is the grader's: a disk-limit
+        cleanup leaves it."""
+        if self.quota is not None:
+            self.quota.keep(path)
 
     def kill_all(self):
         if self.cgroup is not None:
             self.cgroup.kill_all()
 
     def release(self):
+        if self.quota is not None:
+            self.quota.stop()
         if self.cgroup is not None:
             self.cgroup.remove()
 
@@ -172,24 +213,16 @@ class Cgroup:
         return found
 
     def kill_all(self, wait=5.0):
-        deadline = time.monotonic() + wait
-        while True:
-            for directory in self.dirs:
-                kill_file = directory / "cgroup.kill"        # v2, kernel 5.14+: kills atomically
-                if kill_file.exists():
-                    try:
-                        kill_file.write_text("1")
-                    except OSError:
-                        pass
-            pids = self.pids()
-            if not pids or time.monotonic() > deadline:
-                return not pids
-            for pid in pids:
+        return kill_until_gone(self.pids, wait, first=self._kill_atomically)
+
+    def _kill_atomically(self):
+        for directory in self.dirs:
+            kill_file = directory / "cgroup.kill"        # v2, kernel 5.14+: kills atomically
+            if kill_file.exists():
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    kill_file.write_text("1")
                 except OSError:
                     pass
-            time.sleep(0.05)
 
     def remove(self):
         self.kill_all()
@@ -202,6 +235,24 @@ class Cgroup:
                     break
                 except OSError:
                     time.sleep(0.05)
+
+
+def kill_until_gone(find_pids, wait=5.0, interval=0.05, first=None):
+    """SIGKILL what ``find_pids()`` lists (after ``first()``, each round) until it lists
+    nothing (True), or ``wait`` seconds pass (False)."""
+    deadline = time.monotonic() + wait
+    while True:
+        if first is not None:
+            first()
+        pids = find_pids()
+        if not pids or time.monotonic() > deadline:
+            return not pids
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(interval)
 
 
 def _cgroup_mounts():
@@ -480,6 +531,9 @@ def launch_prefix(workdir, config):
     Raises :class:`SandboxUnavailable` when ``config.sandbox`` is on and no
     sandbox can be made on this machine.
     """
+    if config.sandbox == "uid":             # the uid level (grader/sandbox_uid.py), until levels are chosen here
+        from .sandbox_uid import uid_launch_prefix
+        return uid_launch_prefix(workdir, config)
     args = []
     cgroup = plan_cgroup(config) if cgroup_support(config.memory_limit_mb, config.max_processes) else None
     if cgroup is not None:                  # made when the kernel starts (LaunchPrefix.prepare)
@@ -492,7 +546,13 @@ def launch_prefix(workdir, config):
     args += limits_args(config)
     # inside bwrap the kernel is in its own session: interrupt it with a message, not a signal to a group
     return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if config.sandbox else "signal",
-                        sandboxed=bool(config.sandbox))
+                        sandboxed=bool(config.sandbox), quota=disk_quota(workdir, config))
+
+
+def disk_quota(workdir, config):
+    """The bound on the working directory's size, for every level (None: config.disk_limit_mb = 0)."""
+    from .disk_quota import DiskQuota
+    return DiskQuota(Path(workdir), config.disk_limit_mb * 2**20) if config.disk_limit_mb else None
 
 
 def enforcement(config):
@@ -524,7 +584,8 @@ def enforcement(config):
         "memory": memory,
         "processes": processes,
         "files": f"RLIMIT_FSIZE {MAX_FILE_BYTES // 2**20} MiB per file; private /tmp {SANDBOX_TMP_BYTES // 2**20} MiB; "
-                 "the working directory's total size is not capped",
+                 + (f"the working directory {config.disk_limit_mb} MiB in all (grader/disk_quota.py)"
+                    if config.disk_limit_mb else "the working directory's total size is NOT capped (disk_limit_mb = 0)"),
         "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
     }
 

@@ -3,7 +3,10 @@
 ``fake_grade`` grades by file name: ``crash*`` kills its worker process, ``slow*``
 hangs, ``boom*`` raises; any other notebook gets two tests, the first scoring
 ``len(stem) % 6`` of 5 points (tagged ``mistake:<stem>`` unless full), the second 25 of 25.
+A notebook whose JSON metadata holds ``"fake_points": p`` (:func:`fake_notebook`) scores p
+(0 to 5) in the first test instead: the tests then choose each student's score.
 """
+import json
 import os
 import time
 from pathlib import Path
@@ -12,8 +15,8 @@ from grader.model import GradingRun
 from grader.model import TestResult as Result
 
 
-def fake_grade(path, out_root, config):
-    from grader.results_json import write_results
+def fake_grade(path, out_root, config, out_dir=None):
+    from grader.report import report
 
     name = Path(path).stem
     if name.startswith("crash"):
@@ -22,11 +25,21 @@ def fake_grade(path, out_root, config):
         time.sleep(300)
     if name.startswith("boom"):
         raise RuntimeError("the grader tripped over " + name)
-    run = GradingRun(notebook_path=Path(path), out_dir=Path(out_root) / name, config=config)
     points = float(len(name) % 6)
+    try:
+        points = float(json.loads(Path(path).read_text(encoding="utf-8"))["metadata"]["fake_points"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    run = GradingRun(notebook_path=Path(path), out_dir=Path(out_dir) if out_dir else Path(out_root) / name, config=config)
     run.tests = [Result("first test", "1a", 5.0, score=points, passed=points == 5,
                         tags=[] if points == 5 else ["mistake:" + name]),
                  Result("second test", "2", 25.0, score=25.0, passed=True)]
     run.execution_time = 0.01
-    write_results(run, run.out_dir / "results.json")
-    return run
+    return report(run)       # results.json and the feedback, as the pipeline's last stage writes them
+
+
+def fake_notebook(points, code=""):
+    """The text of a notebook that :func:`fake_grade` scores ``points`` + 25 (one code cell ``code``)."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {"fake_points": points},
+                       "cells": [{"cell_type": "code", "metadata": {}, "source": code, "outputs": [],
+                                  "execution_count": None}]})

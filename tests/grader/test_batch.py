@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.batch import (GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, BatchError, grade_batch, grader_fingerprint,
-                          merge_shards, parse_shard, read_gradebook, shard_of)
+from grader.batch import BatchError, grade_batch, grader_fingerprint, merge_shards, parse_shard, shard_of
+from grader.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, read_gradebook
 from grader.config import GraderConfig
 from tests.grader.batch_fakes import fake_grade
 from tests.grader.fixtures import FIXTURES, REGULARIZED_GRAD, REGULARIZED_LOSS

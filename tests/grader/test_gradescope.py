@@ -86,7 +86,7 @@ def test_zip_layout(autograder_zip):
     assert required <= names, f"missing from the zip: {sorted(required - names)}"
     for name in names:
         top = name.split("/")[0]
-        assert top in {"setup.sh", "run_autograder", "grader", "reference", "data", "requirements.lock",
+        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "reference", "data", "requirements.lock",
                        "pyproject.toml"}, name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
         assert not any(part.startswith(".") for part in name.split("/")), name

@@ -1,0 +1,165 @@
+"""The disk bound (grader/disk_quota.py) at every level, with real kernels: a notebook that
+writes 3 GB in files under the per-file cap is stopped well below 1 GB, its cell says why, the rest is graded.
+
+The bytes on disk are watched here by a thread of the test's own (not the quota's count).
+"""
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.disk_quota import MAX_ENTRIES, DiskQuota, usage
+from grader.pipeline import grade_notebook
+from grader.sandbox import MAX_FILE_BYTES
+from tests.robustness.level_fixtures import (cell_text, config_for, notebook_with, record_of,
+                                             require_level, source_cell, work_root)
+
+FILE_MIB = MAX_FILE_BYTES // 2**20 - 1        # each file just under the per-file cap (RLIMIT_FSIZE)
+FILL = f'''
+import os
+block = b"x" * (1024 * 1024)
+for n in range({3 * 1024 // FILE_MIB}):   # 3 GB in files under the per-file cap
+    with open("fill-%02d.bin" % n, "wb") as handle:
+        for _ in range({FILE_MIB}):
+            handle.write(block)
+print("FILLED")
+'''
+LATER = 'import os\nprint("LATER CELL RAN", sorted(os.listdir(".")))'
+GIB = 2**30
+
+
+def _bytes_below(root):
+    total = 0
+    for directory, _, files in os.walk(root):
+        for name in files:
+            try:
+                info = os.lstat(os.path.join(directory, name))
+            except OSError:
+                continue
+            total += max(info.st_size, info.st_blocks * 512)
+    return total
+
+
+class PeakWatcher:
+    """The most bytes ``root`` held at once, polled every 5 ms until stopped."""
+
+    def __init__(self, root):
+        self.root, self.peak, self.done = root, 0, threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self):
+        while not self.done.wait(0.005):
+            self.peak = max(self.peak, _bytes_below(self.root))
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        return self.peak
+
+
+@pytest.fixture
+def grader_temp():
+    root = work_root()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("level", ["bwrap", "uid", "none"])
+def test_a_disk_fill_is_stopped_and_the_rest_is_graded(level, grader_temp, tmp_path, monkeypatch):
+    require_level(level)
+    config = config_for(level)
+    notebook = notebook_with(tmp_path / "fill.ipynb", [FILL, LATER], after=3)
+    watcher = PeakWatcher(grader_temp)
+    started = time.monotonic()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(tempfile, "tempdir", str(grader_temp))
+            run = grade_notebook(notebook, tmp_path / "out", config)
+    finally:
+        peak = watcher.stop()
+    seconds = time.monotonic() - started
+    print(f"\n{level}: peak {peak / 2**20:.0f} MiB in the working directories "
+          f"(limit {config.disk_limit_mb} MiB), grading {seconds:.1f} s")
+    assert run.status == "graded", run.message
+    fill = record_of(run, "3 GB in files under")
+    assert fill.status == "died", fill
+    assert f"the working directory reached its {config.disk_limit_mb} MiB limit" in fill.evalue
+    assert "FILLED" not in cell_text(source_cell(run, "3 GB in files under"))
+    assert peak < GIB / 2, f"{peak / 2**20:.0f} MiB were written before the notebook was stopped"
+    assert peak > config.disk_limit_mb * 2**20, "the watcher never saw the fill (the test would prove nothing)"
+    assert "LATER CELL RAN" in cell_text(source_cell(run, "LATER CELL RAN"))
+    assert "fill-00.bin" not in cell_text(source_cell(run, "LATER CELL RAN"))     # the fill's files were removed
+    assert run.score == 105, [(t.id, t.message) for t in run.tests if t.score < t.max_score]
+
+
+def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path):
+    workdir, outside = tmp_path / "work", tmp_path / "outside.txt"
+    workdir.mkdir()
+    outside.write_text("the grader's")
+    (workdir / "data.mat").write_bytes(b"seed")
+    quota = DiskQuota(workdir, limit_bytes=1000, interval=0.01)
+    exchange = workdir / ".grader-1"
+    exchange.mkdir()
+    (exchange / "inputs.npz").write_bytes(b"plan")
+    (exchange / "out").mkdir()
+    quota.keep(exchange)                                # as the probe stage does: its files, then the kernel's
+    (exchange / "out" / "p.npy").write_bytes(b"o" * 600)
+    (workdir / "big.bin").write_bytes(b"b" * 600)
+    (workdir / "link").symlink_to(outside)
+    (workdir / "dirlink").symlink_to(tmp_path)
+    killed = threading.Event()
+    quota.watch(None, killed.set)
+    assert killed.wait(5), "the quota never saw the directory over its limit"
+    quota.stop()
+    assert quota.take_reason().startswith("the working directory reached its 0 MiB limit")
+    assert quota.take_reason() is None                  # said once, for the cell that was running
+    quota.clean()
+    left = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*"))
+    assert left == [".grader-1", ".grader-1/inputs.npz", ".grader-1/out", "data.mat"], left
+    assert outside.read_text() == "the grader's"
+    assert Path(tmp_path / "outside.txt").exists()
+
+
+def test_no_depth_of_nesting_hides_a_file(tmp_path):
+    """Paths past PATH_MAX cannot be opened by name: the count must still find what is below them."""
+    deep = os.open(tmp_path, os.O_RDONLY)
+    name = "d" * 250
+    for _ in range(20):                     # 20 x 251 characters: past PATH_MAX (4096)
+        os.mkdir(name, dir_fd=deep)
+        inner = os.open(name, os.O_RDONLY, dir_fd=deep)
+        os.close(deep)
+        deep = inner
+    hidden = os.open("hidden.bin", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=deep)
+    os.write(hidden, b"h" * 2**20)
+    os.close(hidden)
+    os.close(deep)
+    total, entries = usage(tmp_path)
+    assert entries == 21 and total >= 2**20
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+MANY_FILES = f'''
+import os
+os.makedirs("many", exist_ok=True)
+for n in range({3 * MAX_ENTRIES}):        # empty files: no bytes, but a file system full of entries
+    open("many/%06d" % n, "w").close()
+print("CREATED ALL")
+'''
+
+
+def test_a_flood_of_empty_files_is_stopped_too(grader_temp, tmp_path, monkeypatch):
+    require_level("bwrap")
+    notebook = notebook_with(tmp_path / "many.ipynb", [MANY_FILES, LATER], after=3)
+    with monkeypatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(grader_temp))
+        run = grade_notebook(notebook, tmp_path / "out", config_for("bwrap"))
+    flood = record_of(run, "empty files: no bytes")
+    assert flood.status == "died" and f"limit of {MAX_ENTRIES:,} files" in flood.evalue, flood
+    later = cell_text(source_cell(run, "LATER CELL RAN"))
+    assert "LATER CELL RAN" in later and "'many'" not in later, later
+    assert run.score == 105
