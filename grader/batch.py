@@ -441,8 +441,9 @@ class _Pool:
 
 
 def default_timeout(config):
-    """Wall-clock cap for one submission: far above what the grader's own limits allow."""
-    return 2 * float(config.notebook_timeout) + 600.0
+    """Wall-clock cap for one submission: far above what the grader's own limits allow (the whole
+    grading's time budget among them: a grading ends by itself, with its results, before this)."""
+    return max(2 * float(config.notebook_timeout) + 600.0, float(config.time_budget) + 300.0)
 
 
 class _Batch:

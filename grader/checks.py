@@ -93,9 +93,12 @@ def call_problem(ctx, probe_id):
         "timeout": "Look for a loop that does not end, or work repeated far more often than needed.",
         "bad_output": "Return numbers (floats or numpy arrays), in the form the exercise asks for.",
         "not_run": "An earlier problem stopped these checks; fix the reported cell and submit again.",
+        "no_time": f"The whole grading has {ctx.run.config.time_budget:g} s: look for sleeps, or loops that redo "
+                   "work, in your notebook's cells and functions.",
     }
     what_failed = {"missing": "is not defined", "error": "raised an error", "timeout": "ran out of time",
-                   "bad_output": "returned something unreadable", "not_run": "could not be checked"}[outcome.status]
+                   "bad_output": "returned something unreadable", "not_run": "could not be checked",
+                   "no_time": "was not checked"}[outcome.status]
     return Verdict(False, f"{call} to return normally", f"{probe.func} {what_failed}: {outcome.error}",
                    hints[outcome.status])
 
@@ -148,36 +151,70 @@ def no_warnings_test(probe_ids, passed_text):
     return _uses(judge, probe_ids)
 
 
+# A loss is worth differentiating when it moves: a constant loss has slopes exactly 0 (and a
+# zero gradient is its exact derivative). The reference's smallest largest slope over the
+# probed directions is far above this (see tests/grader/test_validity.py), and float noise of
+# a loss that returns the same number whatever W is stays far below it.
+FLAT_SLOPE = 1e-6
+MATCHES_REFERENCE = ("Your gradient matches the reference's: it is the derivative of the right loss, "
+                     "whatever your own loss returns.")
+
+
+def consistency_verdict(ctx, fd_id, point_id, output):
+    """Verdict on one finite-difference check: the gradient at the fd point against the central
+    differences of the submission's own loss along each probed direction.
+
+    A gradient equal to the reference's passes whatever the loss: it is the derivative of the
+    right loss, and a missing or wrong loss is charged by the loss tests alone. Otherwise the
+    loss must be worth differentiating (finite, changing with W) and the gradient not zero."""
+    point = ctx.outcome(point_id)
+    if point.ok and output < len(point.values) and check_array(
+            point.values[output], ctx.expected(point_id)[output], "", ctx.tol.rtol, ctx.tol.atol).passed:
+        return Verdict(True, MATCHES_REFERENCE)
+    problem = call_problem(ctx, fd_id) or call_problem(ctx, point_id)
+    if problem:
+        return problem
+    directions = ctx.plan.arrays[ctx.plan.probes[fd_id].options["directions"]]
+    slopes = ctx.outcome(fd_id).values[0].reshape(-1)
+    grad = point.values[output].reshape(-1)
+    if grad.size != directions.shape[1]:
+        return Verdict(False, f"a gradient of {directions.shape[1]} values", f"{grad.size} values",
+                       "The gradient has the shape of W.")
+    loss_name = ctx.plan.probes[fd_id].func
+    if not np.all(np.isfinite(slopes)):
+        return Verdict(False, f"a finite loss around W, to differentiate ({ctx.describe_call(fd_id)})",
+                       f"central differences {describe(slopes)}",
+                       f"Your {loss_name} is not finite near this W: the consistency of a gradient with it cannot "
+                       "be checked, and earns nothing. Fix the loss first.")
+    if np.max(np.abs(slopes)) <= FLAT_SLOPE or not np.any(grad):
+        flat = np.max(np.abs(slopes)) <= FLAT_SLOPE
+        return Verdict(False, f"a loss that changes with W and its non-zero gradient ({ctx.describe_call(point_id)})",
+                       f"your {loss_name} does not change along any of the {len(slopes)} probed directions "
+                       f"(largest slope {np.max(np.abs(slopes)):.2g})" if flat else "a gradient of zeros",
+                       "No credit for consistency here: the derivative of a constant is zero, so a constant loss "
+                       "and a zero gradient agree without computing anything. Compute the loss from the network's "
+                       "outputs and differentiate it.")
+    projected = directions @ grad
+    verdict = check_array(projected, slopes, "finite differences of your own loss", ctx.tol.fd_rtol, ctx.tol.fd_atol)
+    if verdict.passed:
+        return verdict
+    return Verdict(False,
+                   f"your gradient to agree with central differences of your own loss "
+                   f"({ctx.describe_call(point_id)}): {describe(slopes)}",
+                   f"{describe(projected)} (relative error {relative_error(projected, slopes):.2e})",
+                   "Your gradient is not the derivative of your loss. Check each term: the "
+                   "regularization gradient (2 * lam * W_l, none for biases), the 1/N, and sigma' "
+                   "at each hidden layer.")
+
+
 def gradient_consistency_test(fd_ids, output):
     """The submission's gradient, projected on each direction, equals the central
-    differences of its own loss along it: right even when the loss itself is wrong."""
+    differences of its own loss along it: right even when the loss itself is wrong
+    (see :func:`consistency_verdict` for when the credit is given without, or withheld despite, it)."""
     def judge(ctx):
-        verdicts = []
-        for fd_id in fd_ids:
-            point_id = fd_id.replace("-fd-", "-fdpoint-")
-            problem = call_problem(ctx, fd_id) or call_problem(ctx, point_id)
-            if problem:
-                verdicts.append(problem)
-                continue
-            directions = ctx.plan.arrays[ctx.plan.probes[fd_id].options["directions"]]
-            slopes = ctx.outcome(fd_id).values[0].reshape(-1)
-            grad = ctx.outcome(point_id).values[output].reshape(-1)
-            if grad.size != directions.shape[1]:
-                verdicts.append(Verdict(False, f"a gradient of {directions.shape[1]} values",
-                                        f"{grad.size} values", "The gradient has the shape of W."))
-                continue
-            projected = directions @ grad
-            verdict = check_array(projected, slopes, "finite differences of your own loss",
-                                  ctx.tol.fd_rtol, ctx.tol.fd_atol)
-            if not verdict.passed:
-                verdict = Verdict(False,
-                                  f"your gradient to agree with central differences of your own loss "
-                                  f"({ctx.describe_call(point_id)}): {describe(slopes)}",
-                                  f"{describe(projected)} (relative error {relative_error(projected, slopes):.2e})",
-                                  "Your gradient is not the derivative of your loss. Check each term: the "
-                                  "regularization gradient (2 * lam * W_l, none for biases), the 1/N, and sigma' "
-                                  "at each hidden layer.")
-            verdicts.append(verdict)
+        verdicts = [consistency_verdict(ctx, fd_id, fd_id.replace("-fd-", "-fdpoint-"), output) for fd_id in fd_ids]
+        if all(verdict.expected == MATCHES_REFERENCE for verdict in verdicts):
+            return Verdict(True, MATCHES_REFERENCE)
         return all_of(verdicts, "Your gradient agrees with central differences of your own loss.")
     return _uses(judge, [probe for fd_id in fd_ids for probe in (fd_id, fd_id.replace("-fd-", "-fdpoint-"))], output)
 

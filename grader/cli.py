@@ -27,7 +27,7 @@ SOURCE_FILE = ".source.json"
 
 def _config(args):
     config = GraderConfig()
-    for name in ("cell_timeout", "notebook_timeout", "train_budget", "seed"):
+    for name in ("cell_timeout", "notebook_timeout", "train_budget", "time_budget", "seed"):
         value = getattr(args, name, None)
         if value is not None:
             setattr(config, name, value)
@@ -59,6 +59,8 @@ def _grading_options(parser):
                         help="seconds for the whole notebook (default 600)")
     parser.add_argument("--train-budget", type=_positive(float),
                         help="seconds per trained-accuracy check (default 90)")
+    parser.add_argument("--time-budget", type=_positive(float),
+                        help="seconds for the whole grading of one notebook, report included (default 540)")
     parser.add_argument("--seed", type=int, help="probe seed (default: derived from the notebook's bytes)")
     parser.add_argument("--no-figures", action="store_true", help="skip the decision-boundary figures")
     parser.add_argument("--no-sandbox", action="store_true",

@@ -29,6 +29,9 @@ class GraderConfig:
     cell_timeout: float = 60.0          # seconds per notebook cell before it is interrupted
     notebook_timeout: float = 600.0     # seconds for all the notebook's cells together
     probe_timeout: float = 120.0        # seconds per group of probe calls
+    # seconds for the whole grading of one notebook (cells, probes, report: see grader/budget.py),
+    # under Gradescope's default autograder timeout of 10 minutes
+    time_budget: float = 540.0
     # seconds per trained-accuracy check (all restarts). Generous on purpose: a correct submission
     # stops as soon as it reaches the pass mark (a second for vectorized code, ~10 s for per-sample
     # loops), so only slow code on a loaded machine ever gets near it, and it must not fail there.

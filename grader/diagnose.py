@@ -45,6 +45,8 @@ RTOL = 1e-6                  # a submission's output "equals" a simulated one wi
 ATOL = 1e-9
 TRAINING_PROXY_BUDGET = 15.0  # seconds for all training simulations of one run
 SPECS = {spec.name: spec for spec in TESTS}
+# functions of the contract written from the same formulas: a mistake in one usually shows in the other
+PARTNERS = {"bce_loss": ("bce_grad",), "bce_grad": ("bce_loss",)}
 
 
 class Diagnoser:
@@ -144,24 +146,38 @@ class Diagnoser:
                 return []
         return list(dict.fromkeys(evidence))
 
-    def contradicted(self, mistake, form):
-        """True when a PASSED test's calls would have come out wrong with this mistake."""
+    def contradicted_functions(self, mistake, form):
+        """The contract functions whose outputs in PASSED tests would have come out wrong with this
+        mistake (a set; empty when nothing the submission got right speaks against it)."""
         key = ("contradicted", mistake.id, form)
         if key not in self._cache:
-            self._cache[key] = False
+            found = set()
             if not mistake.warning:
                 for test in self.run.tests:
                     spec = SPECS.get(test.name)
                     if not test.passed or spec is None:
                         continue
                     for probe_id, k in self.items(spec):
-                        if self.plan.probes[probe_id].func not in mistake.functions:
+                        func = self.plan.probes[probe_id].func
+                        if func not in mistake.functions or func in found:
                             continue
                         variant = self.mistake_outputs(mistake, form, probe_id)
                         if variant is not None and not same(variant[k], self.reference_outputs(probe_id)[k]):
-                            self._cache[key] = True
-                            return True
+                            found.add(func)
+            self._cache[key] = found
         return self._cache[key]
+
+    def contradiction(self, mistake, form, spec):
+        """How strongly the passed tests speak against this mistake as the cause of ``spec``'s failure:
+        2 when it would have changed a passed output of the functions ``spec`` calls (or of their
+        loss / gradient partner, usually written from the same formulas), 1 when only passed outputs
+        of other functions, 0 when none."""
+        against = self.contradicted_functions(mistake, form)
+        if not against:
+            return 0
+        family = {self.plan.probes[probe_id].func for probe_id in spec.probes if probe_id in self.plan.probes}
+        family |= {partner for func in family for partner in PARTNERS.get(func, ())}
+        return 2 if against & family else 1
 
     # -- gradient blocks ------------------------------------------------------------
     def gradient_blocks(self, spec):
@@ -382,7 +398,8 @@ def diagnose(run):
             _failed(test, error)
 
     # several mistakes may explain the same outputs (e.g. lam/2 and lam * W in a gradient): all are
-    # named, the most likely first -- not contradicted by a passed test, then seen on the most tests
+    # named, the most likely first -- the one that would have changed no output that passed (or only
+    # outputs of other functions than the failed test's), then the one seen on the most tests
     support = {}
     for _, _, found in found_by_test:
         for mistake, _, _ in found:
@@ -391,7 +408,8 @@ def diagnose(run):
     for test, spec, found in found_by_test:
         try:
             if len(found) > 1:
-                found.sort(key=lambda match: (diagnoser.contradicted(match[0], match[1]), -support[match[0].id]))
+                found.sort(key=lambda match: (diagnoser.contradiction(match[0], match[1], spec),
+                                         -support[match[0].id]))
             _annotate(test, found)
             for mistake, form, evidence in found:
                 for probe_id in evidence:
@@ -412,6 +430,8 @@ TRAINING_FUNCTIONS = {"1": ("bce_loss", "bce_grad"), "2": ("backprop",), "3": ("
 
 def _training_proxies(run, training, shown):
     deadline = time.monotonic() + TRAINING_PROXY_BUDGET
+    if run.budget is not None:
+        deadline = min(deadline, run.budget.diagnose_deadline)
     for test, exercise in training:
         diagnosed = {}
         for func in TRAINING_FUNCTIONS.get(exercise, ()):

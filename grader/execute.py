@@ -49,22 +49,26 @@ def execute(run):
     run.session.start()
     run.timings["execute.kernel_start"] = time.monotonic() - kernel_started
     cells_started = time.monotonic()
-    deadline = started + run.config.notebook_timeout
+    seconds = run.config.notebook_timeout
+    if run.budget is not None:
+        seconds = min(seconds, run.budget.notebook_deadline - started)
+        run.session.deadline = run.budget.probe_deadline     # a restart replays no cell past it
+    deadline = started + seconds
     plot_cells = plot_cell_indices(run.notebook)     # the only cells whose figures are drawn (for the TAs)
     for index, cell in enumerate(run.notebook.cells):
         if cell.cell_type != "code":
             continue
-        if time.monotonic() > deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             run.cells.append(CellRecord(index, "not_run", "NotebookTimeout",
-                                        f"the notebook used its {run.config.notebook_timeout:g} s budget before this cell"))
+                                        f"the notebook used its {seconds:g} s budget before this cell"))
             continue
         if index in plot_cells:
             render_plots_on(run.session)
-        run.cells.append(run.session.run_notebook_cell(index))
+        run.cells.append(run.session.run_notebook_cell(index, min(run.config.cell_timeout, max(1.0, left))))
         if index in plot_cells:
             render_plots_off(run.session)
     if any(record.status == "not_run" for record in run.cells):
-        run.message = (f"The notebook ran longer than {run.config.notebook_timeout:g} s; "
-                       "the cells after that were not run.")
+        run.message = f"The notebook ran longer than {seconds:g} s; the cells after that were not run."
     run.executed_notebook = run.notebook
     run.timings["execute.cells"] = time.monotonic() - cells_started

@@ -38,6 +38,7 @@ CELL_STATUS_WORDS = {
     "error": "raised an error",
     "timeout": "ran out of time",
     "died": "crashed the kernel",
+    "exited": "ended the kernel",
     "skipped": "was skipped",
     "not_run": "did not run",
 }

@@ -22,6 +22,7 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
 
 from .model import CellRecord
 from .sandbox import KERNEL_LOG, RUNTIME_DIR
@@ -30,9 +31,12 @@ TIMEOUT_ENAME = "CellTimeout"
 IOPUB_TIMEOUT = 2          # seconds to wait for a cell's last outputs after its reply (nbclient's default: 4)
 RESPONSIVE_TIMEOUT = 5     # seconds an interrupted kernel has to answer "pass" before it counts as hung
 REPLAY_TIMEOUT_AFTER_TIMEOUT = 10   # a cell that timed out is replayed (after a restart) for at most this long
-MAX_REPLAY_ROUNDS = 10
+MAX_REPLAY_ROUNDS = 10             # kernels started in one restart before giving up on replaying
 MAX_DISPLAY_UPDATE_BYTES = 1_000_000
-MAX_MESSAGE_BYTES = 64 * 2**20       # a larger message from the kernel is dropped by ZeroMQ, never read      # kernels started in one restart before giving up on replaying
+MAX_MESSAGE_BYTES = 64 * 2**20       # a larger message from the kernel is dropped by ZeroMQ, never read
+# what a cell did to the kernel, when the kernel must be started again without it
+ENDED_KERNEL = ("died", "hung", "exited")
+EXIT_EVALUE = "the cell ended the kernel (exit() or quit()); the grader went on without it"
 
 
 class LaunchedKernelManager(AsyncKernelManager):
@@ -194,6 +198,7 @@ class KernelSession:
         self.restarts = 0
         self.starts = 0
         self.output_state = None  # the output caps' counts, carried from one kernel to the next
+        self.deadline = None      # time.monotonic() after which a restart replays no more cells
 
     # -- lifecycle ---------------------------------------------------------
     def start(self):
@@ -266,11 +271,16 @@ class KernelSession:
         for _ in range(MAX_REPLAY_ROUNDS):
             self.start()
             for index in list(self.replay):
+                timeout = self.replay_timeouts.get(index, self.config.cell_timeout)
+                if self.deadline is not None:
+                    timeout = min(timeout, self.deadline - time.monotonic())
+                    if timeout < 1:           # the grading's time is up: the later cells are not replayed
+                        break
                 original = self.nb.cells[index]
                 cell = nbformat.from_dict(dict(original))
-                outcome = self._execute(cell, index, self.replay_timeouts.get(index, self.config.cell_timeout))
+                outcome = self._execute(cell, index, timeout)
                 self.nb.cells[index] = original   # nbclient stores the copy it ran: keep the first run's outputs
-                if outcome.status in ("died", "hung"):
+                if outcome.status in ENDED_KERNEL:
                     self.replay.remove(index)
                     self._stop()
                     self.output_state = counted
@@ -282,11 +292,12 @@ class KernelSession:
         self.start()
 
     # -- running -----------------------------------------------------------
-    def run_notebook_cell(self, index):
-        """Run notebook cell ``index`` (outputs land in self.nb); returns a CellRecord."""
+    def run_notebook_cell(self, index, timeout=None):
+        """Run notebook cell ``index`` (outputs land in self.nb) for at most ``timeout`` seconds
+        (default: the cell timeout); returns a CellRecord."""
         cell = self.nb.cells[index]
-        outcome = self._execute(cell, index, self.config.cell_timeout)
-        if outcome.status in ("died", "hung"):
+        outcome = self._execute(cell, index, self.config.cell_timeout if timeout is None else timeout)
+        if outcome.status in ENDED_KERNEL:
             self.restart(skip=[index])
         elif outcome.status in ("ok", "error", "timeout"):
             self.replay.append(index)
@@ -299,9 +310,26 @@ class KernelSession:
         after a death or hang the kernel is restarted with the notebook replayed."""
         cell = nbformat.v4.new_code_cell(source)
         outcome = self._execute(cell, -1, timeout)
-        if outcome.status in ("died", "hung"):
+        if outcome.status in ENDED_KERNEL:
             self.restart()
         return outcome, cell
+
+    def alive(self):
+        """Is the kernel still running? (A cell's thread, a signal or the memory limit may have ended it
+        between two requests.)"""
+        if self.client is None or self.client.km is None:
+            return False
+        try:
+            return bool(run_sync(self.client.km.is_alive)())
+        except Exception:   # a manager that cannot even tell has no usable kernel
+            return False
+
+    def ensure_alive(self):
+        """Restart the kernel (the notebook replayed) when it is gone; True when it had to."""
+        if self.alive():
+            return False
+        self.restart()
+        return True
 
     def _execute(self, cell, index, timeout):
         started = time.monotonic()
@@ -328,6 +356,10 @@ class KernelSession:
             cell.setdefault("outputs", []).append(
                 nbformat.v4.new_output("error", ename=TIMEOUT_ENAME, evalue=evalue, traceback=[]))
             return CellRecord(index, "timeout" if self._responsive() else "hung", TIMEOUT_ENAME, evalue, seconds)
+        if any(isinstance(item, dict) and item.get("source") == "ask_exit" and not item.get("keepkernel")
+               for item in reply.get("payload", None) or []):
+            # exit() or quit(): ipykernel stops a moment after this reply, so nothing after this cell would run
+            return CellRecord(index, "exited", "KernelExit", EXIT_EVALUE, seconds)
         error = next((out for out in cell.get("outputs", []) if out.get("output_type") == "error"), None)
         if error is None:
             return CellRecord(index, "ok", seconds=seconds)

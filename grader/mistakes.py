@@ -168,6 +168,24 @@ def sigmoid_grad_of_activation(a):
     return a * (1.0 - a)
 
 
+def sigmoid_grad_plus(a):
+    """sigma(a) * (1 + sigma(a)): the minus of the second factor written as a plus."""
+    s = ref_act.sigmoid(a)
+    return s * (1.0 + s)
+
+
+def sigmoid_grad_negated(a):
+    """sigma(a) * (sigma(a) - 1): the factors of 1 - sigma(a) swapped, so the sign flips."""
+    s = ref_act.sigmoid(a)
+    return s * (s - 1.0)
+
+
+def sigmoid_grad_tanh_form(a):
+    """(1 - sigma(a)) * (1 + sigma(a)) = 1 - sigma(a)**2: tanh's derivative 1 - tanh**2 carried over."""
+    s = ref_act.sigmoid(a)
+    return (1.0 - s) * (1.0 + s)
+
+
 def sigmoid_naive(a):
     return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))
 
@@ -360,6 +378,14 @@ MISTAKES = [
             "z * (1 - z) is sigma' only when z = sigma(a). sigmoid_grad receives the pre-activation a: "
             "apply sigma first. In the backward pass, use A_l with sigmoid_grad, or Z_l with z * (1 - z).",
             ("sigmoid_grad",) + GRADIENT_FUNCTIONS, (Pieces(sigmoid_grad=sigmoid_grad_of_activation),)),
+    Mistake("sigmoid_grad_sign", "a sign slip in sigma'",
+            "sigma'(a) = sigma(a) * (1 - sigma(a)): both factors are positive, so sigma' lies between 0 and "
+            "1/4, with its top at a = 0. Check each sign in the formula against that (tanh's derivative, "
+            "1 - tanh**2, has another form).",
+            ("sigmoid_grad",) + GRADIENT_FUNCTIONS,
+            (Pieces(label="sigma(a) * (1 + sigma(a))", sigmoid_grad=sigmoid_grad_plus),
+             Pieces(label="sigma(a) * (sigma(a) - 1), the opposite sign", sigmoid_grad=sigmoid_grad_negated),
+             Pieces(label="(1 - sigma(a)) * (1 + sigma(a)), tanh's form", sigmoid_grad=sigmoid_grad_tanh_form))),
     Mistake("missing_sigma_prime", "the activation's derivative (sigma') is missing in the backward pass",
             "Going back one layer, delta_j = g'(a_j) * sum_k w_kj delta_k: after multiplying by the "
             "weights, multiply elementwise by the activation's derivative at that layer's pre-activation.",

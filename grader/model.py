@@ -79,6 +79,7 @@ class GradingRun:
     execution_time: float = 0.0
     session: Any = None
     background: dict = field(default_factory=dict)   # work started early for a later stage: name -> Future
+    budget: Any = None           # grader.budget.Budget of the whole grading (None: no deadline)
     written: Any = None      # grader.written_work.WrittenWork: answers and plots for the TAs (no points)
 
     @property

@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
+from .budget import Budget
 from .check import check
 from .config import GraderConfig
 from .diagnose import diagnose
@@ -31,7 +32,8 @@ def grade_notebook(notebook_path, out_root, config=None, out_dir=None):
     notebook_path = Path(notebook_path)
     out_dir = Path(out_dir) if out_dir is not None else Path(out_root) / notebook_path.stem
     run = GradingRun(notebook_path=notebook_path, out_dir=out_dir, config=config)
-    started = time.monotonic()
+    run.budget = Budget(config.time_budget)
+    started = run.budget.started
     try:
         run.seed = config.seed if config.seed is not None else seed_for(notebook_path.read_bytes())
     except OSError:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .budget import OUT_OF_TIME
 from .probes import build_plan
 from .reference_outcomes import reference_training
 
@@ -25,12 +26,17 @@ TRAINED_EXERCISES = ("1", "2", "3")     # the exercises whose networks the probe
 
 DRIVER_SOURCE = (Path(__file__).with_name("probe_driver.py")).read_text()
 MAX_STATUS_BYTES = 1_000_000
+# deaths of the kernel during one group before its remaining probes are given up (each costs a
+# restart with the notebook replayed; a probe is blamed after it killed two kernels in a row)
+MAX_DEATHS_PER_GROUP = 6
+KILLED_TWICE = "the kernel died during this check, on a freshly restarted kernel too"
 MAX_ARRAY_BYTES = 200_000_000
 
 
 @dataclass
 class ProbeOutcome:
-    """What one probe call gave. status: ok, error, missing, bad_output, timeout, not_run.
+    """What one probe call gave. status: ok, error, missing, bad_output, timeout, not_run,
+    no_time (the grading's time budget ran out before it).
     values: the returned arrays (float64), one per output."""
     status: str
     error: str = ""
@@ -108,27 +114,65 @@ def probe(run):
             run.timings["probe.plan_wait"] = time.monotonic() - started
         else:
             run.probe_plan = plan_for(run.seed, run.config, run.timings)
-    session = run.session
     exchange = run.workdir / f".grader-{secrets.token_hex(8)}"
     exchange.mkdir()
     inputs_path = exchange / "inputs.npz"
     np.savez(inputs_path, **run.probe_plan.arrays)
-    sandbox = session.launch_prefix
+    deadline = run.budget.probe_deadline if run.budget is not None else None
     for group, probes in run.probe_plan.groups().items():
-        out_dir = exchange / group
-        out_dir.mkdir()
-        plan_path = exchange / f"{group}.json"
-        plan_path.write_text(json.dumps([p.entry() for p in probes]))
-        if hasattr(sandbox, "keep"):        # the grader's files survive a disk-limit cleanup; out_dir is the kernel's
-            sandbox.keep(exchange)
-            sandbox.hand_over(out_dir)
-        timeout = min(run.config.probe_timeout + sum(p.timeout for p in probes if p.kind == "train"),
-                      sum(p.timeout for p in probes) + 30)
         group_started = time.monotonic()
-        outcome, _ = session.run_source(probe_cell_source(plan_path, inputs_path, out_dir), timeout)
+        run.probe_outcomes.update(probe_group(run.session, exchange, inputs_path, group, probes, run.config, deadline))
         run.timings[f"probe.group.{group}"] = time.monotonic() - group_started
-        for p in probes:
-            run.probe_outcomes[p.id] = read_outcome(out_dir, p.id, outcome)
+
+
+def probe_group(session, exchange, inputs_path, group, probes, config, deadline=None):
+    """{probe id: ProbeOutcome} for one group, run as one cell in the submission's kernel.
+
+    A kernel that is gone before the group (a thread of the notebook, a signal, ``exit()``)
+    is started again first. When the kernel dies during the group, the probes that wrote
+    their results keep them, and the rest of the group runs again on a fresh kernel (the
+    notebook replayed): a probe is "could not be checked" only when it kills a fresh kernel
+    too. Past ``deadline`` (time.monotonic()), the probes not yet run are not checked.
+    """
+    out_dir = exchange / group
+    out_dir.mkdir()
+    sandbox = session.launch_prefix
+    if hasattr(sandbox, "hand_over"):       # out_dir is the kernel's
+        sandbox.hand_over(out_dir)
+    outcomes, pending, suspect, deaths = {}, list(probes), None, 0
+    while pending:
+        session.ensure_alive()
+        natural = min(config.probe_timeout + sum(p.timeout for p in pending if p.kind == "train"),
+                      sum(p.timeout for p in pending) + 30)
+        timeout = natural if deadline is None else min(natural, deadline - time.monotonic())
+        if timeout < 1:
+            outcomes.update({p.id: ProbeOutcome("no_time", OUT_OF_TIME) for p in pending})
+            break
+        plan_path = exchange / f"{group}-{deaths}.json"
+        plan_path.write_text(json.dumps([p.entry() for p in pending]))
+        if hasattr(sandbox, "keep"):        # the grader's files survive a disk-limit cleanup
+            sandbox.keep(exchange)
+        cell_outcome, _ = session.run_source(probe_cell_source(plan_path, inputs_path, out_dir), timeout)
+        cut_short = timeout < natural and cell_outcome.status in ("timeout", "hung")
+        finished = [p for p in pending if (out_dir / f"{p.id}.json").is_file()]
+        for p in finished:
+            outcomes[p.id] = read_outcome(out_dir, p.id, cell_outcome)
+        pending = [p for p in pending if p not in finished]
+        if cell_outcome.status != "died" or not pending:
+            reason = ProbeOutcome("no_time", OUT_OF_TIME) if cut_short else None
+            outcomes.update({p.id: reason or read_outcome(out_dir, p.id, cell_outcome) for p in pending})
+            break
+        deaths += 1
+        running = pending[0]          # the driver runs the group in order: this one was running
+        if running is suspect:        # it killed a fresh kernel too: it is the probe's doing
+            outcomes[running.id] = ProbeOutcome("not_run", KILLED_TWICE)
+            pending = pending[1:]
+        suspect = running
+        if deaths >= MAX_DEATHS_PER_GROUP:
+            outcomes.update({p.id: ProbeOutcome("not_run", f"the kernel died {deaths} times during this group "
+                                                           "of checks") for p in pending})
+            break
+    return {p.id: outcomes[p.id] for p in probes}
 
 
 def read_outcome(out_dir, probe_id, cell_outcome):

@@ -16,15 +16,26 @@ central differences of your own loss. They finish in a few seconds and do not
 train anything. They are NOT your grade: the grader runs hidden tests on other
 inputs, and checks that your training reaches the reference's accuracy.
 
-Needs numpy only (plus nbclient and ipykernel for the command line). This file
-ships next to ``arraycheck.py`` and ``public_fixture.json``; in the grader's
+The command line's exit status is 0 when every public check passes, 1 when one
+fails or a function is not written yet, 2 when the check cannot run here (run
+``python week6_selfcheck.py --help``).
+
+In a notebook it needs numpy only; the command line needs what the lab's
+students install anyway: numpy, scipy, matplotlib and jupyter. This file ships
+next to ``arraycheck.py`` and ``public_fixture.json``; in the grader's
 repository it is ``grader/selfcheck.py``.
 """
+import argparse
 import contextlib
 import copy
+import dataclasses
+import getpass
+import hashlib
+import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -35,7 +46,19 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+# What a student installs for the lab (the bundle's README says the same), and the modules the
+# command line needs from them: the lab's imports and Jupyter's notebook runner.
+STUDENT_PACKAGES = ("numpy", "scipy", "matplotlib", "jupyter")
+RUNNER_MODULES = ("numpy", "scipy", "matplotlib", "nbformat", "nbclient", "jupyter_client", "ipykernel")
+
+try:
+    import numpy as np
+except ImportError:   # on the command line, say how to install it; imported from a notebook, fail as usual
+    if __name__ != "__main__":
+        raise
+    print(f"error: the self-check needs numpy, missing from {sys.executable}; install it with: "
+          f"{sys.executable} -m pip install {' '.join(STUDENT_PACKAGES)}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 try:
     from .arraycheck import Verdict, check_array, check_scalar, describe, relative_error
@@ -94,11 +117,23 @@ class SelfCheckResults(list):
     def summary(self):
         parts = [f"{self.tally(FAILED)} failed"] if self.tally(FAILED) else []
         if self.tally(NOT_IMPLEMENTED):
-            parts.append(f"{self.tally(NOT_IMPLEMENTED)} not implemented yet")
+            parts.append(f"{self.tally(NOT_IMPLEMENTED)} not written yet")
         if self.tally(SKIPPED):
             parts.append(f"{self.tally(SKIPPED)} skipped")
         more = f" ({', '.join(parts)})" if parts else ""
         return f"public checks: {self.tally(PASSED)}/{len(self)} passed{more}"
+
+    def write_json(self, path):
+        """Write the results as a JSON list of CheckResult fields to ``path`` (for the command line)."""
+        Path(path).write_text(json.dumps([dataclasses.asdict(r) for r in self]), encoding="utf-8")
+
+    @classmethod
+    def read_json(cls, path):
+        """What write_json wrote, or None if ``path`` holds nothing readable."""
+        try:
+            return cls(CheckResult(**entry) for entry in json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
 
     def __repr__(self):
         return f"<{self.summary()}>"
@@ -666,7 +701,7 @@ def format_report(results, symbols=SYMBOLS, width=LINE_WIDTH):
         lines += ["", f"{heading}  ({passed}/{len(mine)} passed)"]
         for r in mine:
             if r.status == NOT_IMPLEMENTED:
-                lines.append(f"  {symbols[r.status]} {r.name}: not implemented yet")
+                lines.append(f"  {symbols[r.status]} {r.name}: not written yet")
                 lines += textwrap.wrap(r.got, width, initial_indent="      ", subsequent_indent="      ")
                 continue
             if r.status == SKIPPED:
@@ -711,11 +746,11 @@ def run_selfcheck(namespace, verbose=True):
 
 
 # ---------------------------------------------------------------------------- the notebook runner
-SELFCHECK_CELL = ("from week6_selfcheck import run_selfcheck as _week6_run_selfcheck\n"
-                  "_week6_selfcheck_results = _week6_run_selfcheck(globals())")
 SHIPPED_FILES = {"week6_selfcheck.py": Path(__file__).resolve(),
                  "arraycheck.py": HERE / "arraycheck.py",
                  "public_fixture.json": FIXTURE_PATH}
+# Exit statuses of the command line: CI and GitHub Classroom gate on them.
+ALL_PASSED, NOT_ALL_PASSED, CANNOT_CHECK = 0, 1, 2
 
 
 def _print(text, stream=None):
@@ -728,17 +763,32 @@ def _print(text, stream=None):
     print(text.encode(encoding, "replace").decode(encoding), file=stream)
 
 
-def prepare_workdir(notebook_path):
-    """A temporary directory with the data files (the notebook's own, else the repository's) and the self-check."""
+def missing_modules():
+    """The modules of RUNNER_MODULES that this Python cannot import, in that order."""
+    return [name for name in RUNNER_MODULES if importlib.util.find_spec(name) is None]
+
+
+def data_files(fixture):
+    """The .mat files the notebook loads: those the fixture's data checks read."""
+    return sorted({f"{name}.mat" for case in fixture["cases"].values() for name in case.get("files", [])})
+
+
+def prepare_workdir(notebook_path, wanted):
+    """A temporary directory with the data files (the notebook's own, else those beside this file as
+    the bundle has them, else the repository's) and the self-check; returns it and the names of the
+    ``wanted`` data files found nowhere."""
     workdir = Path(tempfile.mkdtemp(prefix="week6-check-"))
-    mats = {mat.name: mat for mat in sorted(DATA_DIR.glob("*.mat"))} if DATA_DIR.is_dir() else {}
-    mats.update({mat.name: mat for mat in sorted(Path(notebook_path).resolve().parent.glob("*.mat"))})
-    for name, source in mats.items():
-        shutil.copy(source, workdir / name)
-    for name, source in SHIPPED_FILES.items():
-        if source.is_file():
+    missing = []
+    for name in wanted:
+        source = next((folder / name for folder in (Path(notebook_path).resolve().parent, HERE, DATA_DIR)
+                       if (folder / name).is_file()), None)
+        if source is None:
+            missing.append(name)
+        else:
             shutil.copy(source, workdir / name)
-    return workdir, sorted(mats)
+    for name, source in SHIPPED_FILES.items():
+        shutil.copy(source, workdir / name)
+    return workdir, missing
 
 
 def _is_selfcheck_cell(cell):
@@ -779,39 +829,124 @@ def unanswered_report(nb):
     return "\n".join(lines)
 
 
-def check_notebook(path):
+def describe_cell(cells, index, heading=True):
+    """A cell as a student finds it in Jupyter, which shows no cell numbers: its first line of code
+    (past comments and the template's ``with keep_going():``) and the heading above it."""
+    lines = [line.strip() for line in cells[index].get("source", "").splitlines()]
+    code = [line for line in lines if line and not line.startswith("#") and line != "with keep_going():"]
+    first = _first_line(code[0] if code else (lines[0] if lines else "(empty)"), 60)
+    above = next((line.lstrip("#").strip() for cell in reversed(cells[:index]) if cell.get("cell_type") == "markdown"
+                  for line in reversed(cell.get("source", "").splitlines()) if line.startswith("#")), None)
+    return f"the cell `{first}`" + (f" (under \"{_first_line(above, 50)}\")" if heading and above else "")
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+TRACEBACK_FRAME = re.compile(r"^Cell In\[(\d+)\], line \d+, in (\w+)")   # IPython's header of a frame in a cell
+
+
+def raised_in(cells, error_output):
+    """' (raised in f, in the cell `def f(x):`)' for the innermost function of the notebook in an error
+    output's traceback, or '' (a cell found by its execution count: IPython names cells In[n])."""
+    frames = [TRACEBACK_FRAME.match(ANSI_ESCAPE.sub("", entry)) for entry in error_output.get("traceback", [])]
+    frames = [frame for frame in frames if frame]
+    if not frames:
+        return ""
+    count, function = int(frames[-1].group(1)), frames[-1].group(2)
+    index = next((i for i, cell in enumerate(cells) if cell.get("execution_count") == count), None)
+    where = f", in {describe_cell(cells, index, heading=False)}" if index is not None else ""
+    return f" (raised in {function}{where})"
+
+
+def check_notebook(path, exercises=None):
     """Run the notebook at ``path`` in a fresh local kernel, then the self-check in the same kernel.
 
-    Prints the self-check's report and the notebook cells that raised. Returns 0 when the
-    self-check ran (whatever its results), 2 when the notebook cannot be read, 1 when
-    the kernel could not run it.
+    Prints the self-check's report and the notebook cells that raised. Returns ALL_PASSED (0) when
+    every public check passed, NOT_ALL_PASSED (1) when one failed or is not written yet (or the
+    notebook's code stopped the check), CANNOT_CHECK (2) when the notebook cannot be read or this
+    computer lacks what the check needs (a package, the data files, a working kernel).
+
+    ``exercises``: only the checks of these exercise ids ("1a", ..., "bonus") are reported and
+    decide the status; the run is kept (RUN_CACHE), so that checking the exercises one by one,
+    as GitHub Classroom's tests do, runs an unchanged notebook once.
     """
     path = Path(path)
+    missing = missing_modules()
+    if missing:
+        _print(f"error: the self-check needs the Python package(s) {', '.join(missing)}, missing from "
+               f"{sys.executable}; install them with: {sys.executable} -m pip install {' '.join(STUDENT_PACKAGES)}",
+               sys.stderr)
+        return CANNOT_CHECK
+    import nbformat
     try:
-        import nbformat
         nb = nbformat.read(str(path), as_version=4)
-    except ImportError:
-        _print("check_notebook needs nbformat, nbclient and ipykernel: pip install nbclient ipykernel", sys.stderr)
-        return 1
     except Exception as error:   # missing file, not JSON, not a notebook
         _print(f"error: cannot read {path} as a notebook: {type(error).__name__}: {_first_line(error, 200)}",
                sys.stderr)
-        return 2
+        return CANNOT_CHECK
     try:
-        from jupyter_client.manager import AsyncKernelManager
-        from nbclient import NotebookClient
-        from nbclient.exceptions import DeadKernelError
-        from traitlets import default
-    except ImportError:
-        _print("check_notebook needs nbclient and ipykernel: pip install nbclient ipykernel", sys.stderr)
-        return 1
-    runtime = Path(tempfile.mkdtemp(prefix="week6-kernel-"))   # sockets and the kernel's own log
+        fixture = load_fixture()
+    except (OSError, ValueError) as error:
+        _print(f"error: the self-check needs {FIXTURE_PATH.name} next to {Path(__file__).name}: {error}", sys.stderr)
+        return CANNOT_CHECK
+    workdir, missing_data = prepare_workdir(path, data_files(fixture))
+    try:
+        if missing_data:
+            _print(f"error: the data files {', '.join(missing_data)} are not next to {path.name} "
+                   f"({path.resolve().parent}) nor to {Path(__file__).name}: keep the notebook in the folder "
+                   "of the lab's files", sys.stderr)
+            return CANNOT_CHECK
+        cache = RUN_CACHE / f"{_run_key(path, workdir)}.json" if exercises else None
+        kept = SelfCheckResults.read_json(cache) if cache else None
+        if kept is not None:
+            _print(f"(The checks of {path.name} as the self-check ran them a moment ago: the notebook, "
+                   "the data and the self-check have not changed since.)")
+            return _report_exercises(kept, exercises)
+        return _run_and_report(nb, path, workdir, exercises, cache)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _user():
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):   # a uid without a name (some containers)
+        return str(getattr(os, "getuid", lambda: "user")())
+
+
+# Where check_notebook keeps its runs for --exercise, one file per (notebook, data, self-check, Python);
+# one folder per user of a shared computer.
+RUN_CACHE = Path(tempfile.gettempdir()) / f"week6-selfcheck-runs-{_user()}"
+
+
+def _run_key(path, workdir):
+    """A hash of everything a run's results depend on: the notebook, the files of its working
+    directory (data and self-check) and the Python that runs it."""
+    digest = hashlib.sha256(Path(path).read_bytes())
+    for name in sorted(entry.name for entry in workdir.iterdir()):
+        digest.update(name.encode() + b"\0" + (workdir / name).read_bytes())
+    digest.update(sys.executable.encode())
+    return digest.hexdigest()[:32]
+
+
+def _report_exercises(results, exercises):
+    """Print the checks of ``exercises`` only; ALL_PASSED when each of them passed."""
+    mine = SelfCheckResults(r for r in results if r.exercise in exercises)
+    _print("")
+    _print(format_report(mine, _symbols(sys.stdout)))
+    passed = mine.all_passed
+    _print(f"\nExercise(s) {', '.join(exercises)}: " + ("every public check passed." if passed else
+                                                        f"not every public check passes yet (exit status {NOT_ALL_PASSED})."))
+    return ALL_PASSED if passed else NOT_ALL_PASSED
+
+
+def _kernel_manager_class(runtime):
+    """A kernel manager for the python3 kernel of this very interpreter, whatever kernelspecs the
+    computer has; on macOS and Linux it talks over Unix sockets, not TCP."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
     use_ipc = os.name == "posix"
 
     class CurrentPythonKernel(AsyncKernelManager):
-        """The python3 kernel of this very interpreter, whatever kernelspecs the computer has;
-        on macOS and Linux it talks over Unix sockets, not TCP."""
-
         @default("transport")
         def _default_transport(self):
             return "ipc" if use_ipc else "tcp"
@@ -823,49 +958,74 @@ def check_notebook(path):
         def format_kernel_cmd(self, extra_arguments=None):
             return [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file, *(extra_arguments or [])]
 
-    workdir, mats = prepare_workdir(path)
+    return CurrentPythonKernel
+
+
+def _run_and_report(nb, path, workdir, exercises=None, cache=None):
+    """Execute ``nb`` in ``workdir``, print what happened, return the exit status; with ``exercises``,
+    report those only, and keep a complete run's results in ``cache``."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    runtime = Path(tempfile.mkdtemp(prefix="week6-kernel-"))   # sockets, the kernel's log, the results
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and not _is_selfcheck_cell(cell)]
-    _print(f"Running {path.name} ({len(code_cells)} code cells) in a fresh kernel"
-           f"{'' if mats else ' (no .mat data files found)'}; this takes a minute ...")
+    _print(f"Running {path.name} ({len(code_cells)} code cells) in a fresh kernel; this takes a minute ...")
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=True, kernel_manager_class=CurrentPythonKernel,
+                            interrupt_on_timeout=True, kernel_manager_class=_kernel_manager_class(runtime),
                             resources={"metadata": {"path": str(workdir)}})
-    run = {"problems": [], "died": None, "report": None, "failure": None}
+    run = {"problems": [], "died": None, "report": None, "failure": None, "started": False,
+           "results": runtime / "results.json"}
     kernel_log = open(runtime / "kernel.log", "wb")   # the kernel process's own output (not the cells')
     try:
         with client.setup_kernel(stdout=kernel_log, stderr=kernel_log):
+            run["started"] = True
             _run_cells(client, nb, code_cells, DeadKernelError, run)
     except Exception as error:   # the kernel would not start, or the connection broke
         run["failure"] = run["failure"] or f"{type(error).__name__}: {_first_line(error, 200)}"
     finally:
         kernel_log.close()
         log = (runtime / "kernel.log").read_text(encoding="utf-8", errors="replace")
-        shutil.rmtree(workdir, ignore_errors=True)
+        results = SelfCheckResults.read_json(run["results"])
         shutil.rmtree(runtime, ignore_errors=True)
 
-    status = 0
+    status = NOT_ALL_PASSED
+    complete = run["started"] and run["died"] is None and not run["failure"] and results is not None
+    if exercises and complete:
+        if cache is not None:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                results.write_json(cache)
+            except OSError:   # only a saving of time: the next --exercise runs the notebook again
+                pass
+        return _report_exercises(results, exercises)
     if run["report"] is not None:
         _print("")
         _print(run["report"])
-    if run["died"] is not None:
+    if not run["started"]:
+        _print(f"\nerror: the Python kernel would not start: {run['failure']}", sys.stderr)
+        status = CANNOT_CHECK
+    elif run["died"] is not None:
         index, error = run["died"]
-        where = f" in cell {index} [{_first_line(nb.cells[index].source, 50)}]" if index is not None else ""
+        where = f" in {describe_cell(nb.cells, index)}" if index is not None else " during the self-check"
         _print(f"\nThe kernel died{where}: {_first_line(error, 200)}. The self-check could not run to the end; "
                "look for code that uses a lot of memory or exits Python.")
-        status = 1
-    elif run.get("failure"):
-        _print(f"\nThe self-check could not run: {run['failure']}")
-        status = 1
-    if status:
+    elif run["failure"]:
+        _print(f"\nThe self-check could not run to the end: {run['failure']}")
+    elif results is not None and results.all_passed:
+        status = ALL_PASSED
+    if status != ALL_PASSED and (run["died"] is not None or run["failure"]):
         tail = [line for line in log.splitlines() if line.strip() and "without encryption" not in line][-10:]
         if tail:
             _print("The kernel's last messages:\n" + "\n".join("  " + line for line in tail))
     if run["problems"]:
         _print(f"\nNotebook cells that raised an error ({len(run['problems'])}):")
-        for index, message, source in run["problems"]:
-            _print(f"  cell {index} [{source}]: {message}")
-    elif status == 0:
+        for index, message in run["problems"]:
+            _print(f"  {describe_cell(nb.cells, index)}: {message}")
+    elif run["started"] and run["died"] is None:
         _print("\nNo notebook cell raised an error.")
+    if run["started"]:
+        _print("\nAll public checks passed." if status == ALL_PASSED else
+               f"\nNot every public check passes yet (exit status {status}).")
     report = unanswered_report(nb)
     if report:
         _print(report)
@@ -873,8 +1033,8 @@ def check_notebook(path):
 
 
 def _run_cells(client, nb, code_cells, dead_kernel_error, run):
-    """Execute the code cells, then the self-check cell, filling ``run``: "problems" [(index, message,
-    source)], "died" (index, error) or None, "report" the self-check's printed text, "failure" text or None."""
+    """Execute the code cells, then the self-check cell, filling ``run``: "problems" [(index, message)],
+    "died" (index, error) or None, "report" the self-check's printed text, "failure" text or None."""
     import nbformat
     for index in code_cells:
         started = time.monotonic()
@@ -887,9 +1047,10 @@ def _run_cells(client, nb, code_cells, dead_kernel_error, run):
             if output.get("output_type") == "error":
                 timed_out = output.get("ename") == "KeyboardInterrupt" and time.monotonic() - started >= CELL_TIMEOUT
                 message = (f"timed out after {CELL_TIMEOUT} s (interrupted)" if timed_out
-                           else f"{output.get('ename')}: {_first_line(output.get('evalue', ''))}")
-                run["problems"].append((index, message, _first_line(nb.cells[index].source, 50)))
-    nb.cells.append(nbformat.v4.new_code_cell(SELFCHECK_CELL))
+                           else f"{output.get('ename')}: {_first_line(output.get('evalue', ''))}"
+                                f"{raised_in(nb.cells, output)}")
+                run["problems"].append((index, message))
+    nb.cells.append(nbformat.v4.new_code_cell(SELFCHECK_CELL.format(results=str(run["results"]))))
     index = len(nb.cells) - 1
     started = time.monotonic()
     try:
@@ -909,14 +1070,25 @@ def _run_cells(client, nb, code_cells, dead_kernel_error, run):
         run["failure"] = "it printed nothing"
 
 
+SELFCHECK_CELL = ("from week6_selfcheck import run_selfcheck as _week6_run_selfcheck\n"
+                  "_week6_run_selfcheck(globals()).write_json({results!r})")
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1 or argv[0] in ("-h", "--help"):
-        _print(f"usage: python {Path(__file__).name} NOTEBOOK.ipynb\n\n"
-               "Runs the notebook in a fresh kernel, then the public self-check on its functions.",
-               sys.stderr)
-        return 2
-    return check_notebook(argv[0])
+    parser = argparse.ArgumentParser(
+        prog=f"python {Path(__file__).name}",
+        description="Runs the notebook top to bottom in a fresh kernel, next to the lab's data files, then the "
+                    "public self-check on its functions, and prints what passed, what failed and why.",
+        epilog=f"Exit status: {ALL_PASSED} when every public check passes; {NOT_ALL_PASSED} when one fails or a "
+               f"function is not written yet; {CANNOT_CHECK} when the notebook cannot be read or a package or a "
+               f"data file is missing. Needs: pip install {' '.join(STUDENT_PACKAGES)}. The public checks are not "
+               "your grade: the grader runs hidden tests too.")
+    parser.add_argument("notebook", metavar="NOTEBOOK", help="your notebook, e.g. week6_backprop.ipynb")
+    parser.add_argument("--exercise", action="append", choices=list(EXERCISES), metavar="ID",
+                        help=f"report only this exercise's checks ({', '.join(EXERCISES)}; repeatable): the exit "
+                             "status is theirs. The run is kept for the next --exercise on the same notebook.")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return check_notebook(args.notebook, args.exercise)
 
 
 if __name__ == "__main__":

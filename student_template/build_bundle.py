@@ -1,91 +1,226 @@
 """Write the students' download, ``dist/week6-student.zip``.
 
 Run ``python student_template/build_bundle.py [OUT.zip]`` from anywhere (``make student-bundle``).
-Everything sits at the zip's root, so the notebook finds the data and the self-check
-next to it:
+The zip unpacks into one folder, ``week6-student/``, where the notebook finds the data and
+the self-check next to it; the same folder, pushed as a repository, is a GitHub Classroom
+assignment template:
 
-  week6_backprop.ipynb       the lab (student_template/week6_backprop.ipynb)
-  <the five .mat files>      data/*.mat
-  week6_selfcheck.py         the public self-check (grader/selfcheck.py)
-  arraycheck.py              its comparison helpers (grader/arraycheck.py)
-  written_answers.py         which written questions are still unanswered (grader/written_answers.py)
-  public_fixture.json        the public inputs and expected outputs (grader/public_fixture.json)
-  README.txt                 what to do with all this
+  week6_backprop.ipynb                 the lab (student_template/week6_backprop.ipynb)
+  <the five .mat files>                data/*.mat
+  week6_selfcheck.py                   the public self-check (grader/selfcheck.py)
+  arraycheck.py                        its comparison helpers (grader/arraycheck.py)
+  written_answers.py                   which written questions are still unanswered (grader/written_answers.py)
+  public_fixture.json                  the public inputs and expected outputs (grader/public_fixture.json)
+  requirements.txt                     what to install (the self-check's STUDENT_PACKAGES)
+  README.md                            what to do with all this: Jupyter, the command line, Colab, Classroom
+  .github/classroom/autograding.json   GitHub Classroom's test list (the format of education/autograding)
+  .github/workflows/classroom.yml      runs the same test on every push (GitHub Classroom's actions)
 
 Nothing of ``reference/`` and nothing of the hidden probes goes in; the tests
 (tests/student_template/test_bundle.py) check that no reference code is in any file.
 The zip is deterministic (fixed dates, fixed order).
 """
+import json
 import os
 import sys
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from grader.config import EXERCISE_POINTS  # noqa: E402
+from grader.selfcheck import EXERCISES, STUDENT_PACKAGES  # noqa: E402
+
 BUNDLE_PATH = ROOT / "dist" / "week6-student.zip"
-TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
+FOLDER = "week6-student"
+NOTEBOOK = "week6_backprop.ipynb"
+SELFCHECK = "week6_selfcheck.py"
 DATA_FILES = ["pointsClass1Week6.mat", "pointsClass2Week6.mat", "xWeek6Ex3PointsClass1.mat",
               "xWeek6Ex3PointsClass2.mat", "xWeek6Ex3PointsClass3.mat"]
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
-README = """\
-Week 6: backpropagation
-=======================
+# The one command students, CI and GitHub Classroom run; its exit status is the verdict.
+CHECK_COMMAND = f"python {SELFCHECK} {NOTEBOOK}"
+INSTALL_COMMAND = "python -m pip install -r requirements.txt"
+# GitHub Classroom's tests: one per exercise, worth the exercise's points, passed when every public check
+# of the exercise passes. The first installs the packages and runs the notebook; the others reuse that
+# run (the self-check keeps it). Timeouts in minutes, as Classroom counts them.
+CLASSROOM_TESTS = [{"name": f"{EXERCISES[exercise]} (public checks)",
+                    "setup": INSTALL_COMMAND if not index else "",
+                    "run": f"{CHECK_COMMAND} --exercise {exercise}",
+                    "timeout": 15 if not index else 5, "points": points}
+                   for index, (exercise, points) in enumerate(EXERCISE_POINTS.items())]
+PYTHON_VERSION = "3.11"
 
-What is in this folder
-  week6_backprop.ipynb   the lab: fill in the functions marked "Graded"
-  *.mat                  the data sets the notebook loads (keep them next to it)
-  week6_selfcheck.py     the self-check, with arraycheck.py, written_answers.py and public_fixture.json
+README = f"""\
+# Week 6: backpropagation
 
-What you need
-  Python 3 with numpy, scipy, matplotlib and Jupyter, for instance:
-      pip install numpy scipy matplotlib jupyter
+## What is in this folder
 
-Working on the lab
-  Unzip everything into one folder, then open the notebook from that folder:
-      jupyter notebook week6_backprop.ipynb      (or: jupyter lab, or VS Code)
-  Keep the names and signatures of the graded functions: the grader calls them.
+| file | what it is |
+|---|---|
+| `{NOTEBOOK}` | the lab: fill in the functions marked "Graded" |
+| `*.mat` | the data sets the notebook loads (keep them next to it) |
+| `{SELFCHECK}` | the self-check, with `arraycheck.py`, `written_answers.py` and `public_fixture.json` |
+| `requirements.txt` | what to install |
+| `.github/` | for GitHub Classroom (your teacher's side; leave it as it is) |
 
-Checking your work
-  In the notebook: run its last cell,
-      from week6_selfcheck import run_selfcheck
-      run_selfcheck(globals())
-  It calls your functions on a few public inputs and tells you, exercise by
-  exercise, what passed, what came back instead of what was expected, and a hint.
-  On the command line (runs the whole notebook in a fresh kernel first):
-      python week6_selfcheck.py week6_backprop.ipynb
-  Functions you have not written yet show as "not implemented".
+## What you need
 
-  The self-check is not your grade: the grader runs hidden tests on other inputs
-  and checks that your training reaches the expected accuracy. Passing every
-  public check is a good sign, not a promise.
+Python 3 with {", ".join(STUDENT_PACKAGES[:-1])} and {STUDENT_PACKAGES[-1]}:
 
-Handing in
-  Submit week6_backprop.ipynb (just the notebook) where your course says.
+    python -m pip install {" ".join(STUDENT_PACKAGES)}
+
+## Working on the lab
+
+Open the notebook from this folder:
+
+    jupyter notebook {NOTEBOOK}      (or: jupyter lab, or VS Code)
+
+Keep the names and signatures of the graded functions: the grader calls them.
+"Run All" works at every stage: a cell that calls a function you have not
+written yet says so and the next cells still run, up to the self-check at the
+end.
+
+## Checking your work
+
+In the notebook, run its last cell:
+
+    from week6_selfcheck import run_selfcheck
+    run_selfcheck(globals())
+
+It calls your functions on a few public inputs and tells you, exercise by
+exercise, what passed, what came back instead of what was expected, and a hint.
+Functions you have not written yet show as "not written yet".
+
+On the command line (it runs the whole notebook in a fresh kernel first):
+
+    {CHECK_COMMAND}
+
+Its exit status is 0 when every public check passes, 1 when one fails or a
+function is not written yet, 2 when the check cannot run (a package or a data
+file is missing: the message says what to install). `python {SELFCHECK} --help`
+says the same.
+
+The self-check is not your grade: the grader runs hidden tests on other inputs
+and checks that your training reaches the expected accuracy. Passing every
+public check is a good sign, not a promise.
+
+## In Google Colab
+
+Open `{NOTEBOOK}` in Colab (File > Upload notebook), then run these two lines
+in a scratch cell (Insert > Scratch code cell: it is not saved with the
+notebook), choosing `{FOLDER}.zip` when asked:
+
+    from google.colab import files; uploaded = files.upload()
+    !unzip -qoj {FOLDER}.zip -x '{FOLDER}/.github/*' -d /content
+
+They put the data files and the self-check in `/content`, where the notebook
+runs; the notebook's last cell is then the self-check. Colab forgets them when
+its runtime is reset: run the two lines again. Hand in the notebook with
+File > Download > Download .ipynb.
+
+## In GitHub Classroom
+
+Every push runs the public self-check (`.github/workflows/classroom.yml`; the
+same tests are in `.github/classroom/autograding.json`): one test per exercise,
+worth the exercise's points, passed when every public check of the exercise
+passes (`{CHECK_COMMAND} --exercise 1a`). The Actions tab shows the
+reports. These points are the public checks', not the grade. For a teacher:
+push this folder as a template repository and make the assignment from it.
+
+## Handing in
+
+Submit `{NOTEBOOK}` (just the notebook) where your course says.
 """
 
 
+def requirements_text():
+    return "".join(f"{package}\n" for package in STUDENT_PACKAGES)
+
+
+def autograding_json():
+    """``.github/classroom/autograding.json``: GitHub Classroom's test list; a test passes on exit status 0."""
+    tests = [{"name": test["name"], "setup": test["setup"], "run": test["run"], "input": "", "output": "",
+              "comparison": "included", "timeout": test["timeout"], "points": test["points"]}
+             for test in CLASSROOM_TESTS]
+    return json.dumps({"tests": tests}, indent=2) + "\n"
+
+
+def _step_id(test):
+    """A workflow step id from the test's exercise: "exercise-1a", ..., "exercise-bonus"."""
+    return "exercise-" + test["run"].rsplit(" ", 1)[-1]
+
+
+def classroom_workflow():
+    """``.github/workflows/classroom.yml``: each of CLASSROOM_TESTS through GitHub Classroom's command
+    grader, then its reporter, on every push (JSON strings are valid YAML scalars)."""
+    q = json.dumps
+    lines = ["name: Autograding Tests",
+             "'on':",
+             "  - push",
+             "  - workflow_dispatch",
+             "  - repository_dispatch",
+             "permissions:",
+             "  checks: write",
+             "  actions: read",
+             "  contents: read",
+             "jobs:",
+             "  run-autograding-tests:",
+             "    runs-on: ubuntu-latest",
+             "    if: github.actor != 'github-classroom[bot]'",
+             "    steps:",
+             "      - name: Checkout code",
+             "        uses: actions/checkout@v4",
+             "      - name: Set up Python",
+             "        uses: actions/setup-python@v5",
+             "        with:",
+             f"          python-version: {q(PYTHON_VERSION)}"]
+    for test in CLASSROOM_TESTS:
+        lines += [f"      - name: {q(test['name'])}",
+                  f"        id: {_step_id(test)}",
+                  "        uses: classroom-resources/autograding-command-grader@v1",
+                  "        with:",
+                  f"          test-name: {q(test['name'])}",
+                  f"          setup-command: {q(test['setup'])}",
+                  f"          command: {q(test['run'])}",
+                  f"          timeout: {test['timeout']}",
+                  f"          max-score: {test['points']}"]
+    ids = [_step_id(test) for test in CLASSROOM_TESTS]
+    lines += ["      - name: Autograding Reporter",
+              "        uses: classroom-resources/autograding-grading-reporter@v1",
+              "        env:"]
+    lines += [f"          {step.upper()}_RESULTS: \"${{{{steps.{step}.outputs.result}}}}\"" for step in ids]
+    lines += ["        with:", f"          runners: {','.join(ids)}"]
+    return "\n".join(lines) + "\n"
+
+
 def bundle_files(root=ROOT):
-    """[(name in the zip, bytes)] in the zip's order."""
+    """[(path inside the bundle's folder, bytes)] in the zip's order."""
     root = Path(root)
-    files = [("README.txt", README.encode("utf-8")),
-             ("week6_backprop.ipynb", (root / "student_template" / "week6_backprop.ipynb").read_bytes())]
+    files = [("README.md", README.encode("utf-8")),
+             (NOTEBOOK, (root / "student_template" / NOTEBOOK).read_bytes())]
     files += [(name, (root / "data" / name).read_bytes()) for name in DATA_FILES]
-    files += [("week6_selfcheck.py", (root / "grader" / "selfcheck.py").read_bytes()),
+    files += [(SELFCHECK, (root / "grader" / "selfcheck.py").read_bytes()),
               ("arraycheck.py", (root / "grader" / "arraycheck.py").read_bytes()),
               ("written_answers.py", (root / "grader" / "written_answers.py").read_bytes()),
-              ("public_fixture.json", (root / "grader" / "public_fixture.json").read_bytes())]
+              ("public_fixture.json", (root / "grader" / "public_fixture.json").read_bytes()),
+              ("requirements.txt", requirements_text().encode("utf-8")),
+              (".github/classroom/autograding.json", autograding_json().encode("utf-8")),
+              (".github/workflows/classroom.yml", classroom_workflow().encode("utf-8"))]
     return files
 
 
 def build_bundle(out_path=BUNDLE_PATH, root=ROOT):
-    """Write the student zip to ``out_path``; return the path."""
+    """Write the student zip to ``out_path``, every file under ``week6-student/``; return the path."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as archive:
         for name, data in bundle_files(root):
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info = zipfile.ZipInfo(f"{FOLDER}/{name}", date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16

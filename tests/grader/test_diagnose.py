@@ -24,6 +24,7 @@ from grader.results_json import results_dict, validate_results
 from tests.grader import fixtures
 from tests.grader.mistake_fixtures import (DATA_DIR, MISTAKE_FIXTURES, TRAINING_TESTS, diagnosed, grade_in_process,
                                            new_run, random_outputs)
+from tests.grader.validity_fixtures import SIGMA_PRIME_SIGN_FIXTURES
 
 SPECS = {spec.name: spec for spec in TESTS}
 CONTRACT = set(reference.__all__)
@@ -45,7 +46,7 @@ def test_catalog_entries_are_complete_and_each_has_a_fixture():
         assert set(mistake.functions) <= CONTRACT, mistake.id
         assert mistake.forms, mistake.id
         assert "def " not in mistake.hint and "np." not in mistake.hint.replace("np.logaddexp", ""), mistake.id
-    assert {fixture.mistake for fixture in MISTAKE_FIXTURES} == set(CATALOG)
+    assert {fixture.mistake for fixture in MISTAKE_FIXTURES + SIGMA_PRIME_SIGN_FIXTURES} == set(CATALOG)
 
 
 def test_stage_runs_between_check_and_report():

@@ -233,7 +233,7 @@ def test_blank_template_is_not_implemented_everywhere(in_data_dir, capsys):
     results = selfcheck.run_selfcheck(namespace)
     assert {r.status for r in results} == {"not implemented"}
     out = capsys.readouterr().out
-    assert f"public checks: 0/{len(results)} passed ({len(results)} not implemented yet)" in out
+    assert f"public checks: 0/{len(results)} passed ({len(results)} not written yet)" in out
     assert "is not implemented yet (exercise 1c)" in out   # the stub's own message is shown
 
 
@@ -308,7 +308,10 @@ def test_shipped_copy_runs_on_its_own(tmp_path):
     assert "public checks: 2/" in run.stdout and "skipped: data files not found" in run.stdout
     usage = subprocess.run([sys.executable, "week6_selfcheck.py"], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=60)
-    assert usage.returncode == 2 and "usage: python week6_selfcheck.py NOTEBOOK.ipynb" in usage.stderr
+    assert usage.returncode == 2 and "usage: python week6_selfcheck.py [-h]" in usage.stderr and "NOTEBOOK" in usage.stderr
+    helped = subprocess.run([sys.executable, "week6_selfcheck.py", "--help"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "Exit status: 0 when every public check passes" in helped.stdout
 
 
 # --------------------------------------------------------------------------- check_notebook
@@ -321,22 +324,39 @@ def test_check_notebook_on_the_example_passes_everything(capsys):
     assert "No notebook cell raised an error." in out
 
 
-def test_check_notebook_lists_the_cells_that_raised(tmp_path, capsys):
+def partial_notebook(tmp_path):
+    """A notebook with sigmoid (unstable), relu, and a top-level call of a function it never defines."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# a partial submission"),
+    nb.cells = [nbformat.v4.new_markdown_cell("# A partial submission\n\n## 1a. Loading"),
                 nbformat.v4.new_code_cell("import numpy as np\n"
                                           "def sigmoid(a):\n    return 1 / (1 + np.exp(-np.asarray(a, dtype=float)))"),
-                nbformat.v4.new_code_cell("X, t = load_data()"),
+                nbformat.v4.new_code_cell("# load the data\nwith keep_going():\n    X, t = load_data()"),
                 nbformat.v4.new_code_cell("def relu(a):\n    return np.maximum(a, 0)")]
     path = tmp_path / "partial.ipynb"
     nbformat.write(nb, str(path))
-    assert selfcheck.check_notebook(path) == 0
+    return path
+
+
+def test_check_notebook_names_cells_by_their_first_line_and_fails_when_a_check_does(tmp_path, capsys):
+    nb_path = partial_notebook(tmp_path)
+    assert selfcheck.check_notebook(nb_path) == 1
     out = capsys.readouterr().out
     assert "\u2713 sigmoid values (vector and matrix)" in out
     assert "\u2717 sigmoid is stable for |a| up to 1000" in out and "overflow" in out
-    assert "\u2713 relu values" in out and "not implemented yet" in out
+    assert "\u2713 relu values" in out and "not written yet" in out
     assert "Notebook cells that raised an error (1):" in out
-    assert "cell 2 [X, t = load_data()]: NameError: name 'load_data' is not defined" in out
+    assert ("the cell `X, t = load_data()` (under \"1a. Loading\"): NameError: name 'keep_going' is not defined"
+            in out)
+    assert "cell 2" not in out
+    assert "Not every public check passes yet (exit status 1)." in out
+
+
+def test_describe_cell_skips_comments_and_the_keep_going_line():
+    cells = [nbformat.v4.new_markdown_cell("Some text\n### 1c. The loss (15 points)\nmore"),
+             nbformat.v4.new_code_cell("# With all parameters zero ...\nwith keep_going():\n    W_zero = np.zeros(3)"),
+             nbformat.v4.new_code_cell("")]
+    assert selfcheck.describe_cell(cells, 1) == 'the cell `W_zero = np.zeros(3)` (under "1c. The loss (15 points)")'
+    assert selfcheck.describe_cell(cells[1:], 1) == "the cell `(empty)`"
 
 
 def test_check_notebook_cannot_read(tmp_path, capsys):
@@ -345,3 +365,88 @@ def test_check_notebook_cannot_read(tmp_path, capsys):
     assert selfcheck.check_notebook(broken) == 2
     assert selfcheck.check_notebook(tmp_path / "missing.ipynb") == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_missing_package_is_an_environment_problem_with_a_one_line_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(selfcheck, "RUNNER_MODULES", selfcheck.RUNNER_MODULES + ("week6_no_such_module",))
+    assert selfcheck.check_notebook(EXAMPLE) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "week6_no_such_module" in err
+    assert err.endswith(f"{sys.executable} -m pip install numpy scipy matplotlib jupyter")
+
+
+def test_missing_data_files_are_an_environment_problem(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(selfcheck, "DATA_DIR", tmp_path / "no-data")
+    alone = tmp_path / "alone.ipynb"
+    alone.write_bytes(EXAMPLE.read_bytes())
+    assert selfcheck.check_notebook(alone) == 2
+    err = capsys.readouterr().err
+    assert "pointsClass1Week6.mat" in err and "xWeek6Ex3PointsClass3.mat" in err and "not next to alone.ipynb" in err
+
+
+def test_a_kernel_that_dies_fails_the_check(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os\nos._exit(3)")]
+    path = tmp_path / "dies.ipynb"
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path) == 1
+    assert "The kernel died in the cell `import os`" in capsys.readouterr().out
+
+
+def test_grader_check_and_make_check_exit_like_the_command(tmp_path):
+    """`python -m grader check` returns the command's status; make turns any non-zero one into its own 2."""
+    blank = subprocess.run([sys.executable, "-m", "grader", "check", str(TEMPLATE)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=300)
+    assert blank.returncode == 1, blank.stdout + blank.stderr
+    unreadable = tmp_path / "broken.ipynb"
+    unreadable.write_text("{", encoding="utf-8")
+    assert subprocess.run([sys.executable, "-m", "grader", "check", str(unreadable)], cwd=ROOT,
+                          capture_output=True, timeout=120).returncode == 2
+    made = subprocess.run(["make", "-s", "check", f"NOTEBOOK={TEMPLATE}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert made.returncode != 0 and "Not every public check passes yet (exit status 1)." in made.stdout
+
+
+def test_an_error_inside_a_function_names_the_function_and_the_cell_it_is_in(tmp_path, capsys):
+    """A bug in a finished function, hit by a demo cell in keep_going: the demo cell is listed by its
+    first line, and the function that raised by its name and the first line of its own cell."""
+    keep_going = next(cell for cell in nbformat.read(str(TEMPLATE), as_version=4).cells if cell.id == "keep-going")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np"), keep_going,
+                nbformat.v4.new_markdown_cell("### 1b. The sigmoid"),
+                nbformat.v4.new_code_cell("# Graded\ndef sigmoid(a):\n    return np.asarray(a).reshape(7)"),
+                nbformat.v4.new_code_cell("with keep_going():\n    print(sigmoid(np.zeros(3)))"),
+                nbformat.v4.new_code_cell("print('after')")]
+    path = tmp_path / "bug.ipynb"
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path) == 1
+    out = capsys.readouterr().out
+    assert ("the cell `print(sigmoid(np.zeros(3)))` (under \"1b. The sigmoid\"): ValueError: cannot reshape array "
+            "of size 3 into shape (7,) (raised in sigmoid, in the cell `def sigmoid(a):`)") in out
+    assert "Notebook cells that raised an error (1):" in out
+
+
+def test_one_exercise_at_a_time_reuses_the_run_of_an_unchanged_notebook(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(selfcheck, "RUN_CACHE", tmp_path / "runs")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import numpy as np\n"
+        "def sigmoid(a):\n    return np.exp(-np.logaddexp(0, -np.asarray(a, dtype=float)))\n"
+        "def sigmoid_grad(a):\n    s = sigmoid(a)\n    return s * (1 - s)")]
+    path = tmp_path / "sigmoid.ipynb"
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path, ["1b"]) == 0
+    out = capsys.readouterr().out
+    assert "Running sigmoid.ipynb" in out and "Exercise 1b: sigmoid, sigmoid_grad  (5/5 passed)" in out
+    assert "Exercise 1a" not in out and "Exercise(s) 1b: every public check passed." in out
+    assert selfcheck.check_notebook(path, ["1a", "1c"]) == 1
+    out = capsys.readouterr().out
+    assert "Running" not in out and "a moment ago" in out and "not written yet" in out and "Exercise 1b" not in out
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1"))   # a changed notebook is run again
+    nbformat.write(nb, str(path))
+    assert selfcheck.check_notebook(path, ["1b"]) == 0
+    assert "Running sigmoid.ipynb" in capsys.readouterr().out
+    assert selfcheck.main([str(path), "--exercise", "1b"]) == 0
+    with pytest.raises(SystemExit) as usage:
+        selfcheck.main([str(path), "--exercise", "4"])
+    assert usage.value.code == 2

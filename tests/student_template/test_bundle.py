@@ -19,8 +19,8 @@ from student_template.build_bundle import build_bundle  # noqa: E402
 
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
-EXPECTED = {"README.txt", "week6_backprop.ipynb", "week6_selfcheck.py", "arraycheck.py", "public_fixture.json",
-            "written_answers.py",
+EXPECTED = {"README.md", "week6_backprop.ipynb", "week6_selfcheck.py", "arraycheck.py", "public_fixture.json",
+            "requirements.txt", "written_answers.py", ".github/classroom/autograding.json", ".github/workflows/classroom.yml",
             "pointsClass1Week6.mat", "pointsClass2Week6.mat", "xWeek6Ex3PointsClass1.mat",
             "xWeek6Ex3PointsClass2.mat", "xWeek6Ex3PointsClass3.mat"}
 SUMMARY = re.compile(r"public checks: (\d+)/(\d+) passed")
@@ -33,10 +33,11 @@ def bundle_zip(tmp_path_factory):
 
 @pytest.fixture
 def unzipped(bundle_zip, tmp_path):
-    directory = tmp_path / "week6"          # its parent holds no data/ and nothing of the repository
+    """The bundle's one folder, unzipped where nothing of the repository is (no data/ above it)."""
     with zipfile.ZipFile(bundle_zip) as archive:
-        archive.extractall(directory)
-    return directory
+        archive.extractall(tmp_path)
+    assert [path.name for path in tmp_path.iterdir()] == ["week6-student"]
+    return tmp_path / "week6-student"
 
 
 def student_env():
@@ -58,8 +59,9 @@ def test_exactly_the_expected_files(bundle_zip, unzipped):
     with zipfile.ZipFile(bundle_zip) as archive:
         names = archive.namelist()
     assert len(names) == len(set(names))
-    assert set(names) == EXPECTED
-    assert {path.relative_to(unzipped).as_posix() for path in unzipped.rglob("*")} == EXPECTED
+    assert all(name.startswith("week6-student/") for name in names), names
+    assert {name.removeprefix("week6-student/") for name in names} == EXPECTED
+    assert {path.relative_to(unzipped).as_posix() for path in unzipped.rglob("*") if path.is_file()} == EXPECTED
     assert (unzipped / "week6_backprop.ipynb").read_bytes() == TEMPLATE.read_bytes()
     assert (unzipped / "week6_selfcheck.py").read_bytes() == (ROOT / "grader" / "selfcheck.py").read_bytes()
     assert (unzipped / "arraycheck.py").read_bytes() == (ROOT / "grader" / "arraycheck.py").read_bytes()
@@ -70,9 +72,10 @@ def test_exactly_the_expected_files(bundle_zip, unzipped):
 
 
 def test_readme_says_how_to_open_and_check(unzipped):
-    readme = (unzipped / "README.txt").read_text(encoding="utf-8")
+    readme = (unzipped / "README.md").read_text(encoding="utf-8")
     for needed in ("jupyter notebook week6_backprop.ipynb", "run_selfcheck(globals())",
-                   "python week6_selfcheck.py week6_backprop.ipynb", "numpy", "scipy", "matplotlib", "jupyter"):
+                   "python week6_selfcheck.py week6_backprop.ipynb", "pip install numpy scipy matplotlib jupyter",
+                   "Colab", "files.upload()", "GitHub Classroom", "exit status is 0", "Run All"):
         assert needed in readme
 
 
@@ -100,13 +103,13 @@ def test_selfcheck_passes_the_example_submission(unzipped):
     assert "Written questions: all answered" in done.stdout     # the example builder writes both answers
 
 
-def test_selfcheck_on_the_blank_template_says_not_implemented(unzipped):
+def test_selfcheck_on_the_blank_template_says_not_written_yet(unzipped):
     done = run_in(unzipped, "week6_selfcheck.py", "week6_backprop.ipynb")
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
     summary = SUMMARY.search(done.stdout)
     assert summary, done.stdout
-    assert "not implemented" in done.stdout
-    assert int(summary.group(1)) < int(summary.group(2))
+    passed, total = map(int, summary.groups())
+    assert passed == 0 and f"({total} not written yet)" in done.stdout
     assert "Written questions still unanswered (2;" in done.stdout
     assert "How do you compute the gradient in this case?" in done.stdout
     assert "How can you extend the binary cross-entropy to the multiclass problem?" in done.stdout
@@ -208,10 +211,20 @@ def test_the_leak_checks_find_a_planted_leak(bundle_zip, tmp_path):
     with zipfile.ZipFile(bundle_zip) as source, zipfile.ZipFile(planted, "w") as target:
         for name in source.namelist():
             data = source.read(name)
-            if name == "week6_backprop.ipynb":
+            if name == "week6-student/week6_backprop.ipynb":
                 notebook = json.loads(data)
                 notebook["cells"][-1]["source"] = "if True:\n" + "\n".join("    " + line for line in network.splitlines())
                 data = json.dumps(notebook).encode("utf-8")
             target.writestr(name, data)
     assert any(function == "backprop" for _, function, _ in body_leaks(planted))
     assert line_leaks(planted)
+
+
+def test_a_notebook_kept_elsewhere_is_checked_with_the_data_beside_the_selfcheck(unzipped, tmp_path):
+    """`python week6-student/week6_selfcheck.py ~/Downloads/nb.ipynb`: the data next to the self-check is used."""
+    elsewhere = tmp_path / "Downloads"
+    elsewhere.mkdir()
+    (elsewhere / "mine.ipynb").write_bytes(TEMPLATE.read_bytes())
+    done = run_in(elsewhere, str(unzipped / "week6_selfcheck.py"), "mine.ipynb")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "skipped" not in done.stdout and "not written yet" in done.stdout
