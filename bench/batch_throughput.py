@@ -74,7 +74,7 @@ def run(size=None, jobs_list=JOBS):
     try:
         paths = build_class(root / "class", size)
         print(f"class: {len(paths)} submissions ({os.cpu_count()} CPUs, load average "
-              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}); sandbox {'on' if config.sandbox else 'off'}, "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}); sandbox {config.sandbox}, "
               f"figures {'on' if config.figures else 'off'}", flush=True)
         started = time.perf_counter()
         reference_outcomes(config)

@@ -1,5 +1,5 @@
-"""Grading time per submission, side by side with the bare execution of the same notebook and
-with nbgrader's ``autograde`` on an equivalent assignment (issue 7).
+"""Grading time per submission, side by side with the bare execution of the same notebook, under
+each sandbox level, and with nbgrader's ``autograde`` on an equivalent assignment (issues 7, 10).
 
 On ``examples/example_submission.ipynb``, REPS times each, interleaved (the order rotates
 every repetition), every one a fresh process in a fresh directory:
@@ -7,10 +7,14 @@ every repetition), every one a fresh process in a fresh directory:
 * **bare**: ``jupyter nbconvert --to notebook --execute`` in a directory holding copies of
   ``data/*.mat`` and of the files the template's last cell imports (``week6_selfcheck.py``,
   ``arraycheck.py``, ``public_fixture.json``);
-* **grader**: ``python -m grader grade NOTEBOOK --out TMP`` (the sandbox on when this machine
-  has one, as :func:`grader.sandbox.check_bwrap` says), its reference cache
-  (``WEEK6_GRADER_CACHE``) in a directory of the bench's own: one *cold* run with the cache
-  empty comes first and is reported apart, the REPS runs after it find the cache filled;
+* **grader**: ``python -m grader grade NOTEBOOK --out TMP --sandbox LEVEL`` at the level
+  ``auto`` picks here (:func:`grader.sandbox.resolve_level`; ``none`` where it refuses), its
+  reference cache (``WEEK6_GRADER_CACHE``) in a directory of the bench's own: one *cold* run
+  with the cache empty comes first and is reported apart, the REPS runs after it find the
+  cache filled;
+* **grader, uid level**: the same with ``--sandbox uid`` where that level can be made here
+  (the grader is root) and ``auto`` picked bwrap: the ratio uid / bwrap is the uid level's
+  cost (aim <= 1.10);
 * **nbgrader**: ``nbgrader autograde`` of the same notebook turned into an nbgrader
   assignment: hidden autograder test cells, one per exercise with the contract's points,
   asserting the main functions' values against the reference's (on fixed random inputs),
@@ -102,17 +106,21 @@ def run_bare():
 
 # --------------------------------------------------------------------- grader
 
-def sandbox_available():
-    from grader.sandbox import check_bwrap
-    return check_bwrap()
+def sandbox_levels():
+    """(the level auto picks here, or "none" with why it refuses; (uid level possible?, why not))."""
+    from grader import sandbox
+    from grader.config import GraderConfig
+    uid = sandbox.level_check("uid")
+    try:
+        return (sandbox.resolve_level(GraderConfig()), ""), uid
+    except sandbox.SandboxUnavailable as error:
+        return ("none", str(error)), uid
 
 
-def run_grader(sandbox, cache_dir):
+def run_grader(level, cache_dir):
     out = Path(tempfile.mkdtemp(prefix="week6-bench-grade-"))
     try:
-        command = [str(PYTHON), "-m", "grader", "grade", str(NOTEBOOK), "--out", str(out)]
-        if not sandbox:
-            command.append("--no-sandbox")
+        command = [str(PYTHON), "-m", "grader", "grade", str(NOTEBOOK), "--out", str(out), "--sandbox", level]
         seconds, done = timed(command, ROOT, kernel_env({"WEEK6_GRADER_CACHE": str(cache_dir)}))
         if done.returncode != 0:
             raise RuntimeError(f"python -m grader grade failed ({done.returncode}):\n    {tail(done)}")
@@ -431,9 +439,13 @@ def breakdown(wall, info):
 def run():
     print(f"notebook: {NOTEBOOK.relative_to(ROOT)}; {REPS} repetitions each, interleaved; "
           f"load average at start {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    ok, why = sandbox_available()
-    sandbox = ok
-    print("grader sandbox: " + ("on (bubblewrap)" if ok else f"OFF, none here ({why}); grading with --no-sandbox"))
+    (level, why), (uid_ok, uid_why) = sandbox_levels()
+    print(f"grader sandbox: auto picks {level}" + (f" (it refuses here: {why}); grading with --sandbox none"
+                                                   if why else ""))
+    measure_uid = uid_ok and level == "bwrap"
+    if not measure_uid:
+        uid_why = uid_why or f"auto picks {level} here"
+        print(f"grader, uid level: NOT MEASURED: {uid_why}")
 
     nb_ok, nb_why = ensure_nbgrader()
     scratch = Path(tempfile.mkdtemp(prefix="week6-bench-"))
@@ -449,15 +461,17 @@ def run():
     if not nb_ok:
         print(f"nbgrader: NOT MEASURED: {nb_why}")
 
-    times = {"bare": [], "grader": [], "nbgrader": []}
-    infos = {"bare": [], "grader": [], "nbgrader": []}
+    times = {"bare": [], "grader": [], "grader-uid": [], "nbgrader": []}
+    infos = {"bare": [], "grader": [], "grader-uid": [], "nbgrader": []}
     try:
-        wall, info = run_grader(sandbox, cache_dir)
+        wall, info = run_grader(level, cache_dir)
         print(f"grader, cold reference cache (first grading after a change of reference/ or data/): "
               f"{wall:.2f} s, score {info['score']}, reference training "
               f"{info['timings'].get('probe.reference_training', float('nan')):.2f} s", flush=True)
         cold = (wall, info)
-        contenders = {"bare": run_bare, "grader": lambda: run_grader(sandbox, cache_dir)}
+        contenders = {"bare": run_bare, "grader": lambda: run_grader(level, cache_dir)}
+        if measure_uid:
+            contenders["grader-uid"] = lambda: run_grader("uid", cache_dir)
         if nb_ok:
             contenders["nbgrader"] = lambda: run_nbgrader(template)
         names = list(contenders)
@@ -474,7 +488,7 @@ def run():
                     continue
                 times[name].append(seconds)
                 infos[name].append(info)
-                print(f"  rep {rep + 1} {name:9s} {seconds:7.2f} s  "
+                print(f"  rep {rep + 1} {name:10s} {seconds:7.2f} s  "
                       + ", ".join(f"{k} {v}" for k, v in info.items() if k in ("score", "max_score", "errors")),
                       flush=True)
     finally:
@@ -483,7 +497,8 @@ def run():
     print(f"\nload average at end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"\n{'wall clock per submission (median)':<40}")
     print(f"  bare nbconvert --execute     {fmt_times(times['bare'])}")
-    print(f"  grader (python -m grader)    {fmt_times(times['grader'])}")
+    print(f"  grader (python -m grader)    {fmt_times(times['grader'])}  (sandbox {level})")
+    print(f"  grader, uid level            {fmt_times(times['grader-uid']) if measure_uid else 'not measured: ' + uid_why}")
     print(f"  nbgrader autograde           {fmt_times(times['nbgrader']) if nb_ok else 'not measured: ' + nb_why}")
     bare = median(times["bare"])
     if times["grader"] and times["bare"]:
@@ -491,6 +506,12 @@ def run():
         print(f"  grader / bare                {median(times['grader']) / bare:.2f}  "
               f"(per repetition: {', '.join(f'{r:.2f}' for r in ratios)}, median {median(ratios):.2f}; "
               f"aim <= 1.5)")
+    if times["grader-uid"] and times["grader"]:
+        ratios = [u / g for u, g in zip(times["grader-uid"], times["grader"])]
+        print(f"  grader uid / bwrap           {median(times['grader-uid']) / median(times['grader']):.2f}  "
+              f"(per repetition: {', '.join(f'{r:.2f}' for r in ratios)}, median {median(ratios):.2f}; "
+              f"aim <= 1.10)")
+        print(f"  grader uid / bare            {median(times['grader-uid']) / bare:.2f}")
     if nb_ok and times["nbgrader"] and times["bare"]:
         print(f"  nbgrader / bare              {median(times['nbgrader']) / bare:.2f}")
         ratios = [g / n for g, n in zip(times["grader"], times["nbgrader"])]

@@ -71,6 +71,7 @@ from .gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, grad
 from .lms_export import DEFAULT_ASSIGNMENT, write_lms_files
 from .model import GradingRun
 from .overrides import RAW_FILES, OverridesError, apply_overrides, has_raw, is_adjusted, keep_raw, read_overrides, resolve
+from .sandbox import resolve_level
 from .similarity import CACHE_FILE as SIMILARITY_CACHE
 from .similarity import CODE_FILE, notebook_code, partners, similar_pairs
 from .submissions import Submission, SubmissionsError, find_submissions, parse_due, select
@@ -695,6 +696,8 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     """
     started = time.monotonic()
     config = config or GraderConfig()
+    if grade_function is None:      # no sandbox here: SandboxUnavailable before anyone is graded
+        resolve_level(config)
     out_root = Path(out_root)
     jobs = int(jobs) if jobs is not None else (os.cpu_count() or 1)
     if jobs < 1:

@@ -13,16 +13,22 @@ One notebook graded into an OUT that already holds a different notebook of the
 same name (``a/x.ipynb``, then ``b/x.ipynb``) goes to ``OUT/x~2/`` (the first
 free ``x~N``), never over the other one; the same notebook graded again reuses
 its folder. ``OUT/<folder>/.source.json`` records which notebook a folder holds.
+
+grade and grade-batch take ``--sandbox auto|bwrap|uid|none`` (default: ``$WEEK6_SANDBOX``, else
+auto; ``--no-sandbox`` is ``--sandbox none``). Exit status 2 for bad arguments, 3 when the
+notebooks cannot be confined as asked (nothing is graded, no results.json written).
 """
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, sandbox
 from .config import GraderConfig
 
 SOURCE_FILE = ".source.json"
+ENVIRONMENT_FAILURE = 3        # exit status: no sandbox here, so no grade (not the notebook's fault)
 
 
 def _config(args):
@@ -31,8 +37,7 @@ def _config(args):
         value = getattr(args, name, None)
         if value is not None:
             setattr(config, name, value)
-    if getattr(args, "no_sandbox", False):
-        config.sandbox = False
+    config.sandbox = args.sandbox
     if getattr(args, "no_figures", False):
         config.figures = False
     return config
@@ -63,8 +68,12 @@ def _grading_options(parser):
                         help="seconds for the whole grading of one notebook, report included (default 540)")
     parser.add_argument("--seed", type=int, help="probe seed (default: derived from the notebook's bytes)")
     parser.add_argument("--no-figures", action="store_true", help="skip the decision-boundary figures")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="UNSAFE: run the submission's code without the sandbox")
+    parser.add_argument("--sandbox", choices=sandbox.LEVELS, metavar="LEVEL",
+                        help=f"{'|'.join(sandbox.LEVELS)}: what confines the notebook's code (default: "
+                             f"${sandbox.LEVEL_ENV}, else auto = bwrap where it works, else uid where the grader "
+                             "is root, else refuse); none is UNSAFE")
+    parser.add_argument("--no-sandbox", dest="sandbox", action="store_const", const="none",
+                        help="UNSAFE: the same as --sandbox none")
 
 
 def single_out_dir(notebook, out_root):
@@ -92,13 +101,18 @@ def cmd_grade(args):
         print(f"error: {path} does not exist" if not path.exists() else f"error: {path} is not a file",
               file=sys.stderr)
         return 2
+    config = _config(args)
+    try:
+        sandbox.resolve_level(config)       # before anything is written: an environment failure is no grade
+    except sandbox.SandboxUnavailable as error:
+        return _environment_failure(error, args.json)
     out_dir = single_out_dir(path, Path(args.out))
     if out_dir.name != path.stem:
         print(f"note: {Path(args.out) / path.stem} holds the grading of another {path.name}; "
               f"this one goes to {out_dir}", file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / SOURCE_FILE).write_text(json.dumps({"path": str(path.resolve())}) + "\n", encoding="utf-8")
-    run = grade_notebook(path, Path(args.out), _config(args), out_dir=out_dir)
+    run = grade_notebook(path, Path(args.out), config, out_dir=out_dir)
     if args.json:
         print(json.dumps({"notebook": str(path), "results": str(out_dir / "results.json"), "status": run.status,
                           "score": round(float(run.score), 4)}))
@@ -122,11 +136,15 @@ def _print_batch(result, as_json):
     return 0
 
 
-def _batch_error(error, as_json):
+def _batch_error(error, as_json, status=2):
     if as_json:
         print(json.dumps({"error": str(error)}, ensure_ascii=False))
     print(f"error: {error}", file=sys.stderr)
-    return 2
+    return status
+
+
+def _environment_failure(error, as_json):
+    return _batch_error(error, as_json, ENVIRONMENT_FAILURE)
 
 
 def cmd_grade_batch(args):
@@ -139,6 +157,8 @@ def cmd_grade_batch(args):
                              similarity=not args.no_similarity)
     except BatchError as error:
         return _batch_error(error, args.json)
+    except sandbox.SandboxUnavailable as error:
+        return _environment_failure(error, args.json)
     return _print_batch(result, args.json)
 
 
@@ -212,4 +232,9 @@ def main(argv=None):
     written.add_argument("out_dir", metavar="OUT")
     written.set_defaults(handler=cmd_written_answers)
     args = parser.parse_args(argv)
+    if hasattr(args, "sandbox"):
+        try:
+            args.sandbox = sandbox.requested_level(args.sandbox, os.environ)
+        except ValueError as error:
+            parser.error(str(error))
     return args.handler(args)

@@ -38,11 +38,8 @@ def execute(run):
     """Run every code cell; fill run.cells and keep the kernel (run.session) for the probes."""
     started = time.monotonic()
     run.workdir = prepare_workdir()
-    try:
-        prefix = sandbox.launch_prefix(run.workdir, run.config)
-    except sandbox.SandboxUnavailable as error:
-        run.stop("sandbox_unavailable", str(error))
-        return
+    prefix = sandbox.launch_prefix(run.workdir, run.config)     # SandboxUnavailable: no grade (pipeline)
+    run.sandbox_level = prefix.level
     start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
     run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
     kernel_started = time.monotonic()

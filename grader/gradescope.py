@@ -9,7 +9,7 @@ For each submission it puts the student's files in ``/autograder/submission``, r
 ``/autograder/results/results.json``.
 
   python -m grader.gradescope build [--out dist/autograder.zip]   (``make gradescope``)
-  python -m grader.gradescope run [--root /autograder]            (what run_autograder calls)
+  python -m grader.gradescope run [--root /autograder] [--sandbox LEVEL]   (what run_autograder calls)
 
 The zip holds the two scripts (templates in ``grader/gradescope_files/``) and the
 grader's source: ``grader/``, ``reference/``, ``data/``, ``requirements.lock`` and
@@ -18,10 +18,15 @@ grader's source: ``grader/``, ``reference/``, ``data/``, ``requirements.lock`` a
 On Gradescope: a "Programming Assignment" worth 100 points (the bonus's 5 come on
 top); Configure Autograder -> Zip file upload -> ``dist/autograder.zip``, an Ubuntu
 base image; the autograder timeout should leave room for the notebook (600 s) and the
-probes (set 20 minutes or more). Students submit ``week6_backprop.ipynb``. Test one
-submission with "Test Autograder" first: ``extra_data.gradescope.sandbox_note`` in the
-results (and the stdout) says whether bubblewrap could be used in the container
-(see ``run_autograder`` for what happens when it cannot).
+probes (set 20 minutes or more). Students submit ``week6_backprop.ipynb``.
+
+The notebook runs confined at the level ``auto`` picks (``grader/sandbox.py``): bubblewrap
+where the container allows user namespaces, else the ``uid`` level (Gradescope runs the
+autograder as root); ``WEEK6_SANDBOX`` or ``--sandbox`` may ask for one. Where the level
+cannot be made, nothing is run and results.json says plainly that it is a problem for the
+course staff (status ``environment_error``, no tests), not the student's work. Only an
+explicit ``none`` grades unconfined. Test one submission with "Test Autograder" first:
+``extra_data.sandbox`` in the results (and the stdout) says which level graded it.
 """
 import argparse
 import json
@@ -30,6 +35,8 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+
+from .sandbox import LEVEL_ENV, LEVELS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILES_DIR = Path(__file__).resolve().parent / "gradescope_files"
@@ -42,7 +49,6 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)                         # fixed: the same sourc
 
 DEFAULT_ROOT = "/autograder"
 TEMPLATE_NAME = "week6_backprop.ipynb"
-CONTAINER_ENV = "GRADESCOPE_CONTAINER_IS_SANDBOX"
 OUTPUT_DIR_NAME = "grader-output"                        # root/grader-output/<stem>/: feedback, executed notebook
 MAX_FILES_LISTED = 20
 
@@ -150,35 +156,6 @@ def choose_notebook(notebooks):
     return notebooks[0]
 
 
-def _check_sandbox():
-    from . import sandbox
-    check = getattr(sandbox, "check_bwrap", None)
-    if check is None:
-        return True, ""
-    return check()
-
-
-def choose_sandbox(environ=None, check=None):
-    """(sandbox on?, note for the instructor).
-
-    The bubblewrap sandbox when it works here. When it does not (Gradescope's Docker
-    containers usually forbid the user namespaces bwrap needs), the notebook runs without
-    it only if ``GRADESCOPE_CONTAINER_IS_SANDBOX=1``: then the throw-away container, one per
-    submission, is the isolation boundary. Otherwise the sandbox stays on and grading stops
-    with ``sandbox_unavailable`` rather than run untrusted code unconfined.
-    """
-    environ = os.environ if environ is None else environ
-    ok, why = (check or _check_sandbox)()
-    if ok:
-        return True, "bubblewrap sandbox in use"
-    if environ.get(CONTAINER_ENV) == "1":
-        return False, (f"bubblewrap sandbox unavailable ({why}); {CONTAINER_ENV}=1, so the notebook runs "
-                       "without it (--no-sandbox) and Gradescope's per-submission container is the isolation "
-                       "boundary")
-    return True, (f"bubblewrap sandbox unavailable ({why}) and {CONTAINER_ENV} is not 1: grading refuses to "
-                  "run the notebook unconfined")
-
-
 def _listing(directory):
     files = sorted(path.relative_to(directory).as_posix() for path in Path(directory).rglob("*") if path.is_file()) \
         if Path(directory).is_dir() else []
@@ -210,12 +187,25 @@ def _write_json(path, results):
     return path
 
 
-def run_autograder(root=None, environ=None, config=None):
+def _environment_error(root, error, started, extra):
+    """results.json for a notebook that could not be confined: no tests, and a message that
+    says it is the course staff's problem, not the student's work."""
+    message = (f"Your notebook was not run: the autograder could not confine it on this machine. This is a "
+               f"problem with the autograder's setup, not with your work; please tell the course staff. Your "
+               f"submission is kept and can be graded again once they fix it. (For the staff: {error})")
+    print(message)
+    return _stopped_results(root, "environment_error", message, time.monotonic() - started, extra)
+
+
+def run_autograder(root=None, environ=None, config=None, level=None):
     """Grade the submission under ``root`` (default ``$AUTOGRADER_ROOT`` or /autograder) and
-    write ``root/results/results.json``. Returns 0 when results.json was written.
+    write ``root/results/results.json``. Returns 0 when the submission was graded, 3 when
+    it could not be confined (an environment error, said so in results.json), 1 when the
+    grader itself failed.
 
     ``root/submission/*.ipynb``: the notebook named like the template, else the first;
     none at all gives score 0 with a message saying what was received instead.
+    ``level``: the sandbox level (``--sandbox``), default ``$WEEK6_SANDBOX``, else auto.
     """
     environ = os.environ if environ is None else environ
     root = Path(root or environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT)
@@ -236,19 +226,25 @@ def run_autograder(root=None, environ=None, config=None):
 
     from .config import GraderConfig
     from .pipeline import grade_notebook
-    config = config or GraderConfig()
-    config.figures = False          # Gradescope shows results.json only; the figures would cost time unseen
-    config.sandbox, sandbox_note = choose_sandbox(environ)
+    from .sandbox import SandboxUnavailable, requested_level
     others = [path.relative_to(submission_dir).as_posix() for path in notebooks if path != chosen]
     name = chosen.relative_to(submission_dir).as_posix()
     print(f"grading {name}" + (f" (not graded: {', '.join(others)})" if others else ""))
-    print(f"sandbox: {sandbox_note}")
-    gradescope_extra = {"notebook": name, "not_graded": others, "sandbox": config.sandbox,
-                        "sandbox_note": sandbox_note}
+    gradescope_extra = {"notebook": name, "not_graded": others}
+    config = config or GraderConfig()
+    config.figures = False          # Gradescope shows results.json only; the figures would cost time unseen
     out_root = root / OUTPUT_DIR_NAME
+    try:
+        config.sandbox = requested_level(level, environ)
+    except ValueError as error:         # a bad WEEK6_SANDBOX: the staff's setting, not the student's work
+        _write_json(results_path, _environment_error(root, error, started, {"gradescope": gradescope_extra}))
+        return 3
     try:
         run = grade_notebook(chosen, out_root, config)
         results = json.loads((run.out_dir / "results.json").read_text(encoding="utf-8"))
+    except SandboxUnavailable as error:     # no sandbox here: no grade
+        _write_json(results_path, _environment_error(root, error, started, {"gradescope": gradescope_extra}))
+        return 3
     except Exception as error:      # the grader itself broke: still tell the student something
         message = (f"The autograder failed before it could grade {name} ({type(error).__name__}: {error}). "
                    "This is not a problem with your work; tell the course staff.")
@@ -261,7 +257,7 @@ def run_autograder(root=None, environ=None, config=None):
                              f"is graded: the one named {TEMPLATE_NAME}, else the first.\n" + results["output"])
     results.setdefault("extra_data", {})["gradescope"] = gradescope_extra
     _write_json(results_path, results)
-    print(f"score: {results.get('score')} -> {results_path}")
+    print(f"sandbox: {results['extra_data'].get('sandbox')}; score: {results.get('score')} -> {results_path}")
     return 0
 
 
@@ -274,11 +270,13 @@ def main(argv=None):
     build.add_argument("--out", default=str(PROJECT_ROOT / "dist" / "autograder.zip"))
     run = commands.add_parser("run", help="grade /autograder/submission into /autograder/results/results.json")
     run.add_argument("--root", default=None, help="the autograder directory (default: $AUTOGRADER_ROOT or /autograder)")
+    run.add_argument("--sandbox", choices=LEVELS, metavar="LEVEL",
+                     help=f"{'|'.join(LEVELS)} (default: ${LEVEL_ENV}, else auto); none is UNSAFE")
     args = parser.parse_args(argv)
     if args.command == "build":
         print(build_autograder_zip(args.out))
         return 0
-    return run_autograder(args.root)
+    return run_autograder(args.root, level=args.sandbox)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
+from . import sandbox
 from .budget import Budget
 from .check import check
 from .config import GraderConfig
@@ -27,8 +28,12 @@ ALWAYS_RUN = {report}
 
 
 def grade_notebook(notebook_path, out_root, config=None, out_dir=None):
-    """Grade one notebook; results land in ``out_dir`` (default ``out_root/<stem>/``). Returns the GradingRun."""
+    """Grade one notebook; results land in ``out_dir`` (default ``out_root/<stem>/``). Returns the GradingRun.
+
+    Raises :class:`grader.sandbox.SandboxUnavailable`, and writes nothing, when the notebook
+    cannot be confined as ``config.sandbox`` asks: an environment failure is not a grade."""
     config = config or GraderConfig()
+    sandbox.resolve_level(config)
     notebook_path = Path(notebook_path)
     out_dir = Path(out_dir) if out_dir is not None else Path(out_root) / notebook_path.stem
     run = GradingRun(notebook_path=notebook_path, out_dir=out_dir, config=config)
@@ -47,6 +52,8 @@ def grade_notebook(notebook_path, out_root, config=None, out_dir=None):
             stage_started = time.monotonic()
             try:
                 stage(run)
+            except sandbox.SandboxUnavailable:
+                raise
             except Exception as error:   # one stage's bug must not lose the whole grade
                 run.stop("grader_error", f"The grader failed in stage '{stage.__name__}': "
                                          f"{type(error).__name__}: {error}")

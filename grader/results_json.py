@@ -271,6 +271,8 @@ def results_dict(run, notes=()):
         "grader_version": _grader_version(),
         "timings": {clean_text(k): round(finite_number(v), 4) for k, v in dict(run.timings or {}).items()},
     }
+    if run.sandbox_level is not None:
+        extra["sandbox"] = run.sandbox_level
     if getattr(run, "written", None) is not None:
         extra["written"] = jsonable(run.written.extra())
     if notes:

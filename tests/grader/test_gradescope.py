@@ -1,14 +1,19 @@
 """Gradescope: the autograder zip's layout, and run_autograder in a directory laid out like /autograder.
 
 setup.sh is only syntax-checked (it would apt-get); run_autograder runs for real,
-from the unpacked zip, with this venv's interpreter (AUTOGRADER_PYTHON).
+from the unpacked zip, with this venv's interpreter (AUTOGRADER_PYTHON). Where the
+container refuses bubblewrap (a stand-in ``bwrap`` that exits 1, first on PATH) the
+grader runs as root here, as on Gradescope, so ``auto`` must grade under the uid level.
 """
 import json
 import os
+import secrets
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -18,8 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader import gradescope  # noqa: E402
+from grader import gradescope, sandbox  # noqa: E402
 from grader.results_json import validate_results  # noqa: E402
+from tests.robustness.harness import reference_leaks  # noqa: E402
+from tests.robustness.make_corpus import (BROKEN_POINTS, FULL_MARKS, Context, append, broken_base,  # noqa: E402
+                                          lingering_writer_cell, notebook_bytes, read_grader_files_cell,
+                                          write_outside_cell)
+from tests.robustness.test_sandbox import refusing_bwrap_path  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 DATA_FILES = sorted(f"data/{path.name}" for path in (ROOT / "data").glob("*.mat"))
@@ -52,7 +62,8 @@ def autograder_dir(tmp_path, zip_path):
 
 
 def script_env(root, **extra):
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PYTHONPATH", "PYTHONHOME", sandbox.LEVEL_ENV)}
     env.update({"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable, **extra})
     return env
 
@@ -109,10 +120,13 @@ def test_scripts_are_valid_bash(script):
 
 def test_setup_script_installs_what_the_grader_needs():
     text = (gradescope.FILES_DIR / "setup.sh").read_text(encoding="utf-8")
-    for needed in ("bubblewrap", "python3.11", "deadsnakes", "requirements.lock", "-m venv"):
+    for needed in ("python3.11", "deadsnakes", "requirements.lock", "-m venv"):
         assert needed in text
+    # bubblewrap comes from the pinned wheel in requirements.lock: no apt package for it
+    assert not [line for line in text.splitlines() if "apt-get install" in line and "bubblewrap" in line]
     run = (gradescope.FILES_DIR / "run_autograder").read_text(encoding="utf-8")
-    assert 'GRADESCOPE_CONTAINER_IS_SANDBOX="${GRADESCOPE_CONTAINER_IS_SANDBOX:-1}"' in run
+    assert 'WEEK6_SANDBOX="${WEEK6_SANDBOX:-auto}"' in run
+    assert "GRADESCOPE_CONTAINER_IS_SANDBOX" not in run + text     # the unconfined fallback is gone
 
 
 # ------------------------------------------------------------------ run_autograder
@@ -127,6 +141,7 @@ def test_example_submission_gets_the_full_score(autograder_zip, tmp_path):
     assert results["extra_data"]["status"] == "graded", results["output"]
     assert results["score"] == pytest.approx(105)
     assert all(test["status"] == "passed" for test in results["tests"])
+    assert results["extra_data"]["sandbox"] == "bwrap"          # auto, where bubblewrap works
     assert results["extra_data"]["gradescope"]["notebook"] == EXAMPLE.name
     # graded by the unpacked source, not this repository
     assert (root / gradescope.OUTPUT_DIR_NAME / EXAMPLE.stem / "results.json").is_file()
@@ -194,29 +209,94 @@ def test_notebooks_in_a_subfolder_are_found_when_none_is_at_the_top(tmp_path):
     assert [p.name for p in gradescope.find_notebooks(tmp_path)] == ["mine.ipynb"]
 
 
-@pytest.mark.parametrize("works, env, sandbox", [
-    (True, {}, True),
-    (True, {gradescope.CONTAINER_ENV: "1"}, True),      # bubblewrap whenever it works
-    (False, {gradescope.CONTAINER_ENV: "1"}, False),    # the container is the boundary
-    (False, {gradescope.CONTAINER_ENV: "0"}, True),     # refuse: grading stops with sandbox_unavailable
-    (False, {}, True),
-])
-def test_choose_sandbox(works, env, sandbox):
-    on, note = gradescope.choose_sandbox(env, check=lambda: (works, "" if works else "no user namespaces"))
-    assert on is sandbox
-    assert note and (works or "no user namespaces" in note)
+# ------------------------------------------------------------------ the sandbox on Gradescope
+
+@pytest.fixture
+def open_root():
+    """An autograder root readable by every uid, as /autograder is: only the sandbox may keep the
+    notebook out of it (pytest's own tmp dirs are closed to other uids, which would prove nothing)."""
+    top = Path(tempfile.mkdtemp(prefix="week6-gradescope-"))
+    top.chmod(0o755)
+    yield top
+    shutil.rmtree(top, ignore_errors=True)
 
 
-def test_without_bubblewrap_the_container_is_the_sandbox(tmp_path, monkeypatch):
-    """Gradescope's usual case: bwrap refused, GRADESCOPE_CONTAINER_IS_SANDBOX=1 -> graded unsandboxed."""
-    monkeypatch.setattr(gradescope, "_check_sandbox", lambda: (False, "no user namespaces"))
+def _environment_error(results):
+    assert validate_results(results) == [], results
+    assert results["extra_data"]["status"] == "environment_error"
+    assert results["score"] == 0 and results["tests"] == []
+    assert "course staff" in results["output"] and "not with your work" in results["output"]
+
+
+def test_a_level_that_cannot_be_made_is_the_staffs_problem_not_a_grade(autograder_zip, tmp_path):
+    root = autograder_dir(tmp_path, autograder_zip)
+    shutil.copy(EXAMPLE, root / "submission" / "week6_backprop.ipynb")
+    done = run_script(root, timeout=120, PATH=refusing_bwrap_path(tmp_path), WEEK6_SANDBOX="bwrap")
+    assert done.returncode == 3, done.stdout + done.stderr
+    results = read_results(root)
+    _environment_error(results)
+    assert "No permissions to create new namespace" in results["output"]
+    assert not (root / gradescope.OUTPUT_DIR_NAME).exists()         # nothing of the notebook ran
+
+
+def test_a_bad_level_setting_is_an_environment_error(tmp_path):
+    (tmp_path / "submission").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "submission" / "week6_backprop.ipynb")
+    assert gradescope.run_autograder(tmp_path, environ={sandbox.LEVEL_ENV: "nowhere"}) == 3
+    results = read_results(tmp_path)
+    _environment_error(results)
+    assert "nowhere" in results["output"]
+
+
+def test_only_an_explicit_none_grades_unconfined(tmp_path):
     (tmp_path / "submission").mkdir()
     shutil.copy(ROOT / "student_template" / "week6_backprop.ipynb", tmp_path / "submission")
     (tmp_path / "submission" / "notes.ipynb").write_text("{}")
-    assert gradescope.run_autograder(tmp_path, environ={gradescope.CONTAINER_ENV: "1"}) == 0
+    assert gradescope.run_autograder(tmp_path, environ={sandbox.LEVEL_ENV: "none"}) == 0
     results = read_results(tmp_path)
     assert validate_results(results) == []
     assert results["extra_data"]["status"] == "graded" and results["score"] == 0
-    assert results["extra_data"]["gradescope"]["sandbox"] is False
-    assert "no user namespaces" in results["extra_data"]["gradescope"]["sandbox_note"]
+    assert results["extra_data"]["sandbox"] == "none"
     assert results["output"].startswith("Graded: week6_backprop.ipynb. Also submitted, not graded: notes.ipynb")
+
+
+def _graded_under_uid(done, results):
+    """bwrap refused, the grader root: auto must have graded under uid (else say what happened)."""
+    assert results["extra_data"]["status"] == "graded", (
+        f"with bwrap refused, auto did not grade (the uid level should, as the grader runs as root): "
+        f"exit {done.returncode}: {results['output'][:1500]}")
+    assert results["extra_data"]["sandbox"] == "uid"
+    assert validate_results(results) == []
+
+
+def test_bwrap_refused_a_correct_submission_scores_105_under_uid(autograder_zip, open_root):
+    root = autograder_dir(open_root, autograder_zip)
+    shutil.copy(EXAMPLE, root / "submission" / "week6_backprop.ipynb")
+    done = run_script(root, PATH=refusing_bwrap_path(open_root))
+    results = read_results(root)
+    _graded_under_uid(done, results)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert results["score"] == pytest.approx(FULL_MARKS)
+
+
+def test_bwrap_refused_a_hostile_submission_leaks_nothing_and_forges_nothing(autograder_zip, open_root):
+    """The broken base (honest part 87) plus cells that read the grader's files from every path they
+    can see and raise them from sigmoid_grad, write forged results.json files wherever they can, and
+    leave a daemon that rewrites them once the kernel is gone."""
+    root = autograder_dir(open_root, autograder_zip)
+    token = f"week6-escape-gradescope-{secrets.token_hex(4)}"
+    ctx = Context(token=token, out_dir=str(root / "results"), repo=str(root / "source"))
+    nb = append(broken_base(), read_grader_files_cell(ctx), write_outside_cell(ctx), lingering_writer_cell(ctx))
+    submitted = notebook_bytes(nb)
+    (root / "submission" / "week6_backprop.ipynb").write_bytes(submitted)
+    done = run_script(root, PATH=refusing_bwrap_path(open_root))
+    graded = read_results(root)
+    time.sleep(3)                               # the daemon acts once the kernel is gone
+    results = read_results(root)
+    _graded_under_uid(done, results)
+    assert results == graded, "results.json was rewritten after grading"
+    assert results["score"] == pytest.approx(FULL_MARKS - BROKEN_POINTS), results["output"]
+    text = (root / "results" / "results.json").read_text(encoding="utf-8")
+    assert reference_leaks({"results.json": text}, submitted) == []
+    assert str(root / "source") not in text, "results.json names a file of the grader's"
+    assert not [path for path in (root / "results").iterdir() if token in path.name]

@@ -7,10 +7,12 @@ table of ``make robustness`` (tests/robustness/run_corpus.py).
   (status, message, cell statuses and texts, tests that must pass or fail,
   the score above its honest part, output sizes).
 * leaks: what the notebook saw that it must not (lines after ``LEAK:`` in its
-  outputs; connections accepted by listeners the harness opens on the host).
+  outputs; connections accepted by listeners the harness opens on the host;
+  lines of ``reference/`` in anything the grader wrote for it).
 * escapes: what it changed outside its working directory (files named with the
   case's token anywhere it tried to write them, files of the project modified,
-  processes or cgroups or directories of its sandbox left behind).
+  processes, cgroups or directories of its sandbox left behind, results.json
+  rewritten after grading).
 """
 import json
 import os
@@ -31,10 +33,11 @@ from tests.robustness.make_corpus import LEAK, MARKER, Context  # noqa: E402
 
 # Grading settings for the corpus: short budgets, no figures (the verdicts are what matter here).
 CORPUS_CONFIG = {"figures": False, "train_budget": 20.0}
-# Project files whose modification times must not change while a hostile notebook runs.
-# (Only files nobody regenerates while tests run: the example notebook and the grader's own code are
-# rewritten by their authors' tools, so they would give false alarms.)
-WATCHED = ["reference", "data", ".venv/pyvenv.cfg", ".venv/lib/python3.11/site-packages/numpy/__init__.py"]
+# Project files whose modification times and sizes must not change, and where no file may appear, while a
+# hostile notebook runs (byte code excepted: other tests import modules meanwhile).
+WATCHED = ["reference", "grader", "tests", "examples", "data", ".venv/pyvenv.cfg",
+           ".venv/lib/python3.11/site-packages/numpy/__init__.py"]
+REFERENCE_LINE_CHARS = 45       # a line of reference/ this long is its own, not a phrase anyone would write
 
 
 @dataclass
@@ -48,6 +51,7 @@ class CaseResult:
     leaks: list = field(default_factory=list)
     escapes: list = field(default_factory=list)
     cells: dict = field(default_factory=dict)       # label -> (status, ename)
+    not_tested: list = field(default_factory=list)  # what this machine could not offer the case, and why
     run: object = None
 
     @property
@@ -58,22 +62,43 @@ class CaseResult:
 # --------------------------------------------------------------------------- the machine around the grader
 
 class Listeners:
-    """TCP listeners on the host that no sandboxed notebook may reach."""
+    """TCP listeners on the host that no sandboxed notebook may reach: one IPv4 (reached at 127.0.0.1
+    and the host's outgoing address) and one IPv6 (at ::1) where the host has IPv6. Each target is
+    first reached from here, so "no connection" from the notebook means the sandbox refused it.
+    ``not_tested``: what this host cannot offer (no IPv6 at all), said, never dropped silently."""
 
     def __init__(self):
-        self.sockets = []
-        for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-            try:
-                server = socket.socket(family, socket.SOCK_STREAM)
-                if family == socket.AF_INET6:
-                    server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                server.bind((address, 0))
-                server.listen(16)
-                server.setblocking(False)
-                self.sockets.append(server)
-            except OSError:
-                pass
-        self.ports = tuple(s.getsockname()[1] for s in self.sockets)
+        self.sockets, self.targets, self.not_tested = [], [], []
+        self.sockets.append(self._listen(socket.AF_INET, "0.0.0.0"))
+        self.targets += [(address, self.sockets[0].getsockname()[1]) for address in host_addresses()]
+        try:
+            server = self._listen(socket.AF_INET6, "::")
+        except OSError as error:
+            if socket.has_ipv6 and _has_ipv6_address():
+                raise
+            self.not_tested.append(f"IPv6: this host has none ({error})")
+        else:
+            self.sockets.append(server)
+            self.targets.append(("::1", server.getsockname()[1]))
+        for target in self.targets:             # the listeners work: reachable from the grader's side
+            socket.create_connection(target, timeout=2).close()
+        time.sleep(0.05)
+        if len(self.accepted()) != len(self.targets):
+            raise RuntimeError(f"the harness's own listeners did not accept its test connections: {self.targets}")
+
+    @staticmethod
+    def _listen(family, address):
+        server = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if family == socket.AF_INET6:
+                server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            server.bind((address, 0))
+            server.listen(16)
+            server.setblocking(False)
+        except OSError:
+            server.close()
+            raise
+        return server
 
     def accepted(self):
         got = []
@@ -90,6 +115,13 @@ class Listeners:
     def close(self):
         for server in self.sockets:
             server.close()
+
+
+def _has_ipv6_address():
+    try:
+        return any(line.strip() for line in Path("/proc/net/if_inet6").read_text().splitlines())
+    except OSError:
+        return False
 
 
 def host_addresses():
@@ -110,7 +142,8 @@ def snapshot(repo=ROOT):
     state = {}
     for name in WATCHED:
         path = repo / name
-        paths = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        paths = [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts] \
+            if path.is_dir() else [path]
         for p in paths:
             try:
                 stat = p.stat()
@@ -140,18 +173,44 @@ def token_files(token, places):
     return found
 
 
-def processes_mentioning(text):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
+def _process_marks(pid, texts, workdir):
+    """Why process ``pid`` belongs to the notebook (its command line names one of ``texts``, or its
+    environment or current directory is the notebook's working directory), or None."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return None                              # dead, waiting for its parent to reap it
+        cmdline = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except (OSError, IndexError):
+        return None
+    if any(text in cmdline for text in texts):
+        return cmdline[:120]
+    if workdir:
         try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            environ = proc.joinpath("environ").read_bytes().split(b"\0")
+            cwd = os.readlink(proc / "cwd")
         except OSError:
-            continue
-        if text in cmdline:
-            found.append(f"process {pid} still running: {cmdline[:120]}")
-    return found
+            return None
+        if f"HOME={workdir}".encode() in environ or cwd == workdir or cwd.startswith(workdir + "/") \
+                or cwd.startswith(workdir + " (deleted)"):
+            return f"{cmdline[:100]} (in the notebook's working directory)"
+    return None
+
+
+def leftover_processes(texts, workdir=None, wait=3.0):
+    """Processes the notebook left running (see :func:`_process_marks`), after ``wait`` seconds
+    at most for the ones being killed to go."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for pid in os.listdir("/proc"):
+            if pid.isdigit() and int(pid) != os.getpid():
+                why = _process_marks(pid, texts, workdir)
+                if why:
+                    found.append(f"process {pid} still running: {why}")
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 # --------------------------------------------------------------------------- one case
@@ -187,25 +246,26 @@ def grade_case(case, work_dir, config_overrides=None):
     token = f"week6-escape-{case.name}-{secrets.token_hex(4)}"
     listeners = Listeners()
     path = work_dir / f"{case.name}.ipynb"
-    ctx = Context(token=token, listen_ports=listeners.ports or (1,), host_addresses=host_addresses(),
-                  out_dir=str(out_root / case.name), repo=str(ROOT), large_path=str(path))
+    ctx = Context(token=token, listen_targets=tuple(listeners.targets), out_dir=str(out_root / case.name),
+                  repo=str(ROOT), large_path=str(path))
     content = case.build(ctx)
     if content is not None:
         path.write_bytes(content)
-    result = CaseResult(case.name, honest=case.honest_part())
+    result = CaseResult(case.name, honest=case.honest_part(), not_tested=list(listeners.not_tested))
     before = snapshot()
     started = time.monotonic()
     try:
         run = grade_notebook(path, out_root, config_for(case, config_overrides))
     finally:
         result.seconds = time.monotonic() - started
+        time.sleep(case.expect.settle)          # what outlived the kernel would act now
         result.leaks += listeners.accepted()
         listeners.close()
         if case.large:
             path.unlink(missing_ok=True)
     result.run, result.status, result.score = run, run.status, run.score
     _judge(case, run, result)
-    _look_for_leaks(run, result)
+    _look_for_leaks(run, result, content)
     _look_for_escapes(run, result, before, token, ctx)
     return result
 
@@ -267,6 +327,9 @@ def _judge(case, run, result):
             written = json.loads(results_json.read_text())
             if abs(float(written.get("score", -1)) - run.score) > 1e-6:
                 problems.append(f"results.json says {written.get('score')}, the run {run.score:g}")
+            level = written.get("extra_data", {}).get("sandbox")
+            if run.sandbox_level is not None and level != run.sandbox_level:
+                problems.append(f"results.json records the sandbox {level!r}, the run used {run.sandbox_level!r}")
         except (ValueError, TypeError) as error:
             problems.append(f"results.json is not readable: {error}")
 
@@ -279,12 +342,37 @@ def _executed_size(run):
     return len(nbformat.writes(run.executed_notebook)) if run.executed_notebook is not None else 0
 
 
-def _look_for_leaks(run, result):
+def _lines(paths):
+    return {line.strip() for path in paths for line in path.read_text(encoding="utf-8").splitlines()}
+
+
+def reference_lines(submitted=b""):
+    """The lines of reference/*.py that are the reference's own: long, no import, and in neither the
+    grader's source (its messages may say the same), the template, nor ``submitted`` (a correct
+    submission may share a line with it)."""
+    submitted = submitted.decode("utf-8", "replace") if isinstance(submitted, bytes) else submitted
+    shared = _lines(sorted((ROOT / "grader").glob("*.py")) + sorted((ROOT / "student_template").glob("*.ipynb")))
+    return {line for line in _lines(sorted((ROOT / "reference").glob("*.py")))
+            if len(line) >= REFERENCE_LINE_CHARS and not line.startswith(("from ", "import "))
+            and line not in shared and line not in submitted}
+
+
+def reference_leaks(texts, submitted=b""):
+    """Lines of the reference found in ``texts`` ({name: text}): [(name, line)]."""
+    own = reference_lines(submitted)
+    return [(name, line) for name, text in texts.items() for line in sorted(own) if line in text]
+
+
+def _look_for_leaks(run, result, submitted):
     notebook = run.executed_notebook or run.notebook
     for cell in (notebook.cells if notebook is not None else []):
         for line in cell_text(cell).splitlines():
             if line.startswith(LEAK):
                 result.leaks.append(line[:300])
+    written = {path.name: path.read_text(encoding="utf-8", errors="replace") for path in
+               (sorted(run.out_dir.iterdir()) if run.out_dir.is_dir() else []) if path.is_file()}
+    result.leaks += [f"{name} holds a line of reference/: {line[:120]!r}"
+                     for name, line in reference_leaks(written, submitted or b"")]
 
 
 def _look_for_escapes(run, result, before, token, ctx):
@@ -293,13 +381,15 @@ def _look_for_escapes(run, result, before, token, ctx):
         if before.get(name) != after.get(name):
             result.escapes.append(f"project file changed: {name}")
     places = ["/tmp", os.path.expanduser("~"), "/", str(ROOT), str(ROOT / "reference"), str(ROOT / "results"),
+              str(ROOT / "grader"), str(ROOT / "tests"), str(ROOT / "examples"),
               ctx.out_dir, str(Path(ctx.out_dir).parent), "/etc", "/usr", "/var/tmp", "/dev/shm", "/root"]
     result.escapes += [f"file left outside the sandbox: {p}" for p in token_files(token, places)]
     session = run.session
+    marks = [token] + ([str(session.runtime_dir)] if session is not None else [])
+    result.escapes += leftover_processes(marks, os.path.realpath(run.workdir) if run.workdir else None)
     if session is not None:
         if session.runtime_dir.exists():
             result.escapes.append(f"kernel runtime directory left: {session.runtime_dir}")
-        result.escapes += processes_mentioning(str(session.runtime_dir))
         cgroup = getattr(session.launch_prefix, "cgroup", None)
         for directory in (cgroup.dirs if cgroup is not None else []):
             if directory.exists():

@@ -15,29 +15,17 @@ from grader.config import GraderConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
-# the value of config.sandbox that picks each level (until the levels are chosen by name)
-LEVELS = {"bwrap": True, "uid": "uid", "none": False}
-
-
 def require_level(level):
     """Skip (uid without root) or fail (anything else missing) unless ``level`` can be made here."""
-    if level == "uid":
-        if os.geteuid() != 0:
-            pytest.skip(f"the uid level needs root: these tests run as uid {os.geteuid()}")
-        from grader.sandbox_uid import check_uid
-        ok, why = check_uid()
-    elif level == "bwrap":
-        ok, why = sandbox.check_bwrap()
-    else:
-        ok, why = True, ""
+    if level == "uid" and os.geteuid() != 0:
+        pytest.skip(f"the uid level needs root: these tests run as uid {os.geteuid()}")
+    ok, why = sandbox.level_check(level)
     if not ok:
-        pytest.fail(f"the {level} level cannot be made on this machine: {why}")
+        pytest.fail(f"the {level} level cannot be made on this machine: {why}", pytrace=False)
 
 
 def config_for(level, **changes):
-    config = GraderConfig(**{"figures": False, "train_budget": 20.0, **changes})
-    config.sandbox = LEVELS[level]
-    return config
+    return GraderConfig(**{"figures": False, "train_budget": 20.0, **changes, "sandbox": level})
 
 
 def notebook_with(path, sources, after=None):

@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from examples.notebook_builder import EXAMPLE_PATH, graded_cells, render  # noqa: E402
+from grader.sandbox import MAX_FILE_BYTES  # noqa: E402
 
 FULL_MARKS = 105.0
 MARKER = "# week6-robustness: "
@@ -92,8 +93,7 @@ BROKEN_SOURCES = {
 class Context:
     """What a case may need to know of the machine grading it (filled in by the tests)."""
     token: str = "week6-escape-corpus"        # in the name of every file a hostile cell tries to leave behind
-    listen_ports: tuple = (1,)                # TCP ports on the host that a network case tries to reach
-    host_addresses: tuple = ("127.0.0.1",)
+    listen_targets: tuple = ()                # (host, port) of TCP listeners on the host a network case tries
     out_dir: str = "/nonexistent-results"     # where the grader writes this case's results
     repo: str = str(ROOT)
     large_path: str = ""                      # where to write the 200 MB file (only for that case)
@@ -112,6 +112,7 @@ class Expect:
     passing_exercises: tuple = ()              # exercises whose tests must all pass
     failing: set = field(default_factory=set)  # test names that must fail
     max_output_bytes: int | None = None        # executed notebook size (the file the report writes, or in memory)
+    settle: float = 0.0                        # seconds to wait after grading before judging (late writers)
 
 
 @dataclass
@@ -213,8 +214,12 @@ def find_reference_cell(ctx):
             for _ in range(8):
                 for name in ("reference", "grader", "data", "tests", "results", "examples"):
                     candidate = os.path.join(path, name)
-                    if os.path.isdir(candidate) and not candidate.startswith(os.getcwd()):
-                        report("dir " + candidate)
+                    if candidate.startswith(os.getcwd()):
+                        continue
+                    try:             # listed, not only there: a level without its own mounts cannot hide a path
+                        os.listdir(candidate); report("dir " + candidate)
+                    except OSError:
+                        pass
                 path = os.path.dirname(path)
         # a walk over the whole visible file system (what an attacker would grep), but the OS's own libraries
         here = os.getcwd()
@@ -242,17 +247,157 @@ def find_reference_cell(ctx):
     """)
 
 
+# Files only the grader's side has: these names anywhere, and any .py in a directory named like a
+# package of the project (Gradescope's source dir, a checkout, an installed copy).
+GRADER_FILE_NAMES = ("run_autograder", "requirements.lock", "results.json", "gradebook.csv", "probe_driver.py",
+                     "reference_outcomes.py", "make_corpus.py", "week6_results.schema.json")
+GRADER_DIRS = ("reference", "grader")
+
+
+def read_grader_files_cell(ctx):
+    """Reads every file of the grader's it can reach, from every path it can see, and raises their
+    text from sigmoid_grad: whatever it read would show in the grader's own verdict."""
+    return hostile("read-grader-files", f"""
+        import os, sys, time
+        LEAK = {LEAK!r}
+        NAMES, DIRS = set({GRADER_FILE_NAMES!r}), {GRADER_DIRS!r}
+        SKIP = ("/sys", "/dev", "/usr/lib", "/usr/share", "/usr/include", "/usr/src", "/lib", "/bin", "/sbin",
+                "/usr/bin", "/usr/sbin", "/snap", "/boot")
+        here = os.path.realpath(os.getcwd())
+        starts = {{"/", here, "/proc/self/cwd", "/proc/self/root", "/proc/1/cwd", "/proc/1/root",
+                   os.path.dirname(os.path.realpath(sys.executable)), {ctx.repo!r}, {ctx.out_dir!r}}}
+        for prefix in {{sys.prefix, sys.base_prefix, sys.exec_prefix, here, *sys.path}}:
+            path = os.path.abspath(prefix or ".")
+            while path != "/":                                  # every parent of each
+                starts.add(path); path = os.path.dirname(path)
+        for pid in os.listdir("/proc"):                         # every process's root and cwd, the grader's too
+            if pid.isdigit():
+                starts.update({{f"/proc/{{pid}}/cwd", f"/proc/{{pid}}/root"}})
+        try:                                                    # every mount point (bind mounts name their source)
+            for line in open("/proc/self/mountinfo"):
+                starts.add(line.split()[4])
+        except OSError:
+            pass
+        read, visited, seen, deadline = {{}}, set(), 0, time.monotonic() + 40
+        def take(path):
+            try:
+                with open(path, errors="replace") as handle:
+                    read[path] = handle.read(3000)
+                print(LEAK, "read", path)
+            except OSError:
+                pass
+        for start in sorted(starts):
+            for top, dirs, files in os.walk(start):
+                real = os.path.realpath(top)
+                # the host's /proc only through the starts above; the OS's own files are no grader's
+                if real in visited or real.startswith(SKIP) or real.startswith(here) or \\
+                        (real == "/proc" and top == real) or time.monotonic() > deadline:
+                    dirs[:] = []
+                    continue
+                visited.add(real)
+                dirs[:] = [d for d in dirs if d not in (".git", "__pycache__")]
+                for name in files:
+                    seen += 1
+                    if name in NAMES or (os.path.basename(real) in DIRS and name.endswith(".py")):
+                        take(os.path.join(top, name))
+        _honest_sigmoid_grad = sigmoid_grad
+        def sigmoid_grad(a):
+            if read:        # the reference's code first, from its first function on: the most telling part
+                first = sorted(read, key=lambda path: (os.path.basename(os.path.dirname(path)) != "reference", path))
+                raise ValueError(" | ".join(read[path][read[path].find("def "):] for path in first)[:50000])
+            return _honest_sigmoid_grad(a)
+        print("read", len(read), "grader files; walk", "cut at its deadline" if time.monotonic() > deadline
+              else "complete", "after", seen, "files")
+    """)
+
+
+def lingering_writer_cell(ctx):
+    """A double-forked, setsid daemon (its command line names the token) that waits for the kernel
+    to end, then forges results and leaves files for 20 s, wherever it can."""
+    token = ctx.token
+    daemon = f"""
+import json, os, sys, time
+kernel = int(sys.argv[1])
+while True:
+    try:
+        os.kill(kernel, 0)
+    except OSError:
+        break
+    time.sleep(0.1)
+fake = json.dumps({{"score": 1000, "execution_time": 1, "output": "forged", "tests": []}})
+targets = [{ctx.out_dir + "/results.json"!r}, {ctx.out_dir + "/" + token + "-late.txt"!r},
+           "/tmp/{token}-late.txt", "/var/tmp/{token}-late.txt", "/dev/shm/{token}-late.txt",
+           os.path.join(os.path.expanduser("~"), "{token}-late.txt"), {ctx.repo + "/" + token + "-late.txt"!r}]
+deadline = time.time() + 20
+while time.time() < deadline:
+    for target in targets:
+        try:
+            with open(target, "w") as handle:
+                handle.write(fake)
+        except OSError:
+            pass
+    time.sleep(0.1)
+"""
+    return hostile("lingering-writer", f"""
+        import os, sys
+        kernel = os.getpid()
+        child = os.fork()
+        if child == 0:
+            os.setsid()
+            if os.fork() == 0:
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                os.execv(sys.executable, [sys.executable, "-c", {daemon!r}, str(kernel), {token!r}])
+            os._exit(0)
+        os.waitpid(child, 0)
+        print("daemon started: it waits for the kernel to end")
+    """)
+
+
+def orphans_cell(ctx):
+    """Children in sessions of their own that ignore SIGTERM and SIGHUP, left running at the end."""
+    return hostile("orphans", f"""
+        import signal, subprocess, sys
+        keep = "import signal, time; [signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)]; time.sleep(600)"
+        children = [subprocess.Popen([sys.executable, "-c", keep, {ctx.token!r}, str(k)], start_new_session=True,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    for k in range(3)]
+        children.append(subprocess.Popen(["sleep", "600"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+        print("left", len(children), "children running")
+    """)
+
+
+DISK_FILL_BYTES = 3 * 2**30
+DISK_FILE_BYTES = min(100 * 2**20, MAX_FILE_BYTES // 2)     # each file under the per-file cap: only the total counts
+
+
+def disk_fill_cell():
+    """3 GB into the working directory in files of 100 MB (or half the per-file cap, if smaller)."""
+    return hostile("disk-fill", f"""
+        written, block = 0, b"x" * 2**20
+        try:
+            for k in range({DISK_FILL_BYTES // DISK_FILE_BYTES}):
+                with open(f"fill-{{k:02d}}.bin", "wb") as handle:
+                    for _ in range({DISK_FILE_BYTES // 2**20}):
+                        handle.write(block)
+                        written += len(block)
+                print("disk fill: wrote", written, "bytes", flush=True)     # as it goes: the kernel may be killed
+        finally:
+            print("disk fill: wrote", written, "bytes")
+    """)
+
+
 def network_cell(ctx):
     return hostile("network", f"""
         import socket, urllib.request
         LEAK = {LEAK!r}
-        for host in {list(ctx.host_addresses)!r}:
-            for port in {list(ctx.listen_ports)!r}:
-                try:
-                    socket.create_connection((host, port), timeout=2).close()
-                    print(LEAK, "connected to", host, port)
-                except OSError as error:
-                    print("no connection to", host, port, type(error).__name__)
+        for host, port in {list(ctx.listen_targets)!r}:
+            try:
+                socket.create_connection((host, port), timeout=2).close()
+                print(LEAK, "connected to", host, port)
+            except OSError as error:
+                print("no connection to", host, port, type(error).__name__)
         for host, port in (("8.8.8.8", 53), ("1.1.1.1", 443), ("::1", 22)):
             try:
                 socket.create_connection((host, port), timeout=2).close()
@@ -286,6 +431,8 @@ def write_outside_cell(ctx):
         targets = ["/tmp/{token}.txt", os.path.join(home, "{token}.txt"), "/{token}.txt",
                    os.path.join(os.getcwd(), "..", "{token}.txt"), os.path.join(os.getcwd(), "..", "..", "{token}.txt"),
                    {ctx.repo + "/" + token + ".txt"!r}, {ctx.repo + "/reference/" + token + ".py"!r},
+                   {ctx.repo + "/grader/" + token + ".py"!r}, {ctx.repo + "/tests/" + token + ".py"!r},
+                   {ctx.repo + "/examples/" + token + ".ipynb"!r},
                    {ctx.repo + "/results/" + token + "/results.json"!r}, {ctx.out_dir + "/results.json"!r},
                    {ctx.out_dir + "/" + token + ".txt"!r}, "/root/{token}.txt", "/etc/{token}.txt",
                    "/usr/{token}.txt", "/var/tmp/{token}.txt", "/dev/shm/{token}.txt"]
@@ -570,7 +717,8 @@ def _broken_with(*cells):
     return build
 
 
-HANG_CONFIG = {"cell_timeout": 5.0}
+# long enough for the honest first cell (numpy, scipy, matplotlib imports) on a loaded machine
+HANG_CONFIG = {"cell_timeout": 10.0}
 CASES = [
     Case("control", "the example's graded cells, unchanged: the baseline every other case is measured against",
          _correct_with(), Expect(passing_exercises=EXERCISES_1_TO_2 + ("3",))),
@@ -581,6 +729,21 @@ CASES = [
          _correct_with(find_reference_cell), Expect(cells={"find-reference": {"ok"}},
                                                     cell_text={"find-reference": "found 0"},
                                                     passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("read-grader-files", "reads the grader's files from every path it can see (/, /proc/*/root and cwd, the "
+                              "interpreter's and sys.path's parents, mount points) and raises their text from "
+                              "sigmoid_grad",
+         _correct_with(read_grader_files_cell, after="sigmoid_grad"),
+         Expect(cells={"read-grader-files": {"ok"}}, cell_text={"read-grader-files": "read 0 grader files; walk complete"},
+                passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("lingering-writer", "a double-forked setsid daemon that waits for the kernel to end, then forges "
+                             "results.json and leaves files for 20 s",
+         _correct_with(lingering_writer_cell), Expect(cells={"lingering-writer": {"ok"}}, settle=3.0,
+                                                      passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("orphans", "children in sessions of their own, ignoring SIGTERM and SIGHUP, left running at the end",
+         _correct_with(orphans_cell), Expect(cells={"orphans": {"ok"}}, passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("disk-fill", "writes 3 GB into its working directory in 100 MB files: stopped well below 1 GB, the rest "
+                      "graded", _correct_with(disk_fill_cell(), after="sigmoid_grad"),
+         Expect(cells={"disk-fill": {"error", "died"}}, passing_exercises=EXERCISES_1_TO_2 + ("3",))),
     Case("network", "connects to listeners on the host, public addresses, DNS and HTTP",
          _correct_with(network_cell), Expect(cells={"network": {"ok"}}, cell_text={"network": "no HTTP"},
                                               passing_exercises=EXERCISES_1_TO_2 + ("3",))),

@@ -1,12 +1,14 @@
-"""Grade the whole robustness corpus and print one line per case (``make robustness``).
+"""Grade the whole robustness corpus under each sandbox level and print one line per case and level
+(``make robustness``).
 
-    python -m tests.robustness.run_corpus [--jobs N] [--case NAME ...] [--no-sandbox]
+    python -m tests.robustness.run_corpus [--jobs N] [--case NAME ...] [--sandbox LEVEL ...]
 
-Columns: the case, how it ended (status, and each hostile cell's end),
-score / honest part (the most it may score), seconds, LEAK (what it saw that
-it must not), ESCAPE (what it changed or left outside its working directory)
-and the verdict. Exit status 1 when any case differs from its declaration.
-First it prints what this machine enforces (``python -m grader.sandbox``).
+Levels: bwrap and uid unless ``--sandbox`` names others (``none`` is UNSAFE: hostile
+notebooks unconfined). Columns: the level, the case, how it ended (status, and each
+hostile cell's end), score / honest part (the most it may score), seconds, LEAK (what it
+saw that it must not), ESCAPE (what it changed or left outside its working directory)
+and the verdict. Exit status 1 when any case differs from its declaration, or a level
+cannot be made here. First it prints what each level enforces on this machine.
 """
 import argparse
 import sys
@@ -21,6 +23,8 @@ from grader import sandbox  # noqa: E402
 from grader.config import GraderConfig  # noqa: E402
 from tests.robustness.harness import CaseResult, grade_case  # noqa: E402
 from tests.robustness.make_corpus import CASES, CASES_BY_NAME  # noqa: E402
+
+DEFAULT_LEVELS = ("bwrap", "uid")
 
 
 def outcome(result):
@@ -38,51 +42,62 @@ def _grade_one(job):
     except Exception as error:   # report the case as failed, go on with the others
         result = CaseResult(name, status="harness_error", problems=[f"{type(error).__name__}: {error}"])
     result.run = None
-    print(f"  {name}: {'ok' if result.ok else 'FAIL'} ({result.seconds:.0f} s)", flush=True)
-    return result
+    print(f"  {overrides['sandbox']} {name}: {'ok' if result.ok else 'FAIL'} ({result.seconds:.0f} s)", flush=True)
+    return overrides["sandbox"], result
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--case", action="append", choices=sorted(CASES_BY_NAME), help="only these cases")
-    parser.add_argument("--no-sandbox", action="store_true", help="UNSAFE: grade the hostile notebooks unconfined")
+    parser.add_argument("--sandbox", action="append", choices=[l for l in sandbox.LEVELS if l != "auto"],
+                        help=f"grade under this level (repeatable; default: {' and '.join(DEFAULT_LEVELS)})")
     args = parser.parse_args(argv)
     cases = [CASES_BY_NAME[name] for name in args.case] if args.case else CASES
-    overrides = {"sandbox": False} if args.no_sandbox else {}
+    levels = args.sandbox or list(DEFAULT_LEVELS)
 
-    ok, why = sandbox.check_bwrap()
-    print("sandbox:", "available" if ok else f"NOT available: {why}")
-    for key, value in sandbox.enforcement(GraderConfig(**overrides)).items():
-        print(f"  {key:17s} {value}")
+    unavailable = []
+    for level in levels:
+        ok, why = sandbox.level_check(level)
+        print(f"{level}: " + ("available" if ok else f"NOT available: {why}"))
+        if ok:
+            for key, value in sandbox.enforcement(GraderConfig(sandbox=level), level).items():
+                print(f"  {key:17s} {value}")
+        else:
+            unavailable.append(level)
     print(flush=True)
+    levels = [level for level in levels if level not in unavailable]
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="week6-robustness-") as tmp:
-        jobs = [(case.name, str(Path(tmp) / case.name), overrides) for case in cases]
+        jobs = [(case.name, str(Path(tmp) / level / case.name), {"sandbox": level})
+                for level in levels for case in cases]
         if args.jobs > 1:
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 results = list(pool.map(_grade_one, jobs))
         else:
             results = [_grade_one(job) for job in jobs]
 
-    header = f"{'case':16s} {'outcome':72s} {'score':>11s} {'time':>7s} {'leaked':>6s} {'escaped':>7s}  verdict"
+    header = (f"{'level':6s} {'case':17s} {'outcome':68s} {'score':>11s} {'time':>7s} {'leaked':>6s} "
+              f"{'escaped':>7s}  verdict")
     print(header)
     print("-" * len(header))
-    for result in results:
-        print(f"{result.name:16s} {outcome(result)[:72]:72s} {result.score:5g} / {result.honest:<3g} "
+    for level, result in results:
+        print(f"{level:6s} {result.name:17s} {outcome(result)[:68]:68s} {result.score:5g} / {result.honest:<3g} "
               f"{result.seconds:6.1f}s {len(result.leaks):6d} {len(result.escapes):7d}  "
-              f"{'ok' if result.ok else 'FAIL'}")
-    failed = [result for result in results if not result.ok]
-    for result in failed:
-        print(f"\n{result.name}:")
+              f"{'ok' if result.ok else 'FAIL'}" + (f" (not tested: {'; '.join(result.not_tested)})"
+                                                     if result.not_tested else ""))
+    failed = [(level, result) for level, result in results if not result.ok]
+    for level, result in failed:
+        print(f"\n{level} {result.name}:")
         for kind, items in (("problem", result.problems), ("leak", result.leaks), ("escape", result.escapes)):
             for item in items:
                 print(f"  {kind}: {item}")
-    print(f"\n{len(results) - len(failed)} of {len(results)} cases as declared; "
-          f"{sum(len(r.leaks) for r in results)} leaks, {sum(len(r.escapes) for r in results)} escapes; "
-          f"{time.monotonic() - started:.0f} s in all")
-    return 1 if failed else 0
+    print(f"\n{len(results) - len(failed)} of {len(results)} gradings as declared; "
+          f"{sum(len(r.leaks) for _, r in results)} leaks, {sum(len(r.escapes) for _, r in results)} escapes; "
+          f"{time.monotonic() - started:.0f} s in all"
+          + (f"; levels that cannot be made here: {', '.join(unavailable)}" if unavailable else ""))
+    return 1 if failed or unavailable else 0
 
 
 if __name__ == "__main__":

