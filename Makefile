@@ -41,6 +41,11 @@ endif
 merge: $(READY)
 	$(PY) -m grader merge $(SHARDS) --out "$(OUT)" $(if $(OVERRIDES),--overrides "$(OVERRIDES)")
 
+# make written-answers OUT=dir: OUT/written_answers.html again (the TAs' page of written answers and plots)
+.PHONY: written-answers
+written-answers: $(READY)
+	$(PY) -m grader written-answers $(OUT)
+
 check: $(READY)
 	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/your_notebook.ipynb"; exit 2; }
 	$(PY) -m grader check $(NOTEBOOK)

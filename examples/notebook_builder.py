@@ -55,6 +55,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import reference  # noqa: E402
+from reference.answers import WRITTEN_ANSWERS  # noqa: E402
 
 TEMPLATE_PATH = ROOT / "student_template" / "week6_backprop.ipynb"
 EXAMPLE_PATH = ROOT / "examples" / "example_submission.ipynb"
@@ -348,10 +349,27 @@ def fill_template(template_nb, implementations, strict=False, verbatim=False):
     return nb
 
 
+def fill_answers(nb, answers):
+    """A copy of ``nb`` whose answer cells (``{"week6": {"answer": <id>}}``) hold ``answers``: {question id: text}.
+
+    Questions left out keep their cell as it is; an id with no answer cell raises ValueError.
+    """
+    nb = copy.deepcopy(nb)
+    cells = {cell.metadata.get("week6", {}).get("answer"): cell for cell in nb.cells}
+    unknown = sorted(set(answers) - set(cells))
+    if unknown:
+        raise ValueError(f"no answer cell for {unknown}")
+    for question_id, text in answers.items():
+        cells[question_id].source = text
+    nbformat.validate(nb)
+    return nb
+
+
 def build_example(template_nb=None):
-    """The bundled example submission: the template filled with the reference solution."""
-    return fill_template(template_nb if template_nb is not None else load_template(), reference_sources(),
-                         strict=True)
+    """The bundled example submission: the template filled with the reference solution and its written answers."""
+    nb = fill_template(template_nb if template_nb is not None else load_template(), reference_sources(),
+                       strict=True)
+    return fill_answers(nb, WRITTEN_ANSWERS)
 
 
 def render(nb):

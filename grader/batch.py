@@ -75,6 +75,7 @@ from .sandbox import resolve_level
 from .similarity import CACHE_FILE as SIMILARITY_CACHE
 from .similarity import CODE_FILE, notebook_code, partners, similar_pairs
 from .submissions import Submission, SubmissionsError, find_submissions, parse_due, select
+from .written_work import ANSWERS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINT_DIRS = ("grader", "reference")
@@ -89,7 +90,7 @@ OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that ga
 NO_NOTEBOOK = "no_notebook"              # the status of a submission that holds no notebook (as on Gradescope)
 PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "*.executed.ipynb",
                     "decision_boundary_*.png", "gradient_blocks_*.png",
-                    *RAW_FILES.values())   # removed before grading again
+                    *RAW_FILES.values(), f"{ANSWERS_DIR}/*")   # removed before grading again
 BOOT_GRACE = 120.0                       # seconds a worker may take to start before its task's clock runs
 
 
@@ -301,7 +302,7 @@ class BatchResult:
     rows: the gradebook rows (dicts keyed by :data:`grader.gradebook.GRADEBOOK_COLUMNS`), in order.
     graded: submissions (paths below SUBMISSIONS) graded by this call; resumed: those kept as they were.
     skipped: the files not graded, and why; notes: lines for the summary (overrides, LMS files, roster);
-    similar: the near-identical pairs (by key).
+    similar: the near-identical pairs (by key); answers_page: the TAs' written_answers.html (grader.answers_page).
     worker_rss_mb / kernel_rss_mb: worker pid -> peak resident memory (MiB) of the
     worker process itself / of its largest finished child (the notebook kernel).
     pool_restarts: how often the process pool had to be made again (a worker died or was killed).
@@ -325,6 +326,7 @@ class BatchResult:
     skipped: list = field(default_factory=list)         # [grader.submissions.Skipped]
     notes: list = field(default_factory=list)
     similar: list = field(default_factory=list)         # [grader.similarity.Pair]
+    answers_page: Path | None = None      # written_answers.html, the TAs' page of written answers and plots
 
     @property
     def statuses(self):
@@ -350,6 +352,7 @@ class BatchResult:
                 "source": self.source, "shard": list(self.shard) if self.shard else None,
                 "gradebook": str(self.gradebook) if self.gradebook else None,
                 "class_report": str(self.class_report[0]) if self.class_report else None,
+                "answers_page": str(self.answers_page) if self.answers_page else None,
                 "lms_files": [str(p) for p in self.lms_files], "notes": self.notes,
                 "elapsed": round(self.elapsed, 3)}
 
@@ -838,6 +841,8 @@ def _finish_outputs(result, entries, override_table, override_note, keys, class_
     if class_report:
         from .class_report import write_class_report
         result.class_report = write_class_report(out_root, rows, pairs=result.similar)
+        from .answers_page import write_answers_page
+        result.answers_page = write_answers_page(out_root, rows)
     return result
 
 

@@ -32,8 +32,11 @@ from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .answers_page import PAGE_NAME as ANSWERS_PAGE
+from .answers_page import class_counts
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
+from .written_answers import QUESTIONS
 
 HTML_NAME = "class_report.html"
 MD_NAME = "class_report.md"
@@ -158,6 +161,7 @@ def class_statistics(out_root, rows, pairs=()):
                      "second_score": _float(by_key.get(p.second, {}).get("score")),
                      "first_share": p.first_share, "second_share": p.second_share} for p in pairs],
         "fingerprints": sorted({row.get("grader_fingerprint", "") for row in rows} - {""}),
+        "written": class_counts(out_root, rows),
     }
 
 
@@ -312,6 +316,9 @@ def _tables(stats):
         sections.append((f"Exercise {exercise}: tests", ["test", "max", "mean points", "passed", "failures"],
                          [[t["name"], _pts(t["max"]), _pts(t["mean"]), _pct(t["pass_rate"]), str(t["failures"])]
                           for t in tests], f"tests_{_safe_id(exercise)}", ""))
+    sections.append(("Written questions (read by the TAs, no points)", ["question", "answered", "not answered"],
+                     [[q.id, str(stats["written"][q.id]["answered"]), str(stats["written"][q.id]["not_answered"])]
+                      for q in QUESTIONS], None, f"blank or template-only answers count as not answered; see {ANSWERS_PAGE}"))
     sections.append(("Most frequent failures", ["test", "submissions failing it"],
                      [[name, str(count)] for name, count in stats["failures"][:TOP_FAILURES]], None,
                      "" if stats["failures"] else "No test failed."))
@@ -332,6 +339,8 @@ def _summary_lines(stats):
     return [f"Submissions: {stats['submissions']} ({statuses or 'none'})",
             f"Graded: {stats['graded']}; mean score {_pts(stats['mean'])}, median {_pts(stats['median'])} "
             f"(out of {BASE_POINTS} + bonus {MAX_POINTS - BASE_POINTS})",
+            "Written questions: " + "; ".join(f"{qid} not answered: {count['not_answered']}"
+                                              for qid, count in stats["written"].items()),
             f"Grader fingerprint: {', '.join(f[:16] for f in stats['fingerprints']) or 'unknown'}",
             f"Written {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}"]
 

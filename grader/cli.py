@@ -7,6 +7,7 @@
                                        gradebook.csv, canvas_grades.csv, moodle_grades.csv, class report
   merge OUT1 OUT2 ... --out DIR        combine the OUT directories of shards into one gradebook and class report
   check NOTEBOOK                       the student's self-check (public tests only)
+  written-answers OUT                  OUT/written_answers.html again, from the OUT/<folder>/answers/ folders
 
 One notebook graded into an OUT that already holds a different notebook of the
 same name (``a/x.ipynb``, then ``b/x.ipynb``) goes to ``OUT/x~2/`` (the first
@@ -130,6 +131,8 @@ def _print_batch(result, as_json):
         print("LMS import files: " + ", ".join(str(p) for p in result.lms_files))
     if result.class_report:
         print(f"Class report: {result.class_report[0]}")
+    if result.answers_page:
+        print(f"Written answers: {result.answers_page}")
     return 0
 
 
@@ -174,6 +177,16 @@ def cmd_check(args):
     return check_notebook(Path(args.notebook))
 
 
+def cmd_written_answers(args):
+    from .answers_page import write_answers_page
+    out = Path(args.out_dir)
+    if not out.is_dir():
+        print(f"error: {out} is not a directory", file=sys.stderr)
+        return 2
+    print(write_answers_page(out))
+    return 0
+
+
 def main(argv=None):
     from .lms_export import DEFAULT_ASSIGNMENT
 
@@ -215,6 +228,9 @@ def main(argv=None):
     check = commands.add_parser("check", help="the student's self-check: public tests only, no sandbox")
     check.add_argument("notebook")
     check.set_defaults(handler=cmd_check)
+    written = commands.add_parser("written-answers", help="the TAs' page of written answers and plots of an OUT directory")
+    written.add_argument("out_dir", metavar="OUT")
+    written.set_defaults(handler=cmd_written_answers)
     args = parser.parse_args(argv)
     if hasattr(args, "sandbox"):
         try:

@@ -15,6 +15,7 @@ from . import sandbox
 from .kernel_session import KernelSession
 from .model import CellRecord
 from .probe import start_plan
+from .written_work import plot_cell_indices, render_plots_off, render_plots_on
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SELFCHECK_FILES = {Path(__file__).with_name("selfcheck.py"): "week6_selfcheck.py",
@@ -50,6 +51,7 @@ def execute(run):
         seconds = min(seconds, run.budget.notebook_deadline - started)
         run.session.deadline = run.budget.probe_deadline     # a restart replays no cell past it
     deadline = started + seconds
+    plot_cells = plot_cell_indices(run.notebook)     # the only cells whose figures are drawn (for the TAs)
     for index, cell in enumerate(run.notebook.cells):
         if cell.cell_type != "code":
             continue
@@ -58,7 +60,11 @@ def execute(run):
             run.cells.append(CellRecord(index, "not_run", "NotebookTimeout",
                                         f"the notebook used its {seconds:g} s budget before this cell"))
             continue
+        if index in plot_cells:
+            render_plots_on(run.session)
         run.cells.append(run.session.run_notebook_cell(index, min(run.config.cell_timeout, max(1.0, left))))
+        if index in plot_cells:
+            render_plots_off(run.session)
     if any(record.status == "not_run" for record in run.cells):
         run.message = f"The notebook ran longer than {seconds:g} s; the cells after that were not run."
     run.executed_notebook = run.notebook

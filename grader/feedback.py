@@ -15,6 +15,7 @@ from .diagnosis_report import gradient_block_charts, html_lines, markdown_lines
 from .model import EXERCISES
 from .results_json import (BASE_POINTS, BONUS_POINTS, clean_text, exercise_scores, fmt_points,
                            one_line, score_split, truncate)
+from .written_work import feedback_html, feedback_markdown
 
 FIELD_CHARS = 4_000            # each Expected / Got / Hint as shown
 CELL_TEXT_CHARS = 500          # each cell's error message
@@ -197,6 +198,7 @@ def render_markdown(run, figures=(), notes=(), charts=None):
             out.append(f"- ... and {len(cells) - MAX_CELLS} more")
         out.append("")
 
+    out += feedback_markdown(getattr(run, "written", None), md_escape)
     if figures:
         out += ["## Decision boundaries", "",
                 "Left: the network your code trained; right: the reference solution's.", ""]
@@ -312,6 +314,7 @@ def render_html(run, figures=(), notes=(), charts=None):
             out.append(f"<li>... and {len(cells) - MAX_CELLS} more</li>")
         out.append("</ul>")
 
+    out += feedback_html(getattr(run, "written", None), esc)
     if figures:
         out += ["<h2>Decision boundaries</h2>",
                 "<p>Left: the network your code trained; right: the reference solution's.</p>"]

@@ -276,8 +276,10 @@ class KernelSession:
                     timeout = min(timeout, self.deadline - time.monotonic())
                     if timeout < 1:           # the grading's time is up: the later cells are not replayed
                         break
-                cell = nbformat.from_dict(dict(self.nb.cells[index]))
+                original = self.nb.cells[index]
+                cell = nbformat.from_dict(dict(original))
                 outcome = self._execute(cell, index, timeout)
+                self.nb.cells[index] = original   # nbclient stores the copy it ran: keep the first run's outputs
                 if outcome.status in ENDED_KERNEL:
                     self.replay.remove(index)
                     self._stop()

@@ -81,6 +81,7 @@ class GradingRun:
     sandbox_level: str | None = None   # the level that confined the notebook's kernel (None: it never ran)
     background: dict = field(default_factory=dict)   # work started early for a later stage: name -> Future
     budget: Any = None           # grader.budget.Budget of the whole grading (None: no deadline)
+    written: Any = None      # grader.written_work.WrittenWork: answers and plots for the TAs (no points)
 
     @property
     def stem(self):

@@ -4,6 +4,7 @@
     feedback.md, feedback.html    the student's report (grader.feedback)
     decision_boundary_ex<k>.png   when run.config.figures and run.trained (grader.figures)
     <stem>.executed.ipynb         the notebook as it ran, when there is one
+    answers/                      the written answers and plot figures, for the TAs (grader.written_work)
 
 Odd content never makes this stage raise: a figure or file that cannot be made
 becomes a note in the feedback (and in results.json's extra_data), and
@@ -61,6 +62,18 @@ def _executed_notebook(run, out_dir, notes):
         return None
 
 
+def _written(run, out_dir, notes):
+    """Collect and save the written answers and plots (run.written); a failure is a note, never a lost grade."""
+    try:
+        from .written_work import collect, save
+        run.written = collect(run)
+        if run.written is not None:
+            save(run.written, out_dir, Path(run.notebook_path).name)
+    except Exception as exc:
+        run.written = None
+        notes.append(_problem("The written answers and plots could not be collected", exc))
+
+
 def _minimal_results(run, exc):
     """results.json when the full form cannot be built: the score and what went wrong."""
     score = round(sum(finite_number(getattr(t, "score", 0.0)) for t in run.tests or []), 4)
@@ -89,6 +102,9 @@ def report(run):
         step = time.perf_counter()
         _executed_notebook(run, out_dir, notes)
         run.timings["report.executed_notebook"] = time.perf_counter() - step
+        step = time.perf_counter()
+        _written(run, out_dir, notes)
+        run.timings["report.written"] = time.perf_counter() - step
         step = time.perf_counter()
         try:
             write_feedback(run, out_dir, figures, notes)

@@ -209,6 +209,8 @@ def summary_text(run):
     if run.status != "graded" or run.message:
         label = "Grading stopped early" if run.status != "graded" else "Note"
         lines.append(f"{label}: {clean_text(run.message) or run.status}")
+    if getattr(run, "written", None) is not None:
+        lines.append(run.written.summary_line())
     problems = cell_problems(run)
     if problems:
         lines.append(f"Notebook cells with problems ({len(problems)}):")
@@ -278,6 +280,8 @@ def results_dict(run, notes=()):
     }
     if run.sandbox_level is not None:
         extra["sandbox"] = run.sandbox_level
+    if getattr(run, "written", None) is not None:
+        extra["written"] = jsonable(run.written.extra())
     if notes:
         extra["report_notes"] = [truncate(note, EXTRA_STR_CHARS) for note in notes][:50]
     flags = run_flags(run)

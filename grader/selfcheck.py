@@ -801,6 +801,34 @@ def _first_line(text, limit=90):
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
+def unanswered_questions(nb):
+    """The notebook's written questions still blank or at the template's text: [(exercise, prompt)].
+
+    Informational only: the TAs read the answers, so they change neither the checks nor the exit status.
+    None when written_answers.py is not next to this file (then nothing can be said).
+    """
+    try:
+        from .written_answers import unanswered
+    except ImportError:
+        try:
+            from written_answers import unanswered
+        except ImportError:
+            return None
+    return [(question.exercise, question.prompt) for question in unanswered(nb)]
+
+
+def unanswered_report(nb):
+    """The lines check_notebook prints about the written questions ("" when it cannot tell)."""
+    questions = unanswered_questions(nb)
+    if questions is None:
+        return ""
+    if not questions:
+        return "\nWritten questions: all answered (your TA reads them; they are not checked here)."
+    lines = [f"\nWritten questions still unanswered ({len(questions)}; your TA reads them, no check here):"]
+    lines += [f"  {'bonus' if exercise == 'bonus' else 'exercise ' + exercise}: {prompt}" for exercise, prompt in questions]
+    return "\n".join(lines)
+
+
 def describe_cell(cells, index, heading=True):
     """A cell as a student finds it in Jupyter, which shows no cell numbers: its first line of code
     (past comments and the template's ``with keep_going():``) and the heading above it."""
@@ -998,6 +1026,9 @@ def _run_and_report(nb, path, workdir, exercises=None, cache=None):
     if run["started"]:
         _print("\nAll public checks passed." if status == ALL_PASSED else
                f"\nNot every public check passes yet (exit status {status}).")
+    report = unanswered_report(nb)
+    if report:
+        _print(report)
     return status
 
 

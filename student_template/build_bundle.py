@@ -9,6 +9,7 @@ assignment template:
   <the five .mat files>                data/*.mat
   week6_selfcheck.py                   the public self-check (grader/selfcheck.py)
   arraycheck.py                        its comparison helpers (grader/arraycheck.py)
+  written_answers.py                   which written questions are still unanswered (grader/written_answers.py)
   public_fixture.json                  the public inputs and expected outputs (grader/public_fixture.json)
   requirements.txt                     what to install (the self-check's STUDENT_PACKAGES)
   README.md                            what to do with all this: Jupyter, the command line, Colab, Classroom
@@ -62,7 +63,7 @@ README = f"""\
 |---|---|
 | `{NOTEBOOK}` | the lab: fill in the functions marked "Graded" |
 | `*.mat` | the data sets the notebook loads (keep them next to it) |
-| `{SELFCHECK}` | the self-check, with `arraycheck.py` and `public_fixture.json` |
+| `{SELFCHECK}` | the self-check, with `arraycheck.py`, `written_answers.py` and `public_fixture.json` |
 | `requirements.txt` | what to install |
 | `.github/` | for GitHub Classroom (your teacher's side; leave it as it is) |
 
@@ -204,6 +205,7 @@ def bundle_files(root=ROOT):
     files += [(name, (root / "data" / name).read_bytes()) for name in DATA_FILES]
     files += [(SELFCHECK, (root / "grader" / "selfcheck.py").read_bytes()),
               ("arraycheck.py", (root / "grader" / "arraycheck.py").read_bytes()),
+              ("written_answers.py", (root / "grader" / "written_answers.py").read_bytes()),
               ("public_fixture.json", (root / "grader" / "public_fixture.json").read_bytes()),
               ("requirements.txt", requirements_text().encode("utf-8")),
               (".github/classroom/autograding.json", autograding_json().encode("utf-8")),

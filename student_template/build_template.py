@@ -12,7 +12,10 @@ Cell metadata: each graded cell carries ``{"week6": {"graded": "<name>"}}``
 (one contract function per cell); every other code cell carries
 ``{"week6": {"role": ...}}`` with role ``imports``, ``settings``, ``given``
 (helpers the lab hands out), ``run`` (plots, checks, training) or
-``selfcheck``.
+``selfcheck``. The plot cells the handout asks for also carry ``"plot": <id>``,
+and each written question of :mod:`grader.written_answers` is a markdown cell
+``{"week6": {"question": <id>}}`` followed by its answer cell
+``{"week6": {"answer": <id>}}`` (the TAs read them; no points).
 """
 import inspect
 import sys
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from grader import written_answers  # noqa: E402
 from reference import params as reference_params  # noqa: E402
 from reference import training as reference_training  # noqa: E402
 
@@ -133,6 +137,19 @@ class _Cells:
         cell = nbformat.v4.new_code_cell(text, id=self._id(cell_id))
         cell.metadata["week6"] = {"role": role}
         self.cells.append(cell)
+
+    def plot(self, cell_id, text, plot_id):
+        """A code cell that draws what the handout asks for (collected for the TAs as plot ``plot_id``)."""
+        self.code(cell_id, text, role="run")
+        self.cells[-1].metadata["week6"]["plot"] = plot_id
+
+    def question(self, question_id):
+        """A written question of grader.written_answers.QUESTIONS and its answer cell (both marked)."""
+        question = next(q for q in written_answers.QUESTIONS if q.id == question_id)
+        self.md(f"{question_id}-md", written_answers.question_markdown(question))
+        self.cells[-1].metadata["week6"] = {"question": question_id}
+        self.md(f"{question_id}-answer", written_answers.answer_markdown())
+        self.cells[-1].metadata["week6"] = {"answer": question_id}
 
     def graded(self, name, text):
         cell = nbformat.v4.new_code_cell(text.strip("\n"), id=self._id(f"graded-{name.replace('_', '-')}"))
@@ -291,7 +308,7 @@ Write `load_data()` returning `(X, t)`:
             X: (N, 2) float array, the N1 rows of class 1 first, then the N2 rows of class 2
             t: (N,) int array, 0 for class 1 and 1 for class 2
         """, "1a"))
-    c.code("ex1a-plot", r"""
+    c.plot("ex1a-plot", r"""
 X, t = load_data()
 print("X:", X.shape, X.dtype, " t:", t.shape, t.dtype, " points per label:", np.bincount(t))
 
@@ -302,7 +319,7 @@ plt.axis("equal")
 plt.legend()
 plt.title("The binary data set")
 plt.show()
-""", role="run")
+""", plot_id="1a")
     c.md("ex1a-after", r"""
 No straight line separates the two classes, so logistic regression (a network
 without a hidden layer) cannot classify them. A hidden layer can.
@@ -339,6 +356,20 @@ with np.errstate(over="raise", invalid="raise", divide="raise"):  # turns warnin
     print("sigmoid_grad:", sigmoid_grad(a))   # expect [0, 0.0066, 0.25, 0.0066, 0]
     print("scalar:      ", sigmoid(0.0), sigmoid_grad(0.0))
 """, role="run")
+    c.plot("ex1b-plot", r"""
+# Check your derivative: sigmoid_grad must follow the slope of sigmoid (central differences, step 0.1).
+a = np.linspace(-8, 8, 161)
+slope = np.gradient(sigmoid(a), a)
+print("largest gap between sigmoid_grad and the slope of sigmoid:",
+      np.max(np.abs(sigmoid_grad(a) - slope)), " (below 1e-3 is right)")
+plt.figure(figsize=(6, 3.5))
+plt.plot(a, sigmoid(a), label="sigmoid(a)")
+plt.plot(a, sigmoid_grad(a), label="sigmoid_grad(a)")
+plt.plot(a, slope, "--", label="slope of sigmoid (finite differences)")
+plt.legend(loc="upper left")
+plt.title("The sigmoid and its derivative")
+plt.show()
+""", plot_id="1b")
 
     # ------------------------------------------------------------------ unpack
     c.md("unpack-md", r"""
@@ -659,6 +690,7 @@ result_bonus = minimize(lambda W: backprop(W, X, t, LAYER_SIZES_BONUS, LAM_BONUS
                         W0, jac=True, method=METHOD, options=OPTIONS)
 print(f"bonus ({ACTIVATION_BONUS}): loss {result_bonus.fun:.4f} after {result_bonus.nit} iterations")
 """, role="run")
+    c.question("bonus-q")
 
     # ------------------------------------------------------------------ 3
     c.md("ex3-md", r"""
@@ -684,7 +716,7 @@ class 1, then class 2, then class 3, with labels `0`, `1`, `2`.
             X: (N, 2) float array, the rows of class 1, then class 2, then class 3
             t: (N,) int array, label k - 1 for the points of class k (so values in {0, 1, 2})
         """, "3"))
-    c.code("ex3-plot", r"""
+    c.plot("ex3-plot", r"""
 X3, t3 = load_data_multiclass()
 print("X3:", X3.shape, " t3:", t3.shape, " points per label:", np.bincount(t3))
 plt.figure(figsize=(5, 5))
@@ -694,7 +726,7 @@ plt.axis("equal")
 plt.legend()
 plt.title("The 3-class data set")
 plt.show()
-""", role="run")
+""", plot_id="3")
     c.md("ex3-softmax-md", r"""
 **The output layer.** With $K$ classes the last layer has $K$ units
 (`layer_sizes = [2, ..., K]`) and the softmax turns each row of $A_L$ into
@@ -763,6 +795,7 @@ print(f"exercise 3: loss {result_3.fun:.4f} after {result_3.nit} iterations, "
       f"training accuracy {np.mean(predict_multiclass(W_3, X3, LAYER_SIZES_3) == t3):.3f}")
 plot_decision_regions(lambda P: predict_multiclass(W_3, P, LAYER_SIZES_3), X3, t3, f"3 classes, {LAYER_SIZES_3}")
 """, role="run")
+    c.question("3-q")
 
     # ------------------------------------------------------------------ self-check
     c.md("selfcheck-md", r"""

@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 
 import reference  # noqa: E402
 from examples import notebook_builder as builder  # noqa: E402
+from reference.answers import WRITTEN_ANSWERS  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
@@ -89,6 +90,8 @@ def test_example_differs_from_template_only_in_graded_sources(example, template)
             assert "NotImplementedError" not in ours.source
             defined = [n.name for n in ast.parse(ours.source).body if isinstance(n, ast.FunctionDef)]
             assert defined[-1] == name, "the graded function comes last, after what it needs"
+        elif "answer" in ours.metadata.get("week6", {}):   # the example answers the written questions
+            assert ours.source == WRITTEN_ANSWERS[ours.metadata["week6"]["answer"]]
         else:
             assert ours.source == theirs.source
 
@@ -234,7 +237,8 @@ def test_fill_template_leaves_the_template_and_unnamed_stubs_alone(template):
 
 def test_one_substituted_mistake_changes_one_cell(template, example):
     wrong = "def sigmoid_grad(a):\n    return sigmoid(a) * (1 + sigmoid(a))\n"
-    mistaken = builder.fill_template(template, {**builder.reference_sources(), "sigmoid_grad": wrong})
+    mistaken = builder.fill_answers(builder.fill_template(template, {**builder.reference_sources(), "sigmoid_grad": wrong}),
+                                    WRITTEN_ANSWERS)
     differing = [c.id for c, e in zip(mistaken.cells, example.cells) if c.source != e.source]
     assert differing == ["graded-sigmoid-grad"]
 

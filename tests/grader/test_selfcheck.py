@@ -274,12 +274,16 @@ def imported_modules(path):
 
 def test_selfcheck_imports_only_numpy_arraycheck_and_the_stdlib():
     top, nested, relative = imported_modules(SELFCHECK)
-    assert relative == {"arraycheck"}
+    assert relative == {"arraycheck", "written_answers"}
     everything = top | nested
     assert not {name for name in everything if name in ("reference", "grader")}
     assert top - set(sys.stdlib_module_names) == {"numpy", "arraycheck"}
-    # the notebook runner's packages are imported inside check_notebook only
-    assert nested - set(sys.stdlib_module_names) == {"nbformat", "nbclient", "jupyter_client", "traitlets"}
+    # the notebook runner's packages are imported inside check_notebook only, and the list of unanswered
+    # questions inside its own function (written_answers.py is not copied beside the notebook's kernel)
+    assert nested - set(sys.stdlib_module_names) == {"nbformat", "nbclient", "jupyter_client", "traitlets",
+                                                     "written_answers"}
+    written_top, written_nested, written_relative = imported_modules(SELFCHECK.with_name("written_answers.py"))
+    assert written_top | written_nested | written_relative <= set(sys.stdlib_module_names)
 
 
 def shipped_copy(directory):

@@ -20,7 +20,7 @@ from student_template.build_bundle import build_bundle  # noqa: E402
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 EXPECTED = {"README.md", "week6_backprop.ipynb", "week6_selfcheck.py", "arraycheck.py", "public_fixture.json",
-            "requirements.txt", ".github/classroom/autograding.json", ".github/workflows/classroom.yml",
+            "requirements.txt", "written_answers.py", ".github/classroom/autograding.json", ".github/workflows/classroom.yml",
             "pointsClass1Week6.mat", "pointsClass2Week6.mat", "xWeek6Ex3PointsClass1.mat",
             "xWeek6Ex3PointsClass2.mat", "xWeek6Ex3PointsClass3.mat"}
 SUMMARY = re.compile(r"public checks: (\d+)/(\d+) passed")
@@ -65,6 +65,7 @@ def test_exactly_the_expected_files(bundle_zip, unzipped):
     assert (unzipped / "week6_backprop.ipynb").read_bytes() == TEMPLATE.read_bytes()
     assert (unzipped / "week6_selfcheck.py").read_bytes() == (ROOT / "grader" / "selfcheck.py").read_bytes()
     assert (unzipped / "arraycheck.py").read_bytes() == (ROOT / "grader" / "arraycheck.py").read_bytes()
+    assert (unzipped / "written_answers.py").read_bytes() == (ROOT / "grader" / "written_answers.py").read_bytes()
     assert (unzipped / "public_fixture.json").read_bytes() == (ROOT / "grader" / "public_fixture.json").read_bytes()
     for mat in (ROOT / "data").glob("*.mat"):
         assert (unzipped / mat.name).read_bytes() == mat.read_bytes()
@@ -99,6 +100,7 @@ def test_selfcheck_passes_the_example_submission(unzipped):
     passed, total = map(int, summary.groups())
     assert passed == total > 0, done.stdout
     assert "No notebook cell raised an error." in done.stdout
+    assert "Written questions: all answered" in done.stdout     # the example builder writes both answers
 
 
 def test_selfcheck_on_the_blank_template_says_not_written_yet(unzipped):
@@ -108,6 +110,9 @@ def test_selfcheck_on_the_blank_template_says_not_written_yet(unzipped):
     assert summary, done.stdout
     passed, total = map(int, summary.groups())
     assert passed == 0 and f"({total} not written yet)" in done.stdout
+    assert "Written questions still unanswered (2;" in done.stdout
+    assert "How do you compute the gradient in this case?" in done.stdout
+    assert "How can you extend the binary cross-entropy to the multiclass problem?" in done.stdout
 
 
 # ------------------------------------------------------------------ no reference code inside

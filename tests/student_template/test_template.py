@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import reference  # noqa: E402
+from grader import written_answers  # noqa: E402
 from reference import training  # noqa: E402
 
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
@@ -120,7 +121,12 @@ def test_cell_metadata_is_graded_or_a_known_role(nb):
     for cell in code_cells(nb):
         meta = cell.metadata.get("week6")
         assert meta is not None, cell.source[:80]
-        assert meta == {"graded": meta.get("graded")} or (set(meta) == {"role"} and meta["role"] in ROLES), meta
+        plots = {plot.id for plot in written_answers.PLOTS}
+        assert meta == {"graded": meta.get("graded")} or (set(meta) == {"role"} and meta["role"] in ROLES) \
+            or (meta.get("role") == "run" and set(meta) == {"role", "plot"} and meta["plot"] in plots), meta
+    # every plot the grader collects has exactly one marked cell in the template
+    marked = [cell.metadata["week6"]["plot"] for cell in code_cells(nb) if "plot" in cell.metadata["week6"]]
+    assert sorted(marked) == sorted(plot.id for plot in written_answers.PLOTS)
 
 
 # --------------------------------------------------------------------------- graded cells
