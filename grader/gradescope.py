@@ -35,7 +35,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILES_DIR = Path(__file__).resolve().parent / "gradescope_files"
 SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, executable
 SOURCE_DIRS = ("grader", "reference", "data")
-SOURCE_FILES = ("requirements.lock", "pyproject.toml")
+SOURCE_FILES = ("requirements.lock", "pyproject.toml", "tools/find-python")   # setup.sh picks the image's python3 with it
+ZIP_README = "README.md"                                 # from FILES_DIR to the zip's root: the base images, what was tried
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)                         # fixed: the same source gives the same zip
@@ -77,13 +78,13 @@ def _add(archive, arcname, data, executable=False):
 def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
     """Write Gradescope's autograder zip to ``out_path``; return the path.
 
-    Root: ``setup.sh`` and ``run_autograder`` (mode 755, LF line endings), then the
-    grader's source as listed in :data:`SOURCE_DIRS` and :data:`SOURCE_FILES`.
+    Root: ``setup.sh`` and ``run_autograder`` (mode 755, LF line endings) and ``README.md``, then
+    the grader's source as listed in :data:`SOURCE_DIRS` and :data:`SOURCE_FILES`.
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     missing = [name for name in SOURCE_FILES if not (Path(project_root) / name).is_file()]
-    missing += [name for name in SCRIPTS if not (FILES_DIR / name).is_file()]
+    missing += [name for name in (*SCRIPTS, ZIP_README) if not (FILES_DIR / name).is_file()]
     if missing:
         raise FileNotFoundError(f"cannot build the autograder zip: missing {', '.join(missing)}")
     tmp = out_path.with_name(out_path.name + ".tmp")
@@ -91,6 +92,7 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
         for name in SCRIPTS:
             text = (FILES_DIR / name).read_text(encoding="utf-8").replace("\r\n", "\n")
             _add(archive, name, text.encode("utf-8"), executable=True)
+        _add(archive, ZIP_README, (FILES_DIR / ZIP_README).read_bytes())
         for arcname, path in _source_files(project_root):
             _add(archive, arcname, path.read_bytes(), executable=bool(path.stat().st_mode & 0o100))
     os.replace(tmp, out_path)

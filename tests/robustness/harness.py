@@ -17,6 +17,7 @@ import os
 import secrets
 import socket
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,9 @@ CORPUS_CONFIG = {"figures": False, "train_budget": 20.0}
 # Project files whose modification times must not change while a hostile notebook runs.
 # (Only files nobody regenerates while tests run: the example notebook and the grader's own code are
 # rewritten by their authors' tools, so they would give false alarms.)
-WATCHED = ["reference", "data", ".venv/pyvenv.cfg", ".venv/lib/python3.11/site-packages/numpy/__init__.py"]
+# The venv is the one running these tests, whichever Python made it (absolute paths: ROOT / them is them).
+WATCHED = ["reference", "data", os.path.join(sys.prefix, "pyvenv.cfg"),
+           os.path.join(sysconfig.get_paths()["purelib"], "numpy", "__init__.py")]
 
 
 @dataclass
