@@ -37,7 +37,8 @@ What is in this folder
   week6_selfcheck.py     the self-check, with arraycheck.py and public_fixture.json
 
 What you need
-  Python 3 with numpy, scipy, matplotlib and Jupyter, for instance:
+  Python 3.10 to 3.13 with numpy 1.26 or newer, scipy 1.11 or newer, matplotlib 3.8
+  or newer, and Jupyter, for instance:
       pip install numpy scipy matplotlib jupyter
 
 Working on the lab
