@@ -1,9 +1,8 @@
 """tools/find-python, the Makefile's choice of interpreter (the newest supported on PATH, PYTHON=...,
 the venv's own; a clear refusal otherwise), and the Makefile's venv stamp that names it.
 
-Interpreters of other versions are this very Python told it is another version (``fake_python``):
-find-python's own probe runs in them, so the version it reads is the one it decides on. PATH holds
-only them and the few system tools the scripts use, so the machine's own Pythons stay out.
+Interpreters of other versions are fakes (tests/install/fake_python.py) that run find-python's own
+probe; PATH holds only them and a few system tools, so the machine's own Pythons stay out.
 """
 import re
 import shutil
@@ -20,8 +19,12 @@ except ModuleNotFoundError:     # Python 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.install.fake_python import broken_shim, fake_python, tool_path  # noqa: E402
+
 FIND_PYTHON = ROOT / "tools" / "find-python"
-TOOLS = ("bash", "sh", "sed", "seq", "dirname", "cksum", "cut", "cat", "rm", "mkdir", "env")
 MAKE = shutil.which("make")
 
 
@@ -33,38 +36,9 @@ SUPPORTED_MINORS = [minor for minor in range(0, 30) if requires_python().contain
 SUPPORTED = f"CPython 3.{SUPPORTED_MINORS[0]} to 3.{SUPPORTED_MINORS[-1]}"
 
 
-def fake_python(directory, name, version, implementation="cpython"):
-    """An executable ``directory/name`` that runs find-python's probe as CPython ``version``; its path."""
-    major, minor, micro = map(int, version.split("."))
-    path = Path(directory) / name
-    pretend = (f"import sys, types; sys.version_info = ({major}, {minor}, {micro}, 'final', 0); "
-               f"sys.implementation = types.SimpleNamespace(name={implementation!r}); "
-               f"sys.executable = {str(path)!r}; exec(sys.argv[1])")
-    path.write_text(f'#!/bin/sh\n[ "$1" = -I ] && [ "$2" = -c ] || exit 99\n'
-                    f'exec {sys.executable} -I -c "{pretend}" "$3"\n')
-    path.chmod(0o755)
-    return path
-
-
-def broken_shim(directory, name):
-    """Like a pyenv shim for a version that is installed but not selected: found on PATH, exits 127."""
-    path = Path(directory) / name
-    path.write_text("#!/bin/sh\necho \"pyenv: $0: command not found\" >&2\nexit 127\n")
-    path.chmod(0o755)
-    return path
-
-
 @pytest.fixture
 def bin_dir(tmp_path):
-    """(directory for fake interpreters, PATH of it and of the system tools the scripts need)."""
-    fakes, tools = tmp_path / "fakes", tmp_path / "tools"
-    fakes.mkdir()
-    tools.mkdir()
-    for tool in TOOLS:
-        found = shutil.which(tool)
-        assert found, f"{tool} is not on PATH"
-        (tools / tool).symlink_to(found)
-    return fakes, f"{fakes}:{tools}"
+    return tool_path(tmp_path)
 
 
 def find_python(path, *args):

@@ -48,7 +48,7 @@ def supported_range():
 
 def readme_minimums():
     """{library: "X.Y"} from the bundle's README, e.g. "numpy 1.26 or newer"."""
-    found = dict(re.findall(r"\b(numpy|scipy|matplotlib) (\d+\.\d+) or newer", README))
+    found = dict(re.findall(r"\b(numpy|scipy|matplotlib)\s+(\d+\.\d+)\s+or\s+newer", README))
     assert set(found) == set(LIBRARIES), f"the bundle's README states no minimum for {set(LIBRARIES) - set(found)}"
     return found
 
