@@ -34,7 +34,7 @@ $(READY): requirements.lock
 # make lock: regenerate requirements.lock from pyproject.toml (after changing a dependency there);
 # a developer's step, needs PyPI (tools/lock: the pinned uv, one universal lock for every supported Python)
 lock:
-	tools/lock
+	UPGRADE='$(UPGRADE)' tools/lock
 
 test: $(READY)
 	$(PY) -m pytest -n 2 -q tests
