@@ -1,9 +1,13 @@
-# Every command first makes .venv from requirements.lock (once, and again
-# whenever the lock changes), so a fresh clone needs only Python 3.11 and make.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# Every command first makes $(VENV) from requirements.lock (once, and again whenever the lock or
+# the interpreter changes), so a fresh clone needs only make and CPython 3.10 to 3.13 (pyproject.toml's
+# requires-python). The interpreter (tools/find-python): PYTHON=... when given; else the one that made
+# $(VENV); else the newest supported python3.X on PATH. The stamp's name records it, so another
+# interpreter remakes the venv from scratch instead of mixing two Pythons' packages.
+VENV ?= .venv
+INTERPRETER := $(shell tools/find-python --venv '$(VENV)' $(PYTHON) 2>/dev/null)
+BASE_PYTHON := $(word 1,$(INTERPRETER))
 PY := $(VENV)/bin/python
-READY := $(VENV)/.ready
+READY := $(VENV)/.ready-$(if $(BASE_PYTHON),$(shell printf '%s' '$(BASE_PYTHON)' | cksum | cut -d' ' -f1),none)
 OUT ?= results
 JOBS ?=
 # One BLAS thread per process: the networks are tiny, and threads only
@@ -13,15 +17,24 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup test grade check bench data template example gradescope student-bundle clean
+.PHONY: setup test grade check bench data template example gradescope student-bundle clean lock
 
 setup: $(READY)
+	@echo "$(VENV): Python $(word 2,$(INTERPRETER)) ($(BASE_PYTHON))"
 
-$(READY): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "week6-grader needs Python 3.11, found " + sys.version' 
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	touch $@
+$(READY): requirements.lock
+	@tools/find-python --venv '$(VENV)' $(PYTHON) >/dev/null
+	@echo "Making $(VENV) with Python $(word 2,$(INTERPRETER)) ($(BASE_PYTHON))"
+	@$(BASE_PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "$(BASE_PYTHON) has no venv module: install it (Debian/Ubuntu: apt-get install python3-venv, or python$(basename $(word 2,$(INTERPRETER)))-venv)"; exit 1; }
+	rm -rf -- '$(VENV)'
+	$(BASE_PYTHON) -m venv '$(VENV)'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	echo '$(INTERPRETER)' > '$@'
+
+# make lock: regenerate requirements.lock from pyproject.toml (after changing a dependency there);
+# a developer's step, needs PyPI (tools/lock: the pinned uv, one universal lock for every supported Python)
+lock:
+	UPGRADE='$(UPGRADE)' tools/lock
 
 test: $(READY)
 	$(PY) -m pytest -n 2 -q tests

@@ -42,7 +42,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILES_DIR = Path(__file__).resolve().parent / "gradescope_files"
 SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, executable
 SOURCE_DIRS = ("grader", "reference", "data")
-SOURCE_FILES = ("requirements.lock", "pyproject.toml")
+SOURCE_FILES = ("requirements.lock", "pyproject.toml", "tools/find-python")   # setup.sh picks the image's python3 with it
+ZIP_README = "README.md"      # in FILES_DIR: the zip README's static part (base images, what was tried)
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)                         # fixed: the same source gives the same zip
@@ -90,7 +91,7 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     missing = [name for name in SOURCE_FILES if not (Path(project_root) / name).is_file()]
-    missing += [name for name in SCRIPTS if not (FILES_DIR / name).is_file()]
+    missing += [name for name in (*SCRIPTS, ZIP_README) if not (FILES_DIR / name).is_file()]
     if missing:
         raise FileNotFoundError(f"cannot build the autograder zip: missing {', '.join(missing)}")
     tmp = out_path.with_name(out_path.name + ".tmp")
@@ -98,7 +99,7 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
         for name in SCRIPTS:
             text = (FILES_DIR / name).read_text(encoding="utf-8").replace("\r\n", "\n")
             _add(archive, name, text.encode("utf-8"), executable=True)
-        _add(archive, "README.md", autograder_readme().encode("utf-8"))
+        _add(archive, ZIP_README, autograder_readme().encode("utf-8"))
         for arcname, path in _source_files(project_root):
             _add(archive, arcname, path.read_bytes(), executable=bool(path.stat().st_mode & 0o100))
     os.replace(tmp, out_path)
@@ -109,10 +110,8 @@ def autograder_readme():
     """The zip's README: what it holds and which tests students see, and when."""
     from .visibility import POLICY_FILE, describe, load_policy
 
-    lines = ["# Week 6 autograder", "",
-             "Upload this zip as a Programming Assignment's autograder (Configure Autograder -> Zip file upload, "
-             "Ubuntu base image). `setup.sh` installs the grader; `run_autograder` grades the student's "
-             f"`{TEMPLATE_NAME}` and writes `/autograder/results/results.json`.", "",
+    # the static part (what it is, the base images, what was tried), then the visibility policy it was built with
+    lines = [(FILES_DIR / ZIP_README).read_text(encoding="utf-8").rstrip(), "",
              "## Which tests students see, and when", "",
              "Gradescope's test visibility, as this zip was built "
              f"(from `grader/{POLICY_FILE.name}`; edit it and run `make gradescope` again to change it):", "",

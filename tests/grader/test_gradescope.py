@@ -92,13 +92,13 @@ def test_zip_layout(autograder_zip):
     required = {"grader/__init__.py", "grader/pipeline.py", "grader/gradescope.py", "grader/cli.py",
                 "grader/selfcheck.py", "grader/public_fixture.json", "grader/schemas/gradescope_results.schema.json",
                 "reference/__init__.py", "reference/network.py", "requirements.lock", "pyproject.toml",
-                *DATA_FILES}
+                "tools/find-python", "README.md", *DATA_FILES}
     assert len(DATA_FILES) == 5
     assert required <= names, f"missing from the zip: {sorted(required - names)}"
     for name in names:
         top = name.split("/")[0]
-        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "reference", "data", "requirements.lock",
-                       "pyproject.toml"}, name
+        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "reference", "data", "tools",
+                       "requirements.lock", "pyproject.toml"}, name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
         assert not any(part.startswith(".") for part in name.split("/")), name
     # every reference module and every grader module on disk is in the zip
@@ -120,13 +120,32 @@ def test_scripts_are_valid_bash(script):
 
 def test_setup_script_installs_what_the_grader_needs():
     text = (gradescope.FILES_DIR / "setup.sh").read_text(encoding="utf-8")
-    for needed in ("python3.11", "deadsnakes", "requirements.lock", "-m venv"):
+    for needed in ('tools/find-python" python3', "python3-venv", "--require-hashes -r",
+                   "requirements.lock", "-m venv"):
         assert needed in text
+    assert "add-apt-repository" not in text and "deadsnakes" not in text     # the image's own Python, no PPA
     # bubblewrap comes from the pinned wheel in requirements.lock: no apt package for it
     assert not [line for line in text.splitlines() if "apt-get install" in line and "bubblewrap" in line]
     run = (gradescope.FILES_DIR / "run_autograder").read_text(encoding="utf-8")
     assert 'WEEK6_SANDBOX="${WEEK6_SANDBOX:-auto}"' in run
     assert "GRADESCOPE_CONTAINER_IS_SANDBOX" not in run + text     # the unconfined fallback is gone
+
+
+def test_setup_stops_on_an_image_whose_python_is_unsupported(autograder_zip, tmp_path):
+    """Ubuntu 20.04's python3 is 3.8: setup.sh says which base images to choose and makes no venv."""
+    from tests.install.fake_python import fake_python, tool_path
+    root = autograder_dir(tmp_path, autograder_zip)
+    fakes, path = tool_path(tmp_path)
+    fake_python(fakes, "python3", "3.8.10")
+    apt = fakes / "apt-get"
+    apt.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "apt.log"}\n')
+    apt.chmod(0o755)
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env={"PATH": path, "AUTOGRADER_ROOT": str(root)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "PYTHON=python3 is 3.8.10" in done.stderr
+    assert "choose Ubuntu 22.04 (Python 3.10) or Ubuntu 24.04 (Python 3.12)" in done.stderr
+    assert not (root / "venv").exists()
 
 
 # ------------------------------------------------------------------ run_autograder

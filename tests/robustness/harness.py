@@ -19,6 +19,7 @@ import os
 import secrets
 import socket
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,9 @@ from tests.robustness.make_corpus import LEAK, MARKER, Context  # noqa: E402
 CORPUS_CONFIG = {"figures": False, "train_budget": 20.0}
 # Project files whose modification times and sizes must not change, and where no file may appear, while a
 # hostile notebook runs (byte code excepted: other tests import modules meanwhile).
-WATCHED = ["reference", "grader", "tests", "examples", "data", ".venv/pyvenv.cfg",
-           ".venv/lib/python3.11/site-packages/numpy/__init__.py"]
+# The venv is the one running these tests, whichever Python made it (absolute paths: ROOT / them is them).
+WATCHED = ["reference", "grader", "tests", "examples", "data", os.path.join(sys.prefix, "pyvenv.cfg"),
+           os.path.join(sysconfig.get_paths()["purelib"], "numpy", "__init__.py")]
 REFERENCE_LINE_CHARS = 45       # a line of reference/ this long is its own, not a phrase anyone would write
 
 
