@@ -600,19 +600,23 @@ def launch_prefix(workdir, config):
     level = resolve_level(config)
     if level == "uid":
         from .sandbox_uid import uid_launch_prefix
-        prefix = uid_launch_prefix(workdir, config)
-        prefix.level = level
-        return prefix
-    args = []
-    cgroup = plan_cgroup(config) if cgroup_support(config.memory_limit_mb, config.max_processes) else None
-    if cgroup is not None:                  # made when the kernel starts (LaunchPrefix.prepare)
-        args += ["/bin/sh", "-c", CGROUP_ENTER, "week6-cgroup", *map(str, cgroup.dirs), "--"]
+        return uid_launch_prefix(workdir, config)
+    cgroup, args = cgroup_prefix(config)
     if level == "bwrap":
         args += bwrap_args(workdir, find_bwrap())
     args += limits_args(config)
     # inside bwrap the kernel is in its own session: interrupt it with a message, not a signal to a group
     return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if level == "bwrap" else "signal",
                         sandboxed=level == "bwrap", level=level, quota=disk_quota(workdir, config))
+
+
+def cgroup_prefix(config):
+    """(the :class:`Cgroup` planned for one kernel or None, the command words that enter it): the
+    cgroup is made when the kernel starts (LaunchPrefix.prepare), at every level that uses one."""
+    cgroup = plan_cgroup(config) if cgroup_support(config.memory_limit_mb, config.max_processes) else None
+    if cgroup is None:
+        return None, []
+    return cgroup, ["/bin/sh", "-c", CGROUP_ENTER, "week6-cgroup", *map(str, cgroup.dirs), "--"]
 
 
 def disk_quota(workdir, config):

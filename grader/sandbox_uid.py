@@ -155,7 +155,7 @@ class UidPrefix(LaunchPrefix):
     """A :class:`LaunchPrefix` whose sandbox is every process of one uid."""
 
     def __init__(self, args, uid, lock_fd, workdir, landlock, **kwargs):
-        super().__init__(args, interrupt_mode="message", sandboxed=True, **kwargs)
+        super().__init__(args, interrupt_mode="message", sandboxed=True, level="uid", **kwargs)
         self.uid = uid
         self.lock_fd = lock_fd
         self.workdir = str(workdir)
@@ -244,11 +244,7 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
     uid, lock_fd = claim_uid()
     try:
         _give_workdir(workdir, uid)
-        args = []
-        cgroup = (sandbox.plan_cgroup(config)
-                  if sandbox.cgroup_support(config.memory_limit_mb, config.max_processes) else None)
-        if cgroup is not None:
-            args += ["/bin/sh", "-c", sandbox.CGROUP_ENTER, "week6-cgroup", *map(str, cgroup.dirs), "--"]
+        cgroup, args = sandbox.cgroup_prefix(config)
         policy = _policy(workdir, uid)
         args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), sandbox.RUNTIME_DIR, "--"]
         args += sandbox.limits_args(config)
