@@ -1,0 +1,55 @@
+"""One exercise of the assignment, read from its module.
+
+Each module of :mod:`assignment` (``ex1a_load_data``, ..., ``ex3_multiclass``) defines, at module
+level, what the exercise is: ``ID``, ``TITLE``, ``POINTS``, ``FUNCTIONS`` (the contract functions it
+asks for, in notebook order) and optionally ``BONUS``; then, section by section, how it is probed and
+graded, what the public self-check runs, and its part of the handout. :class:`Exercise` is the one
+view of such a module the rest of the project uses; a module missing a required name is refused
+when the assignment is imported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+REQUIRED = ("ID", "TITLE", "POINTS", "FUNCTIONS")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """id: "1a" ... "3" or "bonus" (the contract's and the gradebook's column name); title: a few
+    words for reports; points: the exercise's total (the contract's); functions: the contract names
+    it asks for; bonus: its points are extra, outside the 100; module: where the rest is defined."""
+    id: str
+    title: str
+    points: float
+    functions: tuple[str, ...]
+    bonus: bool
+    module: ModuleType
+
+    @classmethod
+    def of(cls, module: ModuleType) -> "Exercise":
+        missing = [name for name in REQUIRED if not hasattr(module, name)]
+        if missing:
+            raise TypeError(f"{module.__name__} does not define {', '.join(missing)}")
+        return cls(id=module.ID, title=module.TITLE, points=module.POINTS, functions=tuple(module.FUNCTIONS),
+                   bonus=bool(getattr(module, "BONUS", False)), module=module)
+
+    @property
+    def label(self) -> str:
+        """"Exercise 1a", or "Bonus"."""
+        return "Bonus" if self.bonus else f"Exercise {self.id}"
+
+    def _optional(self, name: str, default: Any = None) -> Any:
+        return getattr(self.module, name, default)
+
+    # -- hidden probes and graded tests -------------------------------------------------------
+    @property
+    def tests(self) -> list:
+        """The graded tests (:class:`assignment.kit.judges.TestSpec`), in report order."""
+        return list(self._optional("TESTS", []))
+
+    # -- public self-check --------------------------------------------------------------------
+
+    # -- handout and written work -------------------------------------------------------------
