@@ -1,4 +1,11 @@
 """ReLU: exercise bonus of the assignment."""
+import numpy as np
+
+from grader.arraycheck import Verdict, describe
+from .kit.gradient_cost import CostSpec
+from .kit.judges import TestSpec, all_of, call_problem, values_test, values_verdicts
+from .kit.plan import Probe, add_loss_probes, call_id, random_lam, weights_clear_of_kink
+
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "bonus"
@@ -8,6 +15,52 @@ FUNCTIONS = ("relu", "relu_grad")
 BONUS = True
 
 # -- hidden probes and graded tests ---------------------------------------------------------
+NETWORK = [2, 4, 3, 1]
+BACKPROP_RELU = call_id(ID, "backprop", "relu")
+
+
+def add_probes(plan, rng, data, config):
+    """relu and relu_grad on values and at the kink; backprop(..., activation="relu") on weights
+    whose hidden pre-activations stay clear of the kink."""
+    values = plan.add_array("relu_in", np.concatenate([rng.normal(0, 3, size=8), [-2.0, 3.5]]))
+    kink = plan.add_array("relu_kink", np.array([0.0]))
+    for func in FUNCTIONS:
+        plan.add(Probe(call_id(ID, func, "values"), ID, "call", func, [values]))
+    for func in FUNCTIONS:
+        plan.add(Probe(call_id(ID, func, "kink"), ID, "call", func, [kink]))
+    X = plan.resolve(data["Xs"])
+    W = plan.add_array("Wbonus", weights_clear_of_kink(rng, NETWORK, X, "relu"))
+    lam = random_lam(rng)
+    add_loss_probes(plan, "backprop", ID, [("relu", W, data["Xs"], data["ts"], NETWORK, lam, {"activation": "relu"})],
+                    outputs=2)
+
+
+GRADIENT_COST = CostSpec(func="backprop", returns="pair", forward="predict", forward_args="predict", activation="relu",
+                         sizes=([2, 3, 3, 1], [2, 12, 12, 1]), error_sizes=[2, 4, 3, 1])
+
+
+def judge_relu_grad(ctx):
+    verdict = all_of(values_verdicts(ctx, [call_id(ID, "relu_grad", "values")]), "")
+    if not verdict.passed:
+        return verdict
+    problem = call_problem(ctx, call_id(ID, "relu_grad", "kink"))
+    if problem:
+        return problem
+    at_zero = ctx.outcome(call_id(ID, "relu_grad", "kink")).values[0].reshape(-1)
+    if at_zero.size != 1 or at_zero[0] not in (0.0, 1.0):
+        return Verdict(False, "relu_grad(0) equal to 0 or 1", describe(at_zero))
+    return Verdict(True, "relu_grad matches, and its value at the kink is 0 or 1.")
+
+
+TESTS = [
+    TestSpec("bonus.relu_values", "relu values", 1, values_test([call_id(ID, "relu", "values"), call_id(ID, "relu", "kink")])),
+    TestSpec("bonus.relu_grad_values", "relu_grad values (either value at 0)", 1, judge_relu_grad,
+             probes=[call_id(ID, "relu_grad", "values")]),
+    TestSpec("bonus.backprop_loss", "backprop(..., activation='relu'): loss", 1,
+             values_test([BACKPROP_RELU], 0, scalar=True)),
+    TestSpec("bonus.backprop_gradient", "backprop(..., activation='relu'): gradient", 2,
+             values_test([BACKPROP_RELU], 1), requires_backprop=True),
+]
 
 
 # -- public self-check ----------------------------------------------------------------------

@@ -1,4 +1,16 @@
 """Initialization and prediction: exercise 1e of the assignment."""
+import numpy as np
+
+import reference
+from grader.arraycheck import Verdict
+from reference.init import init_limits
+from reference.params import unpack
+
+from .ex1c_bce_loss import SIZES
+from .kit.judges import TestSpec, call_problem, values_test
+from .kit.plan import Probe, call_id, call_ids, discriminating_weights, value
+from .kit.training import Training, judge_training
+
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "1e"
@@ -7,6 +19,93 @@ POINTS = 15
 FUNCTIONS = ("init_weights", "predict")
 
 # -- hidden probes and graded tests ---------------------------------------------------------
+INIT_SIZES = ([2, 3, 1], [2, 10, 10, 10, 10, 1], [2, 400, 300])   # the last: enough weights to test uniformity
+INIT_PROBES = call_ids(ID, "init", ["-".join(map(str, sizes)) for sizes in INIT_SIZES])
+
+
+def add_probes(plan, rng, data, config):
+    """init_weights on three networks, each with a generator of its own seed; predict on weights
+    that give both labels often (exercise 1c's networks)."""
+    for probe_id, sizes in zip(INIT_PROBES, INIT_SIZES):
+        plan.add(Probe(probe_id, ID, "call", "init_weights", [value(sizes), {"rng": int(rng.integers(2**31))}]))
+    for sizes in SIZES:
+        W = plan.add_array(f"W1e-{sizes[1]}", discriminating_weights(rng, sizes, plan.resolve(data["X"]), reference.predict, 2))
+        plan.add(Probe(call_id(ID, "predict", f"h{sizes[1]}"), ID, "call", "predict", [W, data["X"], value(list(sizes))]))
+
+
+TRAINING = Training(setup="1", functions=("bce_loss", "bce_grad"), mode="pair")
+
+
+def init_layers(ctx, probe_id):
+    """(sizes, layers) of an init probe's result, or a failing Verdict."""
+    problem = call_problem(ctx, probe_id)
+    if problem:
+        return None, problem
+    sizes = ctx.plan.probes[probe_id].args[0]["value"]
+    W = ctx.outcome(probe_id).values[0].reshape(-1)
+    if W.size != reference.n_params(sizes):
+        return None, Verdict(False, f"init_weights({sizes}, rng) to return {reference.n_params(sizes)} values",
+                             f"{W.size} values", "One flat vector: each W_l row-major, then b_l, layer by layer.")
+    return unpack(W, sizes), None
+
+
+def judge_init_bounds(probe_ids):
+    def judge(ctx):
+        for probe_id in probe_ids:
+            layers, problem = init_layers(ctx, probe_id)
+            if problem:
+                return problem
+            sizes = ctx.plan.probes[probe_id].args[0]["value"]
+            for l, ((W_l, b_l), limit) in enumerate(zip(layers, init_limits(sizes)), start=1):
+                if np.max(np.abs(W_l)) > limit * (1 + 1e-9):
+                    return Verdict(False, f"layer {l} of {sizes}: weights in [-{limit:.4f}, {limit:.4f}]",
+                                   f"max |W_{l}| = {np.max(np.abs(W_l)):.4f}",
+                                   "e_l = sqrt(2 / (n[l-1] + n[l])) uses the sizes of layer l and the one before it.")
+                if np.max(np.abs(b_l)) > limit * (1 + 1e-9):
+                    return Verdict(False, f"layer {l} of {sizes}: biases 0 or in [-{limit:.4f}, {limit:.4f}]",
+                                   f"max |b_{l}| = {np.max(np.abs(b_l)):.4f}")
+        return Verdict(True, "Every layer's weights lie in [-e_l, e_l].")
+    return judge
+
+
+def judge_init_spread(probe_ids, big_probe_id):
+    def judge(ctx):
+        for probe_id in probe_ids:
+            layers, problem = init_layers(ctx, probe_id)
+            if problem:
+                return problem
+            for l, (W_l, _) in enumerate(layers, start=1):
+                if W_l.shape[0] > 1 and np.any(np.all(np.isclose(W_l, W_l[0]), axis=1)[1:]):
+                    return Verdict(False, f"layer {l}: every unit with its own random weights",
+                                   "two units with identical weights",
+                                   "Units that start equal stay equal under gradient descent: draw each weight independently.")
+        layers, problem = init_layers(ctx, big_probe_id)
+        if problem:
+            return problem
+        sizes = ctx.plan.probes[big_probe_id].args[0]["value"]
+        for (W_l, _), limit in zip(layers, init_limits(sizes)):
+            sample = np.sort(W_l.reshape(-1))
+            uniform_cdf = (sample + limit) / (2 * limit)
+            empirical = np.arange(1, sample.size + 1) / sample.size
+            distance = float(np.max(np.abs(empirical - uniform_cdf)))
+            # Kolmogorov-Smirnov: a true uniform sample of this size stays under 2/sqrt(n) far beyond 1e-3 odds
+            if distance > 2.0 / np.sqrt(sample.size):
+                return Verdict(False, f"weights of a {W_l.shape} layer spread uniformly over [-{limit:.4f}, {limit:.4f}]",
+                               f"a distribution {distance:.3f} away from uniform (Kolmogorov-Smirnov distance); "
+                               f"std {np.std(sample):.4f} instead of {limit / np.sqrt(3):.4f}",
+                               "Draw from rng.uniform(-e_l, e_l, size=...), not from a normal law or a narrower interval.")
+        return Verdict(True, "Units start different and weights are uniform over [-e_l, e_l].")
+    return judge
+
+
+TESTS = [
+    TestSpec("1e.init_bounds", "init_weights: length and per-layer bounds e_l", 4, judge_init_bounds(INIT_PROBES)),
+    TestSpec("1e.init_spread", "init_weights: symmetry broken, uniform spread", 3,
+             judge_init_spread(INIT_PROBES, INIT_PROBES[-1])),
+    TestSpec("1e.predict", "predict gives labels p >= 0.5 -> 1", 3, values_test(call_ids(ID, "predict", ["h3", "h5"]))),
+    TestSpec("1e.training", "training with your bce_loss and bce_grad reaches the reference's accuracy", 5,
+             judge_training("1", "bce_loss and bce_grad")),
+]
 
 
 # -- public self-check ----------------------------------------------------------------------

@@ -50,6 +50,22 @@ class Exercise:
         """The graded tests (:class:`assignment.kit.judges.TestSpec`), in report order."""
         return list(self._optional("TESTS", []))
 
+    @property
+    def add_probes(self):
+        """``add_probes(plan, rng, data, config)``: adds the exercise's value probes (None: it has none)."""
+        return self._optional("add_probes")
+
+    @property
+    def training(self):
+        """The network it trains with the submission's functions (:class:`assignment.kit.training.Training`), or None."""
+        return self._optional("TRAINING")
+
+    @property
+    def gradient_cost(self):
+        """How its backpropagated gradient is probed for finite differences
+        (:class:`assignment.kit.gradient_cost.CostSpec`), or None."""
+        return self._optional("GRADIENT_COST")
+
     # -- public self-check --------------------------------------------------------------------
 
     # -- handout and written work -------------------------------------------------------------

@@ -4,7 +4,7 @@ to an independent solution (tests/grader/independent_solutions.py).
 
 Correct ones in several styles must score full marks; each mistake must lose
 the points of exactly the tests it breaks. ``FIXTURES`` lists them with the
-tests each is expected to fail (by the names in grader.checks.TESTS);
+tests each is expected to fail (by the names in assignment.TESTS);
 ``uncertain`` tests may go either way (e.g. training with a wrong gradient).
 
 Run ``python -m tests.grader.fixtures OUT_DIR`` to write them all as notebooks.
@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from examples.notebook_builder import fill_template, load_template, per_sample_sources, reference_sources
-from grader.checks import BACKPROP_GRADIENT_TESTS
+from assignment import TESTS
 from tests.grader.backprop_fixtures import build as build_backprop_case
 from tests.grader.independent_solutions import STYLES, notebook as independent_notebook, variant
 
@@ -184,7 +184,7 @@ GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite
                         "backprop gradient is the derivative of your own loss (depth 2 and 4)",
                         "ce_backprop gradient is the derivative of your own loss"}
 
-FINITE_DIFFERENCE_GRADIENT = {name for names in BACKPROP_GRADIENT_TESTS.values() for name in names}
+FINITE_DIFFERENCE_GRADIENT = {spec.name for spec in TESTS if spec.requires_backprop}
 
 FIXTURES = [
     Fixture("correct_vectorized", correct),

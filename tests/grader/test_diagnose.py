@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 import reference
-from grader.checks import TESTS
+from assignment import TESTS
 from grader.config import GraderConfig
 from grader.diagnose import block_summary, diagnose, training_proxy
 from grader.feedback import write_feedback
-from grader.mistakes import CATALOG, MISTAKES, REFERENCE, simulate
+from assignment.kit.mistakes import CATALOG, MISTAKES, REFERENCE, simulate
 from grader.model import TestResult as Result   # not "Test...": pytest would collect it
 from grader.pipeline import STAGES, grade_notebook
 from grader.probe import ProbeOutcome
@@ -139,7 +139,7 @@ def test_several_seeds_random_and_mistake(tmp_path, in_data_dir):
 def _run_with(tmp_path, outcomes):
     """A checked run whose call probes return ``outcomes(plan, probe, reference outputs)``."""
     from grader.check import check
-    from grader.checks import Context
+    from assignment.kit.judges import Context
     run = new_run(tmp_path, seed=5)
     ctx = Context(run)
     for probe in run.probe_plan.probes.values():

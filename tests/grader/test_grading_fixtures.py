@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.checks import TESTS
+from assignment import TESTS
 from grader.config import EXERCISE_POINTS, GraderConfig
 from grader.pipeline import grade_notebook
 from tests.grader.fixtures import FIXTURES

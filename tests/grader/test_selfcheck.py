@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import assignment  # noqa: E402
 import reference  # noqa: E402
 from grader import build_public_fixture, probes, selfcheck  # noqa: E402
 from reference.params import unpack  # noqa: E402
@@ -32,7 +33,7 @@ from reference.params import unpack  # noqa: E402
 SELFCHECK = ROOT / "grader" / "selfcheck.py"
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
-CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+CONTRACT_NAMES = [name for names in assignment.CONTRACT_FUNCTIONS.values() for name in names]
 DATA_CHECKS = {"load_data returns X (N, 2) and t (N,)", "load_data: class 1 rows first, labels 0 then 1",
                "load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order"}
 

@@ -14,14 +14,15 @@ import numpy as np
 import pytest
 
 from grader.batch import default_timeout
-from grader.checks import FLAT_SLOPE, MATCHES_REFERENCE, TESTS
+from assignment import TESTS
+from assignment.kit.judges import FLAT_SLOPE, MATCHES_REFERENCE
 from grader.cli import main as cli_main
 from grader.config import EXERCISE_POINTS, GraderConfig
-from grader.mistakes import CATALOG, REFERENCE, central_differences
+from assignment.kit.mistakes import CATALOG, REFERENCE, central_differences
 from grader.model import GradingRun
 from grader.pipeline import grade_notebook
 from grader.probe import KILLED_TWICE
-from grader.probes import build_plan
+from assignment import build_plan
 from grader.read import read
 from tests.grader.fixtures import correct
 from tests.grader.mistake_fixtures import DATA_DIR, TRAINING_TESTS, diagnosed, grade_in_process

@@ -236,7 +236,7 @@ def find_reference_cell(ctx):
                 if name in ("results.json", "gradebook.csv") or name.endswith((".mat", ".ipynb")):
                     report("file " + os.path.join(top, name))
         for path in ("../reference/network.py", "/work/main/reference/network.py", {ctx.repo + "/reference/network.py"!r},
-                     {ctx.repo + "/grader/checks.py"!r}, "/etc/shadow", "/root/.ssh/id_rsa", "/root/.bash_history"):
+                     {ctx.repo + "/assignment/kit/judges.py"!r}, "/etc/shadow", "/root/.ssh/id_rsa", "/root/.bash_history"):
             try:
                 with open(path) as handle:
                     handle.read(200)

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import assignment  # noqa: E402
 import reference  # noqa: E402
 from grader import written_answers  # noqa: E402
 from reference import training  # noqa: E402
@@ -39,7 +40,7 @@ CONTRACT_SIGNATURES = {
     "ce_backprop": '(W, X, t, layer_sizes, lam, activation="sigmoid")',
     "predict_multiclass": "(W, X, layer_sizes)",
 }
-CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+CONTRACT_NAMES = [name for names in assignment.CONTRACT_FUNCTIONS.values() for name in names]
 
 HANDOUT_LINES = [
     "sio.loadmat('pointsClass1Week6.mat')['pointsClass1Week6']",

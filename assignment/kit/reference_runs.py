@@ -2,7 +2,7 @@
 
 The same for every submission, so each is computed once per process (and a
 batch computes it once before its workers start), and kept on disk between
-processes by :mod:`grader.reference_cache`.
+processes by :mod:`assignment.kit.reference_cache`.
 """
 from functools import lru_cache
 
@@ -13,6 +13,7 @@ from reference.training import METHOD, OPTIONS, SETUPS, fit_once
 
 from . import reference_cache
 
+# the seed of the grader's initializations, per trained network (reference.training.SETUPS key)
 TRAINING_SEEDS = {"1": 101, "2": 202, "3": 303}
 
 
