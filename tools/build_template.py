@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 import assignment  # noqa: E402
 from assignment.kit import shared_cells  # noqa: E402
 from assignment.kit.exercise import Exercise  # noqa: E402
-from assignment.kit.handout import Ask, Cell, Code, Markdown, Stub, placed_cells  # noqa: E402
+from assignment.kit.handout import Ask, Cell, Code, Markdown, Plot, Question, Stub, placed_cells  # noqa: E402
 from grader import written_answers  # noqa: E402
 
 TEMPLATE_PATH = ROOT / "student_template" / "week6_backprop.ipynb"
@@ -71,10 +71,10 @@ class _Cells:
         else:
             raise TypeError(f"not a handout cell: {cell!r}")
 
-    def md(self, cell_id, text):
+    def md(self, cell_id: str, text: str) -> None:
         self.cells.append(nbformat.v4.new_markdown_cell(text.strip("\n"), id=self._id(cell_id)))
 
-    def code(self, cell_id, text, role, plot_id=None):
+    def code(self, cell_id: str, text: str, role: str, plot_id: str | None = None) -> None:
         text = text.strip("\n")
         if role == "run":
             text = keep_going_source(text)
@@ -84,27 +84,27 @@ class _Cells:
             cell.metadata["week6"]["plot"] = plot_id
         self.cells.append(cell)
 
-    def question(self, question):
+    def question(self, question: Question) -> None:
         """A written question and its answer cell (both marked)."""
         self.md(f"{question.id}-md", written_answers.question_markdown(question))
         self.cells[-1].metadata["week6"] = {"question": question.id}
         self.md(f"{question.id}-answer", written_answers.answer_markdown())
         self.cells[-1].metadata["week6"] = {"answer": question.id}
 
-    def graded(self, name, text):
+    def graded(self, name: str, text: str) -> None:
         cell = nbformat.v4.new_code_cell(text.strip("\n"), id=self._id(f"graded-{name.replace('_', '-')}"))
         cell.metadata["week6"] = {"graded": name}
         self.cells.append(cell)
 
 
-def _question(exercise, question_id):
+def _question(exercise: Exercise, question_id: str) -> Question:
     found = [question for question in exercise.questions if question.id == question_id]
     if not found:
         raise ValueError(f"{exercise.label} asks {question_id!r}, which its QUESTIONS do not declare")
     return found[0]
 
 
-def keep_going_source(text):
+def keep_going_source(text: str) -> str:
     """A "run" cell's text inside ``with keep_going():``; its leading comment lines stay above the ``with``."""
     lines = text.splitlines()
     head = 0
@@ -126,7 +126,7 @@ def stub_source(stub: Stub, exercise: Exercise) -> str:
             f'replace this line with your code")')
 
 
-def exercise_table(exercises):
+def exercise_table(exercises: list[Exercise]) -> str:
     """The introduction's markdown table: each exercise's id, functions and points (+ for a bonus's)."""
     rows = ["| exercise | functions | points |", "|---|---|---|"]
     rows += [f"| {exercise.id} | {', '.join(f'`{name}`' for name in exercise.functions)} | "
@@ -136,7 +136,7 @@ def exercise_table(exercises):
 
 # --------------------------------------------------------------------------- the notebook
 
-def build_cells(exercises=None):
+def build_cells(exercises: list[Exercise] | None = None) -> list:
     """The notebook's cells: the opening, each exercise's part in order, the self-check."""
     exercises = assignment.EXERCISES if exercises is None else exercises
     c = _Cells()
@@ -150,7 +150,7 @@ def build_cells(exercises=None):
     return c.cells
 
 
-def build_notebook():
+def build_notebook() -> nbformat.NotebookNode:
     """The template as an nbformat v4 notebook (validated)."""
     nb = nbformat.v4.new_notebook()
     nb.cells = build_cells()
@@ -162,20 +162,20 @@ def build_notebook():
     return nb
 
 
-def render(nb=None):
+def render(nb: nbformat.NotebookNode | None = None) -> str:
     """The notebook file's exact text."""
     return nbformat.writes(nb if nb is not None else build_notebook()) + "\n"
 
 
 # --------------------------------------------------------------------------- the written work's copy
 
-def _literal(record):
+def _literal(record: Question | Plot) -> str:
     """``Question(\\n    id='...',\\n    ...)``: a record of grader.written_answers as Python source."""
     values = "".join(f"        {field.name}={getattr(record, field.name)!r},\n" for field in fields(record))
     return f"    {type(record).__name__}(\n{values}    ),\n"
 
 
-def written_tables_source(exercises=None):
+def written_tables_source(exercises: list[Exercise] | None = None) -> str:
     """The lines between grader/written_answers.py's ``generated`` markers: every exercise's
     QUESTIONS and PLOTS, in notebook order."""
     exercises = assignment.EXERCISES if exercises is None else exercises
@@ -184,7 +184,7 @@ def written_tables_source(exercises=None):
     return f"QUESTIONS = (\n{questions})\nPLOTS = (\n{plots})\n"
 
 
-def with_written_tables(text, exercises=None):
+def with_written_tables(text: str, exercises: list[Exercise] | None = None) -> str:
     """``text`` (grader/written_answers.py's) with the lines between its markers written anew."""
     lines = text.splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if line.startswith(GENERATED_START)]
@@ -195,7 +195,7 @@ def with_written_tables(text, exercises=None):
     return "".join(lines[:starts[0] + 1]) + written_tables_source(exercises) + "".join(lines[ends[0]:])
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0]) if argv else TEMPLATE_PATH
     out.write_text(render(), encoding="utf-8")

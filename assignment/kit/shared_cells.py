@@ -132,8 +132,7 @@ class keep_going:
         return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}'''
 
 
-
-def settings_source():
+def settings_source() -> str:
     """The settings cell: reference.training's METHOD, OPTIONS, RESTARTS and SETUPS as plain literals."""
     lines = [
         "# Training settings: given, do not change. They are the settings the course's",
@@ -154,13 +153,11 @@ def settings_source():
     return "\n".join(lines)
 
 
-
-def unpack_source():
+def unpack_source() -> str:
     """The given cell: reference.params.n_params and unpack, verbatim; they need nothing but numpy."""
     header = "# Given (not graded): the flat parameter vector and its per-layer views.\n\n"
     return header + "\n\n\n".join(inspect.getsource(f).strip("\n")
                                 for f in (reference_params.n_params, reference_params.unpack))
-
 
 
 # After the introduction: the imports, the training settings and the keep_going helper.
