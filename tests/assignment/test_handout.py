@@ -1,5 +1,6 @@
 """Each exercise's part of the handout: stubs of its functions, its questions and plots, and the copy of them
 that grader/written_answers.py ships with."""
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -11,6 +12,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import assignment  # noqa: E402
+from assignment.kit import shared_cells  # noqa: E402
 from assignment.kit.exercise import Exercise  # noqa: E402
 from assignment.kit.handout import Ask, Code, Markdown, Question, Stub, placed_cells  # noqa: E402
 from grader import written_answers  # noqa: E402
@@ -49,6 +51,28 @@ def test_questions_and_plots_are_declared_and_placed_by_their_own_exercise(exerc
     assert sorted(asked) == sorted(question.id for question in exercise.questions), "each question asked once"
     drawn = [cell.plot for cell in cells if isinstance(cell, Code) and cell.plot is not None]
     assert sorted(drawn) == sorted(plot.id for plot in exercise.plots), "each plot has one cell"
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISE_IDS)
+def test_handout_heading_states_the_exercise_points(exercise_id):
+    """POINTS is the one source of the points; the heading that introduces the exercise says the same."""
+    exercise = assignment.BY_ID[exercise_id]
+    shared = shared_cells.UNPACK + shared_cells.GRADIENT_CHECK + shared_cells.PLOT_HELPER
+    first = next(cell for cell in exercise.handout if isinstance(cell, Markdown) and cell not in shared)
+    stated = f"({exercise.points:g} extra points)" if exercise.bonus else f"({exercise.points:g} points)"
+    assert stated in first.text
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISE_IDS)
+def test_each_plot_section_pattern_matches_a_heading_of_its_exercise_before_the_plot_cell(exercise_id):
+    """Where an editor dropped the metadata, grader.written_answers finds a plot cell under its section heading."""
+    exercise = assignment.BY_ID[exercise_id]
+    cells = own_cells(exercise)
+    for plot in exercise.plots:
+        plot_at = next(i for i, cell in enumerate(cells) if isinstance(cell, Code) and cell.plot == plot.id)
+        headings = [i for i, cell in enumerate(cells[:plot_at]) if isinstance(cell, Markdown)
+                    and any(re.match(plot.section, line.strip(), re.IGNORECASE) for line in cell.text.splitlines())]
+        assert headings, f"no heading of {exercise.label} above its plot cell matches {plot.section!r}"
 
 
 def test_written_answers_holds_the_exercises_questions_and_plots_in_notebook_order():
