@@ -69,3 +69,24 @@ class Exercise:
     # -- public self-check --------------------------------------------------------------------
 
     # -- handout and written work -------------------------------------------------------------
+    @property
+    def handout(self) -> list:
+        """Its part of the student notebook at its place in notebook order: cells of
+        :mod:`assignment.kit.handout` (markdown, stubs of its functions, given and run cells, questions)."""
+        return list(self._optional("HANDOUT", []))
+
+    @property
+    def handout_after(self) -> dict[str, list]:
+        """{id of a later exercise: cells of this exercise's part placed right after that exercise's}:
+        for cells that need a later exercise's functions (the bonus trains exercise 2's network)."""
+        return {target: list(cells) for target, cells in self._optional("HANDOUT_AFTER", {}).items()}
+
+    @property
+    def questions(self) -> tuple:
+        """Its written questions (:class:`assignment.kit.handout.Question`), in the order it asks them."""
+        return tuple(self._optional("QUESTIONS", ()))
+
+    @property
+    def plots(self) -> tuple:
+        """The figures its handout asks for (:class:`assignment.kit.handout.Plot`), collected for the TAs."""
+        return tuple(self._optional("PLOTS", ()))
