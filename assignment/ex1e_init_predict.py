@@ -9,7 +9,7 @@ from reference.params import unpack
 from .ex1c_bce_loss import SIZES
 from .kit import shared_cells
 from .kit.handout import Code, Markdown, Stub
-from .kit.judges import TestSpec, call_problem, values_test
+from .kit.judges import TestSpec, reads, call_problem, values_test
 from .kit.plan import Probe, call_id, call_ids, discriminating_weights, value
 from .kit.training import Training, judge_training
 
@@ -67,7 +67,7 @@ def judge_init_bounds(probe_ids):
                     return Verdict(False, f"layer {l} of {sizes}: biases 0 or in [-{limit:.4f}, {limit:.4f}]",
                                    f"max |b_{l}| = {np.max(np.abs(b_l)):.4f}")
         return Verdict(True, "Every layer's weights lie in [-e_l, e_l].")
-    return judge
+    return reads(judge, probe_ids)
 
 
 def judge_init_spread(probe_ids, big_probe_id):
@@ -97,7 +97,7 @@ def judge_init_spread(probe_ids, big_probe_id):
                                f"std {np.std(sample):.4f} instead of {limit / np.sqrt(3):.4f}",
                                "Draw from rng.uniform(-e_l, e_l, size=...), not from a normal law or a narrower interval.")
         return Verdict(True, "Units start different and weights are uniform over [-e_l, e_l].")
-    return judge
+    return reads(judge, [*probe_ids, big_probe_id])
 
 
 TESTS = [

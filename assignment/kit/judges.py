@@ -31,6 +31,8 @@ class TestSpec:
     gives none; probes: the ids of the probes the judge looks at; output: the index of the output
     it compares (None: every output). probes and output are read from the judge when it carries
     them (the builders below set them) and let the diagnose stage look at the same calls.
+    also_reads: probes the judge reads that the diagnosis must not compare with the reference
+    (e.g. relu_grad at its kink, where either value is right).
     requires_backprop: the test is failed without points when the exercise's gradient is made
     of finite differences of the loss (:mod:`assignment.kit.backprop_evidence`)."""
     id: str
@@ -40,12 +42,14 @@ class TestSpec:
     hint: str = ""
     probes: tuple = ()
     output: int | None = None
+    also_reads: tuple = ()
     requires_backprop: bool = False
 
     def __post_init__(self):
         if self.id.count(".") != 1:
             raise ValueError(f"test id {self.id!r} must look like <exercise>.<key>")
         self.probes = tuple(self.probes or getattr(self.judge, "probes", ()))
+        self.also_reads = tuple(self.also_reads)
         if self.output is None:
             self.output = getattr(self.judge, "output", None)
         if self.requires_backprop:
@@ -57,7 +61,7 @@ class TestSpec:
         return self.id.split(".")[0]
 
 
-def _uses(judge, probes, output=None):
+def reads(judge, probes, output=None):
     """Record on ``judge`` the probes it reads (and which output), for TestSpec."""
     judge.probes, judge.output = tuple(probes), output
     return judge
@@ -154,7 +158,7 @@ def values_verdicts(ctx, probe_ids, output=0, what=None, scalar=False):
 def values_test(probe_ids, output=0, scalar=False, passed_text="Values match the reference."):
     def judge(ctx):
         return all_of(values_verdicts(ctx, probe_ids, output, scalar=scalar), passed_text)
-    return _uses(judge, probe_ids, output)
+    return reads(judge, probe_ids, output)
 
 
 def no_warnings_test(probe_ids, passed_text):
@@ -169,7 +173,7 @@ def no_warnings_test(probe_ids, passed_text):
                                         "exp(-a) overflows for a << 0: rewrite the formula so that exp only "
                                         "sees non-positive numbers (or use np.logaddexp)."))
         return all_of(verdicts, passed_text)
-    return _uses(judge, probe_ids)
+    return reads(judge, probe_ids)
 
 
 # A loss is worth differentiating when it moves: a constant loss has slopes exactly 0 (and a
@@ -241,7 +245,7 @@ def gradient_consistency_test(pairs, output):
         if all(verdict.expected == MATCHES_REFERENCE for verdict in verdicts):
             return Verdict(True, MATCHES_REFERENCE)
         return all_of(verdicts, "Your gradient agrees with central differences of your own loss.")
-    return _uses(judge, [probe for pair in pairs for probe in pair], output)
+    return reads(judge, [probe for pair in pairs for probe in pair], output)
 
 
 # -- data loaders ---------------------------------------------------------------------
@@ -269,7 +273,7 @@ def judge_load_shapes(probe_id):
             return Verdict(False, f"t with {t_ref.size} labels", f"t of shape {t.shape}",
                            "One label per row of X.")
         return Verdict(True, f"X {X_ref.shape} and t ({t_ref.size},) have the right shapes.")
-    return judge
+    return reads(judge, [probe_id])
 
 
 def judge_load_values(probe_id, labels):
@@ -287,7 +291,7 @@ def judge_load_values(probe_id, labels):
             verdict.hint = "Class k gets label k - 1: the first file's points get 0."
             return verdict
         return Verdict(True, "X and t match the data files.")
-    return _uses(judge, [probe_id])
+    return reads(judge, [probe_id])
 
 
 # -- backpropagation required -----------------------------------------------------------
@@ -307,4 +311,4 @@ def backprop_required(judge, exercise):
                        "not backpropagation. Compute the output delta, send it back layer by layer "
                        "(delta_j = g'(a_j) sum_k w_kj delta_k) and form each layer's gradient from its deltas.",
                        tags=[FLAG], extra={"backprop_evidence": found.numbers})
-    return _uses(wrapped, getattr(judge, "probes", ()), getattr(judge, "output", None))
+    return reads(wrapped, getattr(judge, "probes", ()), getattr(judge, "output", None))

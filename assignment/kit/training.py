@@ -16,7 +16,7 @@ from grader.arraycheck import Verdict
 from reference.activations import get_activation
 from reference.training import METHOD, OPTIONS, SETUPS
 
-from .judges import _uses, call_problem
+from .judges import reads, call_problem
 from .mistakes import LOSS_FUNCTIONS, REFERENCE, loss_and_grad
 from .plan import DEFAULT_ACTIVATION, Probe, ProbePlan, Ref
 from .reference_runs import accuracy_of, reference_training, training_data, training_inits
@@ -107,7 +107,7 @@ def judge_training(exercise, functions):
                        f"minimize(..., jac=True) follows your {functions}: if the values checks above pass, "
                        "look at speed (the time budget is "
                        f"{ctx.run.config.train_budget:g} s); otherwise fix those first.")
-    return _uses(judge, [probe_id])
+    return reads(judge, [probe_id])
 
 
 def training_proxy(run, exercise, diagnosed, budget):

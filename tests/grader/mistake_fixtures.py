@@ -260,8 +260,8 @@ def grade_in_process(nb, tmp_path, seed=7, config=None):
 
 
 def diagnosed(run):
-    """{test name: [mistake ids]} of the run's diagnosed tests."""
-    return {test.name: [tag.split(":", 1)[1] for tag in test.tags if tag.startswith("mistake:")]
+    """{test id: [mistake ids]} of the run's diagnosed tests."""
+    return {test.id: [tag.split(":", 1)[1] for tag in test.tags if tag.startswith("mistake:")]
             for test in run.tests if any(tag.startswith("mistake:") for tag in test.tags)}
 
 
