@@ -1,7 +1,7 @@
 """Decision-boundary figures for the feedback report (report stage).
 
 Drawn in the grader's own process from weights the probes brought back
-(``run.trained``), with the reference's ``predict`` / ``predict_multiclass``:
+(``run.trained``), with the reference's forward pass:
 no submission code runs here. Figures are built on a bare
 :class:`matplotlib.figure.Figure` (Agg canvas), never registered with pyplot, so
 nothing stays open between runs.
@@ -15,14 +15,16 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from reference import load_data, load_data_multiclass, n_params, predict, predict_multiclass
+from assignment import TRAINED, label_of
+from assignment.kit.plan import DEFAULT_ACTIVATION
+from assignment.kit.reference_runs import data_set, network_labels
+from reference import n_params
 
 GRID_POINTS = 150               # per axis
 FIGSIZE = (8.0, 3.6)            # inches; at DPI 80: 640 x 288 pixels, ~30 kB
 DPI = 80
 MARGIN = 0.1                    # fraction of the data range added around the points
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-from assignment import TRAINED, label_of  # noqa: E402  (the trained networks, in notebook order)
 
 
 def figure_name(key):
@@ -69,8 +71,7 @@ def _regions(W, grid, layer_sizes, activation, multiclass):
     if not np.all(np.isfinite(W)):
         return None, "weights contain NaN or inf"
     with np.errstate(all="ignore"):
-        fn = predict_multiclass if multiclass else predict
-        return fn(W, grid, list(layer_sizes), activation=activation), ""
+        return network_labels(W, grid, layer_sizes, activation, multiclass), ""
 
 
 def _panel(ax, title, X, t, gx, gy, labels, reason, n_classes):
@@ -94,10 +95,10 @@ def draw_decision_boundary(key, entry, path):
     """One PNG: the submission's decision regions (left) beside the reference's (right)."""
     layer_sizes = [int(n) for n in entry["layer_sizes"]]
     multiclass = entry.get("loss") == "ce" or layer_sizes[-1] > 1
-    activation = entry.get("activation") or "sigmoid"
+    activation = entry.get("activation") or DEFAULT_ACTIVATION
     X, t = entry.get("X"), entry.get("t")
     if X is None or t is None:
-        X, t = load_data_multiclass() if multiclass else load_data()
+        X, t = data_set(multiclass)
     X = np.asarray(X, dtype=float).reshape(-1, 2)
     t = np.asarray(t).astype(int).ravel()
     n_classes = max(layer_sizes[-1], 2, int(t.max()) + 1 if t.size else 2)

@@ -65,3 +65,14 @@ def reference_training(exercise, restarts):
     best = max(runs, key=lambda run: run.accuracy)
     reference_cache.store(exercise, restarts, key, best.accuracy, best.W)
     return best.accuracy, best.W
+
+
+def network_labels(W, X, layer_sizes, activation, multiclass):
+    """The reference network's labels (N,) for flat weights W (P,) on X (N, 2): what a figure draws."""
+    predict = reference.predict_multiclass if multiclass else reference.predict
+    return predict(W, X, list(layer_sizes), activation=activation)
+
+
+def data_set(multiclass):
+    """(X (N, 2), t (N,)) of the 3-class data set, or of the binary one."""
+    return reference.load_data_multiclass() if multiclass else reference.load_data()
