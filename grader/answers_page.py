@@ -12,9 +12,9 @@ is shown as written, not rendered as Markdown.
 ``python -m grader written-answers OUT`` writes the class page again from an OUT directory.
 """
 import base64
-import html
 from pathlib import Path
 
+from .text import esc
 from .written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
 from .written_work import ANSWERS_DIR, STUDENT_PAGE, read_record
 
@@ -33,10 +33,6 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bot
 img { max-width: 100%; border: 1px solid #eee; }
 pre { white-space: pre-wrap; word-break: break-word; font-size: .8rem; background: #f6f8fa; padding: .4rem; }
 """
-
-
-def esc(text):
-    return html.escape(str(text if text is not None else ""), quote=True)
 
 
 def _image(path, alt):

@@ -24,6 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .text import esc, md_escape
 from .written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
 
 ANSWERS_DIR = "answers"
@@ -287,21 +288,21 @@ FEEDBACK_TITLE = "Written answers and plots"
 FEEDBACK_NOTE = "Your TA reads these; they earn no points from the autograder."
 
 
-def feedback_markdown(work, escape):
-    """Markdown lines of the feedback's section (``escape``: the feedback's Markdown escaping)."""
+def feedback_markdown(work):
+    """Markdown lines of the feedback's section."""
     if work is None:
         return []
-    lines = [f"## {FEEDBACK_TITLE}", "", escape(FEEDBACK_NOTE), ""]
-    lines += [f"- {'✓' if ok else '✗'} {escape(label)}: {escape(text)}" for label, text, ok in feedback_items(work)]
+    lines = [f"## {FEEDBACK_TITLE}", "", md_escape(FEEDBACK_NOTE), ""]
+    lines += [f"- {'✓' if ok else '✗'} {md_escape(label)}: {md_escape(text)}" for label, text, ok in feedback_items(work)]
     return lines + [""]
 
 
-def feedback_html(work, escape):
-    """HTML lines of the feedback's section (``escape``: html escaping)."""
+def feedback_html(work):
+    """HTML lines of the feedback's section."""
     if work is None:
         return []
-    lines = [f"<h2>{escape(FEEDBACK_TITLE)}</h2>", f"<p>{escape(FEEDBACK_NOTE)}</p>", "<ul>"]
+    lines = [f"<h2>{esc(FEEDBACK_TITLE)}</h2>", f"<p>{esc(FEEDBACK_NOTE)}</p>", "<ul>"]
     for label, text, ok in feedback_items(work):
         mark = '<span class="pass">✓</span>' if ok else '<span class="fail">✗</span>'
-        lines.append(f"<li>{mark} {escape(label)}: {escape(text)}</li>")
+        lines.append(f"<li>{mark} {esc(label)}: {esc(text)}</li>")
     return lines + ["</ul>"]
