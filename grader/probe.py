@@ -14,17 +14,17 @@ import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from . import PROJECT_ROOT
 from .budget import OUT_OF_TIME
 from .probes import build_plan
 from .reference_outcomes import reference_training
 
 TRAINED_EXERCISES = ("1", "2", "3")     # the exercises whose networks the probes train
 
-DRIVER_SOURCE = (Path(__file__).with_name("probe_driver.py")).read_text()
+DRIVER_SOURCE = (PROJECT_ROOT / "grader/probe_driver.py").read_text()
 MAX_STATUS_BYTES = 1_000_000
 # deaths of the kernel during one group before its remaining probes are given up (each costs a
 # restart with the notebook replayed; a probe is blamed after it killed two kernels in a row)
