@@ -1,6 +1,6 @@
 """A submission's written work: its answers to the handout's questions and the figures of its plot cells.
 
-No points: the TAs read them (grader.answers_page). The execute stage renders
+No points: the TAs read them (grader.answers_page, grader.written_page). The execute stage renders
 the figures of the plot cells only (:func:`render_plots_on` / :func:`render_plots_off`
 around each of them: the kernel's backend is Agg, which draws nothing, so the
 other cells cost nothing to plot); the report stage calls :func:`collect` and
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .text import esc, md_escape
 from .written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
+from .written_page import render_student_page
 
 ANSWERS_DIR = "answers"
 ANSWERS_JSON = "answers.json"
@@ -234,7 +235,6 @@ def collect(run):
 
 def save(work, out_dir, submission):
     """Write ``out_dir/answers/`` (see the module's docstring); returns that directory."""
-    from .answers_page import render_student_page
     answers_dir = Path(out_dir) / ANSWERS_DIR
     if answers_dir.exists():
         shutil.rmtree(answers_dir)
