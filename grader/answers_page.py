@@ -1,56 +1,24 @@
-"""The TAs' review page of a class, ``OUT/written_answers.html``, and each student's ``answers/written.html``.
+"""The TAs' review page of a class, ``OUT/written_answers.html`` (each student's own page,
+``answers/written.html``, is :mod:`grader.written_page`'s).
 
 Built from the ``OUT/<stem>/answers/answers.json`` files of grader.written_work:
 one section per written question with every student's answer side by side
 (the reference's model answer first), then one section per plot with each
-student's figures as thumbnails. Self-contained: the images are embedded as
-base64 PNG (the thumbnails on the class page, which link to the full figure
-beside them; the full figures on a student's page), and nothing is loaded
+student's figures as thumbnails. Self-contained: the thumbnails are embedded as
+base64 PNG and link to the full figure beside them, and nothing is loaded
 from outside. Every text comes from a student's notebook and is escaped; it
 is shown as written, not rendered as Markdown.
 
 ``python -m grader written-answers OUT`` writes the class page again from an OUT directory.
 """
-import base64
-import html
 from pathlib import Path
 
-from assignment import label_of
-
-
+from .text import esc
 from .written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
+from .written_page import embedded_png, html_page, question_title, record_entry
 from .written_work import ANSWERS_DIR, STUDENT_PAGE, read_record
 
 PAGE_NAME = "written_answers.html"
-
-CSS = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; line-height: 1.4; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr)); gap: .8rem; }
-.thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .8rem; }
-.card { border: 1px solid #ccc; border-radius: 4px; padding: .5rem .7rem; background: #fff; }
-.card h3 { font-size: .95rem; margin: 0 0 .3rem; }
-.answer { white-space: pre-wrap; word-break: break-word; font-size: .9rem; max-height: 24rem; overflow: auto; }
-.model { background: #f3f8f3; border-color: #8bc34a; }
-.missing { color: #c62828; } .meta { color: #666; font-size: .8rem; }
-img { max-width: 100%; border: 1px solid #eee; }
-pre { white-space: pre-wrap; word-break: break-word; font-size: .8rem; background: #f6f8fa; padding: .4rem; }
-"""
-
-
-def esc(text):
-    return html.escape(str(text if text is not None else ""), quote=True)
-
-
-def _image(path, alt):
-    """An <img> of the PNG at ``path`` (embedded), or "" when it is gone or not a PNG."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return ""
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ""
-    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">'
 
 
 def _model_answers():
@@ -59,48 +27,6 @@ def _model_answers():
     except ImportError:          # a grader installed without the reference shows the students' answers only
         return {}
     return dict(WRITTEN_ANSWERS)
-
-
-def _page(title, body):
-    return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-                      f"<title>{esc(title)}</title>", f"<style>{CSS}</style></head><body>",
-                      f"<h1>{esc(title)}</h1>", *body, "</body></html>"]) + "\n"
-
-
-def _question_title(question):
-    where = label_of(question.exercise)
-    return f"{where} ({question.context}): {question.prompt}"
-
-
-def _entry(record, kind, key):
-    entry = (record.get(kind) or {}).get(key)
-    return entry if isinstance(entry, dict) else {}
-
-
-# --------------------------------------------------------------------------- one student
-
-def render_student_page(record, answers_dir):
-    """A student's written answers and plot cells, for manual grading (e.g. a Gradescope question)."""
-    submission = str(record.get("submission", ""))
-    body = []
-    for question in QUESTIONS:
-        entry = _entry(record, "questions", question.id)
-        body.append(f"<h2>{esc(_question_title(question))}</h2>")
-        body.append(f'<div class="card"><div class="answer">{esc(entry.get("text"))}</div></div>'
-                    if entry.get("answered") else '<p class="missing">Not answered.</p>')
-    for plot in PLOTS:
-        entry = _entry(record, "plots", plot.id)
-        body.append(f"<h2>Exercise {esc(plot.exercise)}: {esc(plot.title)}</h2>")
-        images = [_image(Path(answers_dir) / str(f.get("image", "")), plot.title)
-                  for f in entry.get("figures") or [] if isinstance(f, dict)]
-        body += [f"<p>{image}</p>" for image in images if image]
-        if not any(images):
-            body.append(f'<p class="missing">No figure ({esc(entry.get("status", "not found"))}).</p>')
-        if entry.get("text"):
-            body.append(f"<pre>{esc(entry['text'])}</pre>")
-        if entry.get("problem"):
-            body.append(f'<p class="meta">{esc(entry["problem"])}</p>')
-    return _page(f"Week 6 written answers: {submission}", body)
 
 
 # --------------------------------------------------------------------------- the class
@@ -135,7 +61,7 @@ def class_counts(out_root, rows=None):
         if record is None:
             continue
         for question in QUESTIONS:
-            answered = bool(_entry(record, "questions", question.id).get("answered"))
+            answered = bool(record_entry(record, "questions", question.id).get("answered"))
             counts[question.id]["answered" if answered else "not_answered"] += 1
     return counts
 
@@ -154,13 +80,13 @@ def render_class_page(out_root, rows=None):
     body += [f'<li><a href="#plot-{esc(p.id)}">{esc(p.id)}</a>: {esc(p.title)}</li>' for p in PLOTS
              if p.id in THUMBNAIL_PLOTS] + ["</ul>"]
     for question in QUESTIONS:
-        body.append(f'<h2 id="{esc(question.id)}">{esc(_question_title(question))}</h2>')
+        body.append(f'<h2 id="{esc(question.id)}">{esc(question_title(question))}</h2>')
         cards, missing = [], []
         if question.id in models:
             cards.append(f'<div class="card model"><h3>Reference answer</h3>'
                          f'<div class="answer">{esc(models[question.id])}</div></div>')
         for label, stem, record in with_work:
-            entry = _entry(record, "questions", question.id)
+            entry = record_entry(record, "questions", question.id)
             if not entry.get("answered"):
                 missing.append(label)
                 continue
@@ -174,11 +100,11 @@ def render_class_page(out_root, rows=None):
         body.append(f'<h2 id="plot-{esc(plot.id)}">Exercise {esc(plot.exercise)}: {esc(plot.title)}</h2>')
         cards, missing = [], []
         for label, stem, record in with_work:
-            entry = _entry(record, "plots", plot.id)
+            entry = record_entry(record, "plots", plot.id)
             figures = [f for f in entry.get("figures") or [] if isinstance(f, dict)]
             thumbs = []
             for figure in figures:
-                image = _image(Path(out_root) / stem / ANSWERS_DIR / str(figure.get("thumbnail", "")), plot.title)
+                image = embedded_png(Path(out_root) / stem / ANSWERS_DIR / str(figure.get("thumbnail", "")), plot.title)
                 if image:
                     href = f"{stem}/{ANSWERS_DIR}/{figure.get('image', '')}"
                     thumbs.append(f'<a href="{esc(href)}">{image}</a>')
@@ -191,7 +117,7 @@ def render_class_page(out_root, rows=None):
                     else "<p>Every submission shows the figure.</p>")
     body.append(f'<p class="meta">Each student\'s answers and figures, full size: '
                 f"OUT/&lt;submission&gt;/{ANSWERS_DIR}/{STUDENT_PAGE}.</p>")
-    return _page("Week 6 written answers", body)
+    return html_page("Week 6 written answers", body)
 
 
 def write_answers_page(out_root, rows=None):

@@ -65,6 +65,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import PROJECT_ROOT
 from .config import GraderConfig
 from .gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, gradebook_row, read_identity, read_key,
                         write_gradebook)
@@ -77,7 +78,6 @@ from .similarity import CODE_FILE, notebook_code, partners, similar_pairs
 from .submissions import Submission, SubmissionsError, find_submissions, parse_due, select
 from .written_work import ANSWERS_DIR
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINGERPRINT_DIRS = ("assignment", "grader", "reference", "student_template")
 FINGERPRINT_GLOBS = ("data/*.mat",)
 

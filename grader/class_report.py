@@ -24,7 +24,6 @@ import base64
 import html
 import io
 import json
-import math
 import re
 import sys
 import urllib.parse
@@ -38,6 +37,7 @@ from .answers_page import PAGE_NAME as ANSWERS_PAGE
 from .answers_page import class_counts
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
+from .text import finite_number, fmt_points
 from .written_answers import QUESTIONS
 
 HTML_NAME = "class_report.html"
@@ -52,14 +52,6 @@ MAX_POINTS = sum(EXERCISE_POINTS.values())
 
 
 # ------------------------------------------------------------------------ data
-
-def _float(value, default=0.0):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return default
-    return number if math.isfinite(number) else default
-
 
 def _result_dir(row):
     return row.get("key") or Path(row["submission"]).stem
@@ -107,9 +99,9 @@ def class_statistics(out_root, rows, pairs=()):
                 continue
             name = str(test.get("name", ""))
             passed = test.get("status") == "passed"
-            entry = tests.setdefault(name, {"exercise": str(test.get("number", "")), "max": _float(test.get("max_score")),
+            entry = tests.setdefault(name, {"exercise": str(test.get("number", "")), "max": finite_number(test.get("max_score")),
                                             "scores": [], "passed": 0, "order": len(tests)})
-            entry["scores"].append(_float(test.get("score")))
+            entry["scores"].append(finite_number(test.get("score")))
             entry["passed"] += passed
             by_exercise[entry["exercise"]].append(passed)
             if not passed:
@@ -123,7 +115,7 @@ def class_statistics(out_root, rows, pairs=()):
     n = len(graded)
     exercises = []
     for exercise in EXERCISES:
-        points = [_float(row.get(exercise)) for row in graded]
+        points = [finite_number(row.get(exercise)) for row in graded]
         exercises.append({"exercise": exercise, "max": EXERCISE_POINTS[exercise],
                           "mean": sum(points) / n if n else 0.0,
                           "pass_rate": exercise_passed[exercise] / n if n else 0.0})
@@ -137,29 +129,29 @@ def class_statistics(out_root, rows, pairs=()):
     not_graded = [{"submission": row["submission"], "status": row.get("status", ""),
                    "why": row.get("message", "")} for row in rows if row.get("status") != "graded"]
     slowest = sorted((row for row in rows if row.get("status") != "missing"),
-                     key=lambda row: -_float(row.get("execution_time")))[:TOP_SLOWEST]
-    scores = [_float(row.get("score")) for row in rows]
-    graded_scores = sorted(_float(row.get("score")) for row in graded)
+                     key=lambda row: -finite_number(row.get("execution_time")))[:TOP_SLOWEST]
+    scores = [finite_number(row.get("score")) for row in rows]
+    graded_scores = sorted(finite_number(row.get("score")) for row in graded)
     return {
         "submissions": len(rows), "graded": n, "statuses": Counter(row.get("status", "") for row in rows),
-        "scores": scores, "graded_scores": [_float(row.get("score")) for row in graded],
-        "not_graded_scores": [_float(row.get("score")) for row in rows if row.get("status") != "graded"],
+        "scores": scores, "graded_scores": [finite_number(row.get("score")) for row in graded],
+        "not_graded_scores": [finite_number(row.get("score")) for row in rows if row.get("status") != "graded"],
         "mean": sum(graded_scores) / n if n else 0.0,
         "median": _median(graded_scores),
         "exercises": exercises, "tests": per_test,
         "failures": failures.most_common(), "tags": [(tag, count, tag_submissions[tag]) for tag, count in tags.most_common()],
-        "slowest": [{"submission": row["submission"], "execution_time": _float(row.get("execution_time")),
+        "slowest": [{"submission": row["submission"], "execution_time": finite_number(row.get("execution_time")),
                      "status": row.get("status", "")} for row in slowest],
         "not_graded": not_graded,
         "students": [{"student": row.get("name") or row.get("student") or "", "id": row.get("student", ""),
-                      "submission": row["submission"], "score": _float(row.get("score")),
+                      "submission": row["submission"], "score": finite_number(row.get("score")),
                       "status": row.get("status", ""), "flags": _flags(row),
                       "feedback": f"{_result_dir(row)}/feedback.html"
                       if (Path(out_root) / _result_dir(row) / "feedback.html").is_file() else ""} for row in rows],
         "similar": [{"first": by_key.get(p.first, {}).get("submission", p.first),
                      "second": by_key.get(p.second, {}).get("submission", p.second),
-                     "first_score": _float(by_key.get(p.first, {}).get("score")),
-                     "second_score": _float(by_key.get(p.second, {}).get("score")),
+                     "first_score": finite_number(by_key.get(p.first, {}).get("score")),
+                     "second_score": finite_number(by_key.get(p.second, {}).get("score")),
                      "first_share": p.first_share, "second_share": p.second_share} for p in pairs],
         "fingerprints": sorted({row.get("grader_fingerprint", "") for row in rows} - {""}),
         "written": class_counts(out_root, rows),
@@ -264,11 +256,6 @@ def _pct(value):
     return f"{100 * value:.0f}%"
 
 
-def _pts(value):
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def _md(text):
     """Text safe inside a Markdown table cell: HTML escaped, Markdown syntax and pipes neutralized."""
     text = re.sub(r"([\\`*_\[\]|~])", r"\\\1", " ".join(str(text).split()))
@@ -297,17 +284,17 @@ def _tables(stats):
     """The report's tables as (title, header, rows of cells (raw text or :data:`Link`), figure id or None, note)."""
     sections = []
     sections.append(("Students", ["student", "id", "submission", "score", "status", "flags", "feedback"],
-                     [[s["student"], s["id"], s["submission"], _pts(s["score"]), s["status"], s["flags"],
+                     [[s["student"], s["id"], s["submission"], fmt_points(s["score"]), s["status"], s["flags"],
                        Link("feedback", s["feedback"]) if s["feedback"] else ""] for s in stats["students"]],
                      None, "flags are for a person to look at; none of them changes a score"))
     sections.append(("Near-identical submissions", ["submission", "score", "submission", "score", "shared code"],
-                     [[p["first"], _pts(p["first_score"]), p["second"], _pts(p["second_score"]),
+                     [[p["first"], fmt_points(p["first_score"]), p["second"], fmt_points(p["second_score"]),
                        f"{_pct(p['first_share'])} / {_pct(p['second_share'])}"] for p in stats["similar"]], None,
                      "code in common once the template's own lines are left out (each one's share of its own code); "
                      "for a person to look at, never a penalty" if stats["similar"]
                      else "No two submissions share most of their code."))
     sections.append(("Per exercise", ["exercise", "max", "mean points", "mean %", "all tests passed"],
-                     [[e["exercise"], _pts(e["max"]), _pts(e["mean"]), _pct(e["mean"] / e["max"]) if e["max"] else "",
+                     [[e["exercise"], fmt_points(e["max"]), fmt_points(e["mean"]), _pct(e["mean"] / e["max"]) if e["max"] else "",
                        _pct(e["pass_rate"])] for e in stats["exercises"]],
                      "exercises", f"over the {stats['graded']} graded submissions"))
     by_exercise = defaultdict(list)
@@ -315,7 +302,7 @@ def _tables(stats):
         by_exercise[test["exercise"]].append(test)
     for exercise, tests in by_exercise.items():
         sections.append((f"Exercise {exercise}: tests", ["test", "max", "mean points", "passed", "failures"],
-                         [[t["name"], _pts(t["max"]), _pts(t["mean"]), _pct(t["pass_rate"]), str(t["failures"])]
+                         [[t["name"], fmt_points(t["max"]), fmt_points(t["mean"]), _pct(t["pass_rate"]), str(t["failures"])]
                           for t in tests], f"tests_{_safe_id(exercise)}", ""))
     sections.append(("Written questions (read by the TAs, no points)", ["question", "answered", "not answered"],
                      [[q.id, str(stats["written"][q.id]["answered"]), str(stats["written"][q.id]["not_answered"])]
@@ -338,7 +325,7 @@ def _tables(stats):
 def _summary_lines(stats):
     statuses = ", ".join(f"{count} {status}" for status, count in sorted(stats["statuses"].items()))
     return [f"Submissions: {stats['submissions']} ({statuses or 'none'})",
-            f"Graded: {stats['graded']}; mean score {_pts(stats['mean'])}, median {_pts(stats['median'])} "
+            f"Graded: {stats['graded']}; mean score {fmt_points(stats['mean'])}, median {fmt_points(stats['median'])} "
             f"(out of {BASE_POINTS} + bonus {MAX_POINTS - BASE_POINTS})",
             "Written questions: " + "; ".join(f"{qid} not answered: {count['not_answered']}"
                                               for qid, count in stats["written"].items()),

@@ -7,12 +7,14 @@ the HTML as base64). The diagnosis itself ("This looks like: ...") is part of
 the test's hint, which the report already shows.
 
 Drawn with a bare :class:`matplotlib.figure.Figure` (Agg canvas), never
-registered with pyplot. Everything shown is escaped by the caller's escapers.
+registered with pyplot. Everything shown is escaped (:mod:`grader.text`).
 """
 import base64
 import io
 import math
 from pathlib import Path
+
+from .text import esc, md_code, md_escape
 
 CHART_NAME = "gradient_blocks_{index}.png"
 TOLERANCE = 1e-6          # the rtol the checks use; drawn as a line
@@ -88,7 +90,7 @@ def gradient_block_charts(run, out_dir, notes=None):
     return charts
 
 
-def markdown_lines(test, chart, md_escape, md_code):
+def markdown_lines(test, chart):
     """Lines for feedback.md after the test's Expected/Got/Hint ([] when there is nothing)."""
     rows = rows_of(test)
     if not rows:
@@ -106,7 +108,7 @@ def markdown_lines(test, chart, md_escape, md_code):
     return out
 
 
-def html_lines(test, chart, esc):
+def html_lines(test, chart):
     """HTML fragments for feedback.html after the test's fields ([] when there is nothing)."""
     rows = rows_of(test)
     if not rows:

@@ -11,16 +11,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import sandbox
+from . import PROJECT_ROOT, sandbox
 from .kernel_session import KernelSession
 from .model import CellRecord
 from .probe import start_plan
 from .written_work import plot_cell_indices, render_plots_off, render_plots_on
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-SELFCHECK_FILES = {Path(__file__).with_name("selfcheck.py"): "week6_selfcheck.py",
-                   Path(__file__).with_name("arraycheck.py"): "arraycheck.py",
-                   Path(__file__).with_name("public_fixture.json"): "public_fixture.json"}
+DATA_DIR = PROJECT_ROOT / "data"
+SELFCHECK_FILES = {PROJECT_ROOT / "grader/selfcheck.py": "week6_selfcheck.py",
+                   PROJECT_ROOT / "grader/arraycheck.py": "arraycheck.py",
+                   PROJECT_ROOT / "grader/public_fixture.json": "public_fixture.json"}
 
 
 def prepare_workdir():

@@ -2,12 +2,10 @@
 
 Anything that may come from the submission (values it returned, error messages,
 the notebook's name) is escaped: ``html.escape`` in the HTML, code spans/blocks or
-backslash escapes in the Markdown. The HTML embeds its figures as base64 PNG and
+backslash escapes in the Markdown (the escapers of :mod:`grader.text`). The HTML embeds its figures as base64 PNG and
 loads nothing from outside.
 """
 import base64
-import html
-import re
 from pathlib import Path
 
 from assignment import TITLES, label_of
@@ -15,8 +13,8 @@ from assignment import TITLES, label_of
 from .config import EXERCISE_POINTS
 from .diagnosis_report import gradient_block_charts, html_lines, markdown_lines
 from .model import EXERCISES
-from .results_json import (BASE_POINTS, BONUS_POINTS, clean_text, exercise_scores, fmt_points,
-                           one_line, score_split, truncate)
+from .results_json import BASE_POINTS, BONUS_POINTS, exercise_scores, score_split
+from .text import clean_text, esc, fmt_points, md_block, md_code, md_escape, one_line, truncate
 from .written_work import feedback_html, feedback_markdown
 
 FIELD_CHARS = 4_000            # each Expected / Got / Hint as shown
@@ -104,31 +102,6 @@ def _cell_line(cell):
 
 # ------------------------------------------------------------------- Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!{}])")
-_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])", re.MULTILINE)
-
-
-def md_escape(text):
-    """Plain text that Markdown shows as written (no HTML, links or emphasis)."""
-    text = _MD_SPECIAL.sub(r"\\\1", clean_text(text))
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-
-
-def md_code(text):
-    """An inline code span that no backtick in ``text`` can close early."""
-    text = " ".join(clean_text(text).splitlines())
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def md_block(text):
-    """A fenced block longer than any backtick run inside ``text``."""
-    text = clean_text(text)
-    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence}text\n{text}\n{fence}"
-
-
 def _md_field(label, text, kind):
     if "\n" in text or len(text) > INLINE_CHARS:
         return f"**{label}:**\n\n{md_block(text)}"
@@ -174,7 +147,7 @@ def render_markdown(run, figures=(), notes=(), charts=None):
             out += ["", f"#### {mark} {md_escape(one_line(test.name, 300))} ({points})", ""]
             for label, text, kind in _fields(test):
                 out += [_md_field(label, text, kind), ""]
-            out += markdown_lines(test, (charts or {}).get(id(test)), md_escape, md_code)
+            out += markdown_lines(test, (charts or {}).get(id(test)))
         out.append("")
 
     cells = _bad_cells(run)
@@ -187,7 +160,7 @@ def render_markdown(run, figures=(), notes=(), charts=None):
             out.append(f"- ... and {len(cells) - MAX_CELLS} more")
         out.append("")
 
-    out += feedback_markdown(getattr(run, "written", None), md_escape)
+    out += feedback_markdown(getattr(run, "written", None))
     if figures:
         out += ["## Decision boundaries", "",
                 "Left: the network your code trained; right: the reference solution's.", ""]
@@ -221,10 +194,6 @@ code { background: #f6f8fa; padding: 0 .2rem; }
 .stopped { background: #fff4e5; border: 1px solid #f0ad4e; padding: .5rem 1rem; }
 img { max-width: 100%; border: 1px solid #ddd; }
 """
-
-
-def esc(text):
-    return html.escape(clean_text(text), quote=True)
 
 
 def _html_field(label, text, kind):
@@ -290,7 +259,7 @@ def render_html(run, figures=(), notes=(), charts=None):
             out.append(f'<div class="test failed"><p><span class="fail">✗</span> '
                        f"<strong>{esc(one_line(test.name, 300))}</strong> ({points})</p>")
             out += [_html_field(label, text, kind) for label, text, kind in _fields(test)]
-            out += html_lines(test, (charts or {}).get(id(test)), esc)
+            out += html_lines(test, (charts or {}).get(id(test)))
             out.append("</div>")
 
     cells = _bad_cells(run)
@@ -303,7 +272,7 @@ def render_html(run, figures=(), notes=(), charts=None):
             out.append(f"<li>... and {len(cells) - MAX_CELLS} more</li>")
         out.append("</ul>")
 
-    out += feedback_html(getattr(run, "written", None), esc)
+    out += feedback_html(getattr(run, "written", None))
     if figures:
         out += ["<h2>Decision boundaries</h2>",
                 "<p>Left: the network your code trained; right: the reference solution's.</p>"]

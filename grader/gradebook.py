@@ -11,10 +11,10 @@ batch from :mod:`grader.similarity`.
 """
 import csv
 import json
-import os
 from pathlib import Path
 
 from .model import EXERCISES
+from .text import one_line, replacing
 
 KEY_FILE = ".grade-key"
 IDENTITY_FILE = "submission.json"
@@ -80,8 +80,6 @@ def _identity_cells(identity):
 
 def gradebook_row(name, result_dir):
     """One gradebook row for the submission ``name`` from its ``result_dir``."""
-    from .results_json import one_line
-
     identity = read_identity(result_dir)
     results = read_json(Path(result_dir) / "results.json")
     if results is None:
@@ -137,13 +135,11 @@ def _is_number(text):
 def write_csv(rows, path, columns):
     """Write dict rows to ``path`` as CSV with ``columns`` (cells via :func:`csv_cell`), atomically."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+    with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             writer.writerow({column: csv_cell(row.get(column, "")) for column in columns})
-    os.replace(tmp, path)
     return path
 
 

@@ -36,9 +36,10 @@ import time
 import zipfile
 from pathlib import Path
 
+from . import PROJECT_ROOT
 from .sandbox import LEVEL_ENV, LEVELS
+from .text import replacing, write_text_atomically
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FILES_DIR = Path(__file__).resolve().parent / "gradescope_files"
 SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, executable
 SOURCE_DIRS = ("grader", "reference", "data")
@@ -94,15 +95,13 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
     missing += [name for name in (*SCRIPTS, ZIP_README) if not (FILES_DIR / name).is_file()]
     if missing:
         raise FileNotFoundError(f"cannot build the autograder zip: missing {', '.join(missing)}")
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w") as archive:
+    with replacing(out_path) as tmp, zipfile.ZipFile(tmp, "w") as archive:
         for name in SCRIPTS:
             text = (FILES_DIR / name).read_text(encoding="utf-8").replace("\r\n", "\n")
             _add(archive, name, text.encode("utf-8"), executable=True)
         _add(archive, ZIP_README, autograder_readme().encode("utf-8"))
         for arcname, path in _source_files(project_root):
             _add(archive, arcname, path.read_bytes(), executable=bool(path.stat().st_mode & 0o100))
-    os.replace(tmp, out_path)
     return out_path
 
 
@@ -114,7 +113,7 @@ def autograder_readme():
     lines = [(FILES_DIR / ZIP_README).read_text(encoding="utf-8").rstrip(), "",
              "## Which tests students see, and when", "",
              "Gradescope's test visibility, as this zip was built "
-             f"(from `grader/{POLICY_FILE.name}`; edit it and run `make gradescope` again to change it):", "",
+             f"(from `{POLICY_FILE.relative_to(PROJECT_ROOT).as_posix()}`; edit it and run `make gradescope` again to change it):", "",
              *describe(load_policy(POLICY_FILE)), "",
              "`visible`: at once; `after_due_date`: once the due date has passed; `after_published`: once the "
              "grades are published; `hidden`: never to students (instructors always see every test).", ""]
@@ -180,10 +179,7 @@ def _stopped_results(root, status, message, execution_time, extra=None):
 def _write_json(path, results):
     from .results_json import dumps
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(dumps(results, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, dumps(results, indent=1) + "\n")
 
 
 def _environment_error(root, error, started, extra):

@@ -16,16 +16,15 @@ run. results.json lists them in ``extra_data.manual_adjustments`` and in its
 ``output``; the feedback shows them, with their reasons, under the score.
 """
 import csv
-import html
 import json
 import math
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
+from .text import clean_text, esc, fmt_points, md_escape, one_line, truncate, write_text_atomically
 
 COLUMNS = ("submission", "exercise", "points", "reason")
 WHOLE_SCORE = "total"
@@ -127,8 +126,6 @@ def is_adjusted(result_dir):
 
 def adjusted_results(raw, overrides):
     """results.json content: ``raw`` (the autograder's) with ``overrides`` on top."""
-    from .results_json import clean_text, fmt_points, one_line, truncate
-
     results = json.loads(json.dumps(raw))
     extra = results.setdefault("extra_data", {})
     scores = {k: float(v) for k, v in (extra.get("exercise_scores") or {}).items()}
@@ -172,7 +169,7 @@ def _signed(value, fmt):
 def apply_overrides(result_dir, overrides):
     """Rebuild ``result_dir``'s results.json and feedback from the raw files and ``overrides``
     ([] restores the autograder's own). Writes only what changes. No raw files: nothing to do."""
-    from .results_json import dumps, fmt_points
+    from .results_json import dumps
 
     result_dir = Path(result_dir)
     raw_path = result_dir / RAW_FILES["results.json"]
@@ -202,15 +199,10 @@ def _write_if_changed(path, text):
             return
     except OSError:
         pass
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomically(path, text)
 
 
 def _markdown_block(adjustments, base, bonus):
-    from .feedback import md_escape
-    from .results_json import fmt_points
-
     lines = ["", "**Manual adjustments by the instructor:**", ""]
     lines += [f"- {md_escape(_what(a['exercise']))}: {_signed(a['applied'], fmt_points)} points"
               + (f": {md_escape(a['reason'])}" if a["reason"] else "") for a in adjustments]
@@ -219,12 +211,10 @@ def _markdown_block(adjustments, base, bonus):
 
 
 def _html_block(adjustments, base, bonus):
-    from .results_json import fmt_points
-
-    items = "".join(f"<li>{html.escape(_what(a['exercise']))}: {_signed(a['applied'], fmt_points)} points"
-                    + (f": {html.escape(a['reason'])}" if a["reason"] else "") + "</li>" for a in adjustments)
+    items = "".join(f"<li>{esc(_what(a['exercise']))}: {_signed(a['applied'], fmt_points)} points"
+                    + (f": {esc(a['reason'])}" if a["reason"] else "") + "</li>" for a in adjustments)
     return (f'<div class="stopped"><p class="label">Manual adjustments by the instructor:</p><ul>{items}</ul>'
-            f'<p class="score">Score after adjustments: {html.escape(base)} + bonus {html.escape(bonus)}</p></div>')
+            f'<p class="score">Score after adjustments: {esc(base)} + bonus {esc(bonus)}</p></div>')
 
 
 def _insert_after_score(text, block, name):

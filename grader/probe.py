@@ -14,18 +14,18 @@ import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from assignment import TRAINED, build_plan
 from assignment.kit.reference_runs import reference_training
 
+from . import PROJECT_ROOT
 from .budget import OUT_OF_TIME
 from .model import PROBE_STATUSES, ProbeStatus
 
 
-DRIVER_SOURCE = (Path(__file__).with_name("probe_driver.py")).read_text()
+DRIVER_SOURCE = (PROJECT_ROOT / "grader/probe_driver.py").read_text()
 MAX_STATUS_BYTES = 1_000_000
 # deaths of the kernel during one group before its remaining probes are given up (each costs a
 # restart with the notebook replayed; a probe is blamed after it killed two kernels in a row)

@@ -20,7 +20,8 @@ from pathlib import Path
 import nbformat
 
 from .feedback import write_feedback
-from .results_json import clean_text, dumps, finite_number, one_line, write_results
+from .results_json import dumps, write_results
+from .text import clean_text, finite_number, one_line
 
 log = logging.getLogger(__name__)
 

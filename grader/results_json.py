@@ -13,9 +13,7 @@ with a visible ``[... truncated ...]`` marker, and the whole file is kept under
 """
 import json
 import math
-import os
 import sys
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +22,7 @@ from assignment import BASE_POINTS, BONUS_POINTS  # noqa: F401  (feedback and te
 
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
+from .text import clean_text, finite_number, fmt_points, one_line, truncate, write_text_atomically
 
 MAX_BYTES = 1_000_000            # results.json stays below this (Gradescope uploads it)
 TARGET_BYTES = 900_000           # what the shrinking steps aim for, leaving a margin
@@ -51,52 +50,7 @@ def _grader_version():
 GRADER_VERSION = _grader_version()
 
 
-# --------------------------------------------------------------------------- text
-
-def clean_text(value):
-    """Any value as a str that encodes to UTF-8 (lone surrogates replaced)."""
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    elif not isinstance(value, str):
-        try:
-            value = str(value)
-        except Exception as exc:  # a __str__ that raises
-            value = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
-    return value.encode("utf-8", "replace").decode("utf-8")
-
-
-def truncate(text, limit):
-    """Cut ``text`` to about ``limit`` characters, keeping its start and end around a marker."""
-    text = clean_text(text)
-    if len(text) <= limit:
-        return text
-    marker = f"\n[... truncated {len(text) - limit:,} characters ...]\n"
-    head = max(0, (limit * 3) // 4)
-    tail = max(0, limit - head)
-    return text[:head] + marker + (text[-tail:] if tail else "")
-
-
-def one_line(text, limit=160):
-    """A single printable line: whitespace collapsed, control characters dropped, cut to ``limit``."""
-    text = " ".join(clean_text(text).split())
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return text
-
-
-# ------------------------------------------------------------------------ numbers
-
-def finite_number(value, default=0.0):
-    """A finite float for a field Gradescope needs as a number; ``default`` otherwise."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return number if math.isfinite(number) else default
-
+# ------------------------------------------------------------------------ values
 
 def jsonable(value, max_str=EXTRA_STR_CHARS, max_items=EXTRA_ITEMS, depth=EXTRA_DEPTH):
     """A JSON-safe copy of ``value`` (no NaN/inf, str keys, bounded size).
@@ -175,13 +129,6 @@ def score_split(run):
     return base, bonus
 
 
-
-
-def fmt_points(value):
-    """3, 2.5, 0.3333 -> "3", "2.5", "0.33"."""
-    value = finite_number(value)
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def cell_problems(run):
@@ -339,10 +286,7 @@ def write_results(run, path, notes=()):
     text = dumps(results)
     if len(text.encode("utf-8")) < PRETTY_BYTES:
         text = dumps(results, indent=1)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, text + "\n")
 
 
 # ------------------------------------------------------------------ validation

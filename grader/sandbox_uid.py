@@ -53,7 +53,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import sandbox
+from . import PROJECT_ROOT, sandbox
 from .sandbox import LaunchPrefix, SandboxUnavailable
 
 UID_BASE = 61000            # kernel uids are UID_BASE + slot (gid the same); never an account's
@@ -64,7 +64,6 @@ DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 READ_ONLY = ["/proc", "/sys/devices/system/cpu"]        # the CPU count and topology numpy's BLAS reads
 KILL_WAIT = 5.0
 SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write when no Landlock stops it
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results"]
 
 

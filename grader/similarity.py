@@ -17,7 +17,6 @@ and made again only when its code, the template or the settings change.
 import hashlib
 import io
 import json
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = PROJECT_ROOT / "student_template" / "week6_backprop.ipynb"
+from . import PROJECT_ROOT
+from .text import write_text_atomically
+
+TEMPLATE = PROJECT_ROOT / "student_template/week6_backprop.ipynb"
 CODE_FILE = "submitted_code.py"
 NOISE_TOKENS = 25           # k: shorter common runs are noise (copydetect's default noise threshold)
 GUARANTEE_TOKENS = 30       # every common run this long is found (window = guarantee - noise + 1)
@@ -119,9 +120,7 @@ def fingerprint(code, boilerplate, cache=None, settings=None):
     made = _fingerprint(code, boilerplate)
     if cache is not None:
         try:
-            tmp = Path(cache).with_name(Path(cache).name + ".tmp")
-            tmp.write_text(json.dumps(_stored(made, digest)), encoding="utf-8")
-            os.replace(tmp, cache)
+            write_text_atomically(cache, json.dumps(_stored(made, digest)))
         except OSError:
             pass
     return made

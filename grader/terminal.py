@@ -6,8 +6,8 @@ removed (no terminal escape sequences get through).
 from pathlib import Path
 
 from .config import EXERCISE_POINTS
-from .results_json import (BASE_POINTS, BONUS_POINTS, cell_problems, describe_cell, exercise_scores,
-                           fmt_points, one_line, score_split)
+from .results_json import BASE_POINTS, BONUS_POINTS, cell_problems, describe_cell, exercise_scores, score_split
+from .text import fmt_points, one_line
 
 LINE_WIDTH = 100
 

@@ -1,6 +1,6 @@
 """A submission's written work: its answers to the handout's questions and the figures of its plot cells.
 
-No points: the TAs read them (grader.answers_page). The execute stage renders
+No points: the TAs read them (grader.answers_page, grader.written_page). The execute stage renders
 the figures of the plot cells only (:func:`render_plots_on` / :func:`render_plots_off`
 around each of them: the kernel's backend is Agg, which draws nothing, so the
 other cells cost nothing to plot); the report stage calls :func:`collect` and
@@ -26,8 +26,9 @@ from pathlib import Path
 
 from assignment import label_of
 
-
+from .text import esc, md_escape
 from .written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
+from .written_page import render_student_page
 
 ANSWERS_DIR = "answers"
 ANSWERS_JSON = "answers.json"
@@ -236,7 +237,6 @@ def collect(run):
 
 def save(work, out_dir, submission):
     """Write ``out_dir/answers/`` (see the module's docstring); returns that directory."""
-    from .answers_page import render_student_page
     answers_dir = Path(out_dir) / ANSWERS_DIR
     if answers_dir.exists():
         shutil.rmtree(answers_dir)
@@ -290,21 +290,21 @@ FEEDBACK_TITLE = "Written answers and plots"
 FEEDBACK_NOTE = "Your TA reads these; they earn no points from the autograder."
 
 
-def feedback_markdown(work, escape):
-    """Markdown lines of the feedback's section (``escape``: the feedback's Markdown escaping)."""
+def feedback_markdown(work):
+    """Markdown lines of the feedback's section."""
     if work is None:
         return []
-    lines = [f"## {FEEDBACK_TITLE}", "", escape(FEEDBACK_NOTE), ""]
-    lines += [f"- {'✓' if ok else '✗'} {escape(label)}: {escape(text)}" for label, text, ok in feedback_items(work)]
+    lines = [f"## {FEEDBACK_TITLE}", "", md_escape(FEEDBACK_NOTE), ""]
+    lines += [f"- {'✓' if ok else '✗'} {md_escape(label)}: {md_escape(text)}" for label, text, ok in feedback_items(work)]
     return lines + [""]
 
 
-def feedback_html(work, escape):
-    """HTML lines of the feedback's section (``escape``: html escaping)."""
+def feedback_html(work):
+    """HTML lines of the feedback's section."""
     if work is None:
         return []
-    lines = [f"<h2>{escape(FEEDBACK_TITLE)}</h2>", f"<p>{escape(FEEDBACK_NOTE)}</p>", "<ul>"]
+    lines = [f"<h2>{esc(FEEDBACK_TITLE)}</h2>", f"<p>{esc(FEEDBACK_NOTE)}</p>", "<ul>"]
     for label, text, ok in feedback_items(work):
         mark = '<span class="pass">✓</span>' if ok else '<span class="fail">✗</span>'
-        lines.append(f"<li>{mark} {escape(label)}: {escape(text)}</li>")
+        lines.append(f"<li>{mark} {esc(label)}: {esc(text)}</li>")
     return lines + ["</ul>"]

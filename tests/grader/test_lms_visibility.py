@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradescope
+from grader import PROJECT_ROOT, gradescope
 from assignment import TESTS
 from grader.config import GraderConfig
 from grader.model import GradingRun
@@ -51,7 +51,7 @@ def test_the_autograder_zip_documents_its_visibility(tmp_path):
     path = gradescope.build_autograder_zip(tmp_path / "autograder.zip")
     with zipfile.ZipFile(path) as archive:
         readme = archive.read("README.md").decode("utf-8")
-        shipped = json.loads(archive.read(f"grader/{POLICY_FILE.name}"))
+        shipped = json.loads(archive.read(POLICY_FILE.relative_to(PROJECT_ROOT).as_posix()))
     assert "Which tests students see, and when" in readme
     assert f"every other test: `{shipped['default']}`" in readme
     assert "after_due_date" in readme and Path(POLICY_FILE).name in readme

@@ -353,7 +353,7 @@ def reference_lines(submitted=b""):
     grader's source (its messages may say the same), the template, nor ``submitted`` (a correct
     submission may share a line with it)."""
     submitted = submitted.decode("utf-8", "replace") if isinstance(submitted, bytes) else submitted
-    shared = _lines(sorted((ROOT / "grader").glob("*.py")) + sorted((ROOT / "student_template").glob("*.ipynb")))
+    shared = _lines(sorted((ROOT / "grader").rglob("*.py")) + sorted((ROOT / "student_template").glob("*.ipynb")))
     return {line for line in _lines(sorted((ROOT / "reference").glob("*.py")))
             if len(line) >= REFERENCE_LINE_CHARS and not line.startswith(("from ", "import "))
             and line not in shared and line not in submitted}
