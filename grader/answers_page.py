@@ -15,7 +15,7 @@ import base64
 import html
 from pathlib import Path
 
-from .written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
+from student_template.written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
 from .written_work import ANSWERS_DIR, STUDENT_PAGE, read_record
 
 PAGE_NAME = "written_answers.html"

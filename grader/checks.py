@@ -13,7 +13,7 @@ from reference.init import init_limits
 from reference.params import unpack
 from reference.training import SETUPS
 
-from .arraycheck import Verdict, check_array, check_scalar, describe, relative_error
+from student_template.arraycheck import Verdict, check_array, check_scalar, describe, relative_error
 from .backprop_evidence import FLAG, cached_evidence
 from .reference_outcomes import accuracy_of, reference_training, training_data
 

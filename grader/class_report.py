@@ -36,7 +36,7 @@ from .answers_page import PAGE_NAME as ANSWERS_PAGE
 from .answers_page import class_counts
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
-from .written_answers import QUESTIONS
+from student_template.written_answers import QUESTIONS
 
 HTML_NAME = "class_report.html"
 MD_NAME = "class_report.md"

@@ -35,7 +35,7 @@ import numpy as np
 
 from reference.params import n_params, unpack
 
-from .arraycheck import relative_error
+from student_template.arraycheck import relative_error
 from .backprop_evidence import FLAG as FINITE_DIFFERENCES_FLAG
 from .checks import TESTS, Context
 from .mistakes import GRADIENT_OUTPUT, MISTAKES, REFERENCE, central_differences, form_name, simulate

@@ -24,7 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
+from student_template.written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
 
 ANSWERS_DIR = "answers"
 ANSWERS_JSON = "answers.json"
@@ -91,7 +91,7 @@ class PlotResult:
 
 @dataclass
 class WrittenWork:
-    """The answers ({question id: grader.written_answers.Answer}) and plots ({plot id: PlotResult})."""
+    """The answers ({question id: student_template.written_answers.Answer}) and plots ({plot id: PlotResult})."""
     answers: dict
     plots: dict
     pngs: dict = field(default_factory=dict)     # image file name -> bytes, until saved

@@ -13,7 +13,7 @@ Cell metadata: each graded cell carries ``{"week6": {"graded": "<name>"}}``
 ``{"week6": {"role": ...}}`` with role ``imports``, ``settings``, ``given``
 (helpers the lab hands out), ``run`` (plots, checks, training) or
 ``selfcheck``. The plot cells the handout asks for also carry ``"plot": <id>``,
-and each written question of :mod:`grader.written_answers` is a markdown cell
+and each written question of :mod:`student_template.written_answers` is a markdown cell
 ``{"week6": {"question": <id>}}`` followed by its answer cell
 ``{"week6": {"answer": <id>}}`` (the TAs read them; no points).
 """
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader import written_answers  # noqa: E402
+from student_template import written_answers  # noqa: E402
 from reference import params as reference_params  # noqa: E402
 from reference import training as reference_training  # noqa: E402
 
@@ -144,7 +144,7 @@ class _Cells:
         self.cells[-1].metadata["week6"]["plot"] = plot_id
 
     def question(self, question_id):
-        """A written question of grader.written_answers.QUESTIONS and its answer cell (both marked)."""
+        """A written question of student_template.written_answers.QUESTIONS and its answer cell (both marked)."""
         question = next(q for q in written_answers.QUESTIONS if q.id == question_id)
         self.md(f"{question_id}-md", written_answers.question_markdown(question))
         self.cells[-1].metadata["week6"] = {"question": question_id}

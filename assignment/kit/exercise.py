@@ -51,5 +51,20 @@ class Exercise:
         return list(self._optional("TESTS", []))
 
     # -- public self-check --------------------------------------------------------------------
+    @property
+    def public_checks(self) -> list[dict]:
+        """The public self-check's entries (:func:`assignment.kit.public.check`), each with its exercise id."""
+        return [{"exercise": self.id, **entry} for entry in self._optional("PUBLIC_CHECKS", [])]
+
+    def add_public_cases(self, cases: Any) -> None:
+        """Add the exercise's public cases to ``cases`` (:class:`assignment.kit.public.PublicCases`)."""
+        add = self._optional("public_cases")
+        if add is not None:
+            add(cases)
+
+    @property
+    def heading(self) -> str:
+        """"Exercise 1b: sigmoid, sigmoid_grad": the self-check's heading of the exercise's checks."""
+        return f"{self.label}: {', '.join(self.functions)}"
 
     # -- handout and written work -------------------------------------------------------------

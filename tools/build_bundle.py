@@ -1,16 +1,15 @@
 """Write the students' download, ``dist/week6-student.zip``.
 
-Run ``python student_template/build_bundle.py [OUT.zip]`` from anywhere (``make student-bundle``).
+Run ``python tools/build_bundle.py [OUT.zip]`` from anywhere (``make student-bundle``).
 The zip unpacks into one folder, ``week6-student/``, where the notebook finds the data and
 the self-check next to it; the same folder, pushed as a repository, is a GitHub Classroom
 assignment template:
 
   week6_backprop.ipynb                 the lab (student_template/week6_backprop.ipynb)
   <the five .mat files>                data/*.mat
-  week6_selfcheck.py                   the public self-check (grader/selfcheck.py)
-  arraycheck.py                        its comparison helpers (grader/arraycheck.py)
-  written_answers.py                   which written questions are still unanswered (grader/written_answers.py)
-  public_fixture.json                  the public inputs and expected outputs (grader/public_fixture.json)
+  week6_selfcheck.py and its files     the public self-check: student_template/, the files of its
+                                       SHIPPED_FILES (the checks, the array comparison, the notebook
+                                       runner, the unanswered questions, the public fixture)
   requirements.txt                     what to install (the self-check's STUDENT_PACKAGES)
   README.md                            what to do with all this: Jupyter, the command line, Colab, Classroom
   .github/classroom/autograding.json   GitHub Classroom's test list (the format of education/autograding)
@@ -30,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader.config import EXERCISE_POINTS  # noqa: E402
-from grader.selfcheck import EXERCISES, STUDENT_PACKAGES  # noqa: E402
+from assignment import EXERCISES  # noqa: E402
+from student_template.week6_selfcheck import SHIPPED_FILES, STUDENT_PACKAGES  # noqa: E402
 
 BUNDLE_PATH = ROOT / "dist" / "week6-student.zip"
 FOLDER = "week6-student"
@@ -47,11 +46,11 @@ INSTALL_COMMAND = "python -m pip install -r requirements.txt"
 # GitHub Classroom's tests: one per exercise, worth the exercise's points, passed when every public check
 # of the exercise passes. The first installs the packages and runs the notebook; the others reuse that
 # run (the self-check keeps it). Timeouts in minutes, as Classroom counts them.
-CLASSROOM_TESTS = [{"name": f"{EXERCISES[exercise]} (public checks)",
+CLASSROOM_TESTS = [{"name": f"{exercise.heading} (public checks)",
                     "setup": INSTALL_COMMAND if not index else "",
-                    "run": f"{CHECK_COMMAND} --exercise {exercise}",
-                    "timeout": 15 if not index else 5, "points": points}
-                   for index, (exercise, points) in enumerate(EXERCISE_POINTS.items())]
+                    "run": f"{CHECK_COMMAND} --exercise {exercise.id}",
+                    "timeout": 15 if not index else 5, "points": exercise.points}
+                   for index, exercise in enumerate(EXERCISES)]
 PYTHON_VERSION = "3.11"
 
 README = f"""\
@@ -63,7 +62,7 @@ README = f"""\
 |---|---|
 | `{NOTEBOOK}` | the lab: fill in the functions marked "Graded" |
 | `*.mat` | the data sets the notebook loads (keep them next to it) |
-| `{SELFCHECK}` | the self-check, with `arraycheck.py`, `written_answers.py` and `public_fixture.json` |
+| `{SELFCHECK}` | the self-check, with {", ".join(f"`{name}`" for name in SHIPPED_FILES if name != SELFCHECK)} |
 | `requirements.txt` | what to install |
 | `.github/` | for GitHub Classroom (your teacher's side; leave it as it is) |
 
@@ -204,11 +203,8 @@ def bundle_files(root=ROOT):
     files = [("README.md", README.encode("utf-8")),
              (NOTEBOOK, (root / "student_template" / NOTEBOOK).read_bytes())]
     files += [(name, (root / "data" / name).read_bytes()) for name in DATA_FILES]
-    files += [(SELFCHECK, (root / "grader" / "selfcheck.py").read_bytes()),
-              ("arraycheck.py", (root / "grader" / "arraycheck.py").read_bytes()),
-              ("written_answers.py", (root / "grader" / "written_answers.py").read_bytes()),
-              ("public_fixture.json", (root / "grader" / "public_fixture.json").read_bytes()),
-              ("requirements.txt", requirements_text().encode("utf-8")),
+    files += [(name, (root / "student_template" / name).read_bytes()) for name in SHIPPED_FILES]
+    files += [("requirements.txt", requirements_text().encode("utf-8")),
               (".github/classroom/autograding.json", autograding_json().encode("utf-8")),
               (".github/workflows/classroom.yml", classroom_workflow().encode("utf-8"))]
     return files
