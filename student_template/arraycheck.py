@@ -32,6 +32,22 @@ def describe(array, limit=6, around=0):
     return f"shape {array.shape}: {before}{shown}{more}"
 
 
+def matches(got, expected, rtol=1e-6, atol=1e-9):
+    """Elementwise, the one equality rule of the grader and the self-check: |got - expected| <= atol +
+    rtol * |expected|, NaN equal to NaN and inf to the same inf. got and expected: arrays of one shape
+    (or broadcastable); returns a bool array of that shape."""
+    with np.errstate(all="ignore"):
+        return np.isclose(got, expected, rtol=rtol, atol=atol) | (np.isnan(expected) & np.isnan(got))
+
+
+def same(got, expected, rtol=1e-6, atol=1e-9):
+    """True when ``got`` has as many values as ``expected`` (any shape, e.g. (N, 1) for (N,)) and each
+    :func:`matches` its counterpart."""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    return got.size == expected.size and bool(np.all(matches(got.reshape(expected.shape), expected, rtol, atol)))
+
+
 def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
     """Verdict on ``got`` against ``expected``.
 
@@ -52,7 +68,7 @@ def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
         return Verdict(False, f"finite {what}: {describe(expected)}",
                        f"{np.count_nonzero(bad)} non-finite value(s) (inf or NaN), the first at index {index}: {describe(got)}",
                        "Something overflows or divides by zero: look for exp of a large number or log of 0.")
-    close = np.isclose(got, expected, rtol=rtol, atol=atol) | (np.isnan(expected) & np.isnan(got))
+    close = matches(got, expected, rtol, atol)
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
         first = int(np.flatnonzero(~close.reshape(-1))[0])

@@ -52,6 +52,8 @@ CLASSROOM_TESTS = [{"name": f"{exercise.heading} (public checks)",
                     "timeout": 15 if not index else 5, "points": exercise.points}
                    for index, exercise in enumerate(EXERCISES)]
 PYTHON_VERSION = "3.11"
+_others = [f"`{name}`" for name in SHIPPED_FILES if name != SELFCHECK]
+COMPANIONS = f"{', '.join(_others[:-1])} and {_others[-1]}"     # the files the self-check needs beside it
 
 README = f"""\
 # Week 6: backpropagation
@@ -62,7 +64,7 @@ README = f"""\
 |---|---|
 | `{NOTEBOOK}` | the lab: fill in the functions marked "Graded" |
 | `*.mat` | the data sets the notebook loads (keep them next to it) |
-| `{SELFCHECK}` | the self-check, with {", ".join(f"`{name}`" for name in SHIPPED_FILES if name != SELFCHECK)} |
+| `{SELFCHECK}` | the self-check, with {COMPANIONS} |
 | `requirements.txt` | what to install |
 | `.github/` | for GitHub Classroom (your teacher's side; leave it as it is) |
 

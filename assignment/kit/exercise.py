@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .public import PublicCases
 
 REQUIRED = ("ID", "TITLE", "POINTS", "FUNCTIONS")
 
@@ -56,7 +59,7 @@ class Exercise:
         """The public self-check's entries (:func:`assignment.kit.public.check`), each with its exercise id."""
         return [{"exercise": self.id, **entry} for entry in self._optional("PUBLIC_CHECKS", [])]
 
-    def add_public_cases(self, cases: Any) -> None:
+    def add_public_cases(self, cases: "PublicCases") -> None:
         """Add the exercise's public cases to ``cases`` (:class:`assignment.kit.public.PublicCases`)."""
         add = self._optional("public_cases")
         if add is not None:
