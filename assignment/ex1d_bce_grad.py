@@ -15,8 +15,7 @@ FUNCTIONS = ("bce_grad",)
 def public_cases(cases: PublicCases) -> None:
     """bce_grad at 1c's point (the same W, X, t), lam 0 and 0.1."""
     net = cases.shared("one-hidden-layer")
-    for lam, name in ((0.0, "lam0"), (0.1, "lam")):
-        cases.network(f"bce_grad-{name}", "bce_grad", net["W"], net["X"], net["t"], ONE_HIDDEN_SIZES, lam)
+    cases.with_and_without_penalty("bce_grad", net["W"], net["X"], net["t"], ONE_HIDDEN_SIZES)
 
 
 PUBLIC_CHECKS = [

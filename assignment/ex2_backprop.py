@@ -16,9 +16,8 @@ FUNCTIONS = ("backprop",)
 def public_cases(cases: PublicCases) -> None:
     """backprop on the depth-4 batch (the bonus's X, t), sigmoid, lam 0 and 0.1."""
     batch = cases.shared("deep-batch")
-    W = normal_weights(cases.rng, DEEP_SIZES)
-    for lam, name in ((0.0, "lam0"), (0.1, "lam")):
-        cases.network(f"backprop-{name}", "backprop", W, batch["X"], batch["t"], DEEP_SIZES, lam)
+    cases.with_and_without_penalty("backprop", normal_weights(cases.rng, DEEP_SIZES), batch["X"], batch["t"],
+                                   DEEP_SIZES)
 
 
 PUBLIC_CHECKS = [

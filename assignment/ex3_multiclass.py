@@ -25,8 +25,7 @@ def public_cases(cases: PublicCases) -> None:
     W = normal_weights(cases.rng, MULTICLASS_SIZES)
     X = points(cases.rng, 9)
     t = all_class_labels(cases.rng, 9, 3)
-    for lam, name in ((0.0, "lam0"), (0.1, "lam")):
-        cases.network(f"ce_backprop-{name}", "ce_backprop", W, X, t, MULTICLASS_SIZES, lam)
+    cases.with_and_without_penalty("ce_backprop", W, X, t, MULTICLASS_SIZES)
     X_predict = points(cases.rng, 10)
     W_predict = clear_of_threshold(cases.rng, MULTICLASS_SIZES, X_predict, multiclass=True)
     cases.prediction("predict_multiclass", "predict_multiclass", W_predict, X_predict, MULTICLASS_SIZES)

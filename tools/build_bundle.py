@@ -12,6 +12,7 @@ assignment template:
                                        runner, the unanswered questions, the public fixture)
   requirements.txt                     what to install (the self-check's STUDENT_PACKAGES)
   README.md                            what to do with all this: Jupyter, the command line, Colab, Classroom
+                                       (student_template/README.md)
   .github/classroom/autograding.json   GitHub Classroom's test list (the format of education/autograding)
   .github/workflows/classroom.yml      runs the same test on every push (GitHub Classroom's actions)
 
@@ -52,91 +53,9 @@ CLASSROOM_TESTS = [{"name": f"{exercise.heading} (public checks)",
                     "timeout": 15 if not index else 5, "points": exercise.points}
                    for index, exercise in enumerate(EXERCISES)]
 PYTHON_VERSION = "3.11"
-_others = [f"`{name}`" for name in SHIPPED_FILES if name != SELFCHECK]
-COMPANIONS = f"{', '.join(_others[:-1])} and {_others[-1]}"     # the files the self-check needs beside it
 
-README = f"""\
-# Week 6: backpropagation
-
-## What is in this folder
-
-| file | what it is |
-|---|---|
-| `{NOTEBOOK}` | the lab: fill in the functions marked "Graded" |
-| `*.mat` | the data sets the notebook loads (keep them next to it) |
-| `{SELFCHECK}` | the self-check, with {COMPANIONS} |
-| `requirements.txt` | what to install |
-| `.github/` | for GitHub Classroom (your teacher's side; leave it as it is) |
-
-## What you need
-
-Python 3.10 to 3.13 with numpy 1.26 or newer, scipy 1.11 or newer, matplotlib 3.8 or newer,
-and Jupyter:
-
-    python -m pip install {" ".join(STUDENT_PACKAGES)}
-
-## Working on the lab
-
-Open the notebook from this folder:
-
-    jupyter notebook {NOTEBOOK}      (or: jupyter lab, or VS Code)
-
-Keep the names and signatures of the graded functions: the grader calls them.
-"Run All" works at every stage: a cell that calls a function you have not
-written yet says so and the next cells still run, up to the self-check at the
-end.
-
-## Checking your work
-
-In the notebook, run its last cell:
-
-    from week6_selfcheck import run_selfcheck
-    run_selfcheck(globals())
-
-It calls your functions on a few public inputs and tells you, exercise by
-exercise, what passed, what came back instead of what was expected, and a hint.
-Functions you have not written yet show as "not written yet".
-
-On the command line (it runs the whole notebook in a fresh kernel first):
-
-    {CHECK_COMMAND}
-
-Its exit status is 0 when every public check passes, 1 when one fails or a
-function is not written yet, 2 when the check cannot run (a package or a data
-file is missing: the message says what to install). `python {SELFCHECK} --help`
-says the same.
-
-The self-check is not your grade: the grader runs hidden tests on other inputs
-and checks that your training reaches the expected accuracy. Passing every
-public check is a good sign, not a promise.
-
-## In Google Colab
-
-Open `{NOTEBOOK}` in Colab (File > Upload notebook), then run these two lines
-in a scratch cell (Insert > Scratch code cell: it is not saved with the
-notebook), choosing `{FOLDER}.zip` when asked:
-
-    from google.colab import files; uploaded = files.upload()
-    !unzip -qoj {FOLDER}.zip -x '{FOLDER}/.github/*' -d /content
-
-They put the data files and the self-check in `/content`, where the notebook
-runs; the notebook's last cell is then the self-check. Colab forgets them when
-its runtime is reset: run the two lines again. Hand in the notebook with
-File > Download > Download .ipynb.
-
-## In GitHub Classroom
-
-Every push runs the public self-check (`.github/workflows/classroom.yml`; the
-same tests are in `.github/classroom/autograding.json`): one test per exercise,
-worth the exercise's points, passed when every public check of the exercise
-passes (`{CHECK_COMMAND} --exercise 1a`). The Actions tab shows the
-reports. These points are the public checks', not the grade. For a teacher:
-push this folder as a template repository and make the assignment from it.
-
-## Handing in
-
-Submit `{NOTEBOOK}` (just the notebook) where your course says.
-"""
+# What the folder holds and how to check a notebook: a page of its own, beside the notebook.
+README = (ROOT / "student_template" / "README.md").read_text(encoding="utf-8")
 
 
 def requirements_text():
@@ -202,8 +121,7 @@ def classroom_workflow():
 def bundle_files(root=ROOT):
     """[(path inside the bundle's folder, bytes)] in the zip's order."""
     root = Path(root)
-    files = [("README.md", README.encode("utf-8")),
-             (NOTEBOOK, (root / "student_template" / NOTEBOOK).read_bytes())]
+    files = [(name, (root / "student_template" / name).read_bytes()) for name in ("README.md", NOTEBOOK)]
     files += [(name, (root / "data" / name).read_bytes()) for name in DATA_FILES]
     files += [(name, (root / "student_template" / name).read_bytes()) for name in SHIPPED_FILES]
     files += [("requirements.txt", requirements_text().encode("utf-8")),

@@ -180,6 +180,14 @@ class PublicCases:
             case["kwargs"] = kwargs
         self.add(case_id, case)
 
+    def with_and_without_penalty(self, func: str, W: np.ndarray, X: np.ndarray, t: np.ndarray,
+                                 sizes: list[int]) -> None:
+        """The cases ``func-lam0`` (lam = 0) and ``func-lam`` (lam = 0.1) of :meth:`network` at one point:
+        the self-check names a wrong penalty from the gap between the two (its lam > 0 case's twin is
+        the same id with a final 0)."""
+        for lam, suffix in ((0.0, "lam0"), (0.1, "lam")):
+            self.network(f"{func}-{suffix}", func, W, X, t, sizes, lam)
+
     def prediction(self, case_id: str, func: str, W: np.ndarray, X: np.ndarray, sizes: list[int]) -> None:
         """A case of ``func(W (P,), X (N, 2), sizes)`` -> (N,) int labels."""
         self.add(case_id, {"func": func, "args": {"W": as_list(W), "X": as_list(X), "layer_sizes": list(sizes)},

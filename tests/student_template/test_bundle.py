@@ -70,12 +70,32 @@ def test_exactly_the_expected_files(bundle_zip, unzipped):
         assert (unzipped / mat.name).read_bytes() == mat.read_bytes()
 
 
+def test_student_template_is_what_a_student_downloads(unzipped):
+    """Every file of student_template/ is in the bundle as it is, but the package marker the grader imports
+    it by (and build_template.py, a tool that moves to tools/ in issue 12)."""
+    kept_back = {"__init__.py", "build_template.py"}
+    ours = {path.name for path in (ROOT / "student_template").iterdir()
+            if path.is_file() and path.name not in kept_back and path.suffix != ".pyc"}
+    assert ours == {"README.md", "week6_backprop.ipynb", *SHIPPED_FILES}
+    for name in ours:
+        assert (unzipped / name).read_bytes() == (ROOT / "student_template" / name).read_bytes(), name
+
+
 def test_readme_says_how_to_open_and_check(unzipped):
     readme = (unzipped / "README.md").read_text(encoding="utf-8")
     for needed in ("jupyter notebook week6_backprop.ipynb", "run_selfcheck(globals())",
                    "python week6_selfcheck.py week6_backprop.ipynb", "pip install numpy scipy matplotlib jupyter",
                    "Colab", "files.upload()", "GitHub Classroom", "exit status is 0", "Run All"):
         assert needed in readme
+
+
+def test_readme_names_the_shipped_files_and_the_commands_of_the_build():
+    """The README is prose in student_template/; the facts it repeats are the build's."""
+    from tools.build_bundle import CHECK_COMMAND, FOLDER, NOTEBOOK, README
+    from student_template.week6_selfcheck import STUDENT_PACKAGES
+    for fact in (CHECK_COMMAND, f"{FOLDER}.zip", f"`{NOTEBOOK}`", f"pip install {' '.join(STUDENT_PACKAGES)}",
+                 *(f"`{name}`" for name in SHIPPED_FILES)):
+        assert fact in README, fact
 
 
 def test_bundle_is_reproducible(bundle_zip, tmp_path):
