@@ -31,7 +31,7 @@ DATA_DIR = HERE.parent / "data"          # the repository's data sets (absent on
 CELL_TIMEOUT = 120                        # seconds per notebook cell
 # The modules the command line needs: the lab's imports and Jupyter's notebook runner.
 RUNNER_MODULES = ("numpy", "scipy", "matplotlib", "nbformat", "nbclient", "jupyter_client", "ipykernel")
-SELFCHECK = "week6_selfcheck.py"
+SELFCHECK = NOTEBOOK_FILES[0]                  # week6_selfcheck.py, named in messages
 
 # Exit statuses of the command line: CI and GitHub Classroom gate on them.
 ALL_PASSED, NOT_ALL_PASSED, CANNOT_CHECK = 0, 1, 2
