@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import nbformat
@@ -140,6 +141,26 @@ def test_shared_inputs_are_drawn_once_for_the_exercises_that_share_them():
     for first, second in (("bce_loss-lam", "bce_grad-lam"), ("backprop-relu", "backprop-lam")):
         for name in ("X", "t") + (("W",) if first.startswith("bce") else ()):
             assert cases[first]["args"][name] == cases[second]["args"][name], (first, second, name)
+
+
+def test_a_new_exercise_reaches_the_self_check_through_its_module_alone(in_data_dir, tmp_path, monkeypatch, capsys):
+    """An exercise module with a public section adds its cases and checks to the fixture, and the
+    shipped self-check runs them with no change of its own."""
+    from assignment.kit.exercise import Exercise
+    from assignment.kit.public import check
+    extra = types.ModuleType("assignment.bonus_extra")
+    extra.ID, extra.TITLE, extra.POINTS, extra.FUNCTIONS, extra.BONUS = "extra", "More relu", 1, ("relu",), True
+    extra.public_cases = lambda cases: cases.value("relu-more", "relu", a=[[-2.0, 0.5], [3.0, -0.5]])
+    extra.PUBLIC_CHECKS = [check("extra-relu-more", "relu on more values", "values", ["relu-more"], hint="maximum")]
+    monkeypatch.setattr(generator, "EXERCISES", [*assignment.EXERCISES, Exercise.of(extra)])
+    path = tmp_path / "public_fixture.json"
+    path.write_text(generator.render(), encoding="utf-8")
+    monkeypatch.setattr(selfcheck, "FIXTURE_PATH", path)
+    results = selfcheck.run_selfcheck(reference_namespace(), verbose=False)
+    assert [r.check for r in results][-1] == "extra-relu-more" and results.all_passed
+    results = selfcheck.run_selfcheck(reference_namespace(relu=lambda a: np.abs(a)))
+    assert failed_names(results) == {"relu values", "relu on more values"}
+    assert "Bonus: relu  (0/1 passed)" in capsys.readouterr().out   # the new exercise under its own heading
 
 
 @pytest.mark.parametrize("spoil, words", [
