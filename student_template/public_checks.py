@@ -519,6 +519,8 @@ def validate(fixture):
     if fixture.get("format") != FORMAT:
         raise FixtureError(f"it has format {fixture.get('format')!r} and this self-check reads format {FORMAT}: "
                            "download the self-check and its fixture again, together")
+    if not isinstance(fixture.get("checks"), list) or not isinstance(fixture.get("cases"), dict):
+        raise FixtureError("it lists no checks or no cases: download the self-check and its fixture again, together")
     for entry in fixture["checks"]:
         if entry.get("kind") not in KINDS:
             raise FixtureError(f"its check {entry.get('id')!r} has the kind {entry.get('kind')!r}, which this "
