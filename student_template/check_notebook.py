@@ -37,17 +37,17 @@ SELFCHECK = NOTEBOOK_FILES[0]                  # week6_selfcheck.py, named in me
 ALL_PASSED, NOT_ALL_PASSED, CANNOT_CHECK = 0, 1, 2
 
 
-def missing_modules():
+def missing_modules() -> list[str]:
     """The modules of RUNNER_MODULES that this Python cannot import, in that order."""
     return [name for name in RUNNER_MODULES if importlib.util.find_spec(name) is None]
 
 
-def data_files(fixture):
+def data_files(fixture: dict) -> list[str]:
     """The .mat files the notebook loads: those the fixture's data checks read."""
     return sorted({f"{name}.mat" for case in fixture["cases"].values() for name in case.get("files", [])})
 
 
-def prepare_workdir(notebook_path, wanted):
+def prepare_workdir(notebook_path: str | Path, wanted: list[str]) -> tuple[Path, list[str]]:
     """A temporary directory with the data files (the notebook's own, else those beside this file as
     the bundle has them, else the repository's) and the self-check; returns it and the names of the
     ``wanted`` data files found nowhere."""
@@ -75,7 +75,7 @@ def _first_line(text, limit=90):
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
-def unanswered_questions(nb):
+def unanswered_questions(nb: dict) -> list[tuple[str, str]] | None:
     """The notebook's written questions still blank or at the template's text: [(exercise, prompt)].
 
     Informational only: the TAs read the answers, so they change neither the checks nor the exit status.
@@ -91,7 +91,7 @@ def unanswered_questions(nb):
     return [(question.exercise, question.prompt) for question in unanswered(nb)]
 
 
-def unanswered_report(nb):
+def unanswered_report(nb: dict) -> str:
     """The lines check_notebook prints about the written questions ("" when it cannot tell)."""
     questions = unanswered_questions(nb)
     if questions is None:
@@ -103,7 +103,7 @@ def unanswered_report(nb):
     return "\n".join(lines)
 
 
-def describe_cell(cells, index, heading=True):
+def describe_cell(cells: list[dict], index: int, heading: bool = True) -> str:
     """A cell as a student finds it in Jupyter, which shows no cell numbers: its first line of code
     (past comments and the template's ``with keep_going():``) and the heading above it."""
     lines = [line.strip() for line in cells[index].get("source", "").splitlines()]
@@ -118,7 +118,7 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 TRACEBACK_FRAME = re.compile(r"^Cell In\[(\d+)\], line \d+, in (\w+)")   # IPython's header of a frame in a cell
 
 
-def raised_in(cells, error_output):
+def raised_in(cells: list[dict], error_output: dict) -> str:
     """' (raised in f, in the cell `def f(x):`)' for the innermost function of the notebook in an error
     output's traceback, or '' (a cell found by its execution count: IPython names cells In[n])."""
     frames = [TRACEBACK_FRAME.match(ANSI_ESCAPE.sub("", entry)) for entry in error_output.get("traceback", [])]
@@ -131,7 +131,7 @@ def raised_in(cells, error_output):
     return f" (raised in {function}{where})"
 
 
-def check_notebook(path, exercises=None):
+def check_notebook(path: str | Path, exercises: list[str] | None = None) -> int:
     """Run the notebook at ``path`` in a fresh local kernel, then the self-check in the same kernel.
 
     Prints the self-check's report and the notebook cells that raised. Returns ALL_PASSED (0) when

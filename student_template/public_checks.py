@@ -514,7 +514,7 @@ class FixtureError(ValueError):
     """public_fixture.json is not one this file can run (another format, an unknown kind or case)."""
 
 
-def validate(fixture):
+def validate(fixture: dict) -> None:
     """Raise FixtureError unless every check of ``fixture`` has a known kind and names cases it holds."""
     if fixture.get("format") != FORMAT:
         raise FixtureError(f"it has format {fixture.get('format')!r} and this self-check reads format {FORMAT}: "
@@ -532,7 +532,7 @@ def validate(fixture):
 
 
 # ---------------------------------------------------------------------------- running one
-def run_check(ctx, entry):
+def run_check(ctx: Context, entry: dict) -> CheckResult:
     """The CheckResult of the fixture's check ``entry`` on ctx's namespace; never raises because of the notebook."""
     exercise, name, check = entry["exercise"], entry["name"], KINDS[entry["kind"]](entry)
     ctx.warnings, ctx.call_warnings = [], []

@@ -34,6 +34,7 @@ import json
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 # What a student installs for the lab (the bundle's README says the same).
 STUDENT_PACKAGES = ("numpy", "scipy", "matplotlib", "jupyter")
@@ -68,15 +69,15 @@ ASCII_SYMBOLS = {PASSED: "ok", FAILED: "XX", NOT_IMPLEMENTED: "--", SKIPPED: "..
 class SelfCheckResults(list):
     """The list of :class:`CheckResult` that run_selfcheck returns; shows as its summary line."""
 
-    def tally(self, status=PASSED):
+    def tally(self, status: str = PASSED) -> int:
         """How many results have this status."""
         return sum(1 for result in self if result.status == status)
 
     @property
-    def all_passed(self):
+    def all_passed(self) -> bool:
         return bool(self) and all(result.passed for result in self)
 
-    def summary(self):
+    def summary(self) -> str:
         parts = [f"{self.tally(FAILED)} failed"] if self.tally(FAILED) else []
         if self.tally(NOT_IMPLEMENTED):
             parts.append(f"{self.tally(NOT_IMPLEMENTED)} not written yet")
@@ -85,12 +86,12 @@ class SelfCheckResults(list):
         more = f" ({', '.join(parts)})" if parts else ""
         return f"public checks: {self.tally(PASSED)}/{len(self)} passed{more}"
 
-    def write_json(self, path):
+    def write_json(self, path: str | Path) -> None:
         """Write the results as a JSON list of CheckResult fields to ``path`` (for the command line)."""
         Path(path).write_text(json.dumps([dataclasses.asdict(r) for r in self]), encoding="utf-8")
 
     @classmethod
-    def read_json(cls, path):
+    def read_json(cls, path: str | Path) -> "SelfCheckResults | None":
         """What write_json wrote, or None if ``path`` holds nothing readable."""
         try:
             return cls(CheckResult(**entry) for entry in json.loads(Path(path).read_text(encoding="utf-8")))
@@ -104,7 +105,7 @@ class SelfCheckResults(list):
         printer.text(repr(self))
 
 
-def load_fixture(path=None):
+def load_fixture(path: str | Path | None = None) -> dict:
     """The fixture (default :data:`FIXTURE_PATH`): its checks, cases and tolerances; OSError or
     ValueError (public_checks.FixtureError) when it cannot be read or is not one this self-check runs."""
     with open(path or FIXTURE_PATH, encoding="utf-8") as handle:
@@ -113,7 +114,7 @@ def load_fixture(path=None):
     return fixture
 
 
-def headings(fixture):
+def headings(fixture: dict) -> dict[str, str]:
     """{exercise id: "Exercise 1b: sigmoid, sigmoid_grad"} in notebook order."""
     return {exercise["id"]: exercise["heading"] for exercise in fixture["exercises"]}
 
@@ -127,7 +128,8 @@ def _symbols(stream):
         return ASCII_SYMBOLS
 
 
-def format_report(results, exercises, symbols=SYMBOLS, width=LINE_WIDTH):
+def format_report(results: list, exercises: dict[str, str], symbols: dict[str, str] = SYMBOLS,
+                  width: int = LINE_WIDTH) -> str:
     """The terminal report: exercise by exercise (``exercises``: :func:`headings`), then the summary line
     and what it means."""
     title = "Week 6 self-check: public tests"
@@ -162,7 +164,7 @@ def format_report(results, exercises, symbols=SYMBOLS, width=LINE_WIDTH):
     return "\n".join(lines)
 
 
-def run_selfcheck(namespace, verbose=True):
+def run_selfcheck(namespace: Any, verbose: bool = True) -> SelfCheckResults:
     """Run the public checks on the functions defined in ``namespace`` (the notebook's ``globals()``).
 
     Returns a :class:`SelfCheckResults`, a list of :class:`CheckResult`; with verbose, prints the report.
@@ -195,7 +197,7 @@ def _print(text, stream=None):
     print(text.encode(encoding, "replace").decode(encoding), file=stream)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     try:
         from .check_notebook import ALL_PASSED, CANNOT_CHECK, NOT_ALL_PASSED, check_notebook
     except ImportError:   # shipped: check_notebook.py is next to this file
