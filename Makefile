@@ -80,7 +80,7 @@ data: $(READY)
 	$(PY) data/generate.py
 
 template: $(READY)
-	$(PY) student_template/build_template.py
+	$(PY) tools/build_template.py
 
 example: template
 	$(PY) examples/make_example.py

@@ -18,3 +18,36 @@ EXERCISE_IDS: list[str] = [exercise.id for exercise in EXERCISES]
 EXERCISE_POINTS: dict[str, float] = {exercise.id: exercise.points for exercise in EXERCISES}
 BONUS_EXERCISES: set[str] = {exercise.id for exercise in EXERCISES if exercise.bonus}
 CONTRACT_FUNCTIONS: dict[str, list[str]] = {exercise.id: list(exercise.functions) for exercise in EXERCISES}
+
+TESTS = [test for exercise in EXERCISES for test in exercise.tests]
+TESTS_BY_ID = {test.id: test for test in TESTS}
+assert len(TESTS_BY_ID) == len(TESTS), "test ids must be unique"
+assert all(test.number in BY_ID for test in TESTS), "a test id must start with its exercise's id"
+
+# The trained networks (reference.training.SETUPS keys), and the functions each is trained with.
+TRAINED: list[str] = [exercise.training.setup for exercise in EXERCISES if exercise.training is not None]
+TRAINING_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    exercise.training.setup: exercise.training.functions for exercise in EXERCISES if exercise.training is not None}
+
+# The order in which the gradient-cost probes draw their random inputs, after every other probe:
+# kept from before the assignment became data, so that a seed gives the same probes as it did.
+# A new exercise with a GRADIENT_COST appends its id.
+COST_PROBE_ORDER: list[str] = ["1d", "2", "bonus"]
+assert sorted(COST_PROBE_ORDER) == sorted(e.id for e in EXERCISES if e.gradient_cost is not None), \
+    "COST_PROBE_ORDER must list every exercise with a GRADIENT_COST, once"
+
+
+def build_plan(seed: int, config):
+    """Every probe of every exercise for one submission (:func:`assignment.kit.plan.build_plan`)."""
+    from .kit.plan import build_plan as build
+    return build(EXERCISES, COST_PROBE_ORDER, seed, config)
+
+
+BASE_POINTS: float = sum(exercise.points for exercise in EXERCISES if not exercise.bonus)
+BONUS_POINTS: float = sum(exercise.points for exercise in EXERCISES if exercise.bonus)
+TITLES: dict[str, str] = {exercise.id: exercise.title for exercise in EXERCISES}
+
+
+def label_of(key: str) -> str:
+    """"Exercise 1a", "Bonus": how reports name an exercise id, or a trained network's key ("Exercise 1")."""
+    return BY_ID[key].label if key in BY_ID else f"Exercise {key}"

@@ -1,5 +1,12 @@
-"""ReLU: exercise bonus of the assignment."""
+"""ReLU: the bonus exercise of the assignment."""
+import numpy as np
 
+from student_template.arraycheck import Verdict, describe
+
+from .kit.gradient_cost import CostSpec
+from .kit.handout import Ask, Code, Markdown, Question, Stub
+from .kit.judges import TestSpec, all_of, call_problem, values_test, values_verdicts
+from .kit.plan import Probe, add_loss_probes, call_id, random_lam, weights_clear_of_kink
 from .kit.public import DEEP_SIZES, PublicCases, check, relu_clear_of_kink
 
 # -- what is asked --------------------------------------------------------------------------
@@ -10,6 +17,52 @@ FUNCTIONS = ("relu", "relu_grad")
 BONUS = True
 
 # -- hidden probes and graded tests ---------------------------------------------------------
+NETWORK = [2, 4, 3, 1]
+BACKPROP_RELU = call_id(ID, "backprop", "relu")
+
+
+def add_probes(plan, rng, data, config):
+    """relu and relu_grad on values and at the kink; backprop(..., activation="relu") on weights
+    whose hidden pre-activations stay clear of the kink."""
+    values = plan.add_array("relu_in", np.concatenate([rng.normal(0, 3, size=8), [-2.0, 3.5]]))
+    kink = plan.add_array("relu_kink", np.array([0.0]))
+    for func in FUNCTIONS:
+        plan.add(Probe(call_id(ID, func, "values"), ID, "call", func, [values]))
+    for func in FUNCTIONS:
+        plan.add(Probe(call_id(ID, func, "kink"), ID, "call", func, [kink]))
+    X = plan.resolve(data["Xs"])
+    W = plan.add_array("Wbonus", weights_clear_of_kink(rng, NETWORK, X, "relu"))
+    lam = random_lam(rng)
+    add_loss_probes(plan, "backprop", ID, [("relu", W, data["Xs"], data["ts"], NETWORK, lam, {"activation": "relu"})],
+                    outputs=2)
+
+
+GRADIENT_COST = CostSpec(func="backprop", returns="pair", forward="predict", forward_args="predict", activation="relu",
+                         sizes=([2, 3, 3, 1], [2, 12, 12, 1]), error_sizes=[2, 4, 3, 1])
+
+
+def judge_relu_grad(ctx):
+    verdict = all_of(values_verdicts(ctx, [call_id(ID, "relu_grad", "values")]), "")
+    if not verdict.passed:
+        return verdict
+    problem = call_problem(ctx, call_id(ID, "relu_grad", "kink"))
+    if problem:
+        return problem
+    at_zero = ctx.outcome(call_id(ID, "relu_grad", "kink")).values[0].reshape(-1)
+    if at_zero.size != 1 or at_zero[0] not in (0.0, 1.0):
+        return Verdict(False, "relu_grad(0) equal to 0 or 1", describe(at_zero))
+    return Verdict(True, "relu_grad matches, and its value at the kink is 0 or 1.")
+
+
+TESTS = [
+    TestSpec("bonus.relu_values", "relu values", 1, values_test([call_id(ID, "relu", "values"), call_id(ID, "relu", "kink")])),
+    TestSpec("bonus.relu_grad_values", "relu_grad values (either value at 0)", 1, judge_relu_grad,
+             probes=[call_id(ID, "relu_grad", "values")], also_reads=[call_id(ID, "relu_grad", "kink")]),
+    TestSpec("bonus.backprop_loss", "backprop(..., activation='relu'): loss", 1,
+             values_test([BACKPROP_RELU], 0, scalar=True)),
+    TestSpec("bonus.backprop_gradient", "backprop(..., activation='relu'): gradient", 2,
+             values_test([BACKPROP_RELU], 1), requires_backprop=True),
+]
 
 
 # -- public self-check ----------------------------------------------------------------------
@@ -38,3 +91,50 @@ PUBLIC_CHECKS = [
 
 
 # -- handout and written work ---------------------------------------------------------------
+QUESTIONS = (Question("bonus-q", ID, "How do you compute the gradient in this case?",
+                      "the deep network of exercise 2 with relu hidden layers"),)
+HANDOUT = [
+    Markdown("bonus-md", r"""
+### Bonus: the rectified linear unit (5 extra points)
+
+$$\operatorname{relu}(a) = \max(a, 0), \qquad \operatorname{relu}'(a) = \begin{cases} 1 & a > 0 \\ 0 & a < 0 \end{cases}$$
+
+Elementwise, for scalars and arrays of any shape, returning the same shape. At
+$a = 0$ the derivative is not defined; either 0 or 1 is accepted. Exercise 2
+lets you train its deep network with relu hidden layers
+(`activation="relu"`).
+"""),
+    Stub("relu(a)", """
+        Bonus: the rectified linear unit max(a, 0), elementwise.
+
+        a: a scalar or an array of any shape
+        Returns: the same shape as a
+        """),
+    Stub("relu_grad(a)", """
+        Bonus: the derivative of relu, elementwise: 1 where a > 0, 0 where a < 0 (either at 0).
+
+        a: a scalar or an array of any shape (the pre-activation)
+        Returns: the same shape as a
+        """),
+    Code("bonus-check", r"""
+a = np.array([-2.0, -0.5, 0.5, 2.0])
+print("relu:     ", relu(a))        # expect [0, 0, 0.5, 2]
+print("relu_grad:", relu_grad(a))   # expect [0, 0, 1, 1]
+"""),
+]
+# The relu training run needs exercise 2's backprop: after exercise 2's part.
+HANDOUT_AFTER = {"2": [
+    Markdown("bonus-train-md", r"""
+**Bonus, continued**: the same deep network with relu hidden layers. (`predict`
+only knows sigmoid hidden layers, so this cell reports the loss; a loss near 0
+means the training points are classified right.)
+"""),
+    Code("bonus-train", r"""
+rng = np.random.default_rng(SEED)
+W0 = init_weights(LAYER_SIZES_BONUS, rng)
+result_bonus = minimize(lambda W: backprop(W, X, t, LAYER_SIZES_BONUS, LAM_BONUS, activation=ACTIVATION_BONUS),
+                        W0, jac=True, method=METHOD, options=OPTIONS)
+print(f"bonus ({ACTIVATION_BONUS}): loss {result_bonus.fun:.4f} after {result_bonus.nit} iterations")
+"""),
+    Ask("bonus-q"),
+]}

@@ -1,7 +1,9 @@
 """Sigmoid and its derivative: exercise 1b of the assignment."""
-
 import numpy as np
 
+from .kit.handout import Code, Markdown, Plot, Stub
+from .kit.judges import TestSpec, no_warnings_test, values_test
+from .kit.plan import Probe, call_id, call_ids, value
 from .kit.public import PublicCases, check
 
 # -- what is asked --------------------------------------------------------------------------
@@ -11,6 +13,35 @@ POINTS = 10
 FUNCTIONS = ("sigmoid", "sigmoid_grad")
 
 # -- hidden probes and graded tests ---------------------------------------------------------
+STABILITY_INPUTS = np.array([-1000.0, -745.0, -40.0, 0.0, 40.0, 745.0, 1000.0])
+
+
+def add_probes(plan, rng, data, config):
+    """Each function on a vector, a matrix, a scalar and the extremes where a naive exp overflows."""
+    vector = plan.add_array("a_vec", rng.normal(0, 3, size=9))
+    matrix = plan.add_array("a_mat", rng.normal(0, 3, size=(4, 3)))
+    extreme = plan.add_array("a_extreme", STABILITY_INPUTS)
+    scalar = float(np.round(rng.normal(0, 2), 6))
+    for func in FUNCTIONS:
+        plan.add(Probe(call_id(ID, func, "vector"), ID, "call", func, [vector]))
+        plan.add(Probe(call_id(ID, func, "matrix"), ID, "call", func, [matrix]))
+        plan.add(Probe(call_id(ID, func, "scalar"), ID, "call", func, [value(scalar)]))
+        plan.add(Probe(call_id(ID, func, "extreme"), ID, "call", func, [extreme]))
+
+
+TESTS = [
+    TestSpec("1b.sigmoid_values", "sigmoid values (vectors and matrices)", 3,
+             values_test(call_ids(ID, "sigmoid", ["vector", "matrix"]))),
+    TestSpec("1b.sigmoid_grad_values", "sigmoid_grad values: sigma(a) * (1 - sigma(a))", 3,
+             values_test(call_ids(ID, "sigmoid_grad", ["vector", "matrix"]))),
+    TestSpec("1b.scalars", "sigmoid and sigmoid_grad accept a scalar", 1,
+             values_test([call_id(ID, "sigmoid", "scalar"), call_id(ID, "sigmoid_grad", "scalar")])),
+    TestSpec("1b.sigmoid_stable", "sigmoid is stable for |a| up to 1000 (no warning, no NaN)", 2,
+             no_warnings_test([call_id(ID, "sigmoid", "extreme")], "sigmoid is exact and silent for |a| up to 1000.")),
+    TestSpec("1b.sigmoid_grad_stable", "sigmoid_grad is stable for |a| up to 1000", 1,
+             no_warnings_test([call_id(ID, "sigmoid_grad", "extreme")],
+                              "sigmoid_grad is exact and silent for |a| up to 1000.")),
+]
 
 
 # -- public self-check ----------------------------------------------------------------------
@@ -45,3 +76,50 @@ PUBLIC_CHECKS = [
 
 
 # -- handout and written work ---------------------------------------------------------------
+PLOTS = (Plot("1b", ID, "Check of the sigmoid's derivative", r"^#+\s*1b\b"),)
+HANDOUT = [
+    Markdown("ex1b-md", r"""
+### 1b. The sigmoid and its derivative (10 points)
+
+$$\sigma(a) = \frac{1}{1 + e^{-a}}, \qquad \sigma'(a) = \sigma(a)\,\bigl(1 - \sigma(a)\bigr).$$
+
+Both functions work elementwise: they take a scalar or an array of any shape and
+return the same shape. They must stay finite, with no overflow warning, for large
+$|a|$ (try `a = -1000`): `np.exp(-a)` overflows there. Rewrite the formula so
+that `exp` only sees arguments $\le 0$, or use `np.logaddexp`.
+"""),
+    Stub("sigmoid(a)", """
+        Exercise 1b: the logistic sigmoid 1 / (1 + exp(-a)), elementwise.
+
+        a: a scalar or an array of any shape
+        Returns: the same shape as a (a scalar for a scalar), values in [0, 1];
+            no overflow warning and no NaN for large |a|.
+        """),
+    Stub("sigmoid_grad(a)", """
+        Exercise 1b: the derivative of the sigmoid, sigma(a) * (1 - sigma(a)), elementwise.
+
+        a: a scalar or an array of any shape (the pre-activation, not sigma(a))
+        Returns: the same shape as a; no overflow warning and no NaN for large |a|.
+        """),
+    Code("ex1b-check", r"""
+a = np.array([-1000.0, -5.0, 0.0, 5.0, 1000.0])
+with np.errstate(over="raise", invalid="raise", divide="raise"):  # turns warnings into errors
+    print("sigmoid:     ", sigmoid(a))        # expect [0, 0.0067, 0.5, 0.9933, 1]
+    print("sigmoid_grad:", sigmoid_grad(a))   # expect [0, 0.0066, 0.25, 0.0066, 0]
+    print("scalar:      ", sigmoid(0.0), sigmoid_grad(0.0))
+"""),
+    Code("ex1b-plot", r"""
+# Check your derivative: sigmoid_grad must follow the slope of sigmoid (central differences, step 0.1).
+a = np.linspace(-8, 8, 161)
+slope = np.gradient(sigmoid(a), a)
+print("largest gap between sigmoid_grad and the slope of sigmoid:",
+      np.max(np.abs(sigmoid_grad(a) - slope)), " (below 1e-3 is right)")
+plt.figure(figsize=(6, 3.5))
+plt.plot(a, sigmoid(a), label="sigmoid(a)")
+plt.plot(a, sigmoid_grad(a), label="sigmoid_grad(a)")
+plt.plot(a, slope, "--", label="slope of sigmoid (finite differences)")
+plt.legend(loc="upper left")
+plt.title("The sigmoid and its derivative")
+plt.show()
+""", plot="1b"),
+]

@@ -176,7 +176,7 @@ def nbgrader_tests():
     import reference
     from reference.training import METHOD, OPTIONS, SETUPS, fit_once
 
-    from grader.reference_outcomes import training_inits
+    from assignment.kit.reference_runs import training_inits
 
     X, t = reference.load_data()
     X3, t3 = reference.load_data_multiclass()

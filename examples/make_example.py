@@ -1,6 +1,6 @@
 """Write ``examples/example_submission.ipynb``: the student template filled with the reference solution.
 
-Run ``python examples/make_example.py [OUT.ipynb]`` after ``student_template/build_template.py``
+Run ``python examples/make_example.py [OUT.ipynb]`` after ``tools/build_template.py``
 (the example is built from the committed template). The work is done by
 :mod:`examples.notebook_builder`, which test fixtures use to build other variants.
 """

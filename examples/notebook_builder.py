@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import assignment  # noqa: E402
 import reference  # noqa: E402
 from reference.answers import WRITTEN_ANSWERS  # noqa: E402
 
@@ -61,7 +62,7 @@ TEMPLATE_PATH = ROOT / "student_template" / "week6_backprop.ipynb"
 EXAMPLE_PATH = ROOT / "examples" / "example_submission.ipynb"
 
 # The contract's function names, in notebook order.
-CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+CONTRACT_NAMES = [name for names in assignment.CONTRACT_FUNCTIONS.values() for name in names]
 
 # Module-level names used as parameter defaults in the reference -> the default in a notebook.
 # DATA_DIR is the repository's data/ folder; a notebook reads its .mat files from its own directory.

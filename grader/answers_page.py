@@ -15,7 +15,9 @@ import base64
 import html
 from pathlib import Path
 
+from assignment import label_of
 from student_template.written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
+
 from .written_work import ANSWERS_DIR, STUDENT_PAGE, read_record
 
 PAGE_NAME = "written_answers.html"
@@ -65,7 +67,7 @@ def _page(title, body):
 
 
 def _question_title(question):
-    where = "Bonus" if question.exercise == "bonus" else f"Exercise {question.exercise}"
+    where = label_of(question.exercise)
     return f"{where} ({question.context}): {question.prompt}"
 
 

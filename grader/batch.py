@@ -25,13 +25,13 @@ a plain folder, as the contract says). A submission stopped this way still gets
 ``OUT/<key>/results.json`` (and the feedback files), written by the parent.
 
 Work that is the same for every student -- the reference's trained outcomes
-(:func:`grader.reference_outcomes.reference_training` for exercises 1, 2, 3) --
-is computed once in the parent (or read from ``OUT/.cache/``) and shipped to the
-workers, which :func:`grader.reference_outcomes.preload` it.
+(:func:`assignment.kit.reference_runs.reference_training` for every trained network) --
+is computed once in the parent (or read from the reference cache) and shipped to the
+workers, which :func:`assignment.kit.reference_runs.preload` it.
 
 Resuming: ``OUT/<key>/.grade-key`` records the notebook's sha256, the grader's
-fingerprint (:func:`grader_fingerprint`: a hash of grader/, reference/ and
-data/*.mat) and a hash of the configuration. A submission whose key is
+fingerprint (:func:`grader_fingerprint`: a hash of assignment/, grader/, reference/,
+student_template/ and data/*.mat) and a hash of the configuration. A submission whose key is
 unchanged and whose results.json is readable is not graded again, unless its
 status was ``grader_error`` (``force`` grades everything). Before a submission
 is graded again, the files an earlier grading wrote in its directory are removed.
@@ -78,13 +78,11 @@ from .submissions import Submission, SubmissionsError, find_submissions, parse_d
 from .written_work import ANSWERS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FINGERPRINT_DIRS = ("grader", "reference")
+FINGERPRINT_DIRS = ("assignment", "grader", "reference", "student_template")
 FINGERPRINT_GLOBS = ("data/*.mat",)
-REFERENCE_EXERCISES = ("1", "2", "3")
 
 GRADEBOOK = "gradebook.csv"
 MANIFEST = "shard.json"
-CACHE_DIR = ".cache"
 UNPACKED_DIR = ".submissions"            # where a SUBMISSIONS zip is unpacked
 OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
 NO_NOTEBOOK = "no_notebook"              # the status of a submission that holds no notebook (as on Gradescope)
@@ -101,7 +99,7 @@ class BatchError(RuntimeError):
 # --------------------------------------------------------------------- identity
 
 def grader_fingerprint(root=PROJECT_ROOT):
-    """A hash of everything that decides a grade: the files of grader/ and reference/ and data/*.mat.
+    """A hash of everything that decides a grade: the files of FINGERPRINT_DIRS and data/*.mat.
 
     Any change to one of them (a tolerance, a check, the reference, the data)
     changes the fingerprint, so a resumed batch grades everything again.
@@ -166,35 +164,15 @@ def shard_of(paths, shard):
 
 # ------------------------------------------------------------------- reference
 
-def reference_outcomes(config, cache_dir=None, fingerprint=None):
-    """{(exercise, restarts): (accuracy, W)} for exercises 1-3, computed once (or read from ``cache_dir``)."""
-    import numpy as np
-
-    from .reference_outcomes import reference_training
+def reference_outcomes(config):
+    """{(network, restarts): (accuracy, W)} for every trained network of the assignment, computed once
+    in the parent (or read from the one on-disk cache, assignment/kit/reference_cache.py) and shipped
+    to the workers."""
+    from assignment import TRAINED
+    from assignment.kit.reference_runs import reference_training
 
     restarts = int(config.train_restarts)
-    cache = None
-    if cache_dir is not None and fingerprint:
-        cache = Path(cache_dir) / f"reference-{fingerprint[:16]}-r{restarts}.json"
-        try:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            return {(exercise, restarts): (float(stored[exercise]["accuracy"]),
-                                           np.asarray(stored[exercise]["W"], dtype=float))
-                    for exercise in REFERENCE_EXERCISES}
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    outcomes = {(exercise, restarts): reference_training(exercise, restarts) for exercise in REFERENCE_EXERCISES}
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            data = {exercise: {"accuracy": float(acc), "W": np.asarray(W, dtype=float).tolist()}
-                    for (exercise, _), (acc, W) in outcomes.items()}   # repr of a float64 round-trips exactly
-            tmp = cache.with_name(cache.name + ".tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(tmp, cache)
-        except OSError:
-            pass
-    return outcomes
+    return {(network, restarts): reference_training(network, restarts) for network in TRAINED}
 
 
 # ---------------------------------------------------------------------- worker
@@ -235,7 +213,7 @@ def _worker_init(announce, reference, tmpdir, parent_pid):
         os.environ["TMPDIR"] = tmpdir
         tempfile.tempdir = tmpdir
     if reference:
-        from .reference_outcomes import preload
+        from assignment.kit.reference_runs import preload
         preload(reference)
     announce.put(("hello", os.getpid(), None))
 
@@ -274,7 +252,7 @@ def _grade_task(path, out_dir, config, task_id, grade_function=None):
 
 def write_stopped(path, out_dir, config, status, message, elapsed=0.0):
     """results.json (and feedback) in ``out_dir`` for a submission the batch had to stop: no tests, score 0, why."""
-    from .probes import seed_for
+    from assignment.kit.plan import seed_for
     from .report import report
 
     path = Path(path)
@@ -764,7 +742,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     if tasks:
         reference_started = time.monotonic()
         # a custom grade_function (tests) may not need the reference: it is then not trained
-        reference = reference_outcomes(config, out_root / CACHE_DIR, fingerprint) if grade_function is None else None
+        reference = reference_outcomes(config) if grade_function is None else None
         result.reference_seconds = time.monotonic() - reference_started
         function_name = None if grade_function is None else f"{grade_function.__module__}:{grade_function.__qualname__}"
         batch = _Batch(tasks, out_root, min(jobs, len(tasks)), config, timeout, reference, progress, function_name)

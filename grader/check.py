@@ -1,7 +1,9 @@
-"""Stage 5, check: judge every test of :data:`grader.checks.TESTS` in the grader's process."""
+"""Stage 5, check: judge every test of :data:`assignment.TESTS` in the grader's process."""
 import traceback
 
-from .checks import TESTS, Context
+from assignment import TESTS
+from assignment.kit.judges import Context
+
 from .model import TestResult
 
 
@@ -9,7 +11,7 @@ def check(run):
     """Fill run.tests from the probe outcomes; one test's crash fails that test only."""
     ctx = Context(run)
     for spec in TESTS:
-        result = TestResult(name=spec.name, number=spec.number, max_score=spec.points)
+        result = TestResult(name=spec.name, number=spec.number, max_score=spec.points, id=spec.id)
         try:
             verdict = spec.judge(ctx)
         except Exception as error:   # a grader bug: say so, give no points, keep grading

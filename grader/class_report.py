@@ -32,6 +32,8 @@ from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, timezone
 from pathlib import Path
 
+from assignment import BASE_POINTS
+
 from .answers_page import PAGE_NAME as ANSWERS_PAGE
 from .answers_page import class_counts
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
@@ -45,7 +47,6 @@ TOP_FAILURES = 15
 TOP_TAGS = 15
 TOP_SLOWEST = 10
 MAX_LABEL = 60
-BASE_POINTS = sum(v for k, v in EXERCISE_POINTS.items() if k not in BONUS_EXERCISES)
 Link = namedtuple("Link", "text href")      # a table cell that links (href relative to the report)
 MAX_POINTS = sum(EXERCISE_POINTS.values())
 

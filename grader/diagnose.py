@@ -1,7 +1,7 @@
 """Stage 6, diagnose: tell the student which common mistake a failed test looks like.
 
 For every FAILED test, the outputs of its probes (``TestSpec.probes``) are
-compared with what each mistake of :mod:`grader.mistakes` would have returned
+compared with what each mistake of :mod:`assignment.kit.mistakes` would have returned
 for the same calls. A mistake is named when one of its forms explains every
 output the submission returned -- each output equal (rtol 1e-6) either to the
 mistake's or to the reference's, at least one of them equal to the mistake's
@@ -33,22 +33,23 @@ import time
 
 import numpy as np
 
+from assignment import TESTS_BY_ID, TRAINING_FUNCTIONS
+from assignment.kit.backprop_evidence import FLAG as FINITE_DIFFERENCES_FLAG
+from assignment.kit.judges import Context
+from assignment.kit.mistakes import (GRADIENT_OUTPUT, MISTAKES, PARTNERS, REFERENCE, central_differences, form_name,
+                                     simulate)
+from assignment.kit.plan import DEFAULT_ACTIVATION
+from assignment.kit.training import training_probe_id, training_proxy, training_setup_of
+from reference.activations import get_activation
 from reference.params import n_params, unpack
-
 from student_template import arraycheck
 from student_template.arraycheck import relative_error
-from .backprop_evidence import FLAG as FINITE_DIFFERENCES_FLAG
-from .checks import TESTS, Context
-from .mistakes import GRADIENT_OUTPUT, MISTAKES, REFERENCE, central_differences, form_name, simulate
 
 log = logging.getLogger(__name__)
 
 RTOL = 1e-6                  # a submission's output "equals" a simulated one within this
 ATOL = 1e-9
 TRAINING_PROXY_BUDGET = 15.0  # seconds for all training simulations of one run
-SPECS = {spec.name: spec for spec in TESTS}
-# functions of the contract written from the same formulas: a mistake in one usually shows in the other
-PARTNERS = {"bce_loss": ("bce_grad",), "bce_grad": ("bce_loss",)}
 
 
 class Diagnoser:
@@ -156,7 +157,7 @@ class Diagnoser:
             found = set()
             if not mistake.warning:
                 for test in self.run.tests:
-                    spec = SPECS.get(test.name)
+                    spec = TESTS_BY_ID.get(test.id)
                     if not test.passed or spec is None:
                         continue
                     for probe_id, k in self.items(spec):
@@ -215,7 +216,7 @@ class Diagnoser:
                              "wrong": not (finite and self._close(mine, ref))})
         probe = self.plan.probes[probe_id]
         args, kwargs = self.plan.call_args(probe)
-        activation = kwargs.get("activation", args[5] if len(args) > 5 else "sigmoid")
+        activation = kwargs.get("activation", args[5] if len(args) > 5 else DEFAULT_ACTIVATION)
         return probe_id, rows, block_summary(rows, got, expected, len(args[1]), activation)
 
     def _close(self, got, expected):
@@ -232,7 +233,7 @@ def _layers_text(first, last):
     return f"layer {first}" if first == last else f"layers {first}-{last}"
 
 
-def block_summary(rows, got, expected, n_samples=None, activation="sigmoid"):
+def block_summary(rows, got, expected, n_samples=None, activation=DEFAULT_ACTIVATION):
     """One or two sentences: where the gradient goes wrong, read from the per-block table.
 
     rows: as in extra["gradient_blocks"]; got, expected: the whole gradients (P,);
@@ -264,7 +265,7 @@ def block_summary(rows, got, expected, n_samples=None, activation="sigmoid"):
                 "regularization term, and each one's gradient is the sum of its unit's deltas.")
     top = max(wrong_layers)
     if wrong_layers == list(range(1, top + 1)) and top < layers:
-        derivative = "relu'" if activation == "relu" else "sigma'"
+        derivative = get_activation(activation).symbol
         return (f"Right for {_layers_text(top + 1, layers)}, wrong from layer {top} down: the error enters where "
                 f"the deltas go back from layer {top + 1} to layer {top}, through W_{top + 1} and {derivative} "
                 f"(the derivative of layer {top}'s activation).")
@@ -276,72 +277,6 @@ def block_summary(rows, got, expected, n_samples=None, activation="sigmoid"):
 
 
 # ------------------------------------------------------------------ training proxy
-
-def _training_exercise(spec):
-    for probe_id in spec.probes:
-        if probe_id.startswith("train-"):
-            return probe_id[len("train-"):]
-    return None
-
-
-def training_proxy(run, exercise, diagnosed, budget):
-    """Train the reference network with a diagnosed mistake put in, from the grader's initializations,
-    in the grader's process (the submission's kernel never sees the reference).
-
-    diagnosed: {(mistake, form): {"loss", "grad"}}: which parts of the submission showed the mistake
-    (its loss, its gradient or both); the other part stays the reference's -- a swap of the
-    submission's parts for the reference's, simulated with the diagnosed variant.
-    Returns {"mistake", "parts", "accuracy", "target", "explains", "timed_out"} or None.
-    """
-    from scipy.optimize import minimize
-
-    from reference.training import METHOD, OPTIONS, SETUPS
-
-    from .mistakes import loss_and_grad
-    from .reference_outcomes import accuracy_of, reference_training, training_data, training_inits
-
-    usable = [(m, f, parts) for (m, f), parts in diagnosed.items()
-              if set(m.functions) & {"bce_loss", "bce_grad", "backprop", "ce_backprop"}]
-    if not usable or exercise not in SETUPS:
-        return None
-    mistake, form, parts = usable[0]      # the most likely one (the order of the tests' diagnoses)
-    pieces = mistake.forms[form]
-    setup = SETUPS[exercise]
-    X, t = training_data(exercise)
-    sizes = list(setup.layer_sizes)
-    target = reference_training(exercise, run.config.train_restarts)[0] - run.config.tolerances.accuracy_margin
-    deadline = time.monotonic() + budget
-
-    class _Stop(Exception):
-        pass
-
-    def objective(W, state):
-        if time.monotonic() > deadline:
-            raise _Stop
-        state["W"], state["calls"] = np.array(W, dtype=float), state["calls"] + 1
-        if state["calls"] % 10 == 0 and accuracy_of(state["W"], exercise) >= target:
-            raise _Stop
-        with np.errstate(all="ignore"):
-            loss_m, grad_m = loss_and_grad(pieces, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
-            loss_r, grad_r = loss_and_grad(REFERENCE, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
-        loss = loss_m if "loss" in parts else loss_r
-        grad = grad_m if "grad" in parts else grad_r
-        return (loss if np.isfinite(loss) else 1e300), np.nan_to_num(grad)
-
-    best = 0.0
-    for W0 in training_inits(exercise, run.config.train_restarts):
-        state = {"W": np.array(W0, dtype=float), "calls": 0}
-        try:
-            state["W"] = minimize(objective, state["W"], args=(state,), jac=True, method=METHOD,
-                                  options=dict(OPTIONS)).x
-        except _Stop:
-            pass
-        best = max(best, accuracy_of(state["W"], exercise))
-        if best >= target or time.monotonic() > deadline:
-            break
-    return {"mistake": mistake.id, "parts": sorted(parts), "accuracy": best, "target": target,
-            "explains": best < target, "timed_out": best < target and time.monotonic() > deadline}
-
 
 # ------------------------------------------------------------------------ the stage
 
@@ -374,11 +309,12 @@ def diagnose(run):
     diagnoser = Diagnoser(run)
     found_by_test, training = [], []
     for test in run.tests:
-        spec = SPECS.get(test.name)
+        spec = TESTS_BY_ID.get(test.id)
         if test.passed or spec is None or not spec.probes or FINITE_DIFFERENCES_FLAG in test.tags:
             continue      # (a gradient failed for being finite differences has its values right)
-        if _training_exercise(spec):
-            training.append((test, _training_exercise(spec)))
+        setup = next(filter(None, map(training_setup_of, spec.probes)), None)
+        if setup is not None:
+            training.append((test, setup))
             continue
         try:
             found = diagnoser.matches(spec)
@@ -422,9 +358,6 @@ def _failed(test, error):
     test.extra["diagnosis_error"] = f"{type(error).__name__}: {error}"[:300]
 
 
-TRAINING_FUNCTIONS = {"1": ("bce_loss", "bce_grad"), "2": ("backprop",), "3": ("ce_backprop",)}
-
-
 def _training_proxies(run, training, shown):
     deadline = time.monotonic() + TRAINING_PROXY_BUDGET
     if run.budget is not None:
@@ -434,7 +367,7 @@ def _training_proxies(run, training, shown):
         for func in TRAINING_FUNCTIONS.get(exercise, ()):
             for key, parts in shown.get(func, {}).items():
                 diagnosed.setdefault(key, set()).update(parts)
-        outcome = run.probe_outcomes.get(f"train-{exercise}")
+        outcome = run.probe_outcomes.get(training_probe_id(exercise))
         # only when training ran and fell short: an error or a missing function says more than a proxy
         if not diagnosed or outcome is None or not outcome.ok or time.monotonic() > deadline:
             continue

@@ -10,6 +10,8 @@ import html
 import re
 from pathlib import Path
 
+from assignment import TITLES, label_of
+
 from .config import EXERCISE_POINTS
 from .diagnosis_report import gradient_block_charts, html_lines, markdown_lines
 from .model import EXERCISES
@@ -24,16 +26,6 @@ MAX_FIGURE_BYTES = 2_000_000   # larger PNGs are linked, not embedded
 INLINE_CHARS = 120             # longer single-line values go into a block too
 DETAILED_FAILURES = 60         # failed tests shown with Expected/Got/Hint; later ones get one line
 
-EXERCISE_TITLES = {
-    "1a": "Loading the data",
-    "1b": "Sigmoid and its derivative",
-    "1c": "Binary cross-entropy loss",
-    "1d": "Gradient of the loss",
-    "1e": "Initialization and prediction",
-    "bonus": "ReLU",
-    "2": "Backpropagation for any depth",
-    "3": "Three classes: softmax and cross-entropy",
-}
 CELL_STATUS_WORDS = {
     "error": "raised an error",
     "timeout": "ran out of time",
@@ -45,10 +37,6 @@ CELL_STATUS_WORDS = {
 
 
 # ------------------------------------------------------------------ the content
-
-def _exercise_label(number):
-    return "Bonus" if number == "bonus" else f"Exercise {number}"
-
 
 def _grouped_tests(run):
     """[(exercise id, [tests])] in notebook order; unknown ids last."""
@@ -95,7 +83,8 @@ def _fields(test):
 def _figure_title(path):
     """decision_boundary_ex1.png -> "Decision boundary, exercise 1"."""
     key = Path(path).stem.rpartition("_ex")[2]
-    return "Decision boundary, " + ("bonus" if key == "bonus" else f"exercise {key}")
+    label = label_of(key)
+    return "Decision boundary, " + label[0].lower() + label[1:]
 
 
 def _detailed(run):
@@ -172,9 +161,9 @@ def render_markdown(run, figures=(), notes=(), charts=None):
     for number, tests in _grouped_tests(run):
         if not tests:
             continue
-        title = EXERCISE_TITLES.get(number, "")
+        title = TITLES.get(number, "")
         earned = fmt_points(sum(t.score for t in tests))
-        out += [f"## {md_escape(_exercise_label(number))}" + (f": {title}" if title else "")
+        out += [f"## {md_escape(label_of(number))}" + (f": {title}" if title else "")
                 + f" ({earned} / {fmt_points(sum(t.max_score for t in tests))})", ""]
         for test in tests:
             mark = "✓" if test.passed else "✗"
@@ -287,9 +276,9 @@ def render_html(run, figures=(), notes=(), charts=None):
     for number, tests in _grouped_tests(run):
         if not tests:
             continue
-        title = EXERCISE_TITLES.get(number, "")
+        title = TITLES.get(number, "")
         earned = fmt_points(sum(t.score for t in tests))
-        out.append(f"<h2>{esc(_exercise_label(number))}" + (f": {esc(title)}" if title else "")
+        out.append(f"<h2>{esc(label_of(number))}" + (f": {esc(title)}" if title else "")
                    + f" ({earned} / {fmt_points(sum(t.max_score for t in tests))})</h2>")
         for test in tests:
             points = f"{fmt_points(test.score)} / {fmt_points(test.max_score)}"

@@ -1,7 +1,7 @@
 """Decision-boundary figures for the feedback report (report stage).
 
 Drawn in the grader's own process from weights the probes brought back
-(``run.trained``), with the reference's ``predict`` / ``predict_multiclass``:
+(``run.trained``), with the reference's forward pass:
 no submission code runs here. Figures are built on a bare
 :class:`matplotlib.figure.Figure` (Agg canvas), never registered with pyplot, so
 nothing stays open between runs.
@@ -15,14 +15,16 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from reference import load_data, load_data_multiclass, n_params, predict, predict_multiclass
+from assignment import TRAINED, label_of
+from assignment.kit.plan import DEFAULT_ACTIVATION
+from assignment.kit.reference_runs import data_set, network_labels
+from reference import n_params
 
 GRID_POINTS = 150               # per axis
 FIGSIZE = (8.0, 3.6)            # inches; at DPI 80: 640 x 288 pixels, ~30 kB
 DPI = 80
 MARGIN = 0.1                    # fraction of the data range added around the points
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-EXERCISE_ORDER = ["1", "2", "bonus", "3"]
 
 
 def figure_name(key):
@@ -32,7 +34,7 @@ def figure_name(key):
 
 def _sort_key(key):
     key = str(key)
-    return (EXERCISE_ORDER.index(key) if key in EXERCISE_ORDER else len(EXERCISE_ORDER), key)
+    return (TRAINED.index(key) if key in TRAINED else len(TRAINED), key)
 
 
 def fmt_accuracy(value):
@@ -69,8 +71,7 @@ def _regions(W, grid, layer_sizes, activation, multiclass):
     if not np.all(np.isfinite(W)):
         return None, "weights contain NaN or inf"
     with np.errstate(all="ignore"):
-        fn = predict_multiclass if multiclass else predict
-        return fn(W, grid, list(layer_sizes), activation=activation), ""
+        return network_labels(W, grid, layer_sizes, activation, multiclass), ""
 
 
 def _panel(ax, title, X, t, gx, gy, labels, reason, n_classes):
@@ -94,10 +95,10 @@ def draw_decision_boundary(key, entry, path):
     """One PNG: the submission's decision regions (left) beside the reference's (right)."""
     layer_sizes = [int(n) for n in entry["layer_sizes"]]
     multiclass = entry.get("loss") == "ce" or layer_sizes[-1] > 1
-    activation = entry.get("activation") or "sigmoid"
+    activation = entry.get("activation") or DEFAULT_ACTIVATION
     X, t = entry.get("X"), entry.get("t")
     if X is None or t is None:
-        X, t = load_data_multiclass() if multiclass else load_data()
+        X, t = data_set(multiclass)
     X = np.asarray(X, dtype=float).reshape(-1, 2)
     t = np.asarray(t).astype(int).ravel()
     n_classes = max(layer_sizes[-1], 2, int(t.max()) + 1 if t.size else 2)
@@ -113,7 +114,7 @@ def draw_decision_boundary(key, entry, path):
         labels, reason = _regions(W, grid, layer_sizes, activation, multiclass)
         title = who if labels is None and W is None else f"{who}: accuracy {fmt_accuracy(accuracy)}"
         _panel(ax, title, X, t, gx, gy, labels, reason, n_classes)
-    name = "Bonus" if str(key) == "bonus" else f"Exercise {key}"
+    name = label_of(str(key))
     fig.suptitle(f"{name}: layers {layer_sizes}, {activation}", fontsize=10)
     fig.subplots_adjust(left=0.015, right=0.985, bottom=0.03, top=0.8, wspace=0.04)   # tight_layout costs 0.2 s
     fig.savefig(path, dpi=DPI)

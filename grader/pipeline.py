@@ -10,6 +10,8 @@ import shutil
 import time
 from pathlib import Path
 
+from assignment.kit.plan import seed_for
+
 from . import sandbox
 from .budget import Budget
 from .check import check
@@ -18,7 +20,6 @@ from .diagnose import diagnose
 from .execute import execute
 from .model import GradingRun
 from .probe import probe
-from .probes import seed_for
 from .read import read
 from .report import report
 from .sanitize import sanitize

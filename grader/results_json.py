@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assignment import BASE_POINTS, BONUS_POINTS  # noqa: F401  (feedback and terminal read them here)
+
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
 
@@ -173,8 +175,6 @@ def score_split(run):
     return base, bonus
 
 
-BASE_POINTS = sum(v for k, v in EXERCISE_POINTS.items() if k not in BONUS_EXERCISES)
-BONUS_POINTS = sum(v for k, v in EXERCISE_POINTS.items() if k in BONUS_EXERCISES)
 
 
 def fmt_points(value):
@@ -348,8 +348,15 @@ def write_results(run, path, notes=()):
 # ------------------------------------------------------------------ validation
 
 def load_schema(name="gradescope_results"):
-    """A schema from grader/schemas/ (``gradescope_results`` or ``week6_results``)."""
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    """A schema from grader/schemas/ (``gradescope_results`` or ``week6_results``), with what the
+    assignment decides (the exercise ids, the top score) filled in where the file says ASSIGNMENT."""
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    if name == "week6_results":
+        properties = schema["properties"]
+        properties["score"]["maximum"] = BASE_POINTS + BONUS_POINTS
+        properties["tests"]["items"]["properties"]["number"]["enum"] = list(EXERCISES)
+        properties["extra_data"]["properties"]["exercise_scores"]["required"] = list(EXERCISES)
+    return schema
 
 
 def contract_problems(results, status=None):

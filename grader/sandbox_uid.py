@@ -270,7 +270,7 @@ def landlock_abi() -> int:
 def grader_paths() -> list[str]:
     """What the kernel must not read, checked as the kernel: the project's top-level entries
     (except the venv the kernel runs from), the reference-outcome cache, Gradescope's files."""
-    from .reference_cache import cache_dir
+    from assignment.kit.reference_cache import cache_dir
     venvs = [os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix)]
     paths = [str(entry) for entry in sorted(PROJECT_ROOT.iterdir())
              if not any(venv == str(entry) or venv.startswith(str(entry) + "/") for venv in venvs)]

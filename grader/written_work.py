@@ -24,6 +24,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assignment import label_of
 from student_template.written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
 
 ANSWERS_DIR = "answers"
@@ -263,7 +264,7 @@ PLOT_WORDS = {"found": "shown", "no figure": "missing: the cell ran but showed n
 
 
 def _question_label(question):
-    return "Bonus" if question.exercise == "bonus" else f"Exercise {question.exercise}"
+    return label_of(question.exercise)
 
 
 def feedback_items(work):

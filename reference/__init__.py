@@ -4,7 +4,8 @@ Exercise by exercise: 1a ``load_data``; 1b ``sigmoid``, ``sigmoid_grad``;
 1c ``bce_loss``; 1d ``bce_grad``; 1e ``init_weights``, ``predict``;
 bonus ``relu``, ``relu_grad``; 2 ``backprop``; 3 ``load_data_multiclass``,
 ``softmax``, ``ce_backprop``, ``predict_multiclass``. Helpers: ``pack``,
-``unpack``, ``n_params``, ``train``. No grading logic lives here.
+``unpack``, ``n_params``, ``train``. No grading logic lives here; which exercise asks for which
+function is the assignment's (``assignment.CONTRACT_FUNCTIONS``).
 """
 from .activations import relu, relu_grad, sigmoid, sigmoid_grad, softmax
 from .data import load_data, load_data_multiclass
@@ -14,18 +15,8 @@ from .params import n_params, pack, unpack
 from .per_sample import backprop_per_sample
 from .training import SETUPS, train
 
-# The names a submission must define (the contract's table), in notebook order.
-CONTRACT_FUNCTIONS = {
-    "1a": ["load_data"],
-    "1b": ["sigmoid", "sigmoid_grad"],
-    "1c": ["bce_loss"],
-    "1d": ["bce_grad"],
-    "1e": ["init_weights", "predict"],
-    "bonus": ["relu", "relu_grad"],
-    "2": ["backprop"],
-    "3": ["load_data_multiclass", "softmax", "ce_backprop", "predict_multiclass"],
-}
-
-__all__ = [name for names in CONTRACT_FUNCTIONS.values() for name in names] + [
-    "CONTRACT_FUNCTIONS", "SETUPS", "backprop_per_sample", "n_params", "pack", "train", "unpack",
+__all__ = [
+    "load_data", "sigmoid", "sigmoid_grad", "bce_loss", "bce_grad", "init_weights", "predict", "relu", "relu_grad",
+    "backprop", "load_data_multiclass", "softmax", "ce_backprop", "predict_multiclass",
+    "SETUPS", "backprop_per_sample", "n_params", "pack", "train", "unpack",
 ]

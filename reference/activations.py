@@ -3,6 +3,9 @@
 All functions are elementwise on arrays of any shape (scalars included) and
 return the same shape. None of them warns or returns NaN for large |a|.
 """
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
 
@@ -78,3 +81,30 @@ DERIVATIVES_FROM_OUTPUT = {
     "sigmoid": sigmoid_grad_from_output,
     "relu": relu_grad_from_output,
 }
+
+# name -> how the grader writes g' to the student, and g(A) as numpy source over ``A`` (for code that
+# runs where this package cannot be imported: the probe driver, inside the submission's kernel).
+NOTATION = {
+    "sigmoid": ("sigma'", "0.5 * (1 + np.tanh(A / 2))"),
+    "relu": ("relu'", "np.maximum(A, 0)"),
+}
+assert set(ACTIVATIONS) == set(DERIVATIVES_FROM_OUTPUT) == set(NOTATION), "register an activation in all three"
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One registered activation: g, g' (at the pre-activation), g' from the output z = g(a),
+    the symbol of g' and g(A) as numpy source."""
+    name: str
+    function: Callable
+    derivative: Callable
+    derivative_from_output: Callable
+    symbol: str
+    numpy_source: str
+
+
+def get_activation(name: str) -> Activation:
+    """The activation registered as ``name``; an unknown name is an error, never a default."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}: one of {', '.join(map(repr, ACTIVATIONS))}")
+    return Activation(name, *ACTIVATIONS[name], DERIVATIVES_FROM_OUTPUT[name], *NOTATION[name])

@@ -44,3 +44,11 @@ LOSSES = {
     "bce": binary_cross_entropy,
     "ce": cross_entropy,
 }
+
+
+def get_loss(name: str):
+    """The loss function registered as ``name``; an unknown name is an error, never a default."""
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown loss {name!r}: one of {', '.join(map(repr, LOSSES))}") from None

@@ -53,6 +53,22 @@ class Exercise:
         """The graded tests (:class:`assignment.kit.judges.TestSpec`), in report order."""
         return list(self._optional("TESTS", []))
 
+    @property
+    def add_probes(self):
+        """``add_probes(plan, rng, data, config)``: adds the exercise's value probes (None: it has none)."""
+        return self._optional("add_probes")
+
+    @property
+    def training(self):
+        """The network it trains with the submission's functions (:class:`assignment.kit.training.Training`), or None."""
+        return self._optional("TRAINING")
+
+    @property
+    def gradient_cost(self):
+        """How its backpropagated gradient is probed for finite differences
+        (:class:`assignment.kit.gradient_cost.CostSpec`), or None."""
+        return self._optional("GRADIENT_COST")
+
     # -- public self-check --------------------------------------------------------------------
     @property
     def public_checks(self) -> list[dict]:
@@ -71,3 +87,24 @@ class Exercise:
         return f"{self.label}: {', '.join(self.functions)}"
 
     # -- handout and written work -------------------------------------------------------------
+    @property
+    def handout(self) -> list:
+        """Its part of the student notebook at its place in notebook order: cells of
+        :mod:`assignment.kit.handout` (markdown, stubs of its functions, given and run cells, questions)."""
+        return list(self._optional("HANDOUT", []))
+
+    @property
+    def handout_after(self) -> dict[str, list]:
+        """{id of a later exercise: cells of this exercise's part placed right after that exercise's}:
+        for cells that need a later exercise's functions (the bonus trains exercise 2's network)."""
+        return {target: list(cells) for target, cells in self._optional("HANDOUT_AFTER", {}).items()}
+
+    @property
+    def questions(self) -> tuple:
+        """Its written questions (:class:`assignment.kit.handout.Question`), in the order it asks them."""
+        return tuple(self._optional("QUESTIONS", ()))
+
+    @property
+    def plots(self) -> tuple:
+        """The figures its handout asks for (:class:`assignment.kit.handout.Plot`), collected for the TAs."""
+        return tuple(self._optional("PLOTS", ()))

@@ -25,6 +25,8 @@ import numpy as np
 
 import reference
 
+from .plan import random_weights
+
 ONE_HIDDEN_SIZES = [2, 3, 1]        # exercises 1c, 1d, 1e
 DEEP_SIZES = [2, 3, 2, 1]           # the bonus and exercise 2
 
@@ -70,11 +72,6 @@ def as_list(array: Any) -> JSONValue:
     return np.asarray(array).tolist()
 
 
-def normal_weights(rng: np.random.Generator, sizes: list[int], scale: float = 1.0) -> np.ndarray:
-    """(P,) normal weights, biases included (all nonzero)."""
-    return scale * rng.standard_normal(reference.n_params(sizes))
-
-
 def all_class_labels(rng: np.random.Generator, n: int, classes: int) -> np.ndarray:
     """(n,) int labels in 0..classes-1 with every class present."""
     while True:
@@ -87,7 +84,7 @@ def clear_of_threshold(rng: np.random.Generator, sizes: list[int], X: np.ndarray
     """(P,) weights whose predictions on X (N, 2) are far from a tie (p = 0.5, or two equal logits),
     with every label used."""
     while True:
-        W = normal_weights(rng, sizes, scale=2.0)
+        W = random_weights(rng, sizes, scale=2.0)
         logits = reference.network.forward(W, X, sizes)[0][-1]
         if multiclass:
             top2 = np.sort(logits, axis=1)[:, -2:]
@@ -103,7 +100,7 @@ def clear_of_threshold(rng: np.random.Generator, sizes: list[int], X: np.ndarray
 def relu_clear_of_kink(rng: np.random.Generator, sizes: list[int], X: np.ndarray) -> np.ndarray:
     """(P,) weights whose hidden relu pre-activations on X (N, 2) stay away from 0."""
     while True:
-        W = normal_weights(rng, sizes)
+        W = random_weights(rng, sizes)
         A, _ = reference.network.forward(W, X, sizes, "relu")
         if all(np.min(np.abs(a)) > 1e-2 for a in A[:-1]):
             return W
@@ -115,7 +112,7 @@ def points(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _one_hidden_layer(rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return {"W": normal_weights(rng, ONE_HIDDEN_SIZES), "X": points(rng, 8), "t": all_class_labels(rng, 8, 2)}
+    return {"W": random_weights(rng, ONE_HIDDEN_SIZES), "X": points(rng, 8), "t": all_class_labels(rng, 8, 2)}
 
 
 def _deep_batch(rng: np.random.Generator) -> dict[str, np.ndarray]:

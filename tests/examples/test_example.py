@@ -19,12 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import assignment  # noqa: E402
 import reference  # noqa: E402
 from examples import notebook_builder as builder  # noqa: E402
 from reference.answers import WRITTEN_ANSWERS  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
-CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+CONTRACT_NAMES = [name for names in assignment.CONTRACT_FUNCTIONS.values() for name in names]
 SELFCHECK_STUB = "def run_selfcheck(ns):\n    print('selfcheck stub saw', sorted(k for k in ns if k == 'backprop'))\n"
 
 

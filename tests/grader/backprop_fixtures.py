@@ -256,9 +256,9 @@ def cost_evidence(ns, seed, workdir):
     """{exercise: Evidence} for the namespace ``ns`` of a notebook (run with the data directory as the
     working directory): the real driver runs the plan's cost probes in this process, the real
     grader code reads them. No kernel: the cost probes measure the same calls either way."""
-    from grader.backprop_evidence import evidence
-    from grader.checks import Context
-    from grader.probes import ProbePlan
+    from assignment.kit.backprop_evidence import evidence
+    from assignment.kit.judges import Context
+    from assignment.kit.plan import ProbePlan
     from tests.grader.mistake_fixtures import new_run, probe_in_process
     run = new_run(workdir, seed)
     costs = ProbePlan(run.seed, {k: p for k, p in run.probe_plan.probes.items() if p.kind == "cost"},

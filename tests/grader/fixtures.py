@@ -4,7 +4,7 @@ to an independent solution (tests/grader/independent_solutions.py).
 
 Correct ones in several styles must score full marks; each mistake must lose
 the points of exactly the tests it breaks. ``FIXTURES`` lists them with the
-tests each is expected to fail (by the names in grader.checks.TESTS);
+tests each is expected to fail (by the names in assignment.TESTS);
 ``uncertain`` tests may go either way (e.g. training with a wrong gradient).
 
 Run ``python -m tests.grader.fixtures OUT_DIR`` to write them all as notebooks.
@@ -17,14 +17,14 @@ from pathlib import Path
 import nbformat
 
 from examples.notebook_builder import fill_template, load_template, per_sample_sources, reference_sources
-from grader.checks import BACKPROP_GRADIENT_TESTS
+from assignment import TESTS
 from tests.grader.backprop_fixtures import build as build_backprop_case
 from tests.grader.independent_solutions import STYLES, notebook as independent_notebook, variant
 
 TRAINING_TESTS = {
-    "training with your bce_loss and bce_grad reaches the reference's accuracy",
-    "training [2, 10, 10, 10, 10, 1] with your backprop reaches the reference's accuracy",
-    "training [2, 10, 3] with your ce_backprop reaches the reference's accuracy",
+    "1e.training",
+    "2.training",
+    "3.training",
 }
 
 
@@ -171,20 +171,20 @@ class Fixture:
     config: dict = field(default_factory=dict)   # GraderConfig fields to change for this fixture
 
 
-REGULARIZED_LOSS = {"bce_loss with regularization lam * sum(W_l**2), biases excluded",
-                    "bce_loss on a single sample",
-                    "backprop loss with regularization, and on a single sample",
-                    "backprop(..., activation='relu'): loss",
-                    "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)"}
-REGULARIZED_GRAD = {"bce_grad with regularization, and on a single sample",
-                    "backprop gradient with regularization, and on a single sample",
-                    "backprop(..., activation='relu'): gradient",
-                    "ce_backprop gradient matches the reference"}
-GRADIENT_CONSISTENCY = {"bce_grad is the derivative of your own bce_loss (finite differences)",
-                        "backprop gradient is the derivative of your own loss (depth 2 and 4)",
-                        "ce_backprop gradient is the derivative of your own loss"}
+REGULARIZED_LOSS = {"1c.with_regularization",
+                    "1c.single_sample",
+                    "2.loss_regularized",
+                    "bonus.backprop_loss",
+                    "3.loss"}
+REGULARIZED_GRAD = {"1d.with_regularization",
+                    "2.gradient_regularized",
+                    "bonus.backprop_gradient",
+                    "3.gradient"}
+GRADIENT_CONSISTENCY = {"1d.consistent_with_loss",
+                        "2.consistent_with_loss",
+                        "3.consistent_with_loss"}
 
-FINITE_DIFFERENCE_GRADIENT = {name for names in BACKPROP_GRADIENT_TESTS.values() for name in names}
+FINITE_DIFFERENCE_GRADIENT = {spec.name for spec in TESTS if spec.requires_backprop}
 
 FIXTURES = [
     Fixture("correct_vectorized", correct),
@@ -204,31 +204,31 @@ FIXTURES = [
     # a backward pass that takes sigma' from the layer outputs: a wrong sigmoid_grad costs exactly the
     # sigmoid_grad tests
     Fixture("mistake_sigmoid_grad_of_preactivation", sigmoid_grad_of_preactivation,
-            fails={"sigmoid_grad values: sigma(a) * (1 - sigma(a))", "sigmoid and sigmoid_grad accept a scalar",
-                   "sigmoid_grad is stable for |a| up to 1000"}),
+            fails={"1b.sigmoid_grad_values", "1b.scalars",
+                   "1b.sigmoid_grad_stable"}),
     Fixture("mistake_naive_sigmoid_overflows", naive_sigmoid,
-            fails={"sigmoid is stable for |a| up to 1000 (no warning, no NaN)"},
-            uncertain={"bce_loss stays finite when the outputs saturate (advice, no points)"}),
-    Fixture("mistake_softmax_without_shift", softmax_without_shift, fails={"softmax is stable for logits of 1000"}),
+            fails={"1b.sigmoid_stable"},
+            uncertain={"1c.saturated"}),
+    Fixture("mistake_softmax_without_shift", softmax_without_shift, fails={"3.softmax_stable"}),
     Fixture("mistake_multiclass_labels_from_one", multiclass_labels_from_one,
-            fails={"load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order"}),
+            fails={"3.load"}),
     # relu_grad returns relu, while the backward pass writes relu' inline: only the relu_grad test fails
     Fixture("mistake_relu_grad_returns_relu", relu_grad_returns_relu,
-            fails={"relu_grad values (either value at 0)"}),
+            fails={"bonus.relu_grad_values"}),
     # the layout of W is the contract's: a consistent column-major network fails every value check,
     # while its gradient still agrees with its own loss
     Fixture("mistake_column_major_weights", column_major_weights,
-            fails={"bce_loss without regularization (hidden width 3 and 5)",
-                   "bce_loss with regularization lam * sum(W_l**2), biases excluded", "bce_loss on a single sample",
-                   "bce_grad without regularization matches the reference",
-                   "bce_grad with regularization, and on a single sample", "predict gives labels p >= 0.5 -> 1",
-                   "backprop(..., activation='relu'): loss", "backprop(..., activation='relu'): gradient",
-                   "backprop loss, depths 1 to 4, lam = 0", "backprop loss with regularization, and on a single sample",
-                   "backprop gradient, depths 1 to 4, lam = 0",
-                   "backprop gradient with regularization, and on a single sample",
-                   "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)", "ce_backprop gradient matches the reference",
-                   "predict_multiclass gives the argmax labels"},
-            uncertain=TRAINING_TESTS | {"bce_loss stays finite when the outputs saturate (advice, no points)"}),
+            fails={"1c.without_regularization",
+                   "1c.with_regularization", "1c.single_sample",
+                   "1d.without_regularization",
+                   "1d.with_regularization", "1e.predict",
+                   "bonus.backprop_loss", "bonus.backprop_gradient",
+                   "2.loss", "2.loss_regularized",
+                   "2.gradient",
+                   "2.gradient_regularized",
+                   "3.loss", "3.gradient",
+                   "3.predict"},
+            uncertain=TRAINING_TESTS | {"1c.saturated"}),
     # gradients made of finite differences of a correct loss (tests/grader/backprop_fixtures.py) earn
     # none of the gradient points of 1d, 2 and the bonus: the template's own numerical_gradient (seen
     # by the count of perturbed-W calls), and all perturbations in one batched pass (no call to

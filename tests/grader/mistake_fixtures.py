@@ -1,4 +1,4 @@
-"""One fixture submission per mistake of grader/mistakes.py, built by script as a variant of an
+"""One fixture submission per mistake of assignment/kit/mistakes.py, built by script as a variant of an
 independent solution (tests/grader/independent/), and a way to grade them without a kernel.
 
 ``MISTAKE_FIXTURES`` lists, for each catalog entry, a notebook with that one
@@ -23,7 +23,7 @@ from grader.config import GraderConfig
 from grader.diagnose import diagnose
 from grader.model import GradingRun
 from grader.probe import DRIVER_SOURCE, ProbeOutcome, read_outcome
-from grader.probes import build_plan
+from assignment import build_plan
 from tests.grader.fixtures import (EINSUM_PENALTY, TRAINING_TESTS, biases_regularized, column_major_weights,
                                    multiclass_labels_from_one, naive_sigmoid, regularization_gradient_without_2,
                                    softmax_without_shift, unpack_reading)
@@ -260,8 +260,8 @@ def grade_in_process(nb, tmp_path, seed=7, config=None):
 
 
 def diagnosed(run):
-    """{test name: [mistake ids]} of the run's diagnosed tests."""
-    return {test.name: [tag.split(":", 1)[1] for tag in test.tags if tag.startswith("mistake:")]
+    """{test id: [mistake ids]} of the run's diagnosed tests."""
+    return {test.id: [tag.split(":", 1)[1] for tag in test.tags if tag.startswith("mistake:")]
             for test in run.tests if any(tag.startswith("mistake:") for tag in test.tags)}
 
 

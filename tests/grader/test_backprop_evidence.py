@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from grader.backprop_evidence import FLAG, Evidence
+from assignment.kit.backprop_evidence import FLAG, Evidence
 from tests.grader.backprop_fixtures import (KNOWN_MISSES, correct_cases, cost_evidence, finite_difference_cases,
                                             build)
 from tests.grader.mistake_fixtures import DATA_DIR, namespace_of
@@ -122,7 +122,7 @@ def test_a_gradient_that_sleeps_is_not_called_again_and_again(tmp_path):
     """The cost probe repeats fast calls to time them, never slow ones (a sleeping gradient would
     otherwise eat the grading's time): at most two calls per network when one takes 0.6 s."""
     import reference
-    from grader.probes import ProbePlan
+    from assignment.kit.plan import ProbePlan
     from tests.grader.mistake_fixtures import new_run, probe_in_process
     calls = []
 
@@ -141,9 +141,9 @@ def test_a_gradient_that_sleeps_is_not_called_again_and_again(tmp_path):
 
 
 def test_every_gradient_test_of_1d_2_and_the_bonus_requires_backprop():
-    from grader.checks import BACKPROP_GRADIENT_TESTS, TESTS
+    from assignment import TESTS
     wrapped = {spec.name for spec in TESTS if "backprop_required" in spec.judge.__qualname__}
-    named = {name for names in BACKPROP_GRADIENT_TESTS.values() for name in names}
+    named = {spec.name for spec in TESTS if spec.requires_backprop}
     assert wrapped == named
     gradient_tests = {spec.name for spec in TESTS if spec.number in EXERCISES
                       and ("gradient" in spec.name or spec.name.startswith("bce_grad"))}

@@ -108,8 +108,8 @@ def test_changed_notebook_or_grader_is_graded_again(tmp_path):
     assert len(forced.graded) == 3
 
 
-def test_fingerprint_follows_grader_reference_and_data(tmp_path):
-    for directory in ("grader", "reference", "data", "tests"):
+def test_fingerprint_follows_assignment_grader_reference_and_data(tmp_path):
+    for directory in ("assignment", "grader", "reference", "data", "tests"):
         (tmp_path / directory).mkdir()
     (tmp_path / "grader" / "checks.py").write_text("RTOL = 1e-6\n")
     (tmp_path / "reference" / "network.py").write_text("def f(): pass\n")
@@ -119,7 +119,8 @@ def test_fingerprint_follows_grader_reference_and_data(tmp_path):
     (tmp_path / "grader" / "__pycache__").mkdir()
     (tmp_path / "grader" / "__pycache__" / "checks.cpython-311.pyc").write_bytes(b"junk")
     assert grader_fingerprint(tmp_path) == before
-    for path, content in (("grader/checks.py", "RTOL = 1e-5\n"), ("reference/network.py", "def f(): return 1\n")):
+    for path, content in (("grader/checks.py", "RTOL = 1e-5\n"), ("reference/network.py", "def f(): return 1\n"),
+                          ("assignment/ex1a_load_data.py", "POINTS = 5\n")):
         (tmp_path / path).write_text(content)
         assert grader_fingerprint(tmp_path) != before
         before = grader_fingerprint(tmp_path)

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 import reference
-from grader.checks import TESTS
+from assignment import TESTS, TESTS_BY_ID
 from grader.config import GraderConfig
 from grader.diagnose import block_summary, diagnose, training_proxy
 from grader.feedback import write_feedback
-from grader.mistakes import CATALOG, MISTAKES, REFERENCE, simulate
+from assignment.kit.mistakes import CATALOG, MISTAKES, REFERENCE, simulate
 from grader.model import TestResult as Result   # not "Test...": pytest would collect it
 from grader.pipeline import STAGES, grade_notebook
 from grader.probe import ProbeOutcome
@@ -28,7 +28,7 @@ from tests.grader.mistake_fixtures import (DATA_DIR, MISTAKE_FIXTURES, TRAINING_
                                            new_run, random_outputs)
 from tests.grader.validity_fixtures import SIGMA_PRIME_SIGN_FIXTURES
 
-SPECS = {spec.name: spec for spec in TESTS}
+TESTS_BY_NAME = {spec.name: spec.id for spec in TESTS}   # results.json names its tests by display name
 CONTRACT = set(reference.__all__)
 
 
@@ -60,9 +60,7 @@ def test_every_test_that_compares_values_names_its_probes():
     plan = new_run("/tmp", seed=3).probe_plan
     for spec in TESTS:
         assert set(spec.probes) <= set(plan.probes), spec.name
-    without = {spec.name for spec in TESTS if not spec.probes}
-    assert without == {"load_data returns X (N, 2) and t (N,)", "init_weights: length and per-layer bounds e_l",
-                       "init_weights: symmetry broken, uniform spread"}
+    assert all(spec.probes for spec in TESTS), [spec.id for spec in TESTS if not spec.probes]
 
 
 def test_generic_network_with_reference_pieces_is_the_reference(tmp_path):
@@ -88,7 +86,7 @@ def test_generic_network_with_reference_pieces_is_the_reference(tmp_path):
 def test_each_mistake_is_named_on_the_tests_it_fails(fixture, tmp_path, in_data_dir):
     run = grade_in_process(fixture.build(), tmp_path)
     names = diagnosed(run)
-    failed = {t.name for t in run.tests if not t.passed} - TRAINING_TESTS
+    failed = {t.id for t in run.tests if not t.passed} - TRAINING_TESTS
     assert failed, "the fixture fails no test"
     # named on every failed test (but the listed ones) ...
     missing = {name for name in failed - fixture.undiagnosed if fixture.mistake not in names.get(name, [])}
@@ -99,10 +97,10 @@ def test_each_mistake_is_named_on_the_tests_it_fails(fixture, tmp_path, in_data_
     for test in run.tests:
         if test.passed:
             assert not test.tags and "diagnosis" not in test.extra, test.name
-        elif test.name in names:
+        elif test.id in names:
             assert test.hint.startswith("This looks like: "), test.hint
-            assert [d["id"] for d in test.extra["diagnosis"]] == names[test.name]
-            assert names[test.name][0] == fixture.mistake, f"{test.name}: most likely first: {names[test.name]}"
+            assert [d["id"] for d in test.extra["diagnosis"]] == names[test.id]
+            assert names[test.id][0] == fixture.mistake, f"{test.id}: most likely first: {names[test.id]}"
 
 
 CORRECT = {build.__name__: build for build in (fixtures.correct, fixtures.per_sample_loops, fixtures.column_outputs)}
@@ -112,7 +110,7 @@ CORRECT.update({f"independent_{style}": partial(independent_notebook, style) for
 @pytest.mark.parametrize("build", CORRECT.values(), ids=CORRECT)
 def test_correct_submissions_are_never_diagnosed(build, tmp_path, in_data_dir):
     run = grade_in_process(build(), tmp_path)
-    assert {t.name for t in run.tests if not t.passed} <= TRAINING_TESTS   # training is not run in process
+    assert {t.id for t in run.tests if not t.passed} <= TRAINING_TESTS   # training is not run in process
     for test in run.tests:
         assert not test.tags and not {"diagnosis", "gradient_blocks"} & set(test.extra), test.name
 
@@ -139,7 +137,7 @@ def test_several_seeds_random_and_mistake(tmp_path, in_data_dir):
 def _run_with(tmp_path, outcomes):
     """A checked run whose call probes return ``outcomes(plan, probe, reference outputs)``."""
     from grader.check import check
-    from grader.checks import Context
+    from assignment.kit.judges import Context
     run = new_run(tmp_path, seed=5)
     ctx = Context(run)
     for probe in run.probe_plan.probes.values():
@@ -176,7 +174,7 @@ def test_a_passed_test_is_left_alone_even_when_it_matches(tmp_path):
     failed = [t for t in run.tests if not t.passed]
     assert failed
     diagnose(run)
-    assert all("mistake:biases_regularized" in t.tags for t in failed if t.name not in TRAINING_TESTS)
+    assert all("mistake:biases_regularized" in t.tags for t in failed if t.id not in TRAINING_TESTS)
     for test in run.tests:      # the same outputs, every test marked passed: nothing is named
         test.passed, test.tags, test.extra = True, [], {}
     diagnose(run)
@@ -219,7 +217,7 @@ def test_tags_diagnosis_and_blocks_reach_results_json_and_feedback(tmp_path, in_
     results = results_dict(run)
     assert validate_results(results) == []
     by_name = {t["name"]: t for t in results["tests"]}
-    test = by_name["backprop gradient, depths 1 to 4, lam = 0"]
+    test = by_name[TESTS_BY_ID["2.gradient"].name]
     assert test["tags"] == ["mistake:missing_sigma_prime"]
     assert test["extra_data"]["diagnosis"][0]["id"] == "missing_sigma_prime"
     assert "This looks like: the activation's derivative" in test["output"]
@@ -276,7 +274,7 @@ def test_end_to_end_diagnosis(name, tmp_path):
     md = (tmp_path / "out" / name / "feedback.md").read_text()
     assert "This looks like: " in md and "Your gradient, block by block" in md
     if name == "missing_sigma_prime":
-        training = [t for t in results["tests"] if t["name"] in TRAINING_TESTS and t["status"] == "failed"]
+        training = [t for t in results["tests"] if TESTS_BY_NAME[t["name"]] in TRAINING_TESTS and t["status"] == "failed"]
         proxies = [t["extra_data"]["training_proxy"] for t in training if "training_proxy" in t["extra_data"]]
         assert proxies and all(p["mistake"] == "missing_sigma_prime" for p in proxies)
         assert all(math.isfinite(p["accuracy"]) for p in proxies)

@@ -10,19 +10,19 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.checks import TESTS
+from assignment import TESTS
 from grader.config import EXERCISE_POINTS, GraderConfig
 from grader.pipeline import grade_notebook
 from tests.grader.fixtures import FIXTURES
 
-TEST_NAMES = {spec.name for spec in TESTS}
+TEST_IDS = {spec.id for spec in TESTS}
 FULL_MARKS = sum(points for exercise, points in EXERCISE_POINTS.items())
 
 
 def test_fixture_expectations_name_real_tests():
     for fixture in FIXTURES:
-        assert fixture.fails <= TEST_NAMES, fixture.name
-        assert fixture.uncertain <= TEST_NAMES, fixture.name
+        assert fixture.fails <= TEST_IDS, fixture.name
+        assert fixture.uncertain <= TEST_IDS, fixture.name
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
     nbformat.write(fixture.build(), str(notebook))
     run = grade_notebook(notebook, tmp_path / "out", dataclasses.replace(config, **fixture.config))
     assert run.status == "graded", run.message
-    verdicts = {test.name: test for test in run.tests}
+    verdicts = {test.id: test for test in run.tests}
     assert set(verdicts) == TEST_NAMES
     if fixture.all_fail:
         assert run.score == 0

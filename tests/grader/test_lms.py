@@ -353,7 +353,7 @@ def test_command_line_version_jobs_timeouts_and_json(tmp_path, capsys):
 
 
 def test_adjusted_results_keep_the_contract(tmp_path):
-    from grader.checks import TESTS
+    from assignment import TESTS
     from grader.model import GradingRun
     from grader.model import TestResult as Result
     from grader.overrides import Override, adjusted_results

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from grader import gradescope
-from grader.checks import TESTS
+from assignment import TESTS
 from grader.config import GraderConfig
 from grader.model import GradingRun
 from grader.model import TestResult as Result

@@ -1,11 +1,12 @@
-"""The on-disk cache of the reference's trained outcomes (grader.reference_cache)."""
+"""The on-disk cache of the reference's trained outcomes (assignment.kit.reference_cache)."""
 import json
 
 import numpy as np
 import pytest
 
-from grader import reference_cache, reference_outcomes
-from grader.reference_outcomes import accuracy_of, reference_training
+from assignment.kit import reference_cache
+from assignment.kit import reference_runs as reference_outcomes
+from assignment.kit.reference_runs import accuracy_of, reference_training
 
 EXERCISE, RESTARTS = "1", 1          # the quickest trained network: one restart of [2, 5, 1]
 
@@ -65,11 +66,11 @@ def test_the_key_follows_the_sources_the_setup_and_the_seed(cache, monkeypatch):
 
 
 def test_the_fingerprint_covers_reference_and_data(tmp_path):
-    for name in ("reference/network.py", "data/pointsClass1Week6.mat", "grader/reference_outcomes.py"):
+    for name in ("reference/network.py", "data/pointsClass1Week6.mat", "assignment/kit/reference_runs.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"one")
     first = reference_cache.sources_fingerprint.__wrapped__(tmp_path)
-    for name in ("reference/network.py", "data/pointsClass1Week6.mat", "grader/reference_outcomes.py"):
+    for name in ("reference/network.py", "data/pointsClass1Week6.mat", "assignment/kit/reference_runs.py"):
         (tmp_path / name).write_bytes(b"two")
         changed = reference_cache.sources_fingerprint.__wrapped__(tmp_path)
         assert changed != first

@@ -14,14 +14,15 @@ import numpy as np
 import pytest
 
 from grader.batch import default_timeout
-from grader.checks import FLAT_SLOPE, MATCHES_REFERENCE, TESTS
+from assignment import TESTS
+from assignment.kit.judges import FLAT_SLOPE, MATCHES_REFERENCE
 from grader.cli import main as cli_main
 from grader.config import EXERCISE_POINTS, GraderConfig
-from grader.mistakes import CATALOG, REFERENCE, central_differences
+from assignment.kit.mistakes import CATALOG, REFERENCE, central_differences
 from grader.model import GradingRun
 from grader.pipeline import grade_notebook
 from grader.probe import KILLED_TWICE
-from grader.probes import build_plan
+from assignment import build_plan
 from grader.read import read
 from tests.grader.fixtures import correct
 from tests.grader.mistake_fixtures import DATA_DIR, TRAINING_TESTS, diagnosed, grade_in_process
@@ -42,7 +43,7 @@ def in_data_dir(monkeypatch):
 
 
 def failed(run):
-    return {test.name for test in run.tests if not test.passed} - TRAINING_TESTS
+    return {test.id for test in run.tests if not test.passed} - TRAINING_TESTS
 
 
 # ------------------------------------------------------------ 1. one mistake, one charge
@@ -50,7 +51,7 @@ def failed(run):
 def test_a_loss_cell_that_does_not_parse_costs_the_loss_tests_only(tmp_path, in_data_dir):
     run = grade_leniently(bce_loss_does_not_parse(), tmp_path)
     assert failed(run) == BCE_LOSS_TESTS
-    consistency = next(t for t in run.tests if t.name in CONSISTENCY_TESTS and t.number == "1d")
+    consistency = next(t for t in run.tests if t.id in CONSISTENCY_TESTS and t.number == "1d")
     assert consistency.passed and consistency.score == 5
     assert consistency.expected == MATCHES_REFERENCE      # not "agrees with your own loss": there is none
     assert sum(t.score for t in run.tests if t.number == "1d") == EXERCISE_POINTS["1d"]
@@ -58,12 +59,12 @@ def test_a_loss_cell_that_does_not_parse_costs_the_loss_tests_only(tmp_path, in_
 
 def test_a_wrong_loss_beside_a_right_gradient_keeps_the_consistency_points(tmp_path, in_data_dir):
     run = grade_leniently(losses_summed_gradients_right(), tmp_path)
-    assert failed(run) == {"backprop loss, depths 1 to 4, lam = 0",
-                           "backprop loss with regularization, and on a single sample",
-                           "backprop(..., activation='relu'): loss",
-                           "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)"}
+    assert failed(run) == {"2.loss",
+                           "2.loss_regularized",
+                           "bonus.backprop_loss",
+                           "3.loss"}
     for test in run.tests:
-        if test.name in CONSISTENCY_TESTS:
+        if test.id in CONSISTENCY_TESTS:
             assert test.passed and test.score == test.max_score, test.output
 
 
@@ -72,7 +73,7 @@ def test_a_wrong_loss_beside_a_right_gradient_keeps_the_consistency_points(tmp_p
 def test_a_constant_loss_earns_no_consistency_credit_and_is_told_why(tmp_path, in_data_dir):
     run = grade_leniently(constant_losses_zero_gradients(), tmp_path)
     for test in run.tests:
-        if test.name in CONSISTENCY_TESTS:
+        if test.id in CONSISTENCY_TESTS:
             assert not test.passed and test.score == 0, test.name
             assert "does not change along any of the" in test.got and "derivative of a constant" in test.hint
 
@@ -98,8 +99,8 @@ def test_lam_w_gradient_beside_a_right_loss_is_named_lam_w_first(tmp_path, in_da
     run = grade_in_process(reg_grad_without_2_in_bce_grad_only(), tmp_path)
     names = diagnosed(run)
     assert names, "nothing diagnosed"
-    assert failed(run) == {"bce_grad with regularization, and on a single sample",
-                           "bce_grad is the derivative of your own bce_loss (finite differences)"}
+    assert failed(run) == {"1d.with_regularization",
+                           "1d.consistent_with_loss"}
     for name, ids in names.items():
         assert ids[0] == "reg_grad_without_2", (name, ids)
 
@@ -108,7 +109,7 @@ def test_lam_w_gradient_beside_a_right_loss_is_named_lam_w_first(tmp_path, in_da
 def test_sign_slips_of_sigma_prime_are_named(fixture, tmp_path, in_data_dir):
     run = grade_in_process(fixture.build(), tmp_path)
     names = diagnosed(run)
-    assert "sigmoid_grad values: sigma(a) * (1 - sigma(a))" in failed(run)
+    assert "1b.sigmoid_grad_values" in failed(run)
     missing = {name for name in failed(run) if fixture.mistake not in names.get(name, [])}
     assert not missing, f"not named on {sorted(missing)}: {names}"
     assert all(ids[0] == fixture.mistake for ids in names.values()), names
@@ -230,9 +231,9 @@ def test_a_probe_is_not_checked_only_when_it_kills_a_fresh_kernel_too(tmp_path):
     assert once.score == FULL_MARKS, {t.name: t.output for t in once.tests if not t.passed}
     # the stability probe kills every kernel: it alone is lost, and the rest of its group is checked
     always = grade(softmax_kills_the_kernel(10_000, on_large_logits_only=True), "always", tmp_path)
-    lost = {t.name: t for t in always.tests if not t.passed}
-    assert set(lost) == {"softmax is stable for logits of 1000"}
-    assert KILLED_TWICE in lost["softmax is stable for logits of 1000"].got
+    lost = {t.id: t for t in always.tests if not t.passed}
+    assert set(lost) == {"3.softmax_stable"}
+    assert KILLED_TWICE in lost["3.softmax_stable"].got
 
 
 def test_a_kernel_killed_between_groups_is_restarted(tmp_path, monkeypatch):

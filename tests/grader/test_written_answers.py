@@ -73,7 +73,7 @@ def one_answer():
 
 def test_committed_notebooks_are_what_the_scripts_write():
     """The template and the example carry the questions (make template example regenerates them)."""
-    from student_template.build_template import render
+    from tools.build_template import render
     assert TEMPLATE_PATH.read_text(encoding="utf-8") == render()
     assert EXAMPLE_PATH.read_text(encoding="utf-8") == nbformat.writes(build_example()) + "\n"
 

@@ -30,12 +30,12 @@ from tests.grader.mistake_fixtures import (MistakeFixture, check, diagnose, new_
                                            with_sigmoid_grad)
 from tests.robustness.make_corpus import correct_base
 
-BCE_LOSS_TESTS = {"bce_loss without regularization (hidden width 3 and 5)",
-                  "bce_loss with regularization lam * sum(W_l**2), biases excluded", "bce_loss on a single sample",
-                  "bce_loss stays finite when the outputs saturate (advice, no points)"}
-CONSISTENCY_TESTS = {"bce_grad is the derivative of your own bce_loss (finite differences)",
-                     "backprop gradient is the derivative of your own loss (depth 2 and 4)",
-                     "ce_backprop gradient is the derivative of your own loss"}
+BCE_LOSS_TESTS = {"1c.without_regularization",
+                  "1c.with_regularization", "1c.single_sample",
+                  "1c.saturated"}
+CONSISTENCY_TESTS = {"1d.consistent_with_loss",
+                     "2.consistent_with_loss",
+                     "3.consistent_with_loss"}
 
 
 def _cell_of(nb, name):

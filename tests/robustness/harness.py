@@ -305,7 +305,7 @@ def _judge(case, run, result):
     for label, text in expect.cell_text.items():
         if label in labels and text.lower() not in cell_text(notebook.cells[labels[label]]).lower():
             problems.append(f"cell {label!r} does not show {text!r}")
-    verdicts = {test.name: test for test in run.tests}
+    verdicts = {test.id: test for test in run.tests}
     for name in expect.passing:
         if name not in verdicts or not verdicts[name].passed:
             problems.append(f"test {name!r} should pass")

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 import assignment  # noqa: E402
 import reference  # noqa: E402
-from grader import probes  # noqa: E402
+from assignment import ex1b_sigmoid, ex3_multiclass  # noqa: E402
 from reference.params import unpack  # noqa: E402
 from student_template import check_notebook as runner  # noqa: E402
 from student_template import public_checks  # noqa: E402
@@ -42,7 +42,7 @@ STUDENT_TEMPLATE = ROOT / "student_template"
 GENERATOR = ROOT / "tools" / "build_public_fixture.py"
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
-CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+CONTRACT_NAMES = [name for names in assignment.CONTRACT_FUNCTIONS.values() for name in names]
 DATA_CHECKS = {"load_data returns X (N, 2) and t (N,)", "load_data: class 1 rows first, labels 0 then 1",
                "load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order"}
 
@@ -125,6 +125,20 @@ def test_each_exercise_declares_public_checks_on_cases_of_the_fixture(exercise):
         assert functions & set(exercise.functions) or entry["kind"] == "loss_and_grad", entry["id"]
 
 
+@pytest.mark.parametrize("exercise", assignment.EXERCISES, ids=assignment.EXERCISE_IDS)
+def test_the_public_section_rebinds_no_name_of_the_other_sections(exercise):
+    """An exercise module's sections share one namespace: a public constant named like a probe's would
+    silently replace it (SOFTMAX_LARGE once did)."""
+    tree = ast.parse(Path(exercise.module.__file__).read_text(encoding="utf-8"))
+    bound = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            bound += [target.id for target in node.targets if isinstance(target, ast.Name)]
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.append(node.name)
+    assert sorted(name for name in set(bound) if bound.count(name) > 1) == []
+
+
 def test_check_ids_are_unique_and_kinds_match_between_the_kit_and_the_self_check():
     from assignment.kit import public
     ids = [entry["id"] for entry in selfcheck.load_fixture()["checks"]]
@@ -187,8 +201,8 @@ def test_fixture_inputs_are_public_and_differ_from_the_hidden_ones():
     assert fixture["tolerances"]["rtol"] <= 1e-6
     assert {-1000.0, 1000.0} <= set(cases["sigmoid-extreme"]["args"]["a"])
     assert isinstance(cases["sigmoid-scalar"]["args"]["a"], float)
-    assert cases["softmax-large"]["args"]["A"] != probes.LARGE_LOGITS.tolist()
-    assert cases["sigmoid-extreme"]["args"]["a"] != probes.STABILITY_INPUTS.tolist()
+    assert cases["softmax-large"]["args"]["A"] != ex3_multiclass.LARGE_LOGITS.tolist()
+    assert cases["sigmoid-extreme"]["args"]["a"] != ex1b_sigmoid.STABILITY_INPUTS.tolist()
     network = [case for case in cases.values() if "W" in case["args"]]
     assert {tuple(c["args"]["layer_sizes"]) for c in network} == {(2, 3, 1), (2, 3, 2, 1), (2, 4, 3)}
     for case in network:   # every bias nonzero: regularizing the biases shows in the lam > 0 cases

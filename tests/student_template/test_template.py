@@ -1,4 +1,4 @@
-"""The student notebook: valid, complete against the contract, and exactly what build_template.py writes."""
+"""The student notebook: valid, complete against the contract, and exactly what tools/build_template.py writes."""
 import ast
 import importlib.util
 import json
@@ -14,12 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import assignment  # noqa: E402
 import reference  # noqa: E402
-from grader import written_answers  # noqa: E402
+from student_template import written_answers  # noqa: E402
 from reference import training  # noqa: E402
 
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
-BUILD_SCRIPT = ROOT / "student_template" / "build_template.py"
+BUILD_SCRIPT = ROOT / "tools" / "build_template.py"
 
 # The contract's table (shared/assignment-contract.md), copied here on purpose: the template
 # must match the contract, not whatever the reference happens to accept.
@@ -39,7 +40,7 @@ CONTRACT_SIGNATURES = {
     "ce_backprop": '(W, X, t, layer_sizes, lam, activation="sigmoid")',
     "predict_multiclass": "(W, X, layer_sizes)",
 }
-CONTRACT_NAMES = [name for names in reference.CONTRACT_FUNCTIONS.values() for name in names]
+CONTRACT_NAMES = [name for names in assignment.CONTRACT_FUNCTIONS.values() for name in names]
 
 HANDOUT_LINES = [
     "sio.loadmat('pointsClass1Week6.mat')['pointsClass1Week6']",
@@ -112,7 +113,7 @@ def test_template_is_valid_nbformat_v4(nb):
 
 def test_template_is_what_build_template_writes():
     assert TEMPLATE.read_text(encoding="utf-8") == load_build_script().render(), \
-        "run `python student_template/build_template.py` and commit the notebook"
+        "run `make template` (tools/build_template.py) and commit the notebook"
 
 
 def test_cell_metadata_is_graded_or_a_known_role(nb):

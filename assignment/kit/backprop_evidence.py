@@ -2,7 +2,7 @@
 
 The handout asks for backpropagation; a gradient made of loss differences matches the
 reference to 1e-9 and would pass every value check. Three signs are read from the "cost"
-probes (grader/probes.py ``_gradient_cost``, run by grader/probe_driver.py ``_gradient_cost``):
+probes (assignment/kit/gradient_cost.py, run by the probe driver's ``_gradient_cost``):
 
 * **counted**: at both network sizes, the gradient call handed a perturbed copy of W (an array
   of W's size, a small step away from it) to the notebook's own functions at least P/2 times
@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import reference
+
+from .gradient_cost import cost_probe_id
 
 
 log = logging.getLogger(__name__)
@@ -79,23 +81,24 @@ def _relative_error(got, exact):
     return float(np.linalg.norm(got - exact) / max(np.linalg.norm(exact), 1e-300))
 
 
-def _exact_gradient(ctx, exercise, case):
+def _exact_gradient(ctx, probe, case):
+    """The reference's gradient for one case of a cost probe: (P,)."""
     arrays = ctx.plan.arrays
     W, X, t = (np.array(arrays[case[key]], dtype=float) for key in ("W", "X", "t"))
     t = t.astype(int)
-    if exercise == "1d":
-        return reference.bce_grad(W, X, t, case["layer_sizes"], case["lam"])
-    return reference.backprop(W, X, t, case["layer_sizes"], case["lam"], **case.get("kwargs", {}))[1]
+    result = getattr(reference, probe.func)(W, X, t, case["layer_sizes"], case["lam"], **case.get("kwargs", {}))
+    return result[1] if probe.options["returns"] == "pair" else result
 
 
 def evidence(ctx, exercise):
-    """The :class:`Evidence` of ``exercise`` ("1d", "2" or "bonus"), or None when its cost probe did
-    not return (then nothing is decided: the value tests judge the gradient on their own)."""
-    probe_id = f"{exercise}-cost"
+    """The :class:`Evidence` of ``exercise`` (an id whose module declares GRADIENT_COST), or None when
+    its cost probe did not return (then nothing is decided: the value tests judge the gradient on their own)."""
+    probe_id = cost_probe_id(exercise)
     if probe_id not in ctx.plan.probes:
         return None
     outcome = ctx.outcome(probe_id)
-    cases = ctx.plan.probes[probe_id].options["cases"]
+    probe = ctx.plan.probes[probe_id]
+    cases = probe.options["cases"]
     if not outcome.ok or len(outcome.values) != len(cases) + 1:
         return None
     stats = outcome.values[0].reshape(len(cases), 4)
@@ -103,7 +106,7 @@ def evidence(ctx, exercise):
     found = Evidence(exercise)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = seconds / forward
-    errors = [_relative_error(outcome.values[1 + k], _exact_gradient(ctx, exercise, cases[k])) for k in (PLAIN, AMPLIFIED)]
+    errors = [_relative_error(outcome.values[1 + k], _exact_gradient(ctx, probe, cases[k])) for k in (PLAIN, AMPLIFIED)]
     found.numbers = {"P": P.tolist(), "perturbed_calls": calls.tolist(), "seconds": seconds.tolist(),
                      "forward_seconds": forward.tolist(), "cost_ratio": ratio.tolist(),
                      "error_plain": errors[0], "error_amplified": errors[1]}

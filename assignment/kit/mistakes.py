@@ -24,6 +24,7 @@ import numpy as np
 
 from reference import activations as ref_act
 from reference import data as ref_data
+from reference import losses as ref_losses
 from reference.losses import binary_cross_entropy, cross_entropy
 from reference.params import n_params, pack, unpack
 
@@ -31,6 +32,8 @@ from reference.params import n_params, pack, unpack
 GRADIENT_OUTPUT = {"bce_grad": 0, "backprop": 1, "ce_backprop": 1}
 LOSS_FUNCTIONS = ("bce_loss", "bce_grad", "backprop", "ce_backprop")
 GRADIENT_FUNCTIONS = ("bce_grad", "backprop", "ce_backprop")
+# functions of the contract written from the same formulas: a mistake in one usually shows in the other
+PARTNERS = {"bce_loss": ("bce_grad",), "bce_grad": ("bce_loss",)}
 
 
 # --------------------------------------------------------------- parameter layouts
@@ -243,9 +246,18 @@ class Pieces:
     label_offset: int = 0
 
     def activation(self, name):
-        if name == "relu":
-            return ref_act.relu, self.hidden_grad or self.relu_grad
-        return self.sigmoid, self.hidden_grad or self.sigmoid_grad
+        """(g, g') of the hidden activation ``name`` (registered in reference.activations; an unknown
+        name is an error): these pieces' own forms where they have them (fields named as the contract
+        names them, ``<name>`` and ``<name>_grad``), else the reference's."""
+        registered = ref_act.get_activation(name)
+        g = getattr(self, name, registered.function)
+        g_prime = getattr(self, f"{name}_grad", registered.derivative)
+        return g, self.hidden_grad or g_prime
+
+    def loss(self, name):
+        """The output loss ``name`` ("bce" or "ce", as reference.losses registers them), these pieces' form."""
+        ref_losses.get_loss(name)
+        return getattr(self, name)
 
 
 REFERENCE = Pieces()
@@ -266,7 +278,7 @@ def loss_and_grad(pieces, W, X, t, layer_sizes, lam, activation="sigmoid", loss=
     """(loss: float, grad (P,)) of the network built from ``pieces`` (any depth)."""
     _, g_prime = pieces.activation(activation)
     layers, A, Z = forward(pieces, W, X, layer_sizes, activation)
-    data_loss, delta = (pieces.bce if loss == "bce" else pieces.ce)(A[-1], t)
+    data_loss, delta = pieces.loss(loss)(A[-1], t)
     penalty, reg_grads = pieces.regularization(layers, float(lam), Z[0].shape[0])
     grads = [None] * len(layers)
     for l in range(len(layers), 0, -1):

@@ -2,7 +2,7 @@
 
 The same for every submission, so each is computed once per process (and a
 batch computes it once before its workers start), and kept on disk between
-processes by :mod:`grader.reference_cache`.
+processes by :mod:`assignment.kit.reference_cache`.
 """
 from functools import lru_cache
 
@@ -13,6 +13,7 @@ from reference.training import METHOD, OPTIONS, SETUPS, fit_once
 
 from . import reference_cache
 
+# the seed of the grader's initializations, per trained network (reference.training.SETUPS key)
 TRAINING_SEEDS = {"1": 101, "2": 202, "3": 303}
 
 
@@ -64,3 +65,14 @@ def reference_training(exercise, restarts):
     best = max(runs, key=lambda run: run.accuracy)
     reference_cache.store(exercise, restarts, key, best.accuracy, best.W)
     return best.accuracy, best.W
+
+
+def network_labels(W, X, layer_sizes, activation, multiclass):
+    """The reference network's labels (N,) for flat weights W (P,) on X (N, 2): what a figure draws."""
+    predict = reference.predict_multiclass if multiclass else reference.predict
+    return predict(W, X, list(layer_sizes), activation=activation)
+
+
+def data_set(multiclass):
+    """(X (N, 2), t (N,)) of the 3-class data set, or of the binary one."""
+    return reference.load_data_multiclass() if multiclass else reference.load_data()

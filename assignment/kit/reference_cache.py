@@ -9,7 +9,7 @@ variable to an empty string to turn the cache off).
 A file's name carries a key that changes whenever the answer could: the
 exercise, the restarts, its initializations' seed, the training setup and
 optimizer options, a fingerprint of the sources that decide the outcome (every
-file of ``reference/``, ``data/*.mat``, ``grader/reference_outcomes.py`` and this
+file of ``reference/``, ``data/*.mat``, ``assignment/kit/reference_runs.py`` and this
 file), the grader's version and numpy's and scipy's versions. A stale, damaged
 or tampered file is never trusted: the weights must have the network's size and
 be finite, and the stored accuracy must be what the reference's forward pass
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CACHE_ENV = "WEEK6_GRADER_CACHE"
 SOURCE_DIRS = ("reference",)
 SOURCE_GLOBS = ("data/*.mat",)
-SOURCE_FILES = ("grader/reference_outcomes.py", "grader/reference_cache.py")
+SOURCE_FILES = ("assignment/kit/reference_runs.py", "assignment/kit/reference_cache.py")
 
 
 def cache_dir():
@@ -64,7 +64,7 @@ def cache_key(exercise, restarts, seed, setup, method, options):
     """The hex key of one trained outcome: everything its value depends on."""
     import scipy
 
-    from . import __version__
+    from grader import __version__
     material = {"exercise": str(exercise), "restarts": int(restarts), "seed": int(seed), "setup": repr(setup),
                 "method": str(method), "options": repr(sorted(dict(options).items())),
                 "sources": sources_fingerprint(), "grader": __version__,

@@ -1,0 +1,314 @@
+"""The judges: how a graded test looks at the probes' outcomes and returns a :class:`Verdict`.
+
+A graded test is a :class:`TestSpec` in its exercise's ``TESTS`` (its stable id, the name the
+student reads, its points and ``judge(ctx) -> Verdict``). The builders here make the judges the
+exercises share: values against the reference, no warnings, a gradient consistent with the
+submission's own loss, the data loaders, and "backpropagation required". A test per exercise in
+``make test`` checks that its tests' points add up to the exercise's total.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+import reference
+from student_template.arraycheck import Verdict, check_array, check_scalar, describe, relative_error
+
+from .backprop_evidence import FLAG, cached_evidence
+from .gradient_cost import cost_probe_id
+
+Judge = Callable[["Context"], Verdict]
+
+
+@dataclass
+class TestSpec:
+    """One graded test.
+
+    id: stable, "<exercise>.<key>" (what tests and tools refer to; the name may be reworded);
+    name: what the student reads; points; judge(ctx) -> Verdict; hint: shown when the verdict
+    gives none; probes: the ids of the probes the judge looks at; output: the index of the output
+    it compares (None: every output). probes and output are read from the judge when it carries
+    them (the builders below set them) and let the diagnose stage look at the same calls.
+    also_reads: probes the judge reads that the diagnosis must not compare with the reference
+    (e.g. relu_grad at its kink, where either value is right).
+    requires_backprop: the test is failed without points when the exercise's gradient is made
+    of finite differences of the loss (:mod:`assignment.kit.backprop_evidence`)."""
+    id: str
+    name: str
+    points: float
+    judge: Judge
+    hint: str = ""
+    probes: tuple = ()
+    output: int | None = None
+    also_reads: tuple = ()
+    requires_backprop: bool = False
+
+    def __post_init__(self):
+        if self.id.count(".") != 1:
+            raise ValueError(f"test id {self.id!r} must look like <exercise>.<key>")
+        self.probes = tuple(self.probes or getattr(self.judge, "probes", ()))
+        self.also_reads = tuple(self.also_reads)
+        if self.output is None:
+            self.output = getattr(self.judge, "output", None)
+        if self.requires_backprop:
+            self.judge = backprop_required(self.judge, self.number)
+
+    @property
+    def number(self) -> str:
+        """The exercise's id (results.json's "number")."""
+        return self.id.split(".")[0]
+
+
+def reads(judge, probes, output=None):
+    """Record on ``judge`` the probes it reads (and which output), for TestSpec."""
+    judge.probes, judge.output = tuple(probes), output
+    return judge
+
+
+class Context:
+    """What a judge may look at: the plan, the outcomes, the reference, the tolerances."""
+
+    def __init__(self, run):
+        self.run = run
+        self.plan = run.probe_plan
+        self.outcomes = run.probe_outcomes
+        self.tol = run.config.tolerances
+        self._expected = {}
+
+    def outcome(self, probe_id):
+        return self.outcomes[probe_id]
+
+    def expected(self, probe_id):
+        """The reference's outputs for the same call, as a list of arrays."""
+        if probe_id not in self._expected:
+            probe = self.plan.probes[probe_id]
+            args, kwargs = self.plan.call_args(probe)
+            result = getattr(reference, probe.func)(*args, **kwargs)
+            outputs = list(result) if probe.outputs > 1 else [result]
+            self._expected[probe_id] = [np.asarray(part, dtype=float) for part in outputs]
+        return self._expected[probe_id]
+
+    def describe_call(self, probe_id):
+        probe = self.plan.probes[probe_id]
+        shown = []
+        for ref in probe.args:
+            if "array" in ref:
+                shown.append(f"<array {self.plan.arrays[ref['array']].shape}>")
+            elif "rng" in ref:
+                shown.append(f"np.random.default_rng({ref['rng']})")
+            else:
+                shown.append(repr(ref["value"]))
+        shown += [f"{key}={ref['value']!r}" for key, ref in probe.kwargs.items()]
+        return f"{probe.func}({', '.join(shown)})"
+
+
+# -- building blocks ----------------------------------------------------------
+def call_problem(ctx, probe_id):
+    """A failed Verdict if the call did not return normally, else None."""
+    outcome = ctx.outcome(probe_id)
+    if outcome.ok:
+        return None
+    call = ctx.describe_call(probe_id)
+    probe = ctx.plan.probes[probe_id]
+    hints = {
+        "missing": f"Define `{probe.func}` with the signature the notebook gives (a cell that raised may have left it undefined).",
+        "error": "Run this call in your notebook to see the full traceback.",
+        "timeout": "Look for a loop that does not end, or work repeated far more often than needed.",
+        "bad_output": "Return numbers (floats or numpy arrays), in the form the exercise asks for.",
+        "not_run": "An earlier problem stopped these checks; fix the reported cell and submit again.",
+        "no_time": f"The whole grading has {ctx.run.config.time_budget:g} s: look for sleeps, or loops that redo "
+                   "work, in your notebook's cells and functions.",
+    }
+    what_failed = {"missing": "is not defined", "error": "raised an error", "timeout": "ran out of time",
+                   "bad_output": "returned something unreadable", "not_run": "could not be checked",
+                   "no_time": "was not checked"}[outcome.status]
+    return Verdict(False, f"{call} to return normally", f"{probe.func} {what_failed}: {outcome.error}",
+                   hints[outcome.status])
+
+
+def all_of(verdicts, passed_text):
+    """The first failing verdict, or one passing verdict that summarizes them."""
+    for verdict in verdicts:
+        if not verdict.passed:
+            return verdict
+    return Verdict(True, passed_text)
+
+
+def values_verdicts(ctx, probe_ids, output=0, what=None, scalar=False):
+    """Verdicts comparing output ``output`` of each probe with the reference."""
+    for probe_id in probe_ids:
+        problem = call_problem(ctx, probe_id)
+        if problem:
+            yield problem
+            continue
+        got = ctx.outcome(probe_id).values
+        if output >= len(got):
+            yield Verdict(False, f"a value at position {output} of the result", f"{len(got)} value(s)")
+            continue
+        label = f"{ctx.describe_call(probe_id)}{f'[{output}]' if ctx.plan.probes[probe_id].outputs > 1 else ''}"
+        compare = check_scalar if scalar else check_array
+        verdict = compare(got[output], ctx.expected(probe_id)[output], what or label, ctx.tol.rtol, ctx.tol.atol)
+        if not verdict.passed and what:
+            verdict.expected = f"{label}: {verdict.expected}"
+        yield verdict
+
+
+def values_test(probe_ids, output=0, scalar=False, passed_text="Values match the reference."):
+    def judge(ctx):
+        return all_of(values_verdicts(ctx, probe_ids, output, scalar=scalar), passed_text)
+    return reads(judge, probe_ids, output)
+
+
+def no_warnings_test(probe_ids, passed_text):
+    """Values match and the call emitted no RuntimeWarning (overflow, invalid value, divide by zero)."""
+    def judge(ctx):
+        verdicts = list(values_verdicts(ctx, probe_ids))
+        for probe_id in probe_ids:
+            outcome = ctx.outcome(probe_id)
+            if outcome.ok and outcome.warnings:
+                verdicts.append(Verdict(False, f"{ctx.describe_call(probe_id)} without warnings",
+                                        "; ".join(outcome.warnings[:3]),
+                                        "exp(-a) overflows for a << 0: rewrite the formula so that exp only "
+                                        "sees non-positive numbers (or use np.logaddexp)."))
+        return all_of(verdicts, passed_text)
+    return reads(judge, probe_ids)
+
+
+# A loss is worth differentiating when it moves: a constant loss has slopes exactly 0 (and a
+# zero gradient is its exact derivative). The reference's smallest largest slope over the
+# probed directions is far above this (see tests/grader/test_validity.py), and float noise of
+# a loss that returns the same number whatever W is stays far below it.
+FLAT_SLOPE = 1e-6
+MATCHES_REFERENCE = ("Your gradient matches the reference's: it is the derivative of the right loss, "
+                     "whatever your own loss returns.")
+
+
+def consistency_verdict(ctx, fd_id, point_id, output):
+    """Verdict on one finite-difference check: the gradient at the fd point against the central
+    differences of the submission's own loss along each probed direction.
+
+    A gradient equal to the reference's passes whatever the loss: it is the derivative of the
+    right loss, and a missing or wrong loss is charged by the loss tests alone. Otherwise the
+    loss must be worth differentiating (finite, changing with W) and the gradient not zero."""
+    point = ctx.outcome(point_id)
+    if point.ok and output < len(point.values) and check_array(
+            point.values[output], ctx.expected(point_id)[output], "", ctx.tol.rtol, ctx.tol.atol).passed:
+        return Verdict(True, MATCHES_REFERENCE)
+    problem = call_problem(ctx, fd_id) or call_problem(ctx, point_id)
+    if problem:
+        return problem
+    directions = ctx.plan.arrays[ctx.plan.probes[fd_id].options["directions"]]
+    slopes = ctx.outcome(fd_id).values[0].reshape(-1)
+    grad = point.values[output].reshape(-1)
+    if grad.size != directions.shape[1]:
+        return Verdict(False, f"a gradient of {directions.shape[1]} values", f"{grad.size} values",
+                       "The gradient has the shape of W.")
+    loss_name = ctx.plan.probes[fd_id].func
+    if not np.all(np.isfinite(slopes)):
+        return Verdict(False, f"a finite loss around W, to differentiate ({ctx.describe_call(fd_id)})",
+                       f"central differences {describe(slopes)}",
+                       f"Your {loss_name} is not finite near this W: the consistency of a gradient with it cannot "
+                       "be checked, and earns nothing. Fix the loss first.")
+    if np.max(np.abs(slopes)) <= FLAT_SLOPE or not np.any(grad):
+        flat = np.max(np.abs(slopes)) <= FLAT_SLOPE
+        return Verdict(False, f"a loss that changes with W and its non-zero gradient ({ctx.describe_call(point_id)})",
+                       f"your {loss_name} does not change along any of the {len(slopes)} probed directions "
+                       f"(largest slope {np.max(np.abs(slopes)):.2g})" if flat else "a gradient of zeros",
+                       "No credit for consistency here: the derivative of a constant is zero, so a constant loss "
+                       "and a zero gradient agree without computing anything. Compute the loss from the network's "
+                       "outputs and differentiate it.")
+    projected = directions @ grad
+    verdict = check_array(projected, slopes, "finite differences of your own loss", ctx.tol.fd_rtol, ctx.tol.fd_atol)
+    if verdict.passed:
+        return verdict
+    return Verdict(False,
+                   f"your gradient to agree with central differences of your own loss "
+                   f"({ctx.describe_call(point_id)}): {describe(slopes)}",
+                   f"{describe(projected)} (relative error {relative_error(projected, slopes):.2e})",
+                   "Your gradient is not the derivative of your loss. Check each term: the "
+                   "regularization gradient (2 * lam * W_l, none for biases), the 1/N, and sigma' "
+                   "at each hidden layer.")
+
+
+def gradient_consistency_test(pairs, output):
+    """The submission's gradient, projected on each direction, equals the central
+    differences of its own loss along it: right even when the loss itself is wrong
+    (see :func:`consistency_verdict` for when the credit is given without, or withheld despite, it).
+    pairs: (fd probe id, gradient-at-the-point probe id), as :func:`assignment.kit.plan.add_fd_probe`
+    returns them or :func:`assignment.kit.plan.fd_ids` names them."""
+    pairs = [tuple(pair) for pair in pairs]
+
+    def judge(ctx):
+        verdicts = [consistency_verdict(ctx, fd_id, point_id, output) for fd_id, point_id in pairs]
+        if all(verdict.expected == MATCHES_REFERENCE for verdict in verdicts):
+            return Verdict(True, MATCHES_REFERENCE)
+        return all_of(verdicts, "Your gradient agrees with central differences of your own loss.")
+    return reads(judge, [probe for pair in pairs for probe in pair], output)
+
+
+# -- data loaders ---------------------------------------------------------------------
+def loaded_pair(ctx, probe_id):
+    """((X, t), (X_ref, t_ref)) from a loader probe, or (None, failing Verdict)."""
+    problem = call_problem(ctx, probe_id)
+    if problem:
+        return None, problem
+    values = ctx.outcome(probe_id).values
+    if len(values) != 2:
+        return None, Verdict(False, "a pair (X, t)", f"{len(values)} values")
+    return (values, ctx.expected(probe_id)), None
+
+
+def judge_load_shapes(probe_id):
+    def judge(ctx):
+        pairs, problem = loaded_pair(ctx, probe_id)
+        if problem:
+            return problem
+        (X, t), (X_ref, t_ref) = pairs
+        if X.ndim != 2 or X.shape != X_ref.shape:
+            return Verdict(False, f"X of shape {X_ref.shape}", f"X of shape {X.shape}",
+                           "Stack the classes' points as rows: np.vstack, one row per point, two columns.")
+        if t.size != t_ref.size:
+            return Verdict(False, f"t with {t_ref.size} labels", f"t of shape {t.shape}",
+                           "One label per row of X.")
+        return Verdict(True, f"X {X_ref.shape} and t ({t_ref.size},) have the right shapes.")
+    return reads(judge, [probe_id])
+
+
+def judge_load_values(probe_id, labels):
+    def judge(ctx):
+        pairs, problem = loaded_pair(ctx, probe_id)
+        if problem:
+            return problem
+        (X, t), (X_ref, t_ref) = pairs
+        verdict = check_array(X, X_ref, "X, class 1 rows first", ctx.tol.rtol, ctx.tol.atol)
+        if not verdict.passed:
+            verdict.hint = "Load the class files in order (class 1 first) and stack them without shuffling."
+            return verdict
+        verdict = check_array(t, t_ref, f"labels t in {labels}", 0, 0)
+        if not verdict.passed:
+            verdict.hint = "Class k gets label k - 1: the first file's points get 0."
+            return verdict
+        return Verdict(True, "X and t match the data files.")
+    return reads(judge, [probe_id])
+
+
+# -- backpropagation required -----------------------------------------------------------
+# The handout asks for the gradient by backpropagation: a gradient made of finite differences of
+# the loss (assignment/kit/backprop_evidence.py) earns none of the tests marked requires_backprop,
+# whatever its values.
+def backprop_required(judge, exercise):
+    """``judge``, failed without points when the exercise's gradient is finite differences."""
+    def wrapped(ctx):
+        found = cached_evidence(ctx, exercise)
+        if found is None or not found.finite_differences:
+            return judge(ctx)
+        func = ctx.plan.probes[cost_probe_id(exercise)].func
+        return Verdict(False, f"{func}'s gradient computed by backpropagation, as the exercise asks",
+                       f"a gradient computed by finite differences of the loss: {found.explanation()}",
+                       "Finite differences check a gradient (as the notebook's gradient_check does); they are "
+                       "not backpropagation. Compute the output delta, send it back layer by layer "
+                       "(delta_j = g'(a_j) sum_k w_kj delta_k) and form each layer's gradient from its deltas.",
+                       tags=[FLAG], extra={"backprop_evidence": found.numbers})
+    return reads(wrapped, getattr(judge, "probes", ()), getattr(judge, "output", None))

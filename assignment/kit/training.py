@@ -1,0 +1,164 @@
+"""Trained networks: the probe that trains with the submission's own functions, the judge of
+its accuracy, and the proxy that trains the reference with a diagnosed mistake put in.
+
+An exercise that trains a network declares a :class:`Training` as ``TRAINING`` in its module.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import reference
+from student_template.arraycheck import Verdict
+from reference.activations import get_activation
+from reference.training import METHOD, OPTIONS, SETUPS
+
+from .judges import reads, call_problem
+from .mistakes import LOSS_FUNCTIONS, REFERENCE, loss_and_grad
+from .plan import DEFAULT_ACTIVATION, Probe, ProbePlan, Ref
+from .reference_runs import accuracy_of, reference_training, training_data, training_inits
+
+
+@dataclass(frozen=True)
+class Training:
+    """setup: the network trained (a reference.training.SETUPS key, with its layer sizes, lam,
+    activation and loss); functions: the submission's functions minimize calls, in order;
+    mode: "pair" (a loss function and a gradient function) or "backprop" (one function
+    returning (loss, grad))."""
+    setup: str
+    functions: tuple[str, ...]
+    mode: str
+
+    def __post_init__(self):
+        if self.setup not in SETUPS:
+            raise ValueError(f"unknown training setup {self.setup!r}: one of {', '.join(SETUPS)}")
+        if self.mode not in ("pair", "backprop"):
+            raise ValueError(f"unknown training mode {self.mode!r}: 'pair' or 'backprop'")
+
+
+TRAINING_PROBE_PREFIX = "train-"
+
+
+def training_probe_id(setup: str) -> str:
+    return TRAINING_PROBE_PREFIX + setup
+
+
+def training_setup_of(probe_id: str) -> str | None:
+    """The setup a training probe's id names, or None for any other probe."""
+    return probe_id[len(TRAINING_PROBE_PREFIX):] if probe_id.startswith(TRAINING_PROBE_PREFIX) else None
+
+
+def add_training_probe(plan: ProbePlan, exercise: Any, data: dict[str, Ref], config: Any) -> None:
+    """The probe that trains ``exercise.training``'s network with the submission's functions."""
+    training = exercise.training
+    key, setup = training.setup, SETUPS[training.setup]
+    X, t = (data["X3"], data["t3"]) if setup.loss == "ce" else (data["X"], data["t"])
+    inits = [plan.add_array(f"init-{key}-{k}", W)["array"]
+             for k, W in enumerate(training_inits(key, config.train_restarts))]
+    # the driver stops as soon as this accuracy is reached: the verdict is then certain
+    target = reference_training(key, config.train_restarts)[0] - config.tolerances.accuracy_margin
+    kwargs = {} if setup.activation == DEFAULT_ACTIVATION else {"activation": setup.activation}
+    plan.add(Probe(training_probe_id(key), exercise.id, "train", training.functions[0], [],
+                   timeout=config.train_budget + 15,
+                   options={"mode": training.mode, "funcs": list(training.functions), "X": X["array"],
+                            "t": t["array"], "layer_sizes": list(setup.layer_sizes), "lam": setup.lam,
+                            "activation": setup.activation, "call_kwargs": kwargs,
+                            "hidden": get_activation(setup.activation).numpy_source,
+                            "inits": inits, "method": METHOD, "options": dict(OPTIONS),
+                            "budget": config.train_budget, "target_accuracy": target, "loss": setup.loss}))
+
+
+def judge_training(exercise, functions):
+    """The trained-accuracy judge of the network ``exercise`` (a reference.training.SETUPS key) trained
+    with the submission's ``functions`` (as the student reads them, e.g. "bce_loss and bce_grad")."""
+    probe_id = training_probe_id(exercise)
+
+    def judge(ctx):
+        setup = SETUPS[exercise]
+        restarts = ctx.run.config.train_restarts
+        reference_accuracy, reference_W = reference_training(exercise, restarts)
+        X, t = training_data(exercise)
+        record = {"layer_sizes": list(setup.layer_sizes), "loss": setup.loss, "activation": setup.activation,
+                  "reference_W": reference_W, "reference_accuracy": reference_accuracy,
+                  "submission_W": None, "submission_accuracy": None, "X": X, "t": t}
+        ctx.run.trained[exercise] = record
+        problem = call_problem(ctx, probe_id)
+        if problem:
+            problem.expected = f"training with your {functions} to run"
+            return problem
+        size = reference.n_params(list(setup.layer_sizes))
+        finals = [W.reshape(-1) for W in ctx.outcome(probe_id).values if W.size == size and np.all(np.isfinite(W))]
+        if not finals:
+            return Verdict(False, "trained weights", "no finite weights came back from training")
+        accuracies = [accuracy_of(W, exercise) for W in finals]
+        best = int(np.argmax(accuracies))
+        record.update(submission_W=finals[best], submission_accuracy=accuracies[best])
+        needed = reference_accuracy - ctx.tol.accuracy_margin
+        text = (f"training accuracy at least {needed:.3f} (the reference reaches {reference_accuracy:.3f} "
+                f"from the same {restarts} initializations)")
+        if accuracies[best] >= needed:
+            return Verdict(True, f"Your training reaches {accuracies[best]:.3f}; {text}.")
+        spent = ctx.outcome(probe_id).seconds
+        return Verdict(False, text,
+                       f"best accuracy {accuracies[best]:.3f} over {len(finals)} run(s) ({spent:.1f} s)",
+                       f"minimize(..., jac=True) follows your {functions}: if the values checks above pass, "
+                       "look at speed (the time budget is "
+                       f"{ctx.run.config.train_budget:g} s); otherwise fix those first.")
+    return reads(judge, [probe_id])
+
+
+def training_proxy(run, exercise, diagnosed, budget):
+    """Train the reference network with a diagnosed mistake put in, from the grader's initializations,
+    in the grader's process (the submission's kernel never sees the reference).
+
+    diagnosed: {(mistake, form): {"loss", "grad"}}: which parts of the submission showed the mistake
+    (its loss, its gradient or both); the other part stays the reference's -- a swap of the
+    submission's parts for the reference's, simulated with the diagnosed variant.
+    Returns {"mistake", "parts", "accuracy", "target", "explains", "timed_out"} or None.
+    """
+    from scipy.optimize import minimize
+
+    usable = [(m, f, parts) for (m, f), parts in diagnosed.items()
+              if set(m.functions) & set(LOSS_FUNCTIONS)]
+    if not usable or exercise not in SETUPS:
+        return None
+    mistake, form, parts = usable[0]      # the most likely one (the order of the tests' diagnoses)
+    pieces = mistake.forms[form]
+    setup = SETUPS[exercise]
+    X, t = training_data(exercise)
+    sizes = list(setup.layer_sizes)
+    target = reference_training(exercise, run.config.train_restarts)[0] - run.config.tolerances.accuracy_margin
+    deadline = time.monotonic() + budget
+
+    class _Stop(Exception):
+        pass
+
+    def objective(W, state):
+        if time.monotonic() > deadline:
+            raise _Stop
+        state["W"], state["calls"] = np.array(W, dtype=float), state["calls"] + 1
+        if state["calls"] % 10 == 0 and accuracy_of(state["W"], exercise) >= target:
+            raise _Stop
+        with np.errstate(all="ignore"):
+            loss_m, grad_m = loss_and_grad(pieces, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
+            loss_r, grad_r = loss_and_grad(REFERENCE, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
+        loss = loss_m if "loss" in parts else loss_r
+        grad = grad_m if "grad" in parts else grad_r
+        return (loss if np.isfinite(loss) else 1e300), np.nan_to_num(grad)
+
+    best = 0.0
+    for W0 in training_inits(exercise, run.config.train_restarts):
+        state = {"W": np.array(W0, dtype=float), "calls": 0}
+        try:
+            state["W"] = minimize(objective, state["W"], args=(state,), jac=True, method=METHOD,
+                                  options=dict(OPTIONS)).x
+        except _Stop:
+            pass
+        best = max(best, accuracy_of(state["W"], exercise))
+        if best >= target or time.monotonic() > deadline:
+            break
+    return {"mistake": mistake.id, "parts": sorted(parts), "accuracy": best, "target": target,
+            "explains": best < target, "timed_out": best < target and time.monotonic() > deadline}

@@ -1,0 +1,123 @@
+"""The assignment's list of exercises and what is derived from it: each exercise's tests, probes,
+points and ids, the schema, and the registries that refuse names they do not know."""
+import types
+
+import numpy as np
+import pytest
+
+import assignment
+import reference
+from assignment.kit.exercise import Exercise
+from assignment.kit.mistakes import REFERENCE, simulate
+from assignment.kit.training import Training
+from grader.config import GraderConfig
+from grader.results_json import load_schema
+from reference.activations import get_activation
+from reference.losses import get_loss
+
+CONTRACT_POINTS = {"1a": 5, "1b": 10, "1c": 15, "1d": 15, "1e": 15, "bonus": 5, "2": 25, "3": 15}   # the contract's table
+SEEDS = (0, 20261201)
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return [assignment.build_plan(seed, GraderConfig()) for seed in SEEDS]
+
+
+def test_the_exercises_are_the_contracts_in_notebook_order():
+    assert assignment.EXERCISE_POINTS == CONTRACT_POINTS
+    assert list(assignment.EXERCISE_POINTS) == list(CONTRACT_POINTS)
+    assert assignment.BONUS_EXERCISES == {"bonus"}
+    assert (assignment.BASE_POINTS, assignment.BONUS_POINTS) == (100, 5)
+
+
+@pytest.mark.parametrize("exercise", assignment.EXERCISES, ids=assignment.EXERCISE_IDS)
+def test_an_exercises_tests_add_up_to_its_points(exercise):
+    assert exercise.tests, f"{exercise.label} has no graded test"
+    assert sum(test.points for test in exercise.tests) == exercise.points
+
+
+@pytest.mark.parametrize("exercise", assignment.EXERCISES, ids=assignment.EXERCISE_IDS)
+def test_an_exercises_test_ids_are_its_own_and_stable_in_form(exercise):
+    for test in exercise.tests:
+        assert test.number == exercise.id, test.id
+        key = test.id.split(".", 1)[1]
+        assert key.isidentifier() and key == key.lower(), test.id
+
+
+@pytest.mark.parametrize("exercise", assignment.EXERCISES, ids=assignment.EXERCISE_IDS)
+def test_every_probe_an_exercises_tests_read_is_in_the_plan(exercise, plans):
+    for plan in plans:
+        for test in exercise.tests:
+            assert test.probes, f"{test.id} reads no probe"
+            missing = [probe_id for probe_id in test.probes + test.also_reads if probe_id not in plan.probes]
+            assert not missing, f"{test.id} reads probes the plan does not make: {missing}"
+
+
+@pytest.mark.parametrize("exercise", assignment.EXERCISES, ids=assignment.EXERCISE_IDS)
+def test_an_exercise_probes_only_its_own_functions(exercise, plans):
+    """A call probe of an exercise calls one of its functions, or the loss of the gradient it asks for."""
+    allowed = set(exercise.functions)
+    for plan in plans:
+        for probe in plan.probes.values():
+            if probe.exercise == exercise.id and probe.kind == "call":
+                assert probe.func in allowed | {"bce_grad", "backprop", "ce_backprop"}, probe.id
+            assert probe.func in reference.__all__, probe.id
+
+
+def test_every_probe_of_the_plan_is_read_by_a_test_or_by_the_backprop_evidence(plans):
+    read = {probe_id for test in assignment.TESTS for probe_id in test.probes + test.also_reads}
+    for plan in plans:
+        unread = {probe.id for probe in plan.probes.values() if probe.id not in read and probe.kind != "cost"}
+        assert not unread, f"probes no test reads: {sorted(unread)}"
+        costs = {probe.exercise for probe in plan.probes.values() if probe.kind == "cost"}
+        assert costs == {e.id for e in assignment.EXERCISES if e.gradient_cost is not None}
+
+
+def test_a_seed_always_gives_the_same_plan():
+    first, again = (assignment.build_plan(7, GraderConfig()) for _ in range(2))
+    assert list(first.probes) == list(again.probes)
+    assert all(np.array_equal(first.arrays[name], again.arrays[name]) for name in first.arrays)
+
+
+def test_the_contract_functions_come_from_the_exercises_and_exist_in_the_reference():
+    assert assignment.CONTRACT_FUNCTIONS == {e.id: list(e.functions) for e in assignment.EXERCISES}
+    for names in assignment.CONTRACT_FUNCTIONS.values():
+        for name in names:
+            assert callable(getattr(reference, name)), name
+
+
+def test_the_results_schema_takes_its_exercise_ids_and_top_score_from_the_assignment():
+    schema = load_schema("week6_results")
+    assert schema["properties"]["tests"]["items"]["properties"]["number"]["enum"] == assignment.EXERCISE_IDS
+    assert schema["properties"]["extra_data"]["properties"]["exercise_scores"]["required"] == assignment.EXERCISE_IDS
+    assert schema["properties"]["score"]["maximum"] == 105
+
+
+def test_a_module_without_the_required_names_is_refused():
+    module = types.ModuleType("assignment.broken")
+    module.ID, module.TITLE, module.POINTS = "4", "Nothing", 5
+    with pytest.raises(TypeError, match="FUNCTIONS"):
+        Exercise.of(module)
+
+
+def test_an_unknown_activation_or_loss_is_an_error_never_a_default():
+    with pytest.raises(ValueError, match="unknown activation 'tanh'"):
+        get_activation("tanh")
+    with pytest.raises(ValueError, match="unknown loss 'mse'"):
+        get_loss("mse")
+    with pytest.raises(ValueError, match="unknown activation"):
+        REFERENCE.activation("softplus")
+    W = np.zeros(reference.n_params([2, 3, 1]))
+    with pytest.raises(ValueError, match="unknown activation"):
+        simulate(REFERENCE, "backprop", [W, np.zeros((2, 2)), np.zeros(2, int), [2, 3, 1], 0.0], {"activation": "elu"})
+    with pytest.raises(ValueError, match="unknown training setup"):
+        Training(setup="4", functions=("backprop",), mode="backprop")
+
+
+def test_the_registries_know_the_activations_the_contract_names():
+    for name in ("sigmoid", "relu"):
+        activation = get_activation(name)
+        a = np.linspace(-3, 3, 7)
+        assert np.allclose(activation.function(a), reference.activations.ACTIVATIONS[name][0](a))
+        assert np.allclose(eval(activation.numpy_source, {"np": np, "A": a}), activation.function(a))
