@@ -97,7 +97,7 @@ def test_zip_layout(autograder_zip):
     assert required <= names, f"missing from the zip: {sorted(required - names)}"
     for name in names:
         top = name.split("/")[0]
-        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "reference", "student_template", "data", "tools",
+        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "assignment", "reference", "student_template", "data", "tools",
                        "requirements.lock", "pyproject.toml"}, name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
         assert not any(part.startswith(".") for part in name.split("/")), name
