@@ -4,9 +4,14 @@ Every stage of :mod:`grader.pipeline` reads and extends one :class:`GradingRun`.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from assignment import EXERCISE_IDS as EXERCISES  # noqa: E402  (the gradebook's order)
+
+# How a notebook cell ran; how one probe call went (the driver writes the first five).
+CellStatus = Literal["ok", "error", "timeout", "hung", "died", "exited", "skipped", "not_run"]
+ProbeStatus = Literal["ok", "error", "missing", "bad_output", "timeout", "not_run", "no_time"]
+PROBE_STATUSES: tuple[str, ...] = get_args(ProbeStatus)
 
 
 @dataclass
@@ -44,9 +49,9 @@ class TestResult:
 
 @dataclass
 class CellRecord:
-    """How one notebook cell ran. status: ok, error, timeout, died, skipped, not_run."""
+    """How one notebook cell ran (hung: stopped answering after a timeout; exited: the cell ended the kernel)."""
     index: int
-    status: str
+    status: CellStatus
     ename: str = ""
     evalue: str = ""
     seconds: float = 0.0

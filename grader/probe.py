@@ -22,6 +22,7 @@ from assignment import TRAINED, build_plan
 from assignment.kit.reference_runs import reference_training
 
 from .budget import OUT_OF_TIME
+from .model import PROBE_STATUSES, ProbeStatus
 
 
 DRIVER_SOURCE = (Path(__file__).with_name("probe_driver.py")).read_text()
@@ -38,7 +39,7 @@ class ProbeOutcome:
     """What one probe call gave. status: ok, error, missing, bad_output, timeout, not_run,
     no_time (the grading's time budget ran out before it).
     values: the returned arrays (float64), one per output."""
-    status: str
+    status: ProbeStatus
     error: str = ""
     warnings: list = field(default_factory=list)
     values: list = field(default_factory=list)
@@ -192,6 +193,8 @@ def read_outcome(out_dir, probe_id, cell_outcome):
         state = str(status["status"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return ProbeOutcome("bad_output", "the probe's status file could not be read")
+    if state not in PROBE_STATUSES:
+        return ProbeOutcome("bad_output", "the probe's status file gives no known status")
     outcome = ProbeOutcome(state, str(status.get("error", ""))[:1000],
                            [str(w)[:300] for w in status.get("warnings", [])][:20] if isinstance(status.get("warnings"), list) else [],
                            seconds=float(status.get("seconds", 0.0)) if isinstance(status.get("seconds"), (int, float)) else 0.0)

@@ -184,7 +184,7 @@ GRADIENT_CONSISTENCY = {"1d.consistent_with_loss",
                         "2.consistent_with_loss",
                         "3.consistent_with_loss"}
 
-FINITE_DIFFERENCE_GRADIENT = {spec.name for spec in TESTS if spec.requires_backprop}
+FINITE_DIFFERENCE_GRADIENT = {spec.id for spec in TESTS if spec.requires_backprop}
 
 FIXTURES = [
     Fixture("correct_vectorized", correct),

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from assignment import TESTS_BY_ID
 from grader.batch import BatchError, grade_batch, grader_fingerprint, merge_shards, parse_shard, shard_of
 from grader.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, read_gradebook
 from grader.config import GraderConfig
@@ -259,7 +260,7 @@ def test_class_report(real_class):
     assert "<img src=x" not in md
     # failure counts: each test the mistake fails is listed once, with count 1
     failures = page.split("<h2>Most frequent failures</h2>", 1)[1].split("<h2>", 1)[0]
-    for name in REGULARIZED_LOSS | REGULARIZED_GRAD:
+    for name in (TESTS_BY_ID[test_id].name for test_id in REGULARIZED_LOSS | REGULARIZED_GRAD):
         import html
         assert f"<td>{html.escape(name)}</td><td class=\"num\">1</td>" in failures
     # the ones not graded, with why

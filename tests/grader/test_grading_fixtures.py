@@ -38,7 +38,7 @@ def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
     run = grade_notebook(notebook, tmp_path / "out", dataclasses.replace(config, **fixture.config))
     assert run.status == "graded", run.message
     verdicts = {test.id: test for test in run.tests}
-    assert set(verdicts) == TEST_NAMES
+    assert set(verdicts) == TEST_IDS
     if fixture.all_fail:
         assert run.score == 0
         assert not any(test.passed for test in run.tests)

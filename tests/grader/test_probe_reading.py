@@ -47,3 +47,10 @@ def test_garbage_status_and_missing_files_explain_themselves(tmp_path):
     assert read_outcome(tmp_path, "q", OK_CELL).status == "bad_output"
     died = read_outcome(tmp_path, "never-written", CellRecord(-1, "died"))
     assert died.status == "not_run" and "kernel died" in died.error
+
+
+def test_a_status_the_grader_does_not_know_is_bad_output_not_a_crash(tmp_path):
+    """The status file comes from the submission's kernel: an invented status is refused where it is read."""
+    write_status(tmp_path, "p", {"status": "passed", "n_outputs": 0})
+    outcome = read_outcome(tmp_path, "p", OK_CELL)
+    assert outcome.status == "bad_output" and "no known status" in outcome.error
