@@ -17,7 +17,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
-.PHONY: setup test grade check bench data template example gradescope student-bundle clean lock
+.PHONY: setup test grade check bench data template example public-fixture gradescope student-bundle clean lock
 
 setup: $(READY)
 	@echo "$(VENV): Python $(word 2,$(INTERPRETER)) ($(BASE_PYTHON))"
@@ -89,9 +89,13 @@ example: template
 gradescope: $(READY)
 	$(PY) -m grader.gradescope build --out dist/autograder.zip
 
+# student_template/public_fixture.json: the self-check's checks, inputs and expected outputs, from assignment/
+public-fixture: $(READY)
+	$(PY) tools/build_public_fixture.py
+
 # dist/week6-student.zip: what students download (notebook, data, self-check)
 student-bundle: $(READY)
-	$(PY) student_template/build_bundle.py dist/week6-student.zip
+	$(PY) tools/build_bundle.py dist/week6-student.zip
 
 clean:
 	rm -rf $(VENV) $(OUT) dist

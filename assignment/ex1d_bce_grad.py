@@ -5,7 +5,7 @@ from .kit.gradient_cost import CostSpec
 from .kit.handout import Code, Markdown, Stub
 from .kit.judges import TestSpec, gradient_consistency_test, values_test
 from .kit.plan import add_fd_probe, add_loss_probes, call_ids, fd_ids, random_weights
-
+from .kit.public import ONE_HIDDEN_SIZES, PublicCases, check
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "1d"
@@ -36,6 +36,21 @@ TESTS = [
 
 
 # -- public self-check ----------------------------------------------------------------------
+def public_cases(cases: PublicCases) -> None:
+    """bce_grad at 1c's point (the same W, X, t), lam 0 and 0.1."""
+    net = cases.shared("one-hidden-layer")
+    cases.with_and_without_penalty("bce_grad", net["W"], net["X"], net["t"], ONE_HIDDEN_SIZES)
+
+
+PUBLIC_CHECKS = [
+    check("1d-bce_grad-lam0", "bce_grad without regularization (lam = 0)", "values", ["bce_grad-lam0"],
+          hint="Output delta p - t, hidden deltas (delta @ W_2) * sigma'(A_1); "
+               "divide by N once; return one flat vector in the layout of W."),
+    check("1d-bce_grad-lam", "bce_grad with regularization (lam = 0.1)", "values", ["bce_grad-lam"],
+          hint="Add 2 * lam * W_l to each weight matrix's gradient, nothing to the biases."),
+    check("1d-bce_grad-fd", "bce_grad is the derivative of your own bce_loss (finite differences)", "fd",
+          ["bce_grad-lam"], loss_function="bce_loss"),
+]
 
 
 # -- handout and written work ---------------------------------------------------------------

@@ -4,7 +4,8 @@ from .kit.handout import Code, Markdown, Stub
 from .kit.judges import TestSpec, gradient_consistency_test, values_test
 from .kit.plan import add_fd_probe, add_loss_probes, call_ids, fd_ids, random_weights, without_and_with_lam
 from .kit.training import Training, judge_training
-
+from .ex1c_bce_loss import FORWARD_HINT
+from .kit.public import DEEP_SIZES, PublicCases, check
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "2"
@@ -56,6 +57,24 @@ TESTS = [
 
 
 # -- public self-check ----------------------------------------------------------------------
+def public_cases(cases: PublicCases) -> None:
+    """backprop on the depth-4 batch (the bonus's X, t), sigmoid, lam 0 and 0.1."""
+    batch = cases.shared("deep-batch")
+    cases.with_and_without_penalty("backprop", random_weights(cases.rng, DEEP_SIZES), batch["X"], batch["t"],
+                                   DEEP_SIZES)
+
+
+PUBLIC_CHECKS = [
+    check("2-backprop-loss", "backprop loss, lam = 0 and 0.1 ([2, 3, 2, 1])", "values",
+          ["backprop-lam0", "backprop-lam"], hint=FORWARD_HINT, output="loss", scalar=True),
+    check("2-backprop-grad", "backprop gradient, lam = 0 and 0.1 ([2, 3, 2, 1])", "values",
+          ["backprop-lam0", "backprop-lam"],
+          hint="Delta_L = (p - t) / N as an (N, 1) column, then Delta_{l-1} = (Delta_l @ W_l) * g'(A_{l-1}); "
+               "dE/dW_l = Delta_l.T @ Z_{l-1} + 2 lam W_l, dE/db_l = Delta_l summed over the samples.",
+          output="grad"),
+    check("2-backprop-fd", "backprop gradient is the derivative of your own loss (finite differences)", "fd",
+          ["backprop-lam"]),
+]
 
 
 # -- handout and written work ---------------------------------------------------------------

@@ -8,7 +8,7 @@ from .kit.judges import TestSpec, call_problem, gradient_consistency_test, judge
 from .kit.plan import (Probe, add_fd_probe, add_loss_probes, call_id, call_ids, discriminating_weights, fd_ids,
                        random_weights, value, without_and_with_lam)
 from .kit.training import Training, judge_training
-
+from .kit.public import PublicCases, all_class_labels, check, clear_of_threshold, points
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "3"
@@ -70,6 +70,45 @@ TESTS = [
 
 
 # -- public self-check ----------------------------------------------------------------------
+PUBLIC_LARGE_LOGITS = [[1000.0, 998.0, 999.5], [0.0, -1000.0, 1000.0], [-750.0, -749.0, -751.0]]
+MULTICLASS_SIZES = [2, 4, 3]
+
+
+def public_cases(cases: PublicCases) -> None:
+    """The 3-class data set, softmax of (4, 3) and large logits, ce_backprop on [2, 4, 3] (9 points,
+    lam 0 and 0.1), predict_multiclass on 10 points."""
+    cases.data("load_data_multiclass", "load_data_multiclass", [f"xWeek6Ex3PointsClass{k}" for k in (1, 2, 3)], [0, 1])
+    cases.value("softmax-values", "softmax", A=cases.rng.normal(0, 3, size=(4, 3)).round(6))
+    cases.value("softmax-large", "softmax", A=PUBLIC_LARGE_LOGITS)
+    W = random_weights(cases.rng, MULTICLASS_SIZES)
+    X = points(cases.rng, 9)
+    t = all_class_labels(cases.rng, 9, 3)
+    cases.with_and_without_penalty("ce_backprop", W, X, t, MULTICLASS_SIZES)
+    X_predict = points(cases.rng, 10)
+    W_predict = clear_of_threshold(cases.rng, MULTICLASS_SIZES, X_predict, multiclass=True)
+    cases.prediction("predict_multiclass", "predict_multiclass", W_predict, X_predict, MULTICLASS_SIZES)
+
+
+PUBLIC_CHECKS = [
+    check("3-load_data_multiclass", "load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order", "data",
+          ["load_data_multiclass"], labels="{0, 1, 2}", shapes_only=False),
+    check("3-softmax-values", "softmax values, row by row", "values", ["softmax-values"],
+          hint="exp of each entry divided by the sum of exp over its row (axis=1, keepdims=True)."),
+    check("3-softmax-stable", "softmax is stable for logits of 1000", "stable", ["softmax-large"],
+          hint="Subtract each row's maximum before exp: softmax is unchanged and exp never overflows."),
+    check("3-ce_backprop-loss", "ce_backprop loss, lam = 0 and 0.1 ([2, 4, 3])", "values",
+          ["ce_backprop-lam0", "ce_backprop-lam"],
+          hint="-(1/N) * sum_n log Y[n, t_n] + R(W), with Y = softmax(A_L): pick each row's entry at its label.",
+          output="loss", scalar=True),
+    check("3-ce_backprop-grad", "ce_backprop gradient, lam = 0 and 0.1 ([2, 4, 3])", "values",
+          ["ce_backprop-lam0", "ce_backprop-lam"],
+          hint="Delta_L = (Y - T) / N with T the one-hot (N, K) matrix of the labels; the rest is backprop's.",
+          output="grad"),
+    check("3-ce_backprop-fd", "ce_backprop gradient is the derivative of your own loss (finite differences)", "fd",
+          ["ce_backprop-lam"]),
+    check("3-predict_multiclass", "predict_multiclass gives the argmax labels", "values", ["predict_multiclass"],
+          hint="np.argmax of the output layer, along axis=1: shape (N,).", exact=True),
+]
 
 
 # -- handout and written work ---------------------------------------------------------------

@@ -5,8 +5,8 @@ On ``examples/example_submission.ipynb``, REPS times each, interleaved (the orde
 every repetition), every one a fresh process in a fresh directory:
 
 * **bare**: ``jupyter nbconvert --to notebook --execute`` in a directory holding copies of
-  ``data/*.mat`` and of the files the template's last cell imports (``week6_selfcheck.py``,
-  ``arraycheck.py``, ``public_fixture.json``);
+  ``data/*.mat`` and of the files the template's last cell imports
+  (``student_template.week6_selfcheck.NOTEBOOK_FILES``);
 * **grader**: ``python -m grader grade NOTEBOOK --out TMP --sandbox LEVEL`` at the level
   ``auto`` picks here (:func:`grader.sandbox.resolve_level`; ``none`` where it refuses), its
   reference cache (``WEEK6_GRADER_CACHE``) in a directory of the bench's own: one *cold* run
@@ -44,6 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
+from student_template.week6_selfcheck import NOTEBOOK_FILES
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "examples" / "example_submission.ipynb"
 PYTHON = Path(sys.executable)
@@ -54,8 +56,6 @@ NBGRADER_VENV = ROOT / "bench" / ".venv-nbgrader"
 ASSIGNMENT = "week6"
 STUDENT = "student1"
 CELL_TIMEOUT = 600          # seconds per cell for nbconvert and nbgrader (the grader keeps its own limits)
-SELFCHECK_FILES = {"grader/selfcheck.py": "week6_selfcheck.py", "grader/arraycheck.py": "arraycheck.py",
-                   "grader/public_fixture.json": "public_fixture.json"}
 
 
 def kernel_env(extra=None):
@@ -70,8 +70,8 @@ def assignment_files(directory):
     directory = Path(directory)
     for mat in sorted((ROOT / "data").glob("*.mat")):
         shutil.copy(mat, directory / mat.name)
-    for source, name in SELFCHECK_FILES.items():
-        shutil.copy(ROOT / source, directory / name)
+    for name in NOTEBOOK_FILES:
+        shutil.copy(ROOT / "student_template" / name, directory / name)
 
 
 def timed(command, cwd, env, timeout=1800):

@@ -13,8 +13,9 @@ is shown as written, not rendered as Markdown.
 """
 from pathlib import Path
 
+from student_template.written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
+
 from .text import esc
-from .written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
 from .written_page import embedded_png, html_page, question_title, record_entry
 from .written_work import ANSWERS_DIR, STUDENT_PAGE, read_record
 

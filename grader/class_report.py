@@ -32,13 +32,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assignment import BASE_POINTS
+from student_template.written_answers import QUESTIONS
 
 from .answers_page import PAGE_NAME as ANSWERS_PAGE
 from .answers_page import class_counts
 from .config import BONUS_EXERCISES, EXERCISE_POINTS
 from .model import EXERCISES
 from .text import finite_number, fmt_points
-from .written_answers import QUESTIONS
 
 HTML_NAME = "class_report.html"
 MD_NAME = "class_report.md"

@@ -173,7 +173,7 @@ def cmd_merge(args):
 
 
 def cmd_check(args):
-    from .selfcheck import check_notebook
+    from student_template.check_notebook import check_notebook
     return check_notebook(Path(args.notebook))
 
 

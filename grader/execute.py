@@ -11,6 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import student_template
+from student_template.week6_selfcheck import NOTEBOOK_FILES
+
 from . import PROJECT_ROOT, sandbox
 from .kernel_session import KernelSession
 from .model import CellRecord
@@ -18,9 +21,7 @@ from .probe import start_plan
 from .written_work import plot_cell_indices, render_plots_off, render_plots_on
 
 DATA_DIR = PROJECT_ROOT / "data"
-SELFCHECK_FILES = {PROJECT_ROOT / "grader/selfcheck.py": "week6_selfcheck.py",
-                   PROJECT_ROOT / "grader/arraycheck.py": "arraycheck.py",
-                   PROJECT_ROOT / "grader/public_fixture.json": "public_fixture.json"}
+SELFCHECK_DIR = Path(student_template.__file__).resolve().parent
 
 
 def prepare_workdir():
@@ -28,9 +29,8 @@ def prepare_workdir():
     workdir = Path(tempfile.mkdtemp(prefix="week6-work-"))
     for mat in sorted(DATA_DIR.glob("*.mat")):
         shutil.copy(mat, workdir / mat.name)
-    for source, name in SELFCHECK_FILES.items():
-        if source.is_file():
-            shutil.copy(source, workdir / name)
+    for name in NOTEBOOK_FILES:
+        shutil.copy(SELFCHECK_DIR / name, workdir / name)
     return workdir
 
 

@@ -12,7 +12,7 @@ For each submission it puts the student's files in ``/autograder/submission``, r
   python -m grader.gradescope run [--root /autograder] [--sandbox LEVEL]   (what run_autograder calls)
 
 The zip holds the two scripts (templates in ``grader/gradescope_files/``) and the
-grader's source: ``grader/``, ``reference/``, ``data/``, ``requirements.lock`` and
+grader's source: ``grader/``, ``assignment/``, ``reference/``, ``student_template/``, ``data/``, ``requirements.lock`` and
 ``pyproject.toml``; never ``tests/``, ``.venv`` or caches.
 
 On Gradescope: a "Programming Assignment" worth 100 points (the bonus's 5 come on
@@ -42,7 +42,7 @@ from .text import replacing, write_text_atomically
 
 FILES_DIR = Path(__file__).resolve().parent / "gradescope_files"
 SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, executable
-SOURCE_DIRS = ("grader", "reference", "data")
+SOURCE_DIRS = ("grader", "assignment", "reference", "student_template", "data")
 SOURCE_FILES = ("requirements.lock", "pyproject.toml", "tools/find-python")   # setup.sh picks the image's python3 with it
 ZIP_README = "README.md"      # in FILES_DIR: the zip README's static part (base images, what was tried)
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}

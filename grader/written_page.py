@@ -8,10 +8,9 @@ import base64
 from pathlib import Path
 
 from assignment import label_of
+from student_template.written_answers import PLOTS, QUESTIONS
 
 from .text import esc
-from .written_answers import PLOTS, QUESTIONS
-
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; line-height: 1.4; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; }

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assignment import label_of
+from student_template.written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
 
 from .text import esc, md_escape
-from .written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
 from .written_page import render_student_page
 
 ANSWERS_DIR = "answers"
@@ -95,7 +95,7 @@ class PlotResult:
 
 @dataclass
 class WrittenWork:
-    """The answers ({question id: grader.written_answers.Answer}) and plots ({plot id: PlotResult})."""
+    """The answers ({question id: student_template.written_answers.Answer}) and plots ({plot id: PlotResult})."""
     answers: dict
     plots: dict
     pngs: dict = field(default_factory=dict)     # image file name -> bytes, until saved

@@ -1,4 +1,4 @@
-"""Model answers to the handout's written questions (grader.written_answers.QUESTIONS), by question id.
+"""Model answers to the handout's written questions (student_template.written_answers.QUESTIONS), by question id.
 
 The example submission writes them in its answer cells, and the TAs' review page
 (grader.answers_page) shows them above the students' answers.

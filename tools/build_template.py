@@ -18,7 +18,7 @@ and each written question of the exercises' ``QUESTIONS`` is a markdown cell
 ``{"week6": {"answer": <id>}}`` (the TAs read them; no points).
 
 Without OUT, the script also refreshes the copy of the exercises' questions and plots in
-grader/written_answers.py (which ships alone in the student's bundle, so it cannot import them).
+student_template/written_answers.py (which ships alone in the student's bundle, so it cannot import them).
 """
 import inspect
 import sys
@@ -35,7 +35,7 @@ import assignment  # noqa: E402
 from assignment.kit import shared_cells  # noqa: E402
 from assignment.kit.exercise import Exercise  # noqa: E402
 from assignment.kit.handout import Ask, Cell, Code, Markdown, Plot, Question, Stub, placed_cells  # noqa: E402
-from grader import written_answers  # noqa: E402
+from student_template import written_answers  # noqa: E402
 
 TEMPLATE_PATH = ROOT / "student_template" / "week6_backprop.ipynb"
 WRITTEN_ANSWERS_PATH = Path(written_answers.__file__)   # holds a copy of the questions and plots: see main
@@ -170,13 +170,13 @@ def render(nb: nbformat.NotebookNode | None = None) -> str:
 # --------------------------------------------------------------------------- the written work's copy
 
 def _literal(record: Question | Plot) -> str:
-    """``Question(\\n    id='...',\\n    ...)``: a record of grader.written_answers as Python source."""
+    """``Question(\\n    id='...',\\n    ...)``: a record of student_template.written_answers as Python source."""
     values = "".join(f"        {field.name}={getattr(record, field.name)!r},\n" for field in fields(record))
     return f"    {type(record).__name__}(\n{values}    ),\n"
 
 
 def written_tables_source(exercises: list[Exercise] | None = None) -> str:
-    """The lines between grader/written_answers.py's ``generated`` markers: every exercise's
+    """The lines between student_template/written_answers.py's ``generated`` markers: every exercise's
     QUESTIONS and PLOTS, in notebook order."""
     exercises = assignment.EXERCISES if exercises is None else exercises
     questions = "".join(_literal(question) for exercise in exercises for question in exercise.questions)
@@ -185,7 +185,7 @@ def written_tables_source(exercises: list[Exercise] | None = None) -> str:
 
 
 def with_written_tables(text: str, exercises: list[Exercise] | None = None) -> str:
-    """``text`` (grader/written_answers.py's) with the lines between its markers written anew."""
+    """``text`` (student_template/written_answers.py's) with the lines between its markers written anew."""
     lines = text.splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if line.startswith(GENERATED_START)]
     ends = [i for i, line in enumerate(lines) if line.startswith(GENERATED_END)]

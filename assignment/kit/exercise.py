@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .public import PublicCases
 
 REQUIRED = ("ID", "TITLE", "POINTS", "FUNCTIONS")
 
@@ -67,6 +70,21 @@ class Exercise:
         return self._optional("GRADIENT_COST")
 
     # -- public self-check --------------------------------------------------------------------
+    @property
+    def public_checks(self) -> list[dict]:
+        """The public self-check's entries (:func:`assignment.kit.public.check`), each with its exercise id."""
+        return [{"exercise": self.id, **entry} for entry in self._optional("PUBLIC_CHECKS", [])]
+
+    def add_public_cases(self, cases: "PublicCases") -> None:
+        """Add the exercise's public cases to ``cases`` (:class:`assignment.kit.public.PublicCases`)."""
+        add = self._optional("public_cases")
+        if add is not None:
+            add(cases)
+
+    @property
+    def heading(self) -> str:
+        """"Exercise 1b: sigmoid, sigmoid_grad": the self-check's heading of the exercise's checks."""
+        return f"{self.label}: {', '.join(self.functions)}"
 
     # -- handout and written work -------------------------------------------------------------
     @property

@@ -7,7 +7,7 @@ placed right after that exercise's part}); its written questions and plot cells 
 ``# Graded`` header and the ``NotImplementedError`` body to each :class:`Stub`, wraps each ``run``
 cell in ``with keep_going():``, and writes each :class:`Ask` as its question and answer cells.
 
-:class:`Question` and :class:`Plot` are :mod:`grader.written_answers`'s records: that module ships
+:class:`Question` and :class:`Plot` are :mod:`student_template.written_answers`'s records: that module ships
 alone in the student's bundle (standard library only), so it defines them and the exercises use
 them from here.
 """
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
-from grader.written_answers import Plot, Question
+from student_template.written_answers import Plot, Question
 
 if TYPE_CHECKING:
     from .exercise import Exercise

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 import reference
-from grader.arraycheck import Verdict, check_array, check_scalar, describe, relative_error
+from student_template.arraycheck import Verdict, check_array, check_scalar, describe, relative_error
 
 from .backprop_evidence import FLAG, cached_evidence
 from .gradient_cost import cost_probe_id

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import reference
-from grader.arraycheck import Verdict
+from student_template.arraycheck import Verdict
 from reference.activations import get_activation
 from reference.training import METHOD, OPTIONS, SETUPS
 

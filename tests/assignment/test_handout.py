@@ -1,5 +1,5 @@
 """Each exercise's part of the handout: stubs of its functions, its questions and plots, and the copy of them
-that grader/written_answers.py ships with."""
+that student_template/written_answers.py ships with."""
 import re
 import sys
 from pathlib import Path
@@ -15,7 +15,7 @@ import assignment  # noqa: E402
 from assignment.kit import shared_cells  # noqa: E402
 from assignment.kit.exercise import Exercise  # noqa: E402
 from assignment.kit.handout import Ask, Code, Markdown, Question, Stub, placed_cells  # noqa: E402
-from grader import written_answers  # noqa: E402
+from student_template import written_answers  # noqa: E402
 from tools import build_template  # noqa: E402
 
 EXERCISE_IDS = [exercise.id for exercise in assignment.EXERCISES]
@@ -65,7 +65,7 @@ def test_handout_heading_states_the_exercise_points(exercise_id):
 
 @pytest.mark.parametrize("exercise_id", EXERCISE_IDS)
 def test_each_plot_section_pattern_matches_a_heading_of_its_exercise_before_the_plot_cell(exercise_id):
-    """Where an editor dropped the metadata, grader.written_answers finds a plot cell under its section heading."""
+    """Where an editor dropped the metadata, student_template.written_answers finds a plot cell under its section heading."""
     exercise = assignment.BY_ID[exercise_id]
     cells = own_cells(exercise)
     for plot in exercise.plots:
@@ -83,7 +83,7 @@ def test_written_answers_holds_the_exercises_questions_and_plots_in_notebook_ord
 
 def test_written_answers_file_is_what_make_template_writes():
     text = build_template.WRITTEN_ANSWERS_PATH.read_text(encoding="utf-8")
-    assert build_template.with_written_tables(text) == text, "run `make template` and commit grader/written_answers.py"
+    assert build_template.with_written_tables(text) == text, "run `make template` and commit student_template/written_answers.py"
     # the check can fail: a stale copy (one question's wording changed by hand) is rewritten
     stale = text.replace("How do you compute the gradient in this case?", "How is the gradient computed?")
     assert stale != text and build_template.with_written_tables(stale) == text

@@ -90,14 +90,14 @@ def test_zip_layout(autograder_zip):
             text = archive.read(script).decode("utf-8")
             assert text.startswith("#!/usr/bin/env bash\n") and "\r" not in text
     required = {"grader/__init__.py", "grader/pipeline.py", "grader/gradescope.py", "grader/cli.py",
-                "grader/selfcheck.py", "grader/public_fixture.json", "grader/schemas/gradescope_results.schema.json",
+                "student_template/week6_selfcheck.py", "student_template/public_fixture.json", "grader/schemas/gradescope_results.schema.json",
                 "reference/__init__.py", "reference/network.py", "requirements.lock", "pyproject.toml",
                 "tools/find-python", "README.md", *DATA_FILES}
     assert len(DATA_FILES) == 5
     assert required <= names, f"missing from the zip: {sorted(required - names)}"
     for name in names:
         top = name.split("/")[0]
-        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "reference", "data", "tools",
+        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "assignment", "reference", "student_template", "data", "tools",
                        "requirements.lock", "pyproject.toml"}, name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
         assert not any(part.startswith(".") for part in name.split("/")), name

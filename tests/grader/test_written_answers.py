@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from examples.notebook_builder import EXAMPLE_PATH, TEMPLATE_PATH, build_example, fill_answers, load_template
-from grader import written_answers as wa
+from student_template import written_answers as wa
 from grader.answers_page import PAGE_NAME, write_answers_page
 from grader.batch import grade_batch, grader_fingerprint
 from grader.config import GraderConfig
@@ -160,7 +160,7 @@ def test_notebook_that_is_not_a_notebook_answers_nothing():
 
 
 def test_selfcheck_lists_the_unanswered_questions():
-    from grader.selfcheck import unanswered_questions, unanswered_report
+    from student_template.check_notebook import unanswered_questions, unanswered_report
     assert unanswered_questions(load_template()) == [(q.exercise, q.prompt) for q in wa.QUESTIONS]
     report = unanswered_report(one_answer())
     assert "still unanswered (1;" in report and "exercise 3: How can you extend" in report

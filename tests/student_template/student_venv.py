@@ -1,5 +1,5 @@
 """A student's Python: a fresh venv with only what the bundle's README says to install
-(grader.selfcheck.STUDENT_PACKAGES), built once per test session and shared by pytest-xdist's
+(student_template.week6_selfcheck.STUDENT_PACKAGES), built once per test session and shared by pytest-xdist's
 workers, and the environment of a student's shell around it (nothing of this repository)."""
 import fcntl
 import os
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader.selfcheck import STUDENT_PACKAGES  # noqa: E402
+from student_template.week6_selfcheck import STUDENT_PACKAGES  # noqa: E402
 
 PIP_TIMEOUT = 1800   # a cold pip cache downloads the whole Jupyter stack
 

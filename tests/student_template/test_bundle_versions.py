@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from student_template.build_bundle import README, build_bundle  # noqa: E402
+from tools.build_bundle import README, build_bundle  # noqa: E402
 from tests.student_template.test_bundle import EXAMPLE, SUMMARY, student_env  # noqa: E402
 
 LIBRARIES = ("numpy", "scipy", "matplotlib")

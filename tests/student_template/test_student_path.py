@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 from examples import notebook_builder  # noqa: E402
 from grader.config import EXERCISE_POINTS  # noqa: E402
-from student_template.build_bundle import CHECK_COMMAND, FOLDER, NOTEBOOK, build_bundle  # noqa: E402
+from tools.build_bundle import CHECK_COMMAND, FOLDER, NOTEBOOK, build_bundle  # noqa: E402
 from tests.student_template.student_venv import shared_venv, student_env, student_venv  # noqa: E402,F401
 
 SUMMARY = re.compile(r"public checks: (\d+)/(\d+) passed")

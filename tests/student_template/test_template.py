@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import assignment  # noqa: E402
 import reference  # noqa: E402
-from grader import written_answers  # noqa: E402
+from student_template import written_answers  # noqa: E402
 from reference import training  # noqa: E402
 
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"

@@ -1,11 +1,14 @@
-"""The student's self-check (grader/selfcheck.py, shipped as week6_selfcheck.py) and its fixture.
+"""The student's self-check (student_template/week6_selfcheck.py and its files) and its fixture.
 
-The self-check runs without the reference: it compares with grader/public_fixture.json,
-which grader/build_public_fixture.py computes from the reference. These tests check
-that the two still agree, that the reference passes every public check, that typical
-mistakes fail the right checks and only those, that a blank template reports "not
-implemented" without crashing, that the module stands alone (numpy + arraycheck), and
-that the notebook runner works on the bundled example.
+The self-check runs without the reference: it runs the checks listed in
+student_template/public_fixture.json and compares with the values there, which
+tools/build_public_fixture.py computes from the assignment's public sections and the reference.
+These tests check that the two still agree, that every exercise's checks name cases of the
+fixture, that the reference passes every public check, that typical mistakes fail the right
+checks and only those, that a blank template reports "not implemented" without crashing, that
+a fixture the self-check cannot run is refused clearly, that student_template/ stands alone
+(numpy, the Jupyter packages and its own files), and that the notebook runner works on the
+bundled example.
 """
 import ast
 import io
@@ -15,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import nbformat
@@ -27,10 +31,15 @@ if str(ROOT) not in sys.path:
 
 import assignment  # noqa: E402
 import reference  # noqa: E402
-from grader import build_public_fixture, probes, selfcheck  # noqa: E402
+from assignment import ex1b_sigmoid, ex3_multiclass  # noqa: E402
 from reference.params import unpack  # noqa: E402
+from student_template import check_notebook as runner  # noqa: E402
+from student_template import public_checks  # noqa: E402
+from student_template import week6_selfcheck as selfcheck  # noqa: E402
+from tools import build_public_fixture as generator  # noqa: E402
 
-SELFCHECK = ROOT / "grader" / "selfcheck.py"
+STUDENT_TEMPLATE = ROOT / "student_template"
+GENERATOR = ROOT / "tools" / "build_public_fixture.py"
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
 CONTRACT_NAMES = [name for names in assignment.CONTRACT_FUNCTIONS.values() for name in names]
@@ -79,9 +88,111 @@ def assert_close_tree(ours, theirs, path="fixture"):
 
 
 # --------------------------------------------------------------------------- the fixture
-def test_committed_fixture_still_matches_the_reference():
-    committed = json.loads(build_public_fixture.FIXTURE.read_text(encoding="utf-8"))
-    assert_close_tree(build_public_fixture.build(), committed)
+def test_committed_fixture_is_what_the_generator_writes():
+    """Equal up to the last bits of a float (numpy versions and BLAS differ there); checks, ids and
+    every int and string exactly."""
+    assert generator.FIXTURE == selfcheck.FIXTURE_PATH
+    committed = json.loads(generator.FIXTURE.read_text(encoding="utf-8"))
+    assert_close_tree(generator.build(), committed)
+
+
+def test_generator_check_mode_flags_a_stale_fixture(tmp_path):
+    stale = tmp_path / "public_fixture.json"
+    fixture = json.loads(selfcheck.FIXTURE_PATH.read_text(encoding="utf-8"))
+    fixture["checks"] = fixture["checks"][1:]
+    stale.write_text(json.dumps(fixture), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(GENERATOR), "--check", "--out", str(stale)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1 and "is out of date: run python tools/build_public_fixture.py" in done.stderr
+    written = tmp_path / "fresh.json"
+    assert subprocess.run([sys.executable, str(GENERATOR), "--out", str(written)], capture_output=True,
+                          timeout=120).returncode == 0
+    assert subprocess.run([sys.executable, str(GENERATOR), "--check", "--out", str(written)], capture_output=True,
+                          timeout=120).returncode == 0
+
+
+@pytest.mark.parametrize("exercise", assignment.EXERCISES, ids=assignment.EXERCISE_IDS)
+def test_each_exercise_declares_public_checks_on_cases_of_the_fixture(exercise):
+    fixture = selfcheck.load_fixture()
+    declared = exercise.public_checks
+    assert declared, f"exercise {exercise.id} has no public check"
+    listed = [entry for entry in fixture["checks"] if entry["exercise"] == exercise.id]
+    assert listed == declared
+    for entry in declared:
+        assert entry["id"].startswith(f"{exercise.id}-") and entry["kind"] in public_checks.KINDS
+        assert entry["cases"] and set(entry["cases"]) <= set(fixture["cases"]), entry["id"]
+        functions = {fixture["cases"][case_id]["func"] for case_id in entry["cases"]}
+        assert functions & set(exercise.functions) or entry["kind"] == "loss_and_grad", entry["id"]
+
+
+@pytest.mark.parametrize("exercise", assignment.EXERCISES, ids=assignment.EXERCISE_IDS)
+def test_the_public_section_rebinds_no_name_of_the_other_sections(exercise):
+    """An exercise module's sections share one namespace: a public constant named like a probe's would
+    silently replace it (SOFTMAX_LARGE once did)."""
+    tree = ast.parse(Path(exercise.module.__file__).read_text(encoding="utf-8"))
+    bound = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            bound += [target.id for target in node.targets if isinstance(target, ast.Name)]
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.append(node.name)
+    assert sorted(name for name in set(bound) if bound.count(name) > 1) == []
+
+
+def test_check_ids_are_unique_and_kinds_match_between_the_kit_and_the_self_check():
+    from assignment.kit import public
+    ids = [entry["id"] for entry in selfcheck.load_fixture()["checks"]]
+    assert len(ids) == len(set(ids))
+    assert set(public.KINDS) == set(public_checks.KINDS)
+    with pytest.raises(ValueError, match="unknown kind 'tanh_values'"):
+        public.check("x-1", "a check", "tanh_values", ["relu-values"])
+    with pytest.raises(ValueError, match="takes no exact"):
+        public.check("x-1", "a check", "stable", ["relu-values"], exact=True)
+
+
+def test_shared_inputs_are_drawn_once_for_the_exercises_that_share_them():
+    cases = selfcheck.load_fixture()["cases"]
+    for first, second in (("bce_loss-lam", "bce_grad-lam"), ("backprop-relu", "backprop-lam")):
+        for name in ("X", "t") + (("W",) if first.startswith("bce") else ()):
+            assert cases[first]["args"][name] == cases[second]["args"][name], (first, second, name)
+
+
+def test_a_new_exercise_reaches_the_self_check_through_its_module_alone(in_data_dir, tmp_path, monkeypatch, capsys):
+    """An exercise module with a public section adds its cases and checks to the fixture, and the
+    shipped self-check runs them with no change of its own."""
+    from assignment.kit.exercise import Exercise
+    from assignment.kit.public import check
+    extra = types.ModuleType("assignment.bonus_extra")
+    extra.ID, extra.TITLE, extra.POINTS, extra.FUNCTIONS, extra.BONUS = "extra", "More relu", 1, ("relu",), True
+    extra.public_cases = lambda cases: cases.value("relu-more", "relu", a=[[-2.0, 0.5], [3.0, -0.5]])
+    extra.PUBLIC_CHECKS = [check("extra-relu-more", "relu on more values", "values", ["relu-more"], hint="maximum")]
+    monkeypatch.setattr(generator, "EXERCISES", [*assignment.EXERCISES, Exercise.of(extra)])
+    path = tmp_path / "public_fixture.json"
+    path.write_text(generator.render(), encoding="utf-8")
+    monkeypatch.setattr(selfcheck, "FIXTURE_PATH", path)
+    results = selfcheck.run_selfcheck(reference_namespace(), verbose=False)
+    assert [r.check for r in results][-1] == "extra-relu-more" and results.all_passed
+    results = selfcheck.run_selfcheck(reference_namespace(relu=lambda a: np.abs(a)))
+    assert failed_names(results) == {"relu values", "relu on more values"}
+    assert "Bonus: relu  (0/1 passed)" in capsys.readouterr().out   # the new exercise under its own heading
+
+
+@pytest.mark.parametrize("spoil, words", [
+    (lambda f: f["checks"][3].update(kind="tanh_values"), "has the kind 'tanh_values', which this self-check does not know"),
+    (lambda f: f["checks"][3].update(cases=["no-such-case"]), "names the case(s) no-such-case"),
+    (lambda f: f.update(format=1), "format 1 and this self-check reads format 2"),
+    (lambda f: f.pop("checks"), "it lists no checks or no cases"),
+])
+def test_a_fixture_the_self_check_cannot_run_is_refused_clearly(tmp_path, monkeypatch, capsys, spoil, words):
+    fixture = json.loads(selfcheck.FIXTURE_PATH.read_text(encoding="utf-8"))
+    spoil(fixture)
+    path = tmp_path / "public_fixture.json"
+    path.write_text(json.dumps(fixture), encoding="utf-8")
+    monkeypatch.setattr(selfcheck, "FIXTURE_PATH", path)
+    assert selfcheck.run_selfcheck(reference_namespace()) == []
+    assert words in capsys.readouterr().out
+    assert runner.check_notebook(EXAMPLE) == runner.CANNOT_CHECK
+    assert words in capsys.readouterr().err
 
 
 def test_fixture_inputs_are_public_and_differ_from_the_hidden_ones():
@@ -90,8 +201,8 @@ def test_fixture_inputs_are_public_and_differ_from_the_hidden_ones():
     assert fixture["tolerances"]["rtol"] <= 1e-6
     assert {-1000.0, 1000.0} <= set(cases["sigmoid-extreme"]["args"]["a"])
     assert isinstance(cases["sigmoid-scalar"]["args"]["a"], float)
-    assert cases["softmax-large"]["args"]["A"] != probes.LARGE_LOGITS.tolist()
-    assert cases["sigmoid-extreme"]["args"]["a"] != probes.STABILITY_INPUTS.tolist()
+    assert cases["softmax-large"]["args"]["A"] != ex3_multiclass.LARGE_LOGITS.tolist()
+    assert cases["sigmoid-extreme"]["args"]["a"] != ex1b_sigmoid.STABILITY_INPUTS.tolist()
     network = [case for case in cases.values() if "W" in case["args"]]
     assert {tuple(c["args"]["layer_sizes"]) for c in network} == {(2, 3, 1), (2, 3, 2, 1), (2, 4, 3)}
     for case in network:   # every bias nonzero: regularizing the biases shows in the lam > 0 cases
@@ -106,9 +217,10 @@ def test_reference_passes_every_public_check_quickly(in_data_dir, capsys):
     started = time.monotonic()
     results = selfcheck.run_selfcheck(reference_namespace())
     assert time.monotonic() - started < 5
-    assert len(results) == len(selfcheck.CHECKS) >= 25
+    assert len(results) == len(selfcheck.load_fixture()["checks"]) >= 25
     assert [r for r in results if not r.passed] == []
-    assert {r.exercise for r in results} == set(selfcheck.EXERCISES)
+    assert [r.check for r in results] == [e["id"] for e in selfcheck.load_fixture()["checks"]]
+    assert {r.exercise for r in results} == set(assignment.EXERCISE_IDS)
     out = capsys.readouterr().out
     assert f"public checks: {len(results)}/{len(results)} passed" in out
     assert "not your grade" in out and "\u2717" not in out
@@ -273,25 +385,47 @@ def imported_modules(path):
     return top, nested, relative
 
 
-def test_selfcheck_imports_only_numpy_arraycheck_and_the_stdlib():
-    top, nested, relative = imported_modules(SELFCHECK)
-    assert relative == {"arraycheck", "written_answers"}
-    everything = top | nested
-    assert not {name for name in everything if name in ("reference", "grader")}
-    assert top - set(sys.stdlib_module_names) == {"numpy", "arraycheck"}
-    # the notebook runner's packages are imported inside check_notebook only, and the list of unanswered
-    # questions inside its own function (written_answers.py is not copied beside the notebook's kernel)
-    assert nested - set(sys.stdlib_module_names) == {"nbformat", "nbclient", "jupyter_client", "traitlets",
-                                                     "written_answers"}
-    written_top, written_nested, written_relative = imported_modules(SELFCHECK.with_name("written_answers.py"))
-    assert written_top | written_nested | written_relative <= set(sys.stdlib_module_names)
+SIBLINGS = {Path(name).stem for name in selfcheck.SHIPPED_FILES if name.endswith(".py")}   # imported by name when shipped
+JUPYTER = {"nbformat", "nbclient", "jupyter_client", "traitlets"}
+PROJECT = {"grader", "reference", "assignment", "tools", "student_template"}
+
+
+def test_student_template_imports_nothing_of_the_project():
+    # build_template.py writes the notebook from the assignment: a tool, moving to tools/ (issue 12)
+    modules = [path for path in STUDENT_TEMPLATE.glob("*.py") if path.name != "build_template.py"]
+    assert {path.name for path in modules} == {name for name in selfcheck.SHIPPED_FILES if name.endswith(".py")} | {
+        "__init__.py"}
+    for path in modules:
+        top, nested, relative = imported_modules(path)
+        assert not (top | nested) & PROJECT, path.name
+        assert relative <= SIBLINGS, path.name
+
+
+def test_shipped_files_import_only_numpy_each_other_and_the_stdlib():
+    """numpy at the top (a notebook needs nothing else); Jupyter's packages inside the runner's functions."""
+    stdlib = set(sys.stdlib_module_names)
+    for name in selfcheck.SHIPPED_FILES:
+        if not name.endswith(".py"):
+            continue
+        top, nested, relative = imported_modules(STUDENT_TEMPLATE / name)
+        assert top - stdlib <= {"numpy"} | SIBLINGS, name
+        assert nested - stdlib <= JUPYTER | SIBLINGS, name
+    top, nested, relative = imported_modules(STUDENT_TEMPLATE / "written_answers.py")
+    assert top | nested | relative <= stdlib
+    top, nested, _ = imported_modules(STUDENT_TEMPLATE / "check_notebook.py")
+    assert JUPYTER <= nested and not JUPYTER & top
+
+
+def test_the_shipped_files_are_listed_once_and_all_exist():
+    assert set(selfcheck.NOTEBOOK_FILES) <= set(selfcheck.SHIPPED_FILES)
+    assert len(set(selfcheck.SHIPPED_FILES)) == len(selfcheck.SHIPPED_FILES)
+    assert all((STUDENT_TEMPLATE / name).is_file() for name in selfcheck.SHIPPED_FILES)
 
 
 def shipped_copy(directory):
-    """The three files a student gets, as execute.prepare_workdir names them."""
-    from grader.execute import SELFCHECK_FILES
-    for source, name in SELFCHECK_FILES.items():
-        shutil.copy(source, directory / name)
+    """The self-check's files, as a student gets them (without the data)."""
+    for name in selfcheck.SHIPPED_FILES:
+        shutil.copy(STUDENT_TEMPLATE / name, directory / name)
     return directory
 
 
@@ -301,7 +435,7 @@ def test_shipped_copy_runs_on_its_own(tmp_path):
             "def sigmoid(a):\n    import numpy as np\n    return np.exp(-np.logaddexp(0, -np.asarray(a, float)))\n"
             "r = w.run_selfcheck({'sigmoid': sigmoid})\n"
             "assert r.tally('passed') == 2, r\n"
-            "assert not [m for m in sys.modules if m.split('.')[0] in ('reference', 'grader', 'scipy', 'nbclient')]\n")
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('reference', 'grader', 'assignment', 'student_template', 'scipy', 'nbclient')]\n")
     env = {**os.environ, "PYTHONPATH": ""}
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=60)
@@ -317,9 +451,9 @@ def test_shipped_copy_runs_on_its_own(tmp_path):
 
 # --------------------------------------------------------------------------- check_notebook
 def test_check_notebook_on_the_example_passes_everything(capsys):
-    assert selfcheck.check_notebook(EXAMPLE) == 0
+    assert runner.check_notebook(EXAMPLE) == 0
     out = capsys.readouterr().out
-    total = len(selfcheck.CHECKS)
+    total = len(selfcheck.load_fixture()["checks"])
     assert f"public checks: {total}/{total} passed" in out
     assert out.count("Week 6 self-check: public tests") == 1   # the notebook's own self-check cell is not run twice
     assert "No notebook cell raised an error." in out
@@ -340,7 +474,7 @@ def partial_notebook(tmp_path):
 
 def test_check_notebook_names_cells_by_their_first_line_and_fails_when_a_check_does(tmp_path, capsys):
     nb_path = partial_notebook(tmp_path)
-    assert selfcheck.check_notebook(nb_path) == 1
+    assert runner.check_notebook(nb_path) == 1
     out = capsys.readouterr().out
     assert "\u2713 sigmoid values (vector and matrix)" in out
     assert "\u2717 sigmoid is stable for |a| up to 1000" in out and "overflow" in out
@@ -356,31 +490,31 @@ def test_describe_cell_skips_comments_and_the_keep_going_line():
     cells = [nbformat.v4.new_markdown_cell("Some text\n### 1c. The loss (15 points)\nmore"),
              nbformat.v4.new_code_cell("# With all parameters zero ...\nwith keep_going():\n    W_zero = np.zeros(3)"),
              nbformat.v4.new_code_cell("")]
-    assert selfcheck.describe_cell(cells, 1) == 'the cell `W_zero = np.zeros(3)` (under "1c. The loss (15 points)")'
-    assert selfcheck.describe_cell(cells[1:], 1) == "the cell `(empty)`"
+    assert runner.describe_cell(cells, 1) == 'the cell `W_zero = np.zeros(3)` (under "1c. The loss (15 points)")'
+    assert runner.describe_cell(cells[1:], 1) == "the cell `(empty)`"
 
 
 def test_check_notebook_cannot_read(tmp_path, capsys):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{not json", encoding="utf-8")
-    assert selfcheck.check_notebook(broken) == 2
-    assert selfcheck.check_notebook(tmp_path / "missing.ipynb") == 2
+    assert runner.check_notebook(broken) == 2
+    assert runner.check_notebook(tmp_path / "missing.ipynb") == 2
     assert "cannot read" in capsys.readouterr().err
 
 
 def test_a_missing_package_is_an_environment_problem_with_a_one_line_hint(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(selfcheck, "RUNNER_MODULES", selfcheck.RUNNER_MODULES + ("week6_no_such_module",))
-    assert selfcheck.check_notebook(EXAMPLE) == 2
+    monkeypatch.setattr(runner, "RUNNER_MODULES", runner.RUNNER_MODULES + ("week6_no_such_module",))
+    assert runner.check_notebook(EXAMPLE) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "week6_no_such_module" in err
     assert err.endswith(f"{sys.executable} -m pip install numpy scipy matplotlib jupyter")
 
 
 def test_missing_data_files_are_an_environment_problem(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(selfcheck, "DATA_DIR", tmp_path / "no-data")
+    monkeypatch.setattr(runner, "DATA_DIR", tmp_path / "no-data")
     alone = tmp_path / "alone.ipynb"
     alone.write_bytes(EXAMPLE.read_bytes())
-    assert selfcheck.check_notebook(alone) == 2
+    assert runner.check_notebook(alone) == 2
     err = capsys.readouterr().err
     assert "pointsClass1Week6.mat" in err and "xWeek6Ex3PointsClass3.mat" in err and "not next to alone.ipynb" in err
 
@@ -390,7 +524,7 @@ def test_a_kernel_that_dies_fails_the_check(tmp_path, capsys):
     nb.cells = [nbformat.v4.new_code_cell("import os\nos._exit(3)")]
     path = tmp_path / "dies.ipynb"
     nbformat.write(nb, str(path))
-    assert selfcheck.check_notebook(path) == 1
+    assert runner.check_notebook(path) == 1
     assert "The kernel died in the cell `import os`" in capsys.readouterr().out
 
 
@@ -420,7 +554,7 @@ def test_an_error_inside_a_function_names_the_function_and_the_cell_it_is_in(tmp
                 nbformat.v4.new_code_cell("print('after')")]
     path = tmp_path / "bug.ipynb"
     nbformat.write(nb, str(path))
-    assert selfcheck.check_notebook(path) == 1
+    assert runner.check_notebook(path) == 1
     out = capsys.readouterr().out
     assert ("the cell `print(sigmoid(np.zeros(3)))` (under \"1b. The sigmoid\"): ValueError: cannot reshape array "
             "of size 3 into shape (7,) (raised in sigmoid, in the cell `def sigmoid(a):`)") in out
@@ -428,7 +562,7 @@ def test_an_error_inside_a_function_names_the_function_and_the_cell_it_is_in(tmp
 
 
 def test_one_exercise_at_a_time_reuses_the_run_of_an_unchanged_notebook(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(selfcheck, "RUN_CACHE", tmp_path / "runs")
+    monkeypatch.setattr(runner, "RUN_CACHE", tmp_path / "runs")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
         "import numpy as np\n"
@@ -436,16 +570,16 @@ def test_one_exercise_at_a_time_reuses_the_run_of_an_unchanged_notebook(tmp_path
         "def sigmoid_grad(a):\n    s = sigmoid(a)\n    return s * (1 - s)")]
     path = tmp_path / "sigmoid.ipynb"
     nbformat.write(nb, str(path))
-    assert selfcheck.check_notebook(path, ["1b"]) == 0
+    assert runner.check_notebook(path, ["1b"]) == 0
     out = capsys.readouterr().out
     assert "Running sigmoid.ipynb" in out and "Exercise 1b: sigmoid, sigmoid_grad  (5/5 passed)" in out
     assert "Exercise 1a" not in out and "Exercise(s) 1b: every public check passed." in out
-    assert selfcheck.check_notebook(path, ["1a", "1c"]) == 1
+    assert runner.check_notebook(path, ["1a", "1c"]) == 1
     out = capsys.readouterr().out
     assert "Running" not in out and "a moment ago" in out and "not written yet" in out and "Exercise 1b" not in out
     nb.cells.append(nbformat.v4.new_code_cell("x = 1"))   # a changed notebook is run again
     nbformat.write(nb, str(path))
-    assert selfcheck.check_notebook(path, ["1b"]) == 0
+    assert runner.check_notebook(path, ["1b"]) == 0
     assert "Running sigmoid.ipynb" in capsys.readouterr().out
     assert selfcheck.main([str(path), "--exercise", "1b"]) == 0
     with pytest.raises(SystemExit) as usage:

@@ -7,6 +7,7 @@ Depends on numpy only: the student self-check ships this file as it is.
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass
@@ -20,7 +21,7 @@ class Verdict:
     extra: dict = field(default_factory=dict)   # numbers behind the verdict, for the instructor
 
 
-def describe(array, limit=6, around=0):
+def describe(array: ArrayLike, limit: int = 6, around: int = 0) -> str:
     """A short printable view of an array: its shape and ``limit`` values, starting a little
     before flat index ``around`` (so that a mismatch deep in a gradient is in view)."""
     array = np.asarray(array, dtype=float)
@@ -32,7 +33,23 @@ def describe(array, limit=6, around=0):
     return f"shape {array.shape}: {before}{shown}{more}"
 
 
-def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
+def matches(got: ArrayLike, expected: ArrayLike, rtol: float = 1e-6, atol: float = 1e-9) -> np.ndarray:
+    """Elementwise, the one equality rule of the grader and the self-check: |got - expected| <= atol +
+    rtol * |expected|, NaN equal to NaN and inf to the same inf. got and expected: arrays of one shape
+    (or broadcastable); returns a bool array of that shape."""
+    with np.errstate(all="ignore"):
+        return np.isclose(got, expected, rtol=rtol, atol=atol) | (np.isnan(expected) & np.isnan(got))
+
+
+def same(got: ArrayLike, expected: ArrayLike, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """True when ``got`` has as many values as ``expected`` (any shape, e.g. (N, 1) for (N,)) and each
+    :func:`matches` its counterpart."""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    return got.size == expected.size and bool(np.all(matches(got.reshape(expected.shape), expected, rtol, atol)))
+
+
+def check_array(got: ArrayLike, expected: ArrayLike, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> Verdict:
     """Verdict on ``got`` against ``expected``.
 
     got: any array the submission returned (already plain float64);
@@ -52,7 +69,7 @@ def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
         return Verdict(False, f"finite {what}: {describe(expected)}",
                        f"{np.count_nonzero(bad)} non-finite value(s) (inf or NaN), the first at index {index}: {describe(got)}",
                        "Something overflows or divides by zero: look for exp of a large number or log of 0.")
-    close = np.isclose(got, expected, rtol=rtol, atol=atol) | (np.isnan(expected) & np.isnan(got))
+    close = matches(got, expected, rtol, atol)
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
         first = int(np.flatnonzero(~close.reshape(-1))[0])
@@ -64,7 +81,7 @@ def check_array(got, expected, what, rtol=1e-6, atol=1e-9):
     return Verdict(True, f"{what} matches (rtol {rtol:g}).")
 
 
-def check_scalar(got, expected, what, rtol=1e-6, atol=1e-9):
+def check_scalar(got: ArrayLike, expected: ArrayLike, what: str, rtol: float = 1e-6, atol: float = 1e-9) -> Verdict:
     """Verdict for a single number: a float, a 0-d or a one-element array are all accepted."""
     got = np.asarray(got, dtype=float)
     if got.size != 1:
@@ -73,7 +90,7 @@ def check_scalar(got, expected, what, rtol=1e-6, atol=1e-9):
     return check_array(got.reshape(()), np.asarray(expected, dtype=float).reshape(()), what, rtol, atol)
 
 
-def relative_error(a, b):
+def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """max |a - b| / max(|a| + |b|, tiny): a scale-free distance between two arrays."""
     a = np.asarray(a, dtype=float).reshape(-1)
     b = np.asarray(b, dtype=float).reshape(-1)

@@ -1,18 +1,18 @@
 """Write the students' download, ``dist/week6-student.zip``.
 
-Run ``python student_template/build_bundle.py [OUT.zip]`` from anywhere (``make student-bundle``).
+Run ``python tools/build_bundle.py [OUT.zip]`` from anywhere (``make student-bundle``).
 The zip unpacks into one folder, ``week6-student/``, where the notebook finds the data and
 the self-check next to it; the same folder, pushed as a repository, is a GitHub Classroom
 assignment template:
 
   week6_backprop.ipynb                 the lab (student_template/week6_backprop.ipynb)
   <the five .mat files>                data/*.mat
-  week6_selfcheck.py                   the public self-check (grader/selfcheck.py)
-  arraycheck.py                        its comparison helpers (grader/arraycheck.py)
-  written_answers.py                   which written questions are still unanswered (grader/written_answers.py)
-  public_fixture.json                  the public inputs and expected outputs (grader/public_fixture.json)
+  week6_selfcheck.py and its files     the public self-check: student_template/, the files of its
+                                       SHIPPED_FILES (the checks, the array comparison, the notebook
+                                       runner, the unanswered questions, the public fixture)
   requirements.txt                     what to install (the self-check's STUDENT_PACKAGES)
   README.md                            what to do with all this: Jupyter, the command line, Colab, Classroom
+                                       (student_template/README.md)
   .github/classroom/autograding.json   GitHub Classroom's test list (the format of education/autograding)
   .github/workflows/classroom.yml      runs the same test on every push (GitHub Classroom's actions)
 
@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader.config import EXERCISE_POINTS  # noqa: E402
-from grader.selfcheck import EXERCISES, STUDENT_PACKAGES  # noqa: E402
+from assignment import EXERCISES  # noqa: E402
+from student_template.week6_selfcheck import SHIPPED_FILES, STUDENT_PACKAGES  # noqa: E402
 
 BUNDLE_PATH = ROOT / "dist" / "week6-student.zip"
 FOLDER = "week6-student"
@@ -47,95 +47,15 @@ INSTALL_COMMAND = "python -m pip install -r requirements.txt"
 # GitHub Classroom's tests: one per exercise, worth the exercise's points, passed when every public check
 # of the exercise passes. The first installs the packages and runs the notebook; the others reuse that
 # run (the self-check keeps it). Timeouts in minutes, as Classroom counts them.
-CLASSROOM_TESTS = [{"name": f"{EXERCISES[exercise]} (public checks)",
+CLASSROOM_TESTS = [{"name": f"{exercise.heading} (public checks)",
                     "setup": INSTALL_COMMAND if not index else "",
-                    "run": f"{CHECK_COMMAND} --exercise {exercise}",
-                    "timeout": 15 if not index else 5, "points": points}
-                   for index, (exercise, points) in enumerate(EXERCISE_POINTS.items())]
+                    "run": f"{CHECK_COMMAND} --exercise {exercise.id}",
+                    "timeout": 15 if not index else 5, "points": exercise.points}
+                   for index, exercise in enumerate(EXERCISES)]
 PYTHON_VERSION = "3.11"
 
-README = f"""\
-# Week 6: backpropagation
-
-## What is in this folder
-
-| file | what it is |
-|---|---|
-| `{NOTEBOOK}` | the lab: fill in the functions marked "Graded" |
-| `*.mat` | the data sets the notebook loads (keep them next to it) |
-| `{SELFCHECK}` | the self-check, with `arraycheck.py`, `written_answers.py` and `public_fixture.json` |
-| `requirements.txt` | what to install |
-| `.github/` | for GitHub Classroom (your teacher's side; leave it as it is) |
-
-## What you need
-
-Python 3.10 to 3.13 with numpy 1.26 or newer, scipy 1.11 or newer, matplotlib 3.8 or newer,
-and Jupyter:
-
-    python -m pip install {" ".join(STUDENT_PACKAGES)}
-
-## Working on the lab
-
-Open the notebook from this folder:
-
-    jupyter notebook {NOTEBOOK}      (or: jupyter lab, or VS Code)
-
-Keep the names and signatures of the graded functions: the grader calls them.
-"Run All" works at every stage: a cell that calls a function you have not
-written yet says so and the next cells still run, up to the self-check at the
-end.
-
-## Checking your work
-
-In the notebook, run its last cell:
-
-    from week6_selfcheck import run_selfcheck
-    run_selfcheck(globals())
-
-It calls your functions on a few public inputs and tells you, exercise by
-exercise, what passed, what came back instead of what was expected, and a hint.
-Functions you have not written yet show as "not written yet".
-
-On the command line (it runs the whole notebook in a fresh kernel first):
-
-    {CHECK_COMMAND}
-
-Its exit status is 0 when every public check passes, 1 when one fails or a
-function is not written yet, 2 when the check cannot run (a package or a data
-file is missing: the message says what to install). `python {SELFCHECK} --help`
-says the same.
-
-The self-check is not your grade: the grader runs hidden tests on other inputs
-and checks that your training reaches the expected accuracy. Passing every
-public check is a good sign, not a promise.
-
-## In Google Colab
-
-Open `{NOTEBOOK}` in Colab (File > Upload notebook), then run these two lines
-in a scratch cell (Insert > Scratch code cell: it is not saved with the
-notebook), choosing `{FOLDER}.zip` when asked:
-
-    from google.colab import files; uploaded = files.upload()
-    !unzip -qoj {FOLDER}.zip -x '{FOLDER}/.github/*' -d /content
-
-They put the data files and the self-check in `/content`, where the notebook
-runs; the notebook's last cell is then the self-check. Colab forgets them when
-its runtime is reset: run the two lines again. Hand in the notebook with
-File > Download > Download .ipynb.
-
-## In GitHub Classroom
-
-Every push runs the public self-check (`.github/workflows/classroom.yml`; the
-same tests are in `.github/classroom/autograding.json`): one test per exercise,
-worth the exercise's points, passed when every public check of the exercise
-passes (`{CHECK_COMMAND} --exercise 1a`). The Actions tab shows the
-reports. These points are the public checks', not the grade. For a teacher:
-push this folder as a template repository and make the assignment from it.
-
-## Handing in
-
-Submit `{NOTEBOOK}` (just the notebook) where your course says.
-"""
+# What the folder holds and how to check a notebook: a page of its own, beside the notebook.
+README = (ROOT / "student_template" / "README.md").read_text(encoding="utf-8")
 
 
 def requirements_text():
@@ -201,14 +121,10 @@ def classroom_workflow():
 def bundle_files(root=ROOT):
     """[(path inside the bundle's folder, bytes)] in the zip's order."""
     root = Path(root)
-    files = [("README.md", README.encode("utf-8")),
-             (NOTEBOOK, (root / "student_template" / NOTEBOOK).read_bytes())]
+    files = [(name, (root / "student_template" / name).read_bytes()) for name in ("README.md", NOTEBOOK)]
     files += [(name, (root / "data" / name).read_bytes()) for name in DATA_FILES]
-    files += [(SELFCHECK, (root / "grader" / "selfcheck.py").read_bytes()),
-              ("arraycheck.py", (root / "grader" / "arraycheck.py").read_bytes()),
-              ("written_answers.py", (root / "grader" / "written_answers.py").read_bytes()),
-              ("public_fixture.json", (root / "grader" / "public_fixture.json").read_bytes()),
-              ("requirements.txt", requirements_text().encode("utf-8")),
+    files += [(name, (root / "student_template" / name).read_bytes()) for name in SHIPPED_FILES]
+    files += [("requirements.txt", requirements_text().encode("utf-8")),
               (".github/classroom/autograding.json", autograding_json().encode("utf-8")),
               (".github/workflows/classroom.yml", classroom_workflow().encode("utf-8"))]
     return files

@@ -1,0 +1,6 @@
+"""What a student downloads: the notebook, the self-check and its files (week6_selfcheck.SHIPPED_FILES).
+
+A package in the project only, so that the grader can use the self-check's one array-comparison
+rule (``from student_template.arraycheck import check_array``) and its notebook runner; it is not
+shipped, and nothing in it imports the rest of the project.
+"""
