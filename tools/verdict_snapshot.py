@@ -4,6 +4,7 @@ grades as a fixture, graded by the project's own CLI before and after, verdict b
     python tools/verdict_snapshot.py notebooks DIR           # once, with the OLD code
     python tools/verdict_snapshot.py grade DIR OUT [--jobs 2] # with the old code, then the new
     python tools/verdict_snapshot.py diff OLD/verdicts.json NEW/verdicts.json
+    python tools/verdict_snapshot.py verdicts DIR OUT         # OUT/verdicts.json again, no grading
 
 ``notebooks`` writes the fixtures of every generator the suite has (tests/grader/fixtures.py,
 mistake_fixtures.py, validity_fixtures.py, backprop_fixtures.py, independent_solutions.py, the
@@ -16,9 +17,12 @@ graded by the old and the new code: the probe seed derives from the notebook's b
 ``grade`` runs ``python -m grader grade-batch DIR/<group> --out OUT/<group>`` (default sandbox,
 ``--force``, the group's options) with the reference cache in ``OUT/reference-cache`` (each
 snapshot computes its own), then writes ``OUT/verdicts.json``: per notebook, its results.json
-without what varies from run to run (:data:`DROPPED`, :data:`TEXT_RULES`), everything else kept.
+without what varies from run to run (:data:`DROPPED`, :data:`DROPPED_IN_TESTS`, :data:`TEXT_RULES`),
+everything else kept.
 
-``diff`` prints every difference, test by test, and exits 1 if there is any.
+``verdicts DIR OUT`` writes ``OUT/verdicts.json`` again from the results.json files (after a change
+of the normalization: compare snapshots normalized by the same rules). ``diff`` prints every
+difference, test by test, and exits 1 if there is any.
 """
 import argparse
 import hashlib
@@ -34,8 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = "manifest.json"
 VERDICTS = "verdicts.json"
+BATCHES = "batches.json"          # how each grade-batch run ended, and how long it took
 # results.json fields that measure the run, not the verdict: (path of keys)
 DROPPED = (("execution_time",), ("extra_data", "timings"), ("extra_data", "grader_version"))
+# the same inside each test's extra_data: the measured costs of the finite-difference evidence (the
+# verdict they lead to stays: score, output, tags, the counts of calls)
+DROPPED_IN_TESTS = (("backprop_evidence", "seconds"), ("backprop_evidence", "forward_seconds"),
+                    ("backprop_evidence", "cost_ratio"))
 # GraderConfig field -> grade-batch option, for the configurations the suite grades fixtures with
 OPTIONS = {"cell_timeout": "--cell-timeout", "notebook_timeout": "--notebook-timeout",
            "time_budget": "--time-budget", "train_budget": "--train-budget"}
@@ -140,11 +149,15 @@ def text_rules(notebooks_dir, out_dir):
     return [(re.compile(re.escape(place)), names[place]) for place in places] + TEXT_RULES
 
 
-# Text that varies from run to run without the verdict changing. Each rule is here because two
-# gradings of the same files by the same code differed by it (see the module's doc).
+# Text that varies from run to run without the verdict changing: measured durations, and the
+# random names of temporary directories. What a duration decided (a timeout, a training cut short)
+# stays in the verdict.
 TEXT_RULES = [
-    # temporary directories: tempfile's random names
     (re.compile(r"(/tmp/[A-Za-z0-9_.\-]*?)(tmp|week6[A-Za-z0-9\-]*?-)[A-Za-z0-9_]{8}"), r"\1\2<random>"),
+    # a training test's elapsed time: "best accuracy 0.745 over 1 run(s) (90.5 s)"
+    (re.compile(r"( run\(s\) \()\d+(?:\.\d+)? s\)"), r"\1<seconds> s)"),
+    # a cell cut by what was left of the notebook's budget (configured timeouts are whole seconds)
+    (re.compile(r"(ran longer than )\d+\.\d+ s\b"), r"\1<seconds> s"),
 ]
 
 
@@ -160,15 +173,22 @@ def normalize(value, rules):
     return value
 
 
+def _drop(data, keys):
+    """``data`` without the item at the path ``keys`` (nothing happens where the path is absent)."""
+    for key in keys[:-1]:
+        data = data.get(key) if isinstance(data, dict) else None
+    if isinstance(data, dict):
+        data.pop(keys[-1], None)
+
+
 def verdict(results, rules):
     """``results`` (a results.json) without the fields and text that vary from run to run."""
     results = json.loads(json.dumps(results))
     for keys in DROPPED:
-        holder = results
-        for key in keys[:-1]:
-            holder = holder.get(key, {}) if isinstance(holder, dict) else {}
-        if isinstance(holder, dict):
-            holder.pop(keys[-1], None)
+        _drop(results, keys)
+    for test in results.get("tests", []):
+        for keys in DROPPED_IN_TESTS:
+            _drop(test.get("extra_data"), keys)
     return normalize(results, rules)
 
 
@@ -191,6 +211,17 @@ def grade(notebooks_dir, out_dir, jobs):
             code = subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
         runs[group] = {"exit_status": code, "seconds": round(time.monotonic() - started, 1)}
         print(f"  exit {code}, {runs[group]['seconds']:.0f} s (log: {out_dir / f'{group}.log'})", flush=True)
+    (out_dir / BATCHES).write_text(json.dumps({"graded_by": _commit(), "batches": runs}, indent=1) + "\n",
+                                   encoding="utf-8")
+    return write_verdicts(notebooks_dir, out_dir)
+
+
+def write_verdicts(notebooks_dir, out_dir):
+    """OUT/verdicts.json from the results.json files a grading left in OUT (again, e.g. after a
+    change of the normalization: both snapshots must be normalized by the same rules)."""
+    notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
+    manifest = json.loads((notebooks_dir / MANIFEST).read_text(encoding="utf-8"))
+    graded = json.loads((out_dir / BATCHES).read_text(encoding="utf-8"))
     rules = text_rules(notebooks_dir, out_dir)
     verdicts = {}
     for entry in manifest["notebooks"]:
@@ -200,12 +231,12 @@ def grade(notebooks_dir, out_dir, jobs):
             verdicts[entry["key"]] = verdict(json.loads(path.read_text(encoding="utf-8")), rules)
         except (OSError, ValueError) as error:
             verdicts[entry["key"]] = {"missing_results": f"{type(error).__name__}: {path.relative_to(out_dir)}"}
-    snapshot = {"notebooks_commit": manifest["commit"], "graded_by": _commit(), "batches": runs,
-                "verdicts": verdicts}
+    snapshot = {"notebooks_commit": manifest["commit"], **graded, "verdicts": verdicts}
     (out_dir / VERDICTS).write_text(json.dumps(snapshot, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
                                     encoding="utf-8")
     missing = [key for key, v in verdicts.items() if "missing_results" in v]
-    print(f"{len(verdicts)} verdicts in {out_dir / VERDICTS}; {sum(r['seconds'] for r in runs.values()):.0f} s"
+    seconds = sum(batch["seconds"] for batch in graded["batches"].values())
+    print(f"{len(verdicts)} verdicts in {out_dir / VERDICTS}; graded in {seconds:.0f} s"
           + (f"; no results.json for {len(missing)}: {', '.join(missing)}" if missing else ""))
     return 1 if missing else 0
 
@@ -287,6 +318,9 @@ def main(argv=None):
     graded.add_argument("dir")
     graded.add_argument("out")
     graded.add_argument("--jobs", type=int, default=2)
+    again = commands.add_parser("verdicts", help="OUT/verdicts.json again from OUT's results.json files")
+    again.add_argument("dir")
+    again.add_argument("out")
     compared = commands.add_parser("diff", help="differences between two verdicts.json, test by test")
     compared.add_argument("old")
     compared.add_argument("new")
@@ -295,6 +329,8 @@ def main(argv=None):
         return write_notebooks(args.dir)
     if args.command == "grade":
         return grade(args.dir, args.out, args.jobs)
+    if args.command == "verdicts":
+        return write_verdicts(args.dir, args.out)
     return diff(args.old, args.new)
 
 
