@@ -62,15 +62,12 @@ def _sources(stage):
     from tests.grader import backprop_fixtures, fixtures, independent_solutions, mistake_fixtures, validity_fixtures
     from tests.robustness import make_corpus
 
-    def written(directory):
-        return sorted(Path(directory).iterdir())
-
     out = []
     fixture_config = {f.name: f.config for f in fixtures.FIXTURES}
     for path in fixtures.write_all(stage / "fixtures"):
         out.append(("fixtures", path.stem, path.read_bytes(), fixture_config[path.stem]))
     mistake_fixtures.write_all(stage / "mistakes")
-    out += [("mistakes", p.stem, p.read_bytes(), {}) for p in written(stage / "mistakes")]
+    out += [("mistakes", p.stem, p.read_bytes(), {}) for p in sorted((stage / "mistakes").iterdir())]
     out += [("validity", p.stem, p.read_bytes(), VALIDITY_CONFIG.get(p.stem, {}))
             for p in validity_fixtures.write_all(stage / "validity")]
     (stage / "backprop").mkdir()
@@ -141,10 +138,11 @@ def _commit():
 
 # ------------------------------------------------------------------ grade
 
-def text_rules(notebooks_dir, out_dir):
-    """[(pattern, replacement)] for text that names this run's places rather than the verdict."""
+def text_rules(notebooks_dir, out_dir, project=ROOT):
+    """[(pattern, replacement)] for text that names this run's places (the notebooks, the results,
+    the checkout that graded them) rather than the verdict."""
     names = {str(Path(notebooks_dir).resolve()): "<notebooks>", str(Path(out_dir).resolve()): "<out>",
-             str(ROOT): "<project>"}
+             str(project): "<project>"}
     places = sorted(names, key=len, reverse=True)
     return [(re.compile(re.escape(place)), names[place]) for place in places] + TEXT_RULES
 
@@ -211,8 +209,8 @@ def grade(notebooks_dir, out_dir, jobs):
             code = subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
         runs[group] = {"exit_status": code, "seconds": round(time.monotonic() - started, 1)}
         print(f"  exit {code}, {runs[group]['seconds']:.0f} s (log: {out_dir / f'{group}.log'})", flush=True)
-    (out_dir / BATCHES).write_text(json.dumps({"graded_by": _commit(), "batches": runs}, indent=1) + "\n",
-                                   encoding="utf-8")
+    graded = {"graded_by": _commit(), "project": str(ROOT), "batches": runs}
+    (out_dir / BATCHES).write_text(json.dumps(graded, indent=1) + "\n", encoding="utf-8")
     return write_verdicts(notebooks_dir, out_dir)
 
 
@@ -222,7 +220,7 @@ def write_verdicts(notebooks_dir, out_dir):
     notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
     manifest = json.loads((notebooks_dir / MANIFEST).read_text(encoding="utf-8"))
     graded = json.loads((out_dir / BATCHES).read_text(encoding="utf-8"))
-    rules = text_rules(notebooks_dir, out_dir)
+    rules = text_rules(notebooks_dir, out_dir, graded["project"])
     verdicts = {}
     for entry in manifest["notebooks"]:
         # grade-batch keeps a top-level notebook's stem as its key (grader/submissions.py)
