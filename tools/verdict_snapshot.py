@@ -25,6 +25,7 @@ of the normalization: compare snapshots normalized by the same rules). ``diff`` 
 difference, test by test, and exits 1 if there is any.
 """
 import argparse
+import difflib
 import hashlib
 import json
 import os
@@ -241,6 +242,9 @@ def write_verdicts(notebooks_dir, out_dir):
 
 # ------------------------------------------------------------------ diff
 
+ABSENT = "<absent>"
+
+
 def _tests_by_id(tests):
     """{(number, name, k): test} (k: the k-th test of that number and name)."""
     out, seen = {}, {}
@@ -251,59 +255,83 @@ def _tests_by_id(tests):
     return out
 
 
+def _field_changes(old, new, place):
+    return [((*place, key), old.get(key, ABSENT), new.get(key, ABSENT)) for key in sorted(set(old) | set(new))
+            if old.get(key, ABSENT) != new.get(key, ABSENT)]
+
+
+def compare(old, new):
+    """[(place, old value, new value)] of every difference between two verdicts of one notebook;
+    a place is a tuple: (field,), ("extra_data", field), ("test", number, name, k[, field]) or
+    ("test order",)."""
+    old, new = dict(old), dict(new)
+    old_tests, new_tests = old.pop("tests", []) or [], new.pop("tests", []) or []
+    old_extra, new_extra = old.pop("extra_data", {}) or {}, new.pop("extra_data", {}) or {}
+    found = _field_changes(old, new, ()) + _field_changes(old_extra, new_extra, ("extra_data",))
+    a, b = _tests_by_id(old_tests), _tests_by_id(new_tests)
+    found += [(("test", *ident), "present", ABSENT) for ident in a if ident not in b]
+    found += [(("test", *ident), ABSENT, "present") for ident in b if ident not in a]
+    for ident in [i for i in a if i in b]:
+        found += _field_changes(a[ident], b[ident], ("test", *ident))
+    if [i for i in a if i in b] != [i for i in b if i in a]:
+        found.append((("test order",), "", ""))
+    return found
+
+
 def _show(value, limit=300):
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
 
-def _field_changes(old, new, where):
-    lines = []
-    for key in sorted(set(old) | set(new)):
-        if old.get(key, "<absent>") != new.get(key, "<absent>"):
-            lines.append(f"  {where}{key}: {_show(old.get(key, '<absent>'))}\n  {' ' * len(where + key)}-> "
-                         f"{_show(new.get(key, '<absent>'))}")
-    return lines
+def render(place, old, new):
+    """The lines that show one difference: long or multi-line texts as the lines that changed."""
+    if place[0] == "test order":
+        return ["  tests in another order"]
+    if place[0] == "test":
+        number, name, k, *field = place[1:]
+        where = f"test [{number}] {name}" + (f" (#{k})" if k > 1 else "")
+        if not field:
+            return [f"  {where}: {'removed' if new == ABSENT else 'added'}"]
+        head = f"  {where}: {'.'.join(field)}:"
+    else:
+        head = f"  {'.'.join(place)}:"
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old + new or len(old + new) > 200):
+        changed = [line for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[:1] in "-+"]
+        return [head] + [f"      {line}" for line in changed]
+    return [head, f"      - {_show(old)}", f"      + {_show(new)}"]
 
 
-def compare(old, new):
-    """[line] of every difference between two verdicts of one notebook."""
-    old, new = dict(old), dict(new)
-    lines = []
-    old_tests, new_tests = old.pop("tests", []) or [], new.pop("tests", []) or []
-    old_extra, new_extra = old.pop("extra_data", {}) or {}, new.pop("extra_data", {}) or {}
-    lines += _field_changes(old, new, "")
-    lines += _field_changes(old_extra, new_extra, "extra_data.")
-    a, b = _tests_by_id(old_tests), _tests_by_id(new_tests)
-    for ident in a.keys() - b.keys():
-        lines.append(f"  test removed: [{ident[0]}] {ident[1]}")
-    for ident in b.keys() - a.keys():
-        lines.append(f"  test added: [{ident[0]}] {ident[1]}")
-    for ident in [i for i in a if i in b]:
-        changes = _field_changes(a[ident], b[ident], "")
-        if changes:
-            lines.append(f"  test [{ident[0]}] {ident[1]}:")
-            lines += ["  " + line for line in changes]
-    common = [i for i in a if i in b]
-    if common != [i for i in b if i in a]:
-        lines.append("  tests in another order")
-    return lines
+def _verdicts(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))["verdicts"]
 
 
-def diff(old_path, new_path):
-    old = json.loads(Path(old_path).read_text(encoding="utf-8"))["verdicts"]
-    new = json.loads(Path(new_path).read_text(encoding="utf-8"))["verdicts"]
-    differing = 0
+def diff(old_path, new_path, noise_path=None):
+    """Print every difference between two snapshots; 1 if any. With ``noise_path`` (another snapshot
+    by the old snapshot's code), a difference at a place where the old code's two snapshots differ
+    too is printed apart, as noise, and does not count."""
+    old, new = _verdicts(old_path), _verdicts(new_path)
+    noisy = set()
+    if noise_path:
+        again = _verdicts(noise_path)
+        noisy = {(key, place) for key in old.keys() & again.keys() for place, _, _ in compare(old[key], again[key])}
+    differing, noise = 0, 0
     for key in sorted(set(old) | set(new)):
         if key not in new or key not in old:
             print(f"{key}: only in {'the first' if key in old else 'the second'} snapshot")
             differing += 1
             continue
-        lines = compare(old[key], new[key])
-        if lines:
+        found = compare(old[key], new[key])
+        real = [d for d in found if (key, d[0]) not in noisy]
+        if real:
             differing += 1
             print(f"{key}:")
-            print("\n".join(lines))
-    print(f"{differing} of {len(set(old) | set(new))} notebooks differ")
+            print("\n".join(line for d in real for line in render(*d)))
+        if len(real) < len(found):
+            noise += 1
+            print(f"{key} (noise: the old code's two snapshots differ there too):")
+            print("\n".join(line for d in found if (key, d[0]) in noisy for line in render(*d)))
+    print(f"{differing} of {len(set(old) | set(new))} notebooks differ"
+          + (f"; {noise} more differ only where the old code differs from itself" if noise_path else ""))
     return 1 if differing else 0
 
 
@@ -322,6 +350,8 @@ def main(argv=None):
     compared = commands.add_parser("diff", help="differences between two verdicts.json, test by test")
     compared.add_argument("old")
     compared.add_argument("new")
+    compared.add_argument("--noise", metavar="OLD_AGAIN",
+                          help="another snapshot by the old code: where it differs from OLD is noise, shown apart")
     args = parser.parse_args(argv)
     if args.command == "notebooks":
         return write_notebooks(args.dir)
@@ -329,7 +359,7 @@ def main(argv=None):
         return grade(args.dir, args.out, args.jobs)
     if args.command == "verdicts":
         return write_verdicts(args.dir, args.out)
-    return diff(args.old, args.new)
+    return diff(args.old, args.new, args.noise)
 
 
 if __name__ == "__main__":

@@ -50,11 +50,7 @@ def test_what_a_run_measures_is_left_out_of_the_verdict():
 def test_every_change_of_a_verdict_stays_in_it_and_the_diff_reports_it(change, tmp_path, capsys):
     old, new = normalized(results()), normalized(results(**change))
     assert old != new
-    paths = []
-    for name, verdicts in (("old", old), ("new", new)):
-        paths.append(tmp_path / f"{name}.json")
-        paths[-1].write_text(json.dumps({"verdicts": {"fixture": verdicts}}))
-    assert snapshot.diff(*paths) == 1
+    assert snapshot.diff(write(tmp_path / "old.json", old), write(tmp_path / "new.json", new)) == 1
     printed = capsys.readouterr().out
     assert "fixture:" in printed and "1 of 1 notebooks differ" in printed
 
@@ -64,10 +60,26 @@ def test_the_diff_names_removed_added_and_reordered_tests(tmp_path, capsys):
     renamed, reordered = copy.deepcopy(old), copy.deepcopy(old)
     renamed["tests"][0]["name"] = "sigmoid values (renamed)"
     reordered["tests"].reverse()
-    lines = snapshot.compare(old, renamed)
-    assert "  test removed: [1b] sigmoid values" in lines and "  test added: [1b] sigmoid values (renamed)" in lines
-    assert snapshot.compare(old, reordered) == ["  tests in another order"]
-    same = tmp_path / "same.json"
-    same.write_text(json.dumps({"verdicts": {"fixture": old}}))
+    shown = [line for d in snapshot.compare(old, renamed) for line in snapshot.render(*d)]
+    assert shown == ["  test [1b] sigmoid values: removed", "  test [1b] sigmoid values (renamed): added"]
+    assert [place for place, _, _ in snapshot.compare(old, reordered)] == [("test order",)]
+    same = write(tmp_path / "same.json", old)
     assert snapshot.diff(same, same) == 0
     assert "0 of 1 notebooks differ" in capsys.readouterr().out
+
+
+def test_noise_is_shown_apart_and_only_where_the_old_code_differs_from_itself(tmp_path, capsys):
+    old = write(tmp_path / "old.json", normalized(results(output="Passed.")))
+    old_again = write(tmp_path / "old-again.json", normalized(results(output="Passed, slowly.")))
+    noisy_only = write(tmp_path / "noisy.json", normalized(results(output="Passed, quickly.")))
+    assert snapshot.diff(old, noisy_only, noise_path=old_again) == 0
+    printed = capsys.readouterr().out
+    assert "(noise: " in printed and "Passed, quickly." in printed and "0 of 1 notebooks differ" in printed
+    also_scored = write(tmp_path / "scored.json", normalized(results(output="Passed, quickly.", score=1.0)))
+    assert snapshot.diff(old, also_scored, noise_path=old_again) == 1
+    assert "1 of 1 notebooks differ" in capsys.readouterr().out
+
+
+def write(path, verdict):
+    path.write_text(json.dumps({"verdicts": {"fixture": verdict}}))
+    return path
