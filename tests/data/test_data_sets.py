@@ -47,7 +47,7 @@ def test_generation_depends_on_the_seed():
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_file_contents(name):
+def test_each_committed_set_holds_at_least_50_finite_2d_float64_points(name):
     points = committed(name)
     assert points.dtype == np.float64 and points.ndim == 2 and points.shape[1] == 2
     assert points.shape[0] >= 50 and np.all(np.isfinite(points))

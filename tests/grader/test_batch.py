@@ -246,7 +246,7 @@ def test_shards_then_merge_equal_a_single_run(real_class, tmp_path):
     assert (root / "merged" / "class_report.html").is_file()
 
 
-def test_class_report(real_class):
+def test_class_report_shows_scores_escaped_names_failures_and_the_ungraded(real_class):
     out = real_class["root"] / "out"
     page = (out / "class_report.html").read_text(encoding="utf-8")
     md = (out / "class_report.md").read_text(encoding="utf-8")

@@ -56,8 +56,8 @@ def test_stage_runs_between_check_and_report():
     assert names[names.index("check") + 1] == "diagnose" and names[-1] == "report"
 
 
-def test_every_test_that_compares_values_names_its_probes():
-    plan = new_run("/tmp", seed=3).probe_plan
+def test_every_test_that_compares_values_names_its_probes(tmp_path):
+    plan = new_run(tmp_path, seed=3).probe_plan
     for spec in TESTS:
         assert set(spec.probes) <= set(plan.probes), spec.name
     assert all(spec.probes for spec in TESTS), [spec.id for spec in TESTS if not spec.probes]

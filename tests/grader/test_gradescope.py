@@ -79,7 +79,7 @@ def read_results(root):
 
 # ------------------------------------------------------------------ the zip
 
-def test_zip_layout(autograder_zip):
+def test_zip_holds_the_executable_scripts_and_every_grader_file_nothing_else(autograder_zip):
     with zipfile.ZipFile(autograder_zip) as archive:
         infos = {info.filename: info for info in archive.infolist()}
         names = set(infos)

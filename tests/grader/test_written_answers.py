@@ -298,7 +298,7 @@ def test_answers_folder_holds_text_and_figures(graded_class):
     assert page.count("data:image/png;base64,") == 3 and "src=\"http" not in page
 
 
-def test_class_page(graded_class):
+def test_class_page_shows_escaped_answers_and_plots_per_question(graded_class):
     page = (graded_class["out"] / PAGE_NAME).read_text(encoding="utf-8")
     assert graded_class["result"].answers_page == graded_class["out"] / PAGE_NAME
     sections = re.split(r"<h2 ", page)

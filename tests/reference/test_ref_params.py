@@ -10,7 +10,7 @@ NETS = [[2, 1], [2, 3, 1], [2, 5, 1], [2, 10, 3], [2, 10, 10, 10, 10, 1], [7, 1,
 @pytest.mark.parametrize("layer_sizes,expected", [
     ([2, 1], 3), ([2, 3, 1], 13), ([2, 5, 1], 21), ([2, 10, 3], 63), ([2, 10, 10, 10, 10, 1], 371),
     ([7, 1, 4, 2], 8 + 8 + 10)])
-def test_n_params(layer_sizes, expected):
+def test_n_params_counts_every_layers_weights_and_biases(layer_sizes, expected):
     assert n_params(layer_sizes) == expected
     assert n_params(layer_sizes) == sum(layer_sizes[l] * (layer_sizes[l - 1] + 1) for l in range(1, len(layer_sizes)))
 

@@ -21,7 +21,7 @@ def strict():
 
 
 @pytest.mark.parametrize("a", [1e4, -1e4, 1000.0, -1000.0, 745.0, -745.0, 710.0, -710.0])
-def test_sigmoid_extremes(strict, a):
+def test_sigmoid_and_sigmoid_grad_saturate_finite_on_extreme_scalars(strict, a):
     s, g = reference.sigmoid(a), reference.sigmoid_grad(a)
     assert np.shape(s) == () and np.shape(g) == ()
     assert np.isfinite(s) and np.isfinite(g)
@@ -41,7 +41,7 @@ def test_sigmoid_array_extremes_keep_shape(strict):
     np.testing.assert_array_equal(reference.sigmoid_grad(a)[1, 1:3], 0.0)
 
 
-def test_sigmoid_values(strict):
+def test_sigmoid_and_sigmoid_grad_match_exact_values_to_full_precision(strict):
     a = np.linspace(-30, 30, 121)
     expected = np.array([1.0 / (1.0 + math.exp(-x)) for x in a])
     np.testing.assert_allclose(reference.sigmoid(a), expected, rtol=1e-14)

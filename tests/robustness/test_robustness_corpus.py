@@ -41,7 +41,7 @@ def _describe(result):
 
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=[case.name for case in KERNEL_CASES])
 @pytest.mark.parametrize("level", LEVELS)
-def test_hostile_notebook(level, case, tmp_path):
+def test_hostile_notebook_is_confined_and_graded_as_declared(level, case, tmp_path):
     require_level(level)
     result = grade_case(case, tmp_path, {"sandbox": level})
     assert result.ok, _describe(result)
@@ -53,7 +53,7 @@ def test_hostile_notebook(level, case, tmp_path):
 
 
 @pytest.mark.parametrize("case", FILE_CASES, ids=[case.name for case in FILE_CASES])
-def test_unreadable_file(case, tmp_path):
+def test_unreadable_file_scores_zero_and_writes_results(case, tmp_path):
     result = grade_case(case, tmp_path)
     assert result.ok, _describe(result)
     assert result.score == 0

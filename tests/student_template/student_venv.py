@@ -58,11 +58,13 @@ def student_venv(tmp_path_factory):
 
 def student_env(venv, home):
     """A student's shell with ``venv`` activated: a HOME of its own (no Jupyter kernels or settings of
-    this machine's user), no PYTHONPATH, nothing pointing into this repository, no MPLBACKEND."""
+    this machine's user, nor the test session's: its matplotlib and IPython folders), no PYTHONPATH,
+    nothing pointing into this repository, no MPLBACKEND."""
     path = [str(venv / "bin")] + [entry for entry in os.environ.get("PATH", "").split(os.pathsep)
                                   if entry and str(ROOT) not in entry]
     env = {key: value for key, value in os.environ.items()
-           if key not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "MPLBACKEND", "VIRTUAL_ENV", "PATH")
+           if key not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR",
+                          "VIRTUAL_ENV", "PATH")
            and not key.startswith("JUPYTER") and str(ROOT) not in value}
     home.mkdir(parents=True, exist_ok=True)
     env.update(PATH=os.pathsep.join(path), HOME=str(home), VIRTUAL_ENV=str(venv), OMP_NUM_THREADS="1")

@@ -272,6 +272,15 @@ def init_from_np_random(layer_sizes, rng):
     return np.random.uniform(-0.1, 0.1, size=reference.n_params(layer_sizes))
 
 
+@pytest.fixture
+def numpy_global_random_state_kept():
+    """init_from_np_random draws from numpy's global state, as the mistake does in a student's
+    notebook: put the state back for the tests after this one."""
+    state = np.random.get_state()
+    yield
+    np.random.set_state(state)
+
+
 def init_normal(layer_sizes, rng):
     W = np.zeros(reference.n_params(layer_sizes))
     for (W_l, _), (n_in, n_out) in zip(unpack(W, layer_sizes), zip(layer_sizes[:-1], layer_sizes[1:])):
@@ -319,7 +328,8 @@ def predict_returning_none(W, X, layer_sizes):
     ({"predict": predict_returning_none}, {"predict gives labels p >= 0.5 -> 1"}, "predict"),
     ({"relu": 42}, {"relu values"}, "function"),
 ])
-def test_typical_mistakes_fail_their_checks_only(in_data_dir, overrides, failing, words):
+def test_typical_mistakes_fail_their_checks_only(in_data_dir, numpy_global_random_state_kept, overrides, failing,
+                                                 words):
     results = selfcheck.run_selfcheck(reference_namespace(**overrides), verbose=False)
     assert failed_names(results) == failing
     assert all(r.status in ("passed", "failed") for r in results)
