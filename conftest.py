@@ -19,7 +19,7 @@ import tempfile
 import numpy as np
 import pytest
 
-from grader.reference_cache import CACHE_ENV
+from assignment.kit.reference_cache import CACHE_ENV
 
 SESSION_DIR_ENV = "WEEK6_TEST_SESSION_DIR"      # set by the process that made the directory (and owns it)
 # what the tests' own processes would otherwise write under ~: {variable: its folder in the session's}

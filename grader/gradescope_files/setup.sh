@@ -44,9 +44,9 @@ fi
 cd "$SOURCE"
 OMP_NUM_THREADS=1 MPLBACKEND=Agg "$VENV/bin/python" -c 'import grader.pipeline, grader.gradescope, reference'
 # The reference's trained outcomes are the same for every submission: train them once, now, into the
-# grader's on-disk cache (grader/reference_cache.py; run_autograder points at the same directory).
+# grader's on-disk cache (assignment/kit/reference_cache.py; run_autograder points at the same directory).
 # If this fails, or the cache does not match at grading time, each grading trains them itself.
 WEEK6_GRADER_CACHE="${WEEK6_GRADER_CACHE:-$ROOT/reference-cache}" OMP_NUM_THREADS=1 "$VENV/bin/python" -c \
-    'from grader.config import GraderConfig; from grader.reference_outcomes import reference_training; [reference_training(e, GraderConfig().train_restarts) for e in ("1", "2", "3")]' || true
+    'from assignment import TRAINED; from assignment.kit.reference_runs import reference_training; from grader.config import GraderConfig; [reference_training(e, GraderConfig().train_restarts) for e in TRAINED]' || true
 # For the build log only: the sandbox level auto picks here (the answer at grading time may differ).
 "$VENV/bin/python" -m grader.sandbox || true

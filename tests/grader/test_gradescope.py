@@ -319,3 +319,15 @@ def test_bwrap_refused_a_hostile_submission_leaks_nothing_and_forges_nothing(aut
     assert reference_leaks({"results.json": text}, submitted) == []
     assert str(root / "source") not in text, "results.json names a file of the grader's"
     assert not [path for path in (root / "results").iterdir() if token in path.name]
+
+
+def test_the_python_lines_of_setup_sh_run_against_this_tree():
+    """setup.sh's inline Python (the import check, the reference's training into the cache) ends in
+    ``|| true`` on purpose, so a stale module name there fails silently on Gradescope: run each here."""
+    import re
+    script = (gradescope.FILES_DIR / "setup.sh").read_text()
+    snippets = re.findall(r"-c\s*\\?\s*'([^']+)'", script)
+    assert len(snippets) >= 2, snippets
+    for snippet in snippets:
+        done = subprocess.run([sys.executable, "-c", snippet], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f"{snippet}\n{done.stderr[-2000:]}"
