@@ -67,7 +67,7 @@ check: $(READY)
 # refuses) and what each level enforces on this machine
 .PHONY: sandbox-check robustness
 sandbox-check: $(READY)
-	$(PY) -m grader.sandbox
+	$(PY) -m grader.kernel.sandbox
 
 # make robustness [JOBS=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
 robustness: $(READY)

@@ -1,4 +1,4 @@
-"""False alarms and misses of the "backpropagation required" rule (grader/backprop_evidence.py),
+"""False alarms and misses of the "backpropagation required" rule (assignment/kit/backprop_evidence.py),
 over many probe seeds, with the machine idle and with every core loaded.
 
 For each load ("idle"; "loaded": one busy-looping process per CPU, started before and stopped

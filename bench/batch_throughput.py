@@ -64,7 +64,7 @@ def _differing_tests(out_a, out_b, name):
 
 
 def run(size=None, jobs_list=JOBS):
-    from grader.batch import grade_batch, grader_fingerprint, reference_outcomes
+    from grader.classroom.batch import grade_batch, grader_fingerprint, reference_outcomes
     from grader.config import GraderConfig
 
     if size is None:

@@ -8,7 +8,7 @@ every repetition), every one a fresh process in a fresh directory:
   ``data/*.mat`` and of the files the template's last cell imports
   (``student_template.week6_selfcheck.NOTEBOOK_FILES``);
 * **grader**: ``python -m grader grade NOTEBOOK --out TMP --sandbox LEVEL`` at the level
-  ``auto`` picks here (:func:`grader.sandbox.resolve_level`; ``none`` where it refuses), its
+  ``auto`` picks here (:func:`grader.kernel.sandbox.resolve_level`; ``none`` where it refuses), its
   reference cache (``WEEK6_GRADER_CACHE``) in a directory of the bench's own: one *cold* run
   with the cache empty comes first and is reported apart, the REPS runs after it find the
   cache filled;
@@ -108,8 +108,8 @@ def run_bare():
 
 def sandbox_levels():
     """(the level auto picks here, or "none" with why it refuses; (uid level possible?, why not))."""
-    from grader import sandbox
     from grader.config import GraderConfig
+    from grader.kernel import sandbox
     uid = sandbox.level_check("uid")
     try:
         return (sandbox.resolve_level(GraderConfig()), ""), uid
@@ -407,7 +407,7 @@ BREAKDOWN = [
     ("report: feedback md + html", "report.feedback"),
     ("report: results.json, rest", "report.rest"),
 ]
-# Done in a thread while the notebook runs (grader.probe.start_plan), so not in the total above;
+# Done in a thread while the notebook runs (grader.stages.probe.start_plan), so not in the total above;
 # "probe: plan and reference outcomes" is then only the wait for that thread.
 OVERLAPPED = [
     ("reference training (cache or training)", "probe.reference_training"),

@@ -24,8 +24,9 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, sandbox
-from .config import GraderConfig
+from grader import __version__
+from grader.config import GraderConfig
+from grader.kernel import sandbox
 
 SOURCE_FILE = ".source.json"
 ENVIRONMENT_FAILURE = 3        # exit status: no sandbox here, so no grade (not the notebook's fault)
@@ -94,8 +95,8 @@ def single_out_dir(notebook, out_root):
 
 
 def cmd_grade(args):
-    from .pipeline import grade_notebook
-    from .terminal import score_table
+    from grader.pipeline import grade_notebook
+    from grader.reports.terminal import score_table
     path = Path(args.notebook)
     if not path.is_file():
         print(f"error: {path} does not exist" if not path.exists() else f"error: {path} is not a file",
@@ -148,7 +149,7 @@ def _environment_failure(error, as_json):
 
 
 def cmd_grade_batch(args):
-    from .batch import BatchError, grade_batch
+    from grader.classroom.batch import BatchError, grade_batch
     try:
         result = grade_batch(Path(args.directory), Path(args.out), jobs=args.jobs, config=_config(args),
                              shard=args.shard, timeout=args.timeout, force=args.force,
@@ -163,7 +164,7 @@ def cmd_grade_batch(args):
 
 
 def cmd_merge(args):
-    from .batch import BatchError, merge_shards
+    from grader.classroom.batch import BatchError, merge_shards
     try:
         result = merge_shards([Path(d) for d in args.shards], Path(args.out), allow_partial=args.allow_partial,
                               overrides=args.overrides, assignment=args.assignment)
@@ -178,7 +179,7 @@ def cmd_check(args):
 
 
 def cmd_written_answers(args):
-    from .answers_page import write_answers_page
+    from grader.classroom.answers_page import write_answers_page
     out = Path(args.out_dir)
     if not out.is_dir():
         print(f"error: {out} is not a directory", file=sys.stderr)
@@ -188,7 +189,7 @@ def cmd_written_answers(args):
 
 
 def main(argv=None):
-    from .lms_export import DEFAULT_ASSIGNMENT
+    from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
 
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade Week 6 backpropagation notebooks.")
     parser.add_argument("--version", action="version", version=f"week6-grader {__version__}")

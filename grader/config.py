@@ -38,10 +38,10 @@ class GraderConfig:
     train_restarts: int = 3
     memory_limit_mb: int = 2048
     max_processes: int = 256
-    disk_limit_mb: int = 256            # the working directory's total size (grader/disk_quota.py); 0: no bound
+    disk_limit_mb: int = 256            # the working directory's total size (grader/kernel/disk_quota.py); 0: no bound
     max_cell_output_bytes: int = 100_000
     max_notebook_output_bytes: int = 2_000_000
-    sandbox: str = "auto"              # auto | bwrap | uid | none: grader/sandbox.py LEVELS, resolve_level
+    sandbox: str = "auto"              # auto | bwrap | uid | none: grader/kernel/sandbox.py LEVELS, resolve_level
     seed: int | None = None             # None: derived from the submission's bytes
     figures: bool = True
     tolerances: Tolerances = field(default_factory=Tolerances)

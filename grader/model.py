@@ -62,7 +62,7 @@ class GradingRun:
     """Everything known about one submission's grading, filled stage by stage.
 
     status: "graded", or why grading stopped early ("unreadable", "timeout", ...).
-    probe_outcomes: probe id -> :class:`grader.probe.ProbeOutcome` (values read with safe parsers).
+    probe_outcomes: probe id -> :class:`grader.stages.probe.ProbeOutcome` (values read with safe parsers).
     trained: exercise -> {"layer_sizes", "loss", "activation", "submission_W" (P,) or None,
              "reference_W" (P,), "submission_accuracy", "reference_accuracy"} for the figures.
     timings: stage name -> seconds (and "stage.part" keys for the parts of a stage).
@@ -87,7 +87,7 @@ class GradingRun:
     sandbox_level: str | None = None   # the level that confined the notebook's kernel (None: it never ran)
     background: dict = field(default_factory=dict)   # work started early for a later stage: name -> Future
     budget: Any = None           # grader.budget.Budget of the whole grading (None: no deadline)
-    written: Any = None      # grader.written_work.WrittenWork: answers and plots for the TAs (no points)
+    written: Any = None      # grader.reports.written_work.WrittenWork: answers and plots for the TAs (no points)
 
     @property
     def stem(self):

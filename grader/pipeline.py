@@ -12,17 +12,17 @@ from pathlib import Path
 
 from assignment.kit.plan import seed_for
 
-from . import sandbox
-from .budget import Budget
-from .check import check
-from .config import GraderConfig
-from .diagnose import diagnose
-from .execute import execute
-from .model import GradingRun
-from .probe import probe
-from .read import read
-from .report import report
-from .sanitize import sanitize
+from grader.budget import Budget
+from grader.config import GraderConfig
+from grader.kernel import sandbox
+from grader.model import GradingRun
+from grader.stages.check import check
+from grader.stages.diagnose import diagnose
+from grader.stages.execute import execute
+from grader.stages.probe import probe
+from grader.stages.read import read
+from grader.stages.report import report
+from grader.stages.sanitize import sanitize
 
 STAGES = [read, sanitize, execute, probe, check, diagnose, report]
 ALWAYS_RUN = {report}
@@ -31,7 +31,7 @@ ALWAYS_RUN = {report}
 def grade_notebook(notebook_path, out_root, config=None, out_dir=None):
     """Grade one notebook; results land in ``out_dir`` (default ``out_root/<stem>/``). Returns the GradingRun.
 
-    Raises :class:`grader.sandbox.SandboxUnavailable`, and writes nothing, when the notebook
+    Raises :class:`grader.kernel.sandbox.SandboxUnavailable`, and writes nothing, when the notebook
     cannot be confined as ``config.sandbox`` asks: an environment failure is not a grade."""
     config = config or GraderConfig()
     sandbox.resolve_level(config)

@@ -1,7 +1,7 @@
 """Model answers to the handout's written questions (student_template.written_answers.QUESTIONS), by question id.
 
 The example submission writes them in its answer cells, and the TAs' review page
-(grader.answers_page) shows them above the students' answers.
+(grader.classroom.answers_page) shows them above the students' answers.
 """
 
 WRITTEN_ANSWERS = {

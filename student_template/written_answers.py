@@ -5,7 +5,7 @@ The template (tools/build_template.py) asks each question of
 followed by an answer cell marked ``{"week6": {"answer": id}}`` that holds
 :data:`PLACEHOLDER`; the plot cells of :data:`PLOTS` are code cells marked
 ``{"week6": {"plot": id}}``. Nothing here gives points: the answers and plots
-are collected for the TAs (grader.written_work, grader.answers_page).
+are collected for the TAs (grader.reports.written_work, grader.classroom.answers_page).
 
 Editors that drop cell metadata, and students who delete the answer cell and
 write a new one, are common, so every lookup falls back on the text: a

@@ -224,7 +224,7 @@ def write_verdicts(notebooks_dir, out_dir):
     rules = text_rules(notebooks_dir, out_dir, graded["project"])
     verdicts = {}
     for entry in manifest["notebooks"]:
-        # grade-batch keeps a top-level notebook's stem as its key (grader/submissions.py)
+        # grade-batch keeps a top-level notebook's stem as its key (grader/classroom/submissions.py)
         path = out_dir / entry["group"] / entry["key"] / "results.json"
         try:
             verdicts[entry["key"]] = verdict(json.loads(path.read_text(encoding="utf-8")), rules)

@@ -4,7 +4,7 @@ Every :class:`Mistake` says which of the contract's functions it changes and
 how to compute what a submission with that mistake (and nothing else wrong)
 returns for a probe: :meth:`Mistake.simulate` takes the same arguments the
 reference gets (``plan.call_args(probe)``). The diagnose stage
-(:mod:`grader.diagnose`) compares a failed test's outputs with these
+(:mod:`grader.stages.diagnose`) compares a failed test's outputs with these
 simulations; a match names the mistake.
 
 The variants are built here, in the grader, from a small generic network

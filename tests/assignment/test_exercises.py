@@ -11,7 +11,7 @@ from assignment.kit.exercise import Exercise
 from assignment.kit.mistakes import REFERENCE, simulate
 from assignment.kit.training import Training
 from grader.config import GraderConfig
-from grader.results_json import load_schema
+from grader.reports.results_json import load_schema
 from reference.activations import get_activation
 from reference.losses import get_loss
 

@@ -1,6 +1,6 @@
 """Gradients that are not backpropagation (finite differences of the notebook's own, correct loss,
 in the ways students write them), and correct backprop in its slowest honest form (loops over
-samples, units and weights): the cases grader/backprop_evidence.py must tell apart.
+samples, units and weights): the cases assignment/kit/backprop_evidence.py must tell apart.
 
 Each is a variant of an independent solution (tests/grader/independent_solutions.py): the
 solution's cells, then one cell that redefines bce_grad and backprop.

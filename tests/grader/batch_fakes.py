@@ -16,7 +16,7 @@ from grader.model import TestResult as Result
 
 
 def fake_grade(path, out_root, config, out_dir=None):
-    from grader.report import report
+    from grader.stages.report import report
 
     name = Path(path).stem
     if name.startswith("crash"):

@@ -18,11 +18,11 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from grader.check import check
 from grader.config import GraderConfig
-from grader.diagnose import diagnose
 from grader.model import GradingRun
-from grader.probe import DRIVER_SOURCE, ProbeOutcome, read_outcome
+from grader.stages.check import check
+from grader.stages.diagnose import diagnose
+from grader.stages.probe import DRIVER_SOURCE, ProbeOutcome, read_outcome
 from assignment import build_plan
 from tests.grader.fixtures import (EINSUM_PENALTY, TRAINING_TESTS, biases_regularized, column_major_weights,
                                    multiclass_labels_from_one, naive_sigmoid, regularization_gradient_without_2,

@@ -1,4 +1,4 @@
-"""Backpropagation required: the rule of grader/backprop_evidence.py on every correct style and every
+"""Backpropagation required: the rule of assignment/kit/backprop_evidence.py on every correct style and every
 finite-difference form of tests/grader/backprop_fixtures.py (a short version of
 ``python -m bench backprop_evidence``: one seed as the machine is, one with every core busy), the rule's
 logic, the probe leaving the notebook as it found it, and the flag reaching the gradebook.
@@ -103,9 +103,9 @@ def test_the_probe_puts_the_notebook_back(tmp_path, in_data_dir):
 
 
 def test_the_flag_reaches_results_json_and_the_gradebook(tmp_path):
-    from grader.batch import gradebook_row
+    from grader.classroom.batch import gradebook_row
     from grader.model import GradingRun, TestResult
-    from grader.results_json import dumps, results_dict
+    from grader.reports.results_json import dumps, results_dict
     run = GradingRun(notebook_path=tmp_path / "fd.ipynb", out_dir=tmp_path, config=None)
     run.tests = [TestResult("a gradient test", "2", 4.0, tags=[FLAG]), TestResult("another", "1d", 5.0, tags=[FLAG]),
                  TestResult("a loss test", "2", 3.0, score=3.0, passed=True)]

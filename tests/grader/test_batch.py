@@ -20,8 +20,8 @@ import nbformat
 import pytest
 
 from assignment import TESTS_BY_ID
-from grader.batch import BatchError, grade_batch, grader_fingerprint, merge_shards, parse_shard, shard_of
-from grader.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, read_gradebook
+from grader.classroom.batch import BatchError, grade_batch, grader_fingerprint, merge_shards, parse_shard, shard_of
+from grader.classroom.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, read_gradebook
 from grader.config import GraderConfig
 from tests.grader.batch_fakes import fake_grade
 from tests.grader.fixtures import FIXTURES, REGULARIZED_GRAD, REGULARIZED_LOSS

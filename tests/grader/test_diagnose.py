@@ -15,13 +15,13 @@ import pytest
 import reference
 from assignment import TESTS, TESTS_BY_ID
 from grader.config import GraderConfig
-from grader.diagnose import block_summary, diagnose, training_proxy
-from grader.feedback import write_feedback
+from grader.reports.feedback import write_feedback
+from grader.stages.diagnose import block_summary, diagnose, training_proxy
 from assignment.kit.mistakes import CATALOG, MISTAKES, REFERENCE, simulate
 from grader.model import TestResult as Result   # not "Test...": pytest would collect it
 from grader.pipeline import STAGES, grade_notebook
-from grader.probe import ProbeOutcome
-from grader.results_json import results_dict, validate_results
+from grader.reports.results_json import results_dict, validate_results
+from grader.stages.probe import ProbeOutcome
 from tests.grader import fixtures
 from tests.grader.independent_solutions import STYLES, notebook as independent_notebook
 from tests.grader.mistake_fixtures import (DATA_DIR, MISTAKE_FIXTURES, TRAINING_TESTS, diagnosed, grade_in_process,
@@ -136,7 +136,7 @@ def test_several_seeds_random_and_mistake(tmp_path, in_data_dir):
 
 def _run_with(tmp_path, outcomes):
     """A checked run whose call probes return ``outcomes(plan, probe, reference outputs)``."""
-    from grader.check import check
+    from grader.stages.check import check
     from assignment.kit.judges import Context
     run = new_run(tmp_path, seed=5)
     ctx = Context(run)

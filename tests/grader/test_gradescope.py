@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader import gradescope, sandbox  # noqa: E402
-from grader.results_json import validate_results  # noqa: E402
+from grader.gradescope import autograder as gradescope
+from grader.kernel import sandbox# noqa: E402
+from grader.reports.results_json import validate_results  # noqa: E402
 from tests.robustness.harness import reference_leaks  # noqa: E402
 from tests.robustness.make_corpus import (BROKEN_POINTS, FULL_MARKS, Context, append, broken_base,  # noqa: E402
                                           lingering_writer_cell, notebook_bytes, read_grader_files_cell,
@@ -89,8 +90,8 @@ def test_zip_holds_the_executable_scripts_and_every_grader_file_nothing_else(aut
             assert stat.S_ISREG(mode) and mode & 0o111 == 0o111, f"{script} is not executable: {oct(mode)}"
             text = archive.read(script).decode("utf-8")
             assert text.startswith("#!/usr/bin/env bash\n") and "\r" not in text
-    required = {"grader/__init__.py", "grader/pipeline.py", "grader/gradescope.py", "grader/cli.py",
-                "student_template/week6_selfcheck.py", "student_template/public_fixture.json", "grader/schemas/gradescope_results.schema.json",
+    required = {"grader/__init__.py", "grader/pipeline.py", "grader/gradescope/autograder.py", "grader/cli.py",
+                "student_template/week6_selfcheck.py", "student_template/public_fixture.json", "grader/reports/schemas/gradescope_results.schema.json",
                 "reference/__init__.py", "reference/network.py", "requirements.lock", "pyproject.toml",
                 "tools/find-python", "README.md", *DATA_FILES}
     assert len(DATA_FILES) == 5

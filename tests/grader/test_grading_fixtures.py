@@ -65,7 +65,7 @@ def test_independent_submission_scores_full_marks(tmp_path, config):
 
 
 def test_results_json_of_a_faulty_submission_is_valid_gradescope(tmp_path, config):
-    from grader.results_json import validate_results
+    from grader.reports.results_json import validate_results
     from tests.grader.fixtures import biases_regularized
     notebook = tmp_path / "faulty.ipynb"
     nbformat.write(biases_regularized(), str(notebook))

@@ -10,11 +10,11 @@ import zipfile
 
 import pytest
 
-from grader.batch import BatchError, grade_batch, merge_shards
+from grader.classroom.batch import BatchError, grade_batch, merge_shards
+from grader.classroom.gradebook import CONTRACT_COLUMNS, read_gradebook
+from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
+from grader.classroom.submissions import find_submissions
 from grader.config import GraderConfig
-from grader.gradebook import CONTRACT_COLUMNS, read_gradebook
-from grader.lms_export import DEFAULT_ASSIGNMENT
-from grader.submissions import find_submissions
 from tests.grader.batch_fakes import fake_grade, fake_notebook
 from tests.grader.lms_downloads import (CLASS, DUE, Student, canvas_download, gradescope_export, moodle_download,
                                         sections_folder, zipped)
@@ -354,10 +354,10 @@ def test_command_line_version_jobs_timeouts_and_json(tmp_path, capsys):
 
 def test_adjusted_results_keep_the_contract(tmp_path):
     from assignment import TESTS
+    from grader.classroom.overrides import Override, adjusted_results
     from grader.model import GradingRun
     from grader.model import TestResult as Result
-    from grader.overrides import Override, adjusted_results
-    from grader.results_json import contract_problems, results_dict
+    from grader.reports.results_json import contract_problems, results_dict
 
     run = GradingRun(notebook_path=tmp_path / "x.ipynb", out_dir=tmp_path / "x", config=GraderConfig())
     run.tests = [Result(spec.name, spec.number, spec.points, score=spec.points, passed=True) for spec in TESTS]

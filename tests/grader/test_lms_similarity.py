@@ -11,11 +11,11 @@ from pathlib import Path
 
 import nbformat
 
-from grader.batch import grade_batch
-from grader.class_report import class_statistics, score_histogram
+from grader.classroom.batch import grade_batch
+from grader.classroom.class_report import class_statistics, score_histogram
+from grader.classroom.gradebook import read_gradebook
+from grader.classroom.similarity import notebook_code, similar_pairs
 from grader.config import GraderConfig
-from grader.gradebook import read_gradebook
-from grader.similarity import notebook_code, similar_pairs
 from tests.grader.batch_fakes import fake_grade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,7 +120,7 @@ def test_the_histogram_legend_is_clear_of_the_bars(tmp_path):
 
 
 def test_kept_fingerprints_give_the_same_pairs_without_tokenizing_again(tmp_path, monkeypatch):
-    import grader.similarity as similarity
+    import grader.classroom.similarity as similarity
 
     source = INDEPENDENT / "week6_independent.ipynb"
     codes = {"source": notebook_code(source), "copy": notebook_code(disguised_copy(source, tmp_path / "c.ipynb")),

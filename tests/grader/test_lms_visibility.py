@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from grader import PROJECT_ROOT, gradescope
+from grader import PROJECT_ROOT
+from grader.gradescope import autograder as gradescope
 from assignment import TESTS
 from grader.config import GraderConfig
 from grader.model import GradingRun
 from grader.model import TestResult as Result
-from grader.results_json import results_dict
-from grader.visibility import POLICY_FILE, VisibilityError, load_policy
+from grader.reports.results_json import results_dict
+from grader.reports.visibility import POLICY_FILE, VisibilityError, load_policy
 
 
 def run_with_every_test(tmp_path):

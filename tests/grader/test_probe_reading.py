@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from grader.model import CellRecord
-from grader.probe import read_outcome
+from grader.stages.probe import read_outcome
 
 OK_CELL = CellRecord(-1, "ok")
 

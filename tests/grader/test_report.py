@@ -16,10 +16,10 @@ import reference
 from grader.config import EXERCISE_POINTS, GraderConfig
 from grader.model import CellRecord, GradingRun
 from grader.model import TestResult as Result   # not "Test...": pytest would try to collect it
-from grader.report import report
-from grader.results_json import (MAX_BYTES, contract_problems, load_schema, results_dict,
+from grader.stages.report import report
+from grader.reports.results_json import (MAX_BYTES, contract_problems, load_schema, results_dict,
                                  validate_results)
-from grader.terminal import score_table
+from grader.reports.terminal import score_table
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -299,7 +299,7 @@ def test_figures_written_linked_and_embedded(tmp_path):
 
 def test_figure_regions_follow_the_weights(tmp_path):
     """The left panel shows the submission's network: different weights, different pixels."""
-    from grader.figures import decision_boundary_figures
+    from grader.reports.figures import decision_boundary_figures
 
     trained = trained_entries(np.random.default_rng(0))
     first = make_run(tmp_path, name="a", trained={"1": trained["1"]})
@@ -332,12 +332,12 @@ def test_figure_failure_becomes_a_note(tmp_path):
 
 
 def test_figure_module_crash_becomes_a_note(tmp_path, monkeypatch):
-    import grader.figures
+    import grader.reports.figures
 
     def explode(*args, **kwargs):
         raise MemoryError("no room")
 
-    monkeypatch.setattr(grader.figures, "decision_boundary_figures", explode)
+    monkeypatch.setattr(grader.reports.figures, "decision_boundary_figures", explode)
     run = make_run(tmp_path, trained=trained_entries(np.random.default_rng(0)))
     report(run)
     results, md, _ = outputs(run)

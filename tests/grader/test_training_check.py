@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import reference
-from grader import probe_driver
 from grader.config import GraderConfig
+from grader.kernel import probe_driver
 from reference.training import METHOD, OPTIONS, SETUPS, fit_once
 
 CONFIG = GraderConfig()

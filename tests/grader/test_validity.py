@@ -13,7 +13,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader.batch import default_timeout
+from grader.classroom.batch import default_timeout
 from assignment import TESTS
 from assignment.kit.judges import FLAT_SLOPE, MATCHES_REFERENCE
 from grader.cli import main as cli_main
@@ -21,9 +21,9 @@ from grader.config import EXERCISE_POINTS, GraderConfig
 from assignment.kit.mistakes import CATALOG, REFERENCE, central_differences
 from grader.model import GradingRun
 from grader.pipeline import grade_notebook
-from grader.probe import KILLED_TWICE
+from grader.stages.probe import KILLED_TWICE
 from assignment import build_plan
-from grader.read import read
+from grader.stages.read import read
 from tests.grader.fixtures import correct
 from tests.grader.mistake_fixtures import DATA_DIR, TRAINING_TESTS, diagnosed, grade_in_process
 from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, EDITOR_FORMATS, ENDINGS, HARMLESS_SLIPS,
@@ -181,7 +181,7 @@ def test_time_budget_option_reaches_the_config(monkeypatch, tmp_path):
         seen["budget"] = config.time_budget
         return GradingRun(notebook_path=path, out_dir=out, config=config)
     monkeypatch.setattr("grader.pipeline.grade_notebook", fake_grade)
-    monkeypatch.setattr("grader.terminal.score_table", lambda run: "")
+    monkeypatch.setattr("grader.reports.terminal.score_table", lambda run: "")
     notebook = tmp_path / "n.ipynb"
     notebook.write_text("{}")
     assert cli_main(["grade", str(notebook), "--out", str(tmp_path), "--time-budget", "75"]) == 0
@@ -238,7 +238,7 @@ def test_a_probe_is_not_checked_only_when_it_kills_a_fresh_kernel_too(tmp_path):
 
 def test_a_kernel_killed_between_groups_is_restarted(tmp_path, monkeypatch):
     """The kernel is killed from outside after the first probe group: the next groups run on a new one."""
-    from grader import probe as probe_module
+    from grader.stages import probe as probe_module
     real_group = probe_module.probe_group
     calls = []
 

@@ -25,10 +25,10 @@ import pytest
 
 from examples.notebook_builder import EXAMPLE_PATH, TEMPLATE_PATH, build_example, fill_answers, load_template
 from student_template import written_answers as wa
-from grader.answers_page import PAGE_NAME, write_answers_page
-from grader.batch import grade_batch, grader_fingerprint
+from grader.classroom.answers_page import PAGE_NAME, write_answers_page
+from grader.classroom.batch import grade_batch, grader_fingerprint
 from grader.config import GraderConfig
-from grader.written_work import ANSWERS_DIR, MAX_FIGURE_PIXELS, STUDENT_PAGE, THUMBNAIL_PIXELS, checked_png
+from grader.reports.written_work import ANSWERS_DIR, MAX_FIGURE_PIXELS, STUDENT_PAGE, THUMBNAIL_PIXELS, checked_png
 from reference.answers import WRITTEN_ANSWERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,7 +210,7 @@ def test_collect_says_why_a_plot_is_missing(tmp_path):
     from types import SimpleNamespace
 
     from grader.model import CellRecord
-    from grader.written_work import collect, save
+    from grader.reports.written_work import collect, save
     nb = build_example()
     index = {plot_id: cell_index(nb, cell_id) for plot_id, cell_id in PLOT_CELL_IDS.items()}
     image = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png()).decode(),
@@ -338,7 +338,7 @@ def test_command_line_writes_the_page_again(graded_class, tmp_path):
 
 def test_grading_again_leaves_no_stale_answers(graded_class, tmp_path):
     """A submission regraded into a stopped run (a timeout, say) must not keep its earlier answers."""
-    from grader.batch import _clear_previous
+    from grader.classroom.batch import _clear_previous
     out = tmp_path / "out"
     shutil.copytree(graded_class["out"], out)
     _clear_previous(out / "example")

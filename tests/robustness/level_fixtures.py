@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import sandbox
 from grader.config import GraderConfig
+from grader.kernel import sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"

@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from examples.notebook_builder import EXAMPLE_PATH, graded_cells, render  # noqa: E402
-from grader.sandbox import MAX_FILE_BYTES  # noqa: E402
+from grader.kernel.sandbox import MAX_FILE_BYTES  # noqa: E402
 
 FULL_MARKS = 105.0
 MARKER = "# week6-robustness: "

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from grader import sandbox  # noqa: E402
 from grader.config import GraderConfig  # noqa: E402
+from grader.kernel import sandbox# noqa: E402
 from tests.robustness.harness import CaseResult, grade_case  # noqa: E402
 from tests.robustness.make_corpus import CASES, CASES_BY_NAME  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The disk bound (grader/disk_quota.py) at every level, with real kernels: a notebook that
+"""The disk bound (grader/kernel/disk_quota.py) at every level, with real kernels: a notebook that
 writes 3 GB in files under the per-file cap is stopped well below 1 GB, its cell says why, the rest is graded.
 
 The bytes on disk are watched here by a thread of the test's own (not the quota's count).
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.disk_quota import MAX_ENTRIES, DiskQuota, usage
+from grader.kernel.disk_quota import MAX_ENTRIES, DiskQuota, usage
+from grader.kernel.sandbox import MAX_FILE_BYTES
 from grader.pipeline import grade_notebook
-from grader.sandbox import MAX_FILE_BYTES
 from tests.robustness.level_fixtures import (cell_text, config_for, notebook_with, record_of,
                                              require_level, source_cell, work_root)
 

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from grader import sandbox  # noqa: E402
+from grader.kernel import sandbox# noqa: E402
 from tests.robustness.harness import cell_labels, cell_text, config_for, grade_case  # noqa: E402
 from tests.robustness.level_fixtures import require_level  # noqa: E402
 from tests.robustness.make_corpus import CASES, DISK_FILL_BYTES  # noqa: E402
@@ -26,7 +26,7 @@ LEVELS = ["bwrap", "uid"]
 KERNEL_CASES = [case for case in CASES if case.base != "none"]
 FILE_CASES = [case for case in CASES if case.base == "none"]
 DISK_BOUND = 2**30          # a notebook filling its disk is stopped below this many bytes written
-# hostile cell label -> the whole-sandbox cap (grader.sandbox.enforced_caps) its check needs
+# hostile cell label -> the whole-sandbox cap (grader.kernel.sandbox.enforced_caps) its check needs
 CAP_OF_CELL = {"fork-bomb": "processes", "children-hog": "memory"}
 
 

@@ -16,11 +16,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from grader import sandbox, sandbox_uid  # noqa: E402
 from grader.config import GraderConfig  # noqa: E402
-from grader.execute import prepare_workdir  # noqa: E402
-from grader.kernel_session import KernelSession, _shortened  # noqa: E402
+from grader.kernel import sandbox, sandbox_uid# noqa: E402
+from grader.kernel.kernel_session import KernelSession, _shortened  # noqa: E402
 from grader.pipeline import grade_notebook  # noqa: E402
+from grader.stages.execute import prepare_workdir  # noqa: E402
 from tests.robustness.level_fixtures import require_level  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,7 +219,7 @@ def test_bwrap_check_runs_python_in_the_real_layout():
 def test_sandbox_check_command_prints_the_level_auto_picks_and_each_level():
     """bwrap works on every machine this suite supports, so auto must pick it here."""
     environ = {key: value for key, value in os.environ.items() if key != sandbox.LEVEL_ENV}
-    done = subprocess.run([sys.executable, "-m", "grader.sandbox"], cwd=ROOT, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "grader.kernel.sandbox"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, env=environ)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("auto picks: bwrap\n"), done.stdout

@@ -1,4 +1,4 @@
-"""The uid level (grader/sandbox_uid.py) with real kernels: a correct notebook gets full marks,
+"""The uid level (grader/kernel/sandbox_uid.py) with real kernels: a correct notebook gets full marks,
 a hostile one reads nothing of the grader, opens no IPv4/IPv6 socket and leaves no process.
 
 Needs root (the level exists for graders that run as root in containers): skipped, visibly, without it.
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox_uid
+from grader.kernel import sandbox_uid
 from grader.pipeline import grade_notebook
 from assignment.kit.reference_cache import cache_dir
-from grader.sandbox_uid import UID_BASE, _lock_dir, claim_uid, processes_of
+from grader.kernel.sandbox_uid import UID_BASE, _lock_dir, claim_uid, processes_of
 from tests.robustness.level_fixtures import (ROOT, EXAMPLE, cell_text, config_for, notebook_with,
                                              require_level, source_cell, work_root)
 
@@ -235,7 +235,7 @@ def test_concurrent_gradings_get_different_uids():
 
 def test_a_grader_that_is_not_root_is_told_the_uid_level_needs_root():
     done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-                           "from grader.sandbox_uid import check_uid; print(check_uid())"],
+                           "from grader.kernel.sandbox_uid import check_uid; print(check_uid())"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "(False, 'the uid level needs the grader to run as root')", done.stderr
 

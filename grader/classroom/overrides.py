@@ -1,0 +1,227 @@
+"""Manual adjustments on top of the autograder's grade: ``OVERRIDES=overrides.csv``.
+
+    submission,exercise,points,reason
+    alice.ipynb,1d,3,"gradient right, tested on a transposed copy"
+    12345,total,-10,late penalty agreed with the student
+
+``submission``: the file name, path, key or student (:meth:`Submission.names`).
+``exercise``: an exercise id (``1a`` .. ``3``, ``bonus``) or ``total``. ``points``:
+added (negative: taken away). An exercise stays within [0, its points]; a
+``total`` adjustment never takes the score below 0.
+
+Never applied twice: after each grading the batch keeps the autograder's own
+files (``results.autograder.json``, ``feedback.autograder.md/html``); every run
+rebuilds ``results.json`` and the feedback from those plus the overrides of that
+run. results.json lists them in ``extra_data.manual_adjustments`` and in its
+``output``; the feedback shows them, with their reasons, under the score.
+"""
+import csv
+import json
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.config import BONUS_EXERCISES, EXERCISE_POINTS
+from grader.model import EXERCISES
+from grader.reports.text import clean_text, esc, fmt_points, md_escape, one_line, truncate, write_text_atomically
+
+COLUMNS = ("submission", "exercise", "points", "reason")
+WHOLE_SCORE = "total"
+RAW_FILES = {"results.json": "results.autograder.json", "feedback.md": "feedback.autograder.md",
+             "feedback.html": "feedback.autograder.html"}
+
+
+class OverridesError(ValueError):
+    """The overrides file cannot be used (bad column, exercise, number, or unknown submission)."""
+
+
+@dataclass
+class Override:
+    submission: str
+    exercise: str
+    points: float
+    reason: str
+    line: int = 0
+
+
+def read_overrides(path):
+    """The rows of an overrides CSV; raises :class:`OverridesError` naming the line of any problem."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+            missing = [c for c in COLUMNS[:3] if c not in header]
+            if missing:
+                raise OverridesError(f"{path}: missing column(s) {', '.join(missing)} "
+                                     f"(expected {','.join(COLUMNS)})")
+            rows = [({(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}, reader.line_num)
+                    for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise OverridesError(f"{path}: not a readable CSV ({type(error).__name__}: {error})") from None
+    overrides = []
+    for row, line in rows:
+        if not any(row.values()):
+            continue
+        exercise = row.get("exercise", "")
+        if exercise not in EXERCISES and exercise.lower() != WHOLE_SCORE:
+            raise OverridesError(f"{path}, line {line}: exercise {exercise!r} is none of "
+                                 f"{', '.join(EXERCISES)} or {WHOLE_SCORE}")
+        try:
+            points = float(row.get("points", ""))
+        except ValueError:
+            points = math.nan
+        if not math.isfinite(points):
+            raise OverridesError(f"{path}, line {line}: points {row.get('points')!r} is not a number")
+        if not row.get("submission"):
+            raise OverridesError(f"{path}, line {line}: no submission named")
+        overrides.append(Override(row["submission"], exercise.lower() if exercise.lower() == WHOLE_SCORE else exercise,
+                                  points, row.get("reason", ""), line))
+    return overrides
+
+
+def resolve(overrides, submissions):
+    """{submission key: [Override]}; raises :class:`OverridesError` for a row naming no submission
+    of the class, or several."""
+    by_key, problems = {}, []
+    for override in overrides:
+        wanted = override.submission.lower()
+        matches = [s for s in submissions if wanted in s.names()]
+        if len(matches) != 1:
+            problems.append(f"line {override.line}: {override.submission!r} "
+                            + ("is no submission of this class" if not matches else
+                               f"names {len(matches)} submissions ({', '.join(s.relpath for s in matches[:5])})"))
+            continue
+        by_key.setdefault(matches[0].key, []).append(override)
+    if problems:
+        raise OverridesError("overrides: " + "; ".join(problems))
+    return by_key
+
+
+# ----------------------------------------------------------------- raw files
+
+def keep_raw(result_dir):
+    """Copy the autograder's results and feedback aside (right after a grading)."""
+    for name, raw in RAW_FILES.items():
+        source = Path(result_dir) / name
+        if source.is_file():
+            shutil.copyfile(source, Path(result_dir) / raw)
+
+
+def has_raw(result_dir):
+    return (Path(result_dir) / RAW_FILES["results.json"]).is_file()
+
+
+def is_adjusted(result_dir):
+    """Whether results.json carries adjustments (then it is not the autograder's own)."""
+    try:
+        results = json.loads((Path(result_dir) / "results.json").read_text(encoding="utf-8"))
+        return bool(results.get("extra_data", {}).get("manual_adjustments"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+# --------------------------------------------------------------------- apply
+
+def adjusted_results(raw, overrides):
+    """results.json content: ``raw`` (the autograder's) with ``overrides`` on top."""
+    results = json.loads(json.dumps(raw))
+    extra = results.setdefault("extra_data", {})
+    scores = {k: float(v) for k, v in (extra.get("exercise_scores") or {}).items()}
+    for number in EXERCISES:
+        scores.setdefault(number, 0.0)
+    whole, adjustments = 0.0, []
+    for override in overrides:
+        if override.exercise == WHOLE_SCORE:
+            before = sum(scores.values()) + whole
+            applied = max(override.points, -before)
+            whole += applied
+        else:
+            before = scores[override.exercise]
+            after = min(max(before + override.points, 0.0), float(EXERCISE_POINTS[override.exercise]))
+            applied = after - before
+            scores[override.exercise] = after
+        adjustments.append({"exercise": override.exercise, "points": override.points, "applied": round(applied, 4),
+                            "reason": truncate(clean_text(override.reason), 500)})
+    extra["exercise_scores"] = {k: round(v, 4) for k, v in scores.items()}
+    extra["manual_adjustments"] = adjustments
+    results["score"] = round(sum(scores.values()) + whole, 4)
+    lines = [f"Manual adjustment ({_what(a['exercise'])}): {_signed(a['applied'], fmt_points)} points"
+             + (f" (asked {_signed(a['points'], fmt_points)}, kept within the exercise's points)"
+                if abs(a["applied"] - a["points"]) > 1e-9 else "")
+             + (f": {one_line(a['reason'], 300)}" if a["reason"] else "") for a in adjustments]
+    base = sum(v for k, v in scores.items() if k not in BONUS_EXERCISES) + whole
+    bonus = sum(v for k, v in scores.items() if k in BONUS_EXERCISES)
+    lines.append(f"Score after adjustments: {fmt_points(base)} + bonus {fmt_points(bonus)}")
+    results["output"] = str(results.get("output", "")).rstrip("\n") + "\n" + "\n".join(lines)
+    return results, adjustments, (base, bonus)
+
+
+def _what(exercise):
+    return "whole score" if exercise == WHOLE_SCORE else f"exercise {exercise}"
+
+
+def _signed(value, fmt):
+    return ("+" if value >= 0 else "-") + fmt(abs(value))
+
+
+def apply_overrides(result_dir, overrides):
+    """Rebuild ``result_dir``'s results.json and feedback from the raw files and ``overrides``
+    ([] restores the autograder's own). Writes only what changes. No raw files: nothing to do."""
+    from grader.reports.results_json import dumps
+
+    result_dir = Path(result_dir)
+    raw_path = result_dir / RAW_FILES["results.json"]
+    try:
+        raw = json.loads(raw_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if overrides:
+        results, adjustments, (base, bonus) = adjusted_results(raw, overrides)
+        _write_if_changed(result_dir / "results.json", dumps(results, indent=1) + "\n")
+        for name, render in (("feedback.md", _markdown_block), ("feedback.html", _html_block)):
+            raw_feedback = result_dir / RAW_FILES[name]
+            if raw_feedback.is_file():
+                text = raw_feedback.read_text(encoding="utf-8")
+                block = render(adjustments, fmt_points(base), fmt_points(bonus))
+                _write_if_changed(result_dir / name, _insert_after_score(text, block, name))
+    else:
+        for name, raw_name in RAW_FILES.items():
+            if (result_dir / raw_name).is_file():
+                _write_if_changed(result_dir / name, (result_dir / raw_name).read_text(encoding="utf-8"))
+    return True
+
+
+def _write_if_changed(path, text):
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    write_text_atomically(path, text)
+
+
+def _markdown_block(adjustments, base, bonus):
+    lines = ["", "**Manual adjustments by the instructor:**", ""]
+    lines += [f"- {md_escape(_what(a['exercise']))}: {_signed(a['applied'], fmt_points)} points"
+              + (f": {md_escape(a['reason'])}" if a["reason"] else "") for a in adjustments]
+    lines += ["", f"**Score after adjustments: {base}** + bonus **{bonus}**", ""]
+    return "\n".join(lines)
+
+
+def _html_block(adjustments, base, bonus):
+    items = "".join(f"<li>{esc(_what(a['exercise']))}: {_signed(a['applied'], fmt_points)} points"
+                    + (f": {esc(a['reason'])}" if a["reason"] else "") + "</li>" for a in adjustments)
+    return (f'<div class="stopped"><p class="label">Manual adjustments by the instructor:</p><ul>{items}</ul>'
+            f'<p class="score">Score after adjustments: {esc(base)} + bonus {esc(bonus)}</p></div>')
+
+
+def _insert_after_score(text, block, name):
+    """The feedback with ``block`` right after its score line (at the top when there is none)."""
+    marker = '<p class="score">' if name.endswith(".html") else "**Score:"
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith(marker):
+            return "\n".join(lines[: index + 1] + [block] + lines[index + 1:])
+    return block + "\n" + text

@@ -1,0 +1,397 @@
+"""A submission's kernel: run cells one by one, survive hangs and deaths.
+
+The kernel is the submission's own process. It talks to the grader over
+ZeroMQ on Unix sockets (``transport="ipc"``), so it works without any network,
+inside the sandbox's private network namespace too. The command that starts
+it is ``launch_prefix + [python, -m, ipykernel_launcher, -f, conn]``, where
+the prefix (bubblewrap and limits) comes from :mod:`grader.kernel.sandbox`; the
+token :data:`grader.kernel.sandbox.RUNTIME_DIR` in it stands for the directory of
+the sockets and connection file, a fresh one for each kernel started.
+"""
+import copy
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import zmq
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
+
+from grader.kernel.sandbox import KERNEL_LOG, RUNTIME_DIR
+from grader.model import CellRecord
+
+TIMEOUT_ENAME = "CellTimeout"
+IOPUB_TIMEOUT = 2          # seconds to wait for a cell's last outputs after its reply (nbclient's default: 4)
+RESPONSIVE_TIMEOUT = 5     # seconds an interrupted kernel has to answer "pass" before it counts as hung
+REPLAY_TIMEOUT_AFTER_TIMEOUT = 10   # a cell that timed out is replayed (after a restart) for at most this long
+MAX_REPLAY_ROUNDS = 10             # kernels started in one restart before giving up on replaying
+MAX_DISPLAY_UPDATE_BYTES = 1_000_000
+MAX_MESSAGE_BYTES = 64 * 2**20       # a larger message from the kernel is dropped by ZeroMQ, never read
+# what a cell did to the kernel, when the kernel must be started again without it
+ENDED_KERNEL = ("died", "hung", "exited")
+EXIT_EVALUE = "the cell ended the kernel (exit() or quit()); the grader went on without it"
+
+
+class LaunchedKernelManager(AsyncKernelManager):
+    """A kernel manager whose command line the grader writes itself (no kernelspec lookup)."""
+    launch_prefix: list = []
+    interrupt_mode: str = "signal"
+
+    @property
+    def kernel_spec(self):
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(argv=[], display_name="Python 3 (week6 grader)", language="python",
+                                           interrupt_mode=self.interrupt_mode)
+        return self._kernel_spec
+
+    def client(self, **kwargs):
+        """The grader's client: ZeroMQ drops any message over MAX_MESSAGE_BYTES instead of reading it."""
+        kc = super().client(**kwargs)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        return kc
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        runtime_dir = str(Path(self.connection_file).parent)
+        prefix = [arg.replace(RUNTIME_DIR, runtime_dir) for arg in self.launch_prefix]
+        return [*prefix, sys.executable, "-m", "ipykernel_launcher",
+                "-f", self.connection_file, *(extra_arguments or [])]
+
+
+class CappedClient(NotebookClient):
+    """nbclient's client, keeping at most ``max_cell_bytes`` of output per cell and
+    ``max_total_bytes`` per notebook (sizes as JSON). Past the cap, text is cut and other
+    outputs are dropped, with one note in the cell saying so; what is dropped is counted."""
+
+    def __init__(self, nb, max_cell_bytes, max_total_bytes, **kwargs):
+        super().__init__(nb, **kwargs)
+        self.max_cell_bytes = max_cell_bytes
+        self.max_total_bytes = max_total_bytes
+        self.total_bytes = 0
+        self.cell_bytes = {}
+        self.dropped_bytes = {}
+        self.noted = set()                # cells that already carry the "output dropped" note
+        self.last_reply = None            # the execute_reply of the last cell (a timeout is only seen here)
+        self.idle_seen = None             # msg_id of the last request whose "idle" status arrived
+        self.on_cell_executed = self._remember_reply
+
+    def _remember_reply(self, cell, cell_index, execute_reply):
+        self.last_reply = execute_reply
+
+    def process_message(self, msg, cell, cell_index):
+        if msg.get("msg_type") == "status" and msg.get("content", {}).get("execution_state") == "idle":
+            self.idle_seen = msg.get("parent_header", {}).get("msg_id")
+        return super().process_message(msg, cell, cell_index)
+
+    def output_channel_lost(self):
+        """True when the last cell got its reply but never its "idle" on IOPub: a message over
+        MAX_MESSAGE_BYTES made ZeroMQ drop the connection, which it does not remake by itself."""
+        reply = self.last_reply or {}
+        msg_id = reply.get("parent_header", {}).get("msg_id")
+        return bool(msg_id) and reply.get("content", {}).get("ename") != TIMEOUT_ENAME and self.idle_seen != msg_id
+
+    OUTPUT_STATE = ("total_bytes", "cell_bytes", "dropped_bytes", "noted")
+
+    def output_state(self):
+        """What the caps have counted so far (copied): a restarted kernel's client goes on from there."""
+        return {name: copy.copy(getattr(self, name)) for name in self.OUTPUT_STATE}
+
+    def set_output_state(self, state):
+        for name, value in (state or {}).items():
+            setattr(self, name, copy.copy(value))
+
+    def _room(self, cell_index):
+        return min(self.max_cell_bytes - self.cell_bytes.get(cell_index, 0), self.max_total_bytes - self.total_bytes)
+
+    def _take(self, cell_index, size):
+        self.cell_bytes[cell_index] = self.cell_bytes.get(cell_index, 0) + size
+        self.total_bytes += size
+
+    def _drop(self, outs, cell_index, size):
+        self.dropped_bytes[cell_index] = self.dropped_bytes.get(cell_index, 0) + size
+        if cell_index not in self.noted:
+            self.noted.add(cell_index)
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"\n[week6 grader: output past {self.max_cell_bytes:,} bytes per cell / "
+                     f"{self.max_total_bytes:,} per notebook was not kept]\n"))
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(json.dumps(content, default=str))
+        room = self._room(cell_index)
+        if size <= room:
+            self._take(cell_index, size)
+            return super().output(outs, msg, display_id, cell_index)
+        cut = _shortened(msg, room - 200)
+        if cut is not None:
+            kept = len(json.dumps(cut["content"], default=str))
+            self._take(cell_index, kept)
+            super().output(outs, cut, display_id, cell_index)
+            self._drop(outs, cell_index, size - kept)
+            return None
+        self._drop(outs, cell_index, size)
+        return None
+
+    def _update_display_id(self, display_id, msg):
+        """An update replaces an earlier display in place: keep it only if it is small."""
+        if len(json.dumps(msg.get("content", {}), default=str)) > min(self.max_cell_bytes, MAX_DISPLAY_UPDATE_BYTES):
+            return None
+        return super()._update_display_id(display_id, msg)
+
+
+def _tail(path, size=2000):
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, 2) - size))
+            return handle.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _shortened(msg, room):
+    """A copy of a stream or error message cut to about ``room`` bytes of JSON, or None."""
+    if room < 100 or msg.get("msg_type") not in ("stream", "error"):
+        return None
+    content = dict(msg["content"])
+    if msg["msg_type"] == "stream":
+        text = str(content.get("text", ""))[:room]
+        while text and len(json.dumps(text)) > room:       # escapes take up to 6 bytes a character
+            text = text[:len(text) - (len(json.dumps(text)) - room)]
+        content["text"] = text
+    else:
+        content["evalue"] = str(content.get("evalue", ""))[:min(room // 2, 2000)]
+        lines, budget = [], room // 2
+        for line in reversed([str(x) for x in content.get("traceback", [])][-20:]):
+            line = line[:2000]
+            budget -= len(json.dumps(line))
+            if budget < 0:
+                break
+            lines.insert(0, line)
+        content["traceback"] = lines
+    return {**msg, "content": content}
+
+
+class KernelSession:
+    """Runs code cells of ``nb`` in a kernel started in ``workdir``.
+
+    A cell that times out is interrupted; if the kernel does not answer after
+    that, or dies, the kernel is restarted and the cells that ran before are
+    replayed (skipping the ones that killed it), so later cells still run.
+    """
+
+    def __init__(self, nb, workdir, config, launch_prefix=()):
+        self.nb = nb
+        self.workdir = Path(workdir)
+        self.config = config
+        self.launch_prefix = launch_prefix if isinstance(launch_prefix, list) else list(launch_prefix)
+        self.runtime_dir = Path(tempfile.mkdtemp(prefix="week6-kernel-"))
+        self.client = None
+        self.replay = []          # indices of cells to re-run after a restart
+        self.replay_timeouts = {} # index -> shorter timeout for replaying a cell that timed out
+        self.restarts = 0
+        self.starts = 0
+        self.output_state = None  # the output caps' counts, carried from one kernel to the next
+        self.deadline = None      # time.monotonic() after which a restart replays no more cells
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self):
+        """Start a kernel; each one gets a fresh directory for its sockets and connection file."""
+        self.starts += 1
+        self.runtime_dir.mkdir(exist_ok=True)
+        sockets = self.runtime_dir / f"k{self.starts}"
+        sockets.mkdir()
+        prepare = getattr(self.launch_prefix, "prepare", None)
+        if prepare is not None:
+            prepare()
+        km = LaunchedKernelManager(transport="ipc", ip=str(sockets / "k"),
+                                   connection_file=str(sockets / "connection.json"))
+        km.launch_prefix = list(self.launch_prefix)
+        km.interrupt_mode = getattr(self.launch_prefix, "interrupt_mode", "signal")
+        previous_output = self.output_state
+        self.client = CappedClient(
+            self.nb, self.config.max_cell_output_bytes, self.config.max_notebook_output_bytes,
+            km=km, timeout=int(self.config.cell_timeout), interrupt_on_timeout=True,
+            error_on_timeout={"ename": TIMEOUT_ENAME,
+                              "evalue": f"the cell ran longer than {self.config.cell_timeout:g} s and was interrupted",
+                              "traceback": []},
+            allow_errors=True, record_timing=False, startup_timeout=60, shutdown_kernel="immediate",
+            iopub_timeout=IOPUB_TIMEOUT,
+            ipython_hist_file=":memory:", resources={"metadata": {"path": str(self.workdir)}},
+        )
+        self.client.set_output_state(previous_output)
+        try:
+            self.client.start_new_kernel(cwd=str(self.workdir))
+            self.client.start_new_kernel_client()
+        except Exception as error:
+            log = _tail(sockets / KERNEL_LOG)
+            self._stop()
+            raise RuntimeError(f"the notebook's kernel did not start ({type(error).__name__}: {error})"
+                               + (f"; it said: {log}" if log else "")) from error
+        started = getattr(self.launch_prefix, "started", None)
+        if started is not None:             # the sandbox watches the kernel from here on (its disk use)
+            started(self.client.km.provisioner.pid, sockets)
+
+    def _stop(self):
+        """Stop the kernel and everything it started (the sandbox's other processes too)."""
+        if self.client is not None and self.client.km is not None:
+            try:
+                self.client._cleanup_kernel()
+            except Exception:   # a kernel that is already gone needs no cleanup
+                pass
+        if self.client is not None:
+            self.output_state = self.client.output_state()
+        self.client = None
+        kill_all = getattr(self.launch_prefix, "kill_all", None)
+        if kill_all is not None:
+            kill_all()
+
+    def shutdown(self):
+        """Stop the kernel for good: its processes, cgroup and socket directory go."""
+        self._stop()
+        release = getattr(self.launch_prefix, "release", None)
+        if release is not None:
+            release()
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+    def restart(self, skip=()):
+        """Fresh kernel; silently re-run the replay list minus ``skip``. A replayed cell that
+        kills or hangs the new kernel leaves the list, and the replay starts over without it."""
+        self._stop()
+        self.restarts += 1
+        skip = set(skip)
+        self.replay = [i for i in self.replay if i not in skip]
+        counted = self.output_state           # replayed outputs are thrown away: they use none of the caps
+        for _ in range(MAX_REPLAY_ROUNDS):
+            self.start()
+            for index in list(self.replay):
+                timeout = self.replay_timeouts.get(index, self.config.cell_timeout)
+                if self.deadline is not None:
+                    timeout = min(timeout, self.deadline - time.monotonic())
+                    if timeout < 1:           # the grading's time is up: the later cells are not replayed
+                        break
+                original = self.nb.cells[index]
+                cell = nbformat.from_dict(dict(original))
+                outcome = self._execute(cell, index, timeout)
+                self.nb.cells[index] = original   # nbclient stores the copy it ran: keep the first run's outputs
+                if outcome.status in ENDED_KERNEL:
+                    self.replay.remove(index)
+                    self._stop()
+                    self.output_state = counted
+                    break
+            else:
+                self.client.set_output_state(counted)
+                return
+        self.replay = []
+        self.start()
+
+    # -- running -----------------------------------------------------------
+    def run_notebook_cell(self, index, timeout=None):
+        """Run notebook cell ``index`` (outputs land in self.nb) for at most ``timeout`` seconds
+        (default: the cell timeout); returns a CellRecord."""
+        cell = self.nb.cells[index]
+        outcome = self._execute(cell, index, self.config.cell_timeout if timeout is None else timeout)
+        if outcome.status in ENDED_KERNEL:
+            self.restart(skip=[index])
+        elif outcome.status in ("ok", "error", "timeout"):
+            self.replay.append(index)
+            if outcome.status == "timeout":
+                self.replay_timeouts[index] = min(self.config.cell_timeout, REPLAY_TIMEOUT_AFTER_TIMEOUT)
+        return outcome
+
+    def run_source(self, source, timeout):
+        """Run grader code (a probe) in the kernel. Returns a CellRecord with index -1;
+        after a death or hang the kernel is restarted with the notebook replayed."""
+        cell = nbformat.v4.new_code_cell(source)
+        outcome = self._execute(cell, -1, timeout)
+        if outcome.status in ENDED_KERNEL:
+            self.restart()
+        return outcome, cell
+
+    def alive(self):
+        """Is the kernel still running? (A cell's thread, a signal or the memory limit may have ended it
+        between two requests.)"""
+        if self.client is None or self.client.km is None:
+            return False
+        try:
+            return bool(run_sync(self.client.km.is_alive)())
+        except Exception:   # a manager that cannot even tell has no usable kernel
+            return False
+
+    def ensure_alive(self):
+        """Restart the kernel (the notebook replayed) when it is gone; True when it had to."""
+        if self.alive():
+            return False
+        self.restart()
+        return True
+
+    def _execute(self, cell, index, timeout):
+        started = time.monotonic()
+        self.client.timeout = int(max(1, timeout))
+        self.client.last_reply = None
+        try:
+            self._execute_in_place(cell, index)
+        except DeadKernelError:
+            reason = getattr(self.launch_prefix, "death_reason", lambda: None)()     # e.g. the disk limit
+            evalue = reason or "the kernel died while running this cell (os._exit, a crash, or the memory limit)"
+            cell.setdefault("outputs", []).append(
+                nbformat.v4.new_output("error", ename="KernelDied", evalue=evalue, traceback=[]))
+            return CellRecord(index, "died", "KernelDied", evalue, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        if self.client.output_channel_lost():
+            cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+                "stream", name="stderr", text=f"\n[week6 grader: an output of this cell over {MAX_MESSAGE_BYTES:,} "
+                                              "bytes was dropped, and what followed it]\n"))
+            self._reconnect()
+        reply = (self.client.last_reply or {}).get("content", {})
+        if reply.get("status") == "error" and reply.get("ename") == TIMEOUT_ENAME:
+            # nbclient only interrupts and makes up this reply; the cell's outputs show nothing of it
+            evalue = f"the cell ran longer than {timeout:g} s and was interrupted"
+            cell.setdefault("outputs", []).append(
+                nbformat.v4.new_output("error", ename=TIMEOUT_ENAME, evalue=evalue, traceback=[]))
+            return CellRecord(index, "timeout" if self._responsive() else "hung", TIMEOUT_ENAME, evalue, seconds)
+        if any(isinstance(item, dict) and item.get("source") == "ask_exit" and not item.get("keepkernel")
+               for item in reply.get("payload", None) or []):
+            # exit() or quit(): ipykernel stops a moment after this reply, so nothing after this cell would run
+            return CellRecord(index, "exited", "KernelExit", EXIT_EVALUE, seconds)
+        error = next((out for out in cell.get("outputs", []) if out.get("output_type") == "error"), None)
+        if error is None:
+            return CellRecord(index, "ok", seconds=seconds)
+        return CellRecord(index, "error", str(error.get("ename", ""))[:200], str(error.get("evalue", ""))[:500], seconds)
+
+    def _execute_in_place(self, cell, index):
+        """nbclient stores the cell at its index; grader cells borrow a slot past the end."""
+        if index >= 0:
+            self.client.execute_cell(cell, index, store_history=False)
+            return
+        self.nb.cells.append(cell)
+        try:
+            self.client.execute_cell(cell, len(self.nb.cells) - 1, store_history=False)
+        finally:
+            self.nb.cells.pop()
+
+    def _reconnect(self):
+        """New ZeroMQ channels to the same kernel."""
+        try:
+            self.client.kc.stop_channels()
+        except Exception:   # channels of a broken connection may fail to stop cleanly
+            pass
+        self.client.start_new_kernel_client()
+
+    def _responsive(self):
+        """After an interrupt: does the kernel answer a trivial request within a few seconds?"""
+        probe = nbformat.v4.new_code_cell("pass")
+        self.client.timeout = RESPONSIVE_TIMEOUT
+        self.client.last_reply = None
+        try:
+            self._execute_in_place(probe, -1)
+        except DeadKernelError:
+            return False
+        reply = (self.client.last_reply or {}).get("content", {})
+        return reply.get("status") == "ok"

@@ -1,0 +1,394 @@
+"""The uid level: confinement without namespaces, for a grader that runs as root.
+
+Where user namespaces are refused (Docker's default seccomp profile,
+Gradescope's containers) bubblewrap cannot run, but a grader running as root
+can still give the kernel an identity of its own. The kernel is started as::
+
+    [sh: enter cgroup] python -I uid_exec.py POLICY RUNTIME -- python -I -S -c LIMITS ... -- python -m ipykernel_launcher -f CONN
+
+:mod:`grader.kernel.uid_exec` runs as root in the kernel's own process and, before
+exec, drops it to a uid and gid of its own (``UID_BASE`` + a slot held with
+``flock`` for the whole grading, so parallel gradings never share one; no
+supplementary groups, no capabilities, no_new_privs, a new session) and
+confines it with the kernel's own mechanisms, which need no mount:
+
+* **Landlock** (Linux 5.13+): it may read and run only the system (``/usr``
+  and the like), the interpreter and the venv (the project's own packages
+  left out even where installed in it), read a few files of ``/etc`` and
+  ``/proc``; write only its working directory and its runtime directory
+  (ZeroMQ's sockets and the connection file). Nothing else of the machine:
+  not the project (reference/, grader/, tests/, the original data), not the
+  reference-outcome cache, the results, Gradescope's ``/autograder``, nor
+  another submission. Landlock also keeps its signals and abstract Unix
+  sockets inside, and TCP refused. These rules hold whatever path is
+  tried (``..``, ``/proc/self/cwd``, ``/proc/1/root``): they follow the
+  file, not the name; the grader's own ``/proc/<pid>`` entries are closed to
+  another uid anyway.
+* **seccomp** (libseccomp through pyseccomp): sockets only for AF_UNIX, no
+  io_uring, no new namespaces (see :mod:`grader.kernel.uid_exec`).
+* the rlimits of every level (:func:`grader.kernel.sandbox.limits_args`); here
+  RLIMIT_NPROC applies for real, as the uid is not root; and the cgroup,
+  where the grader can make one.
+* when grading ends (and between kernel restarts), every process of the
+  uid is killed, whatever session it made (:func:`kill_uid`).
+
+:func:`check_uid` tries all this once, as the kernel would run, and checks
+that none of the grader's files (:func:`grader_paths`) can be read. Without
+libseccomp the level is refused. Without Landlock (an older kernel, or a
+container whose seccomp profile refuses its calls: Docker before 23) only
+the file permissions are left: the level is refused unless they already keep
+other users out of the grader's files (say a Gradescope image whose setup
+made /autograder/source root-only, its venv outside it); then the kernel
+still reads what any user may read, and may write /tmp, /var/tmp and
+/dev/shm (its files there are removed when grading ends, but the disk bound
+does not count them). :func:`uid_enforcement` says which holds here.
+"""
+import fcntl
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from grader import PROJECT_ROOT
+from grader.kernel import sandbox
+from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
+
+UID_BASE = 61000            # kernel uids are UID_BASE + slot (gid the same); never an account's
+UID_SLOTS = 200
+EXEC_SCRIPT = Path(__file__).with_name("uid_exec.py")
+LOCK_DIR = "week6-grader-uids"      # in /run (else the temp dir): root's, holds one lock file per uid
+DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
+READ_ONLY = ["/proc", "/sys/devices/system/cpu"]        # the CPU count and topology numpy's BLAS reads
+KILL_WAIT = 5.0
+SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write when no Landlock stops it
+GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results"]
+
+
+# --------------------------------------------------------------------------- uids
+
+def _lock_dir() -> Path:
+    """Root's directory of lock files, made if missing; refused if anyone else could write it."""
+    base = Path("/run") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir())
+    directory = base / LOCK_DIR
+    try:
+        directory.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(directory)
+    if not directory.is_dir() or directory.is_symlink() or info.st_uid != 0 or info.st_mode & 0o022:
+        raise SandboxUnavailable(f"{directory} (the uid level's lock files) is not a directory only root may write")
+    return directory
+
+
+def _account_uids() -> set[int]:
+    import pwd
+    return {entry.pw_uid for entry in pwd.getpwall()}
+
+
+def claim_uid() -> tuple[int, int]:
+    """(uid, fd of its lock): a kernel uid no other grading holds; what an earlier grader left
+    running as that uid is killed first."""
+    directory, accounts = _lock_dir(), _account_uids()
+    for uid in range(UID_BASE, UID_BASE + UID_SLOTS):
+        if uid in accounts:
+            continue
+        fd = os.open(directory / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if kill_uid(uid):
+            return uid, fd
+        os.close(fd)
+    raise SandboxUnavailable(f"all {UID_SLOTS} kernel uids from {UID_BASE} are in use")
+
+
+def processes_of(uid: int) -> list[int]:
+    """Live processes any of whose uids (real, effective, saved, filesystem) is ``uid``."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(entry.path, "status").read_text()
+        except OSError:          # gone meanwhile
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if str(uid) in fields.get("Uid", "").split() and fields.get("State", "").split()[:1] not in (["Z"], ["X"]):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_uid(uid: int, wait: float = KILL_WAIT) -> bool:
+    """SIGKILL every process of ``uid`` until none is left (True), or ``wait`` seconds pass."""
+    return sandbox.kill_until_gone(lambda: processes_of(uid), wait, interval=0.01)
+
+
+def remove_files_of(uid: int, keep: tuple[str, ...] = ()) -> None:
+    """Remove what ``uid`` left in the directories every user may write (its processes gone),
+    except ``keep`` (its working directory, which the grader removes itself)."""
+    for shared in SHARED_WRITABLE:
+        try:
+            entries = list(os.scandir(shared))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid or os.path.realpath(entry.path) in keep:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+# --------------------------------------------------------------------------- the prefix
+
+class UidPrefix(LaunchPrefix):
+    """A :class:`LaunchPrefix` whose sandbox is every process of one uid."""
+
+    def __init__(self, args, uid, lock_fd, workdir, landlock, **kwargs):
+        super().__init__(args, interrupt_mode="message", sandboxed=True, level="uid", **kwargs)
+        self.uid = uid
+        self.lock_fd = lock_fd
+        self.workdir = str(workdir)
+        self.landlock = landlock
+
+    def kill_all(self):
+        super().kill_all()
+        kill_uid(self.uid)
+
+    def hand_over(self, path):
+        os.chown(path, self.uid, self.uid, follow_symlinks=False)
+
+    def release(self):
+        """Every process of the uid killed, its files outside the working directory removed
+        (only possible without Landlock), then the uid free for the next grading."""
+        self.kill_all()
+        if not self.landlock:
+            remove_files_of(self.uid, keep=(self.workdir,))
+        super().release()
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
+
+
+def _readable_below(path: str, excluded: list[str]) -> list[str]:
+    """``path``, or (when an excluded path lies below it) its entries except the excluded ones."""
+    if path in excluded:
+        return []
+    if not any(e.startswith(path.rstrip("/") + "/") for e in excluded):
+        return [path]
+    return [p for entry in sorted(os.listdir(path)) for p in _readable_below(os.path.join(path, entry), excluded)]
+
+
+def _policy(workdir: Path, uid: int) -> dict:
+    """What :mod:`grader.kernel.uid_exec` gets: the ids, the paths of the Landlock rules, the environment."""
+    excluded = [os.path.join(site, name) for site in sandbox._site_packages() for name in sandbox.PROJECT_PACKAGES
+                if os.path.lexists(os.path.join(site, name))]
+    system = ["/usr"] + [top for top in sandbox.SYSTEM_TOPS if os.path.isdir(top) and not os.path.islink(top)]
+    for top in sandbox._python_paths():
+        _check_reachable(top, "the interpreter or its venv")
+    read = [p for top in system + sandbox._python_paths() for p in _readable_below(top, excluded)]
+    tmp = str(workdir / ".tmp")
+    env = {key: tmp + value[len("/tmp"):] if value == "/tmp" or value.startswith("/tmp/") else value
+           for key, value in sandbox.sandbox_env(workdir).items()}
+    env["JPY_PARENT_PID"] = str(os.getpid())        # ipykernel exits if the grader goes
+    return {"uid": uid, "gid": uid, "landlock": landlock_abi() > 0, "read": read,
+            "read_only": [p for p in READ_ONLY + sandbox.ETC_FILES if os.path.exists(p)],
+            "devices": [p for p in DEVICES if os.path.exists(p)],
+            "write": [str(workdir)], "env": env}
+
+
+def _check_reachable(path: str, what: str) -> None:
+    """Landlock only narrows file permissions: the kernel's uid must be let through every
+    directory above ``path`` (o+x) by the permissions themselves."""
+    for parent in Path(path).parents:
+        if not os.stat(parent).st_mode & 0o001:
+            raise SandboxUnavailable(
+                f"{what} ({path}) is inside {parent}, which other users may not enter, so a kernel of its own "
+                f"uid cannot reach it. Let them pass (chmod o+x {parent}: Landlock still keeps the kernel out "
+                "of everything else there), or install Python and the venv outside it.")
+
+
+def _give_workdir(workdir: Path, uid: int) -> None:
+    """The working directory becomes the uid's (its private /tmp inside)."""
+    _check_reachable(str(workdir), "the kernel's working directory")
+    matplotlib_dir = workdir / ".tmp" / "matplotlib"
+    matplotlib_dir.mkdir(parents=True, exist_ok=True)
+    font_cache = sandbox._matplotlib_font_cache()
+    if font_cache is not None:          # matplotlib's font list, built once by the grader: saves ~1.5 s per kernel
+        shutil.copy(font_cache, matplotlib_dir / os.path.basename(font_cache))
+    for directory, subdirs, files in os.walk(workdir):
+        for name in [directory, *(os.path.join(directory, n) for n in subdirs + files)]:
+            os.chown(name, uid, uid, follow_symlinks=False)
+    os.chmod(workdir, 0o700)
+
+
+def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
+    """The uid level's :class:`LaunchPrefix` for a kernel in ``workdir`` (made the uid's here).
+
+    Raises :class:`SandboxUnavailable` when the level cannot be made here.
+    """
+    ok, why = check_uid()
+    if not ok:
+        raise SandboxUnavailable(f"No uid sandbox for the notebook's code: {why}")
+    workdir = Path(os.path.realpath(workdir))
+    uid, lock_fd = claim_uid()
+    try:
+        _give_workdir(workdir, uid)
+        cgroup, args = sandbox.cgroup_prefix(config)
+        policy = _policy(workdir, uid)
+        args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), sandbox.RUNTIME_DIR, "--"]
+        args += sandbox.limits_args(config)
+        return UidPrefix(args, uid, lock_fd, workdir, policy["landlock"], cgroup=cgroup,
+                         quota=sandbox.disk_quota(workdir, config))
+    except BaseException:
+        os.close(lock_fd)
+        raise
+
+
+# --------------------------------------------------------------------------- can it be made here?
+
+def landlock_abi() -> int:
+    """The Landlock ABI version of this kernel; 0 where it has none or refuses the calls
+    (Linux before 5.13, landlock not in the LSM list, a container's seccomp profile)."""
+    try:
+        import landlockpy
+        return landlockpy.abi_version()
+    except Exception:       # the package missing, or a refused call (EPERM from a seccomp profile)
+        return 0
+
+
+def grader_paths() -> list[str]:
+    """What the kernel must not read, checked as the kernel: the project's top-level entries
+    (except the venv the kernel runs from), the reference-outcome cache, Gradescope's files."""
+    from assignment.kit.reference_cache import cache_dir
+    venvs = [os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix)]
+    paths = [str(entry) for entry in sorted(PROJECT_ROOT.iterdir())
+             if not any(venv == str(entry) or venv.startswith(str(entry) + "/") for venv in venvs)]
+    cache = cache_dir()
+    if cache is not None and cache.exists():
+        paths.append(str(cache))
+    return paths + [p for p in GRADESCOPE_FILES if os.path.exists(p)]
+
+
+# Run as the kernel would be, with the policy of a scratch working directory: it prints the
+# paths of argv it could read (a file opened, or a directory listed), then checks the rest.
+CHECK_SOURCE = """\
+import os, socket, sys
+assert os.getuid() != 0 and os.geteuid() != 0, "still root"
+for path in sys.argv[1:]:
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            open(path, "rb").close()
+        print("READABLE", path)
+    except OSError:
+        pass
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sys.exit("an AF_INET socket could be opened")
+except PermissionError:
+    pass
+socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+open("written", "w").close()
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def check_uid() -> tuple[bool, str]:
+    """(True, "") when the uid level can be made here, else (False, why); tried once per
+    process, by starting Python under the very confinement a kernel gets, which must then
+    read none of :func:`grader_paths`.
+
+    Without Landlock the level holds only where the file permissions already keep other users
+    out of the grader's files (as in a Gradescope image whose setup made them root-only)."""
+    if os.geteuid() != 0:
+        return False, "the uid level needs the grader to run as root"
+    try:
+        import pyseccomp  # noqa: F401  (loads libseccomp.so.2)
+    except Exception as error:
+        return False, f"no seccomp filter can be made: libseccomp or pyseccomp is missing ({error})"
+    scratch = Path(tempfile.mkdtemp(prefix="week6-uid-check-"))
+    runtime = Path(tempfile.mkdtemp(prefix="week6-uid-check-")) / "k1"
+    runtime.mkdir()
+    try:
+        try:
+            uid, lock_fd = claim_uid()
+        except SandboxUnavailable as error:
+            return False, str(error)
+        try:
+            _give_workdir(scratch, uid)
+            protected = grader_paths()
+            command = [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(_policy(scratch, uid)), str(runtime), "--",
+                       sys.executable, "-I", "-S", "-c", CHECK_SOURCE, *protected]
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            except (OSError, subprocess.TimeoutExpired) as error:
+                return False, f"the uid sandbox could not be run: {error}"
+            finally:
+                kill_uid(uid)
+                remove_files_of(uid, keep=(str(scratch),))
+        except SandboxUnavailable as error:
+            return False, str(error)
+        finally:
+            os.close(lock_fd)
+        if done.returncode != 0 or not (scratch / "written").is_file():
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            return False, f"the uid sandbox does not hold here ({detail[-1] if detail else done.returncode})"
+        readable = [line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("READABLE ")]
+        if readable:
+            shown = ", ".join(readable[:4]) + (f" and {len(readable) - 4} more" if len(readable) > 4 else "")
+            return False, ("this kernel has no Landlock (Linux 5.13+ with landlock among its LSMs, and a container "
+                           "that lets its calls through), so only file permissions keep the kernel out, and other "
+                           f"users can read the grader's files: {shown}. Make them root-only (chmod -R go-rwx), "
+                           "keeping the venv outside them, or grade on a kernel with Landlock.")
+        return True, ""
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(runtime.parent, ignore_errors=True)
+
+
+def uid_enforcement(config) -> dict[str, str]:
+    """What the uid level enforces on this machine for ``config``: {limit: description}."""
+    ok, why = check_uid()
+    if not ok:
+        return {"isolation": f"UNAVAILABLE: {why}"}
+    abi = landlock_abi()
+    cgroups = sandbox.cgroup_support(config.memory_limit_mb, config.max_processes)
+    memory = f"RLIMIT_AS {config.memory_limit_mb} MiB per process"
+    memory += (f" + cgroup memory limit {config.memory_limit_mb} MiB for the whole sandbox" if "memory" in cgroups
+               else " (no memory cgroup here: the total over several processes is not capped)")
+    processes = f"RLIMIT_NPROC = {config.max_processes} (per kernel: each has its own uid)"
+    if "pids" in cgroups:
+        processes += f" + cgroup pids.max = {config.max_processes}"
+    return {
+        "isolation": (f"own uid/gid from {UID_BASE} (no groups, no capabilities, no_new_privs, own session); "
+                      + (f"Landlock ABI {abi}: reads only the system, the interpreter and the venv, writes only its "
+                         "working and runtime directories"
+                         + ("; its signals and abstract Unix sockets stay inside" if abi >= 6 else "")
+                         if abi else
+                         "NO Landlock here: file permissions only. The grader's files were checked unreadable to it, "
+                         "but it reads what any user may read on this machine, and may write /tmp, /var/tmp and "
+                         "/dev/shm (not counted by the disk bound; removed when grading ends)")),
+        "network": "seccomp: sockets only for AF_UNIX (AF_INET/AF_INET6 and others get EPERM), no io_uring, "
+                   "no new namespaces" + ("; Landlock refuses TCP too" if abi >= 4 else ""),
+        "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt by message, then restart)",
+        "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
+        "memory": memory,
+        "processes": processes,
+        "files": (f"RLIMIT_FSIZE {sandbox.MAX_FILE_BYTES // 2**20} MiB per file; working directory "
+                  + (f"{config.disk_limit_mb} MiB in all (grader/kernel/disk_quota.py)" if config.disk_limit_mb
+                     else "total NOT capped (disk_limit_mb = 0)")),
+        "leftovers": "every process of the uid is killed when grading ends, whatever session it made",
+        "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
+    }

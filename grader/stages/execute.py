@@ -1,0 +1,72 @@
+"""Stage 3, execute: run the notebook's cells in a fresh working directory.
+
+The directory holds copies of the data files (so the handout's loading lines
+work) and the public self-check module; nothing else of the project. A cell
+that raises or times out does not stop the others; a cell that kills or hangs
+the kernel is reported and left out, and the kernel restarts with the cells
+before it, so functions defined before and after it still count.
+"""
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import student_template
+from student_template.week6_selfcheck import NOTEBOOK_FILES
+
+from grader import PROJECT_ROOT
+from grader.kernel import sandbox
+from grader.kernel.kernel_session import KernelSession
+from grader.model import CellRecord
+from grader.reports.written_work import plot_cell_indices, render_plots_off, render_plots_on
+from grader.stages.probe import start_plan
+
+DATA_DIR = PROJECT_ROOT / "data"
+SELFCHECK_DIR = Path(student_template.__file__).resolve().parent
+
+
+def prepare_workdir():
+    """A new directory with the .mat files and the self-check: all a notebook may read."""
+    workdir = Path(tempfile.mkdtemp(prefix="week6-work-"))
+    for mat in sorted(DATA_DIR.glob("*.mat")):
+        shutil.copy(mat, workdir / mat.name)
+    for name in NOTEBOOK_FILES:
+        shutil.copy(SELFCHECK_DIR / name, workdir / name)
+    return workdir
+
+
+def execute(run):
+    """Run every code cell; fill run.cells and keep the kernel (run.session) for the probes."""
+    started = time.monotonic()
+    run.workdir = prepare_workdir()
+    prefix = sandbox.launch_prefix(run.workdir, run.config)     # SandboxUnavailable: no grade (pipeline)
+    run.sandbox_level = prefix.level
+    start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
+    run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
+    kernel_started = time.monotonic()
+    run.session.start()
+    run.timings["execute.kernel_start"] = time.monotonic() - kernel_started
+    cells_started = time.monotonic()
+    seconds = run.config.notebook_timeout
+    if run.budget is not None:
+        seconds = min(seconds, run.budget.notebook_deadline - started)
+        run.session.deadline = run.budget.probe_deadline     # a restart replays no cell past it
+    deadline = started + seconds
+    plot_cells = plot_cell_indices(run.notebook)     # the only cells whose figures are drawn (for the TAs)
+    for index, cell in enumerate(run.notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            run.cells.append(CellRecord(index, "not_run", "NotebookTimeout",
+                                        f"the notebook used its {seconds:g} s budget before this cell"))
+            continue
+        if index in plot_cells:
+            render_plots_on(run.session)
+        run.cells.append(run.session.run_notebook_cell(index, min(run.config.cell_timeout, max(1.0, left))))
+        if index in plot_cells:
+            render_plots_off(run.session)
+    if any(record.status == "not_run" for record in run.cells):
+        run.message = f"The notebook ran longer than {seconds:g} s; the cells after that were not run."
+    run.executed_notebook = run.notebook
+    run.timings["execute.cells"] = time.monotonic() - cells_started

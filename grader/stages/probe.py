@@ -1,0 +1,238 @@
+"""Stage 4, probe: call the submission's functions in its own kernel, read back plain arrays.
+
+Each group of probes is one cell in the kernel running :mod:`grader.kernel.probe_driver`.
+The driver writes ``<id>_<k>.npy`` and ``<id>.json`` into a directory whose
+name is drawn after the notebook has run. Here they are read with
+``numpy.load(allow_pickle=False)`` and ``json.load`` only, with size caps;
+nothing a submission produced is ever unpickled or executed by the grader.
+"""
+import io
+import json
+import os
+import secrets
+import stat
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assignment import TRAINED, build_plan
+from assignment.kit.reference_runs import reference_training
+
+from grader import PROJECT_ROOT
+from grader.budget import OUT_OF_TIME
+from grader.model import PROBE_STATUSES, ProbeStatus
+
+
+DRIVER_SOURCE = (PROJECT_ROOT / "grader/kernel/probe_driver.py").read_text()
+MAX_STATUS_BYTES = 1_000_000
+# deaths of the kernel during one group before its remaining probes are given up (each costs a
+# restart with the notebook replayed; a probe is blamed after it killed two kernels in a row)
+MAX_DEATHS_PER_GROUP = 6
+KILLED_TWICE = "the kernel died during this check, on a freshly restarted kernel too"
+MAX_ARRAY_BYTES = 200_000_000
+
+
+@dataclass
+class ProbeOutcome:
+    """What one probe call gave. status: ok, error, missing, bad_output, timeout, not_run,
+    no_time (the grading's time budget ran out before it).
+    values: the returned arrays (float64), one per output."""
+    status: ProbeStatus
+    error: str = ""
+    warnings: list = field(default_factory=list)
+    values: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+def probe_cell_source(plan_path, inputs_path, out_dir):
+    """The code of one probe cell: run the driver in a private namespace against the user's globals."""
+    return (
+        "def _week6_grader_probe(user_namespace):\n"
+        "    driver = {'__name__': 'week6_probe_driver'}\n"
+        f"    exec(compile({DRIVER_SOURCE!r}, 'week6_probe_driver', 'exec'), driver)\n"
+        f"    driver['run'](user_namespace, {str(plan_path)!r}, {str(inputs_path)!r}, {str(out_dir)!r})\n"
+        "_week6_grader_probe(globals())\n"
+        "del _week6_grader_probe\n"
+    )
+
+
+def plan_for(seed, config, timings):
+    """The probe plan, with the reference's trained outcomes it needs (computed or read from the
+    cache first); their times go into ``timings``."""
+    started = time.monotonic()
+    for exercise in TRAINED:
+        reference_training(exercise, config.train_restarts)
+    timings["probe.reference_training"] = time.monotonic() - started
+    started = time.monotonic()
+    plan = build_plan(seed, config)
+    timings["probe.plan"] = time.monotonic() - started
+    return plan
+
+
+def start_plan(run):
+    """Build the probe plan (and the reference's outcomes it needs) in a thread, so that it is
+    ready when the notebook has run; then import what the report stage will need.
+
+    The plan depends only on the seed and the configuration, and the kernel runs in its own
+    process, so this costs the grading no time unless the notebook is quicker than the
+    reference's training (cold cache). :func:`probe` takes the result (or its exception).
+    """
+    if run.probe_plan is not None or "plan" in run.background:
+        return
+    seed, config = run.seed, run.config
+
+    def work():
+        timings = {}          # the thread's own: merged into run.timings by probe()
+        plan = plan_for(seed, config, timings)
+        started = time.monotonic()
+        try:
+            from grader.reports.figures import warm_up
+            warm_up()
+        except Exception:     # only a head start: the report stage imports (and reports) for itself
+            pass
+        timings["report.imports_early"] = time.monotonic() - started
+        return plan, timings
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="week6-plan")
+    run.background["plan"] = executor.submit(work)
+    executor.shutdown(wait=False)
+
+
+def probe(run):
+    """Run every probe group; fill run.probe_outcomes (probe id -> ProbeOutcome)."""
+    started = time.monotonic()
+    pending = run.background.pop("plan", None)
+    if run.probe_plan is None:
+        if pending is not None:       # started by the execute stage: usually done by now
+            run.probe_plan, timings = pending.result()
+            run.timings.update(timings)
+            run.timings["probe.plan_wait"] = time.monotonic() - started
+        else:
+            run.probe_plan = plan_for(run.seed, run.config, run.timings)
+    exchange = run.workdir / f".grader-{secrets.token_hex(8)}"
+    exchange.mkdir()
+    inputs_path = exchange / "inputs.npz"
+    np.savez(inputs_path, **run.probe_plan.arrays)
+    deadline = run.budget.probe_deadline if run.budget is not None else None
+    for group, probes in run.probe_plan.groups().items():
+        group_started = time.monotonic()
+        run.probe_outcomes.update(probe_group(run.session, exchange, inputs_path, group, probes, run.config, deadline))
+        run.timings[f"probe.group.{group}"] = time.monotonic() - group_started
+
+
+def probe_group(session, exchange, inputs_path, group, probes, config, deadline=None):
+    """{probe id: ProbeOutcome} for one group, run as one cell in the submission's kernel.
+
+    A kernel that is gone before the group (a thread of the notebook, a signal, ``exit()``)
+    is started again first. When the kernel dies during the group, the probes that wrote
+    their results keep them, and the rest of the group runs again on a fresh kernel (the
+    notebook replayed): a probe is "could not be checked" only when it kills a fresh kernel
+    too. Past ``deadline`` (time.monotonic()), the probes not yet run are not checked.
+    """
+    out_dir = exchange / group
+    out_dir.mkdir()
+    sandbox = session.launch_prefix
+    if hasattr(sandbox, "hand_over"):       # out_dir is the kernel's
+        sandbox.hand_over(out_dir)
+    outcomes, pending, suspect, deaths = {}, list(probes), None, 0
+    while pending:
+        session.ensure_alive()
+        natural = min(config.probe_timeout + sum(p.timeout for p in pending if p.kind == "train"),
+                      sum(p.timeout for p in pending) + 30)
+        timeout = natural if deadline is None else min(natural, deadline - time.monotonic())
+        if timeout < 1:
+            outcomes.update({p.id: ProbeOutcome("no_time", OUT_OF_TIME) for p in pending})
+            break
+        plan_path = exchange / f"{group}-{deaths}.json"
+        plan_path.write_text(json.dumps([p.entry() for p in pending]))
+        if hasattr(sandbox, "keep"):        # the grader's files survive a disk-limit cleanup
+            sandbox.keep(exchange)
+        cell_outcome, _ = session.run_source(probe_cell_source(plan_path, inputs_path, out_dir), timeout)
+        cut_short = timeout < natural and cell_outcome.status in ("timeout", "hung")
+        finished = [p for p in pending if (out_dir / f"{p.id}.json").is_file()]
+        for p in finished:
+            outcomes[p.id] = read_outcome(out_dir, p.id, cell_outcome)
+        pending = [p for p in pending if p not in finished]
+        if cell_outcome.status != "died" or not pending:
+            reason = ProbeOutcome("no_time", OUT_OF_TIME) if cut_short else None
+            outcomes.update({p.id: reason or read_outcome(out_dir, p.id, cell_outcome) for p in pending})
+            break
+        deaths += 1
+        running = pending[0]          # the driver runs the group in order: this one was running
+        if running is suspect:        # it killed a fresh kernel too: it is the probe's doing
+            outcomes[running.id] = ProbeOutcome("not_run", KILLED_TWICE)
+            pending = pending[1:]
+        suspect = running
+        if deaths >= MAX_DEATHS_PER_GROUP:
+            outcomes.update({p.id: ProbeOutcome("not_run", f"the kernel died {deaths} times during this group "
+                                                           "of checks") for p in pending})
+            break
+    return {p.id: outcomes[p.id] for p in probes}
+
+
+def read_outcome(out_dir, probe_id, cell_outcome):
+    """Parse one probe's status and arrays with safe readers; explain anything missing."""
+    status_path = out_dir / f"{probe_id}.json"
+    if not status_path.is_file():
+        reason = {"died": "the kernel died during this group of checks",
+                  "hung": "this group of checks stopped answering and was stopped",
+                  "timeout": "this group of checks ran out of time"}.get(
+            cell_outcome.status, f"the check did not run ({cell_outcome.ename}: {cell_outcome.evalue})".strip())
+        return ProbeOutcome("not_run", reason)
+    raw = _read_plain_file(status_path, MAX_STATUS_BYTES)
+    if raw is None:
+        return ProbeOutcome("bad_output", "the probe's status file is not a plain file of reasonable size")
+    try:
+        status = json.loads(raw.decode("utf-8"))
+        state = str(status["status"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return ProbeOutcome("bad_output", "the probe's status file could not be read")
+    if state not in PROBE_STATUSES:
+        return ProbeOutcome("bad_output", "the probe's status file gives no known status")
+    outcome = ProbeOutcome(state, str(status.get("error", ""))[:1000],
+                           [str(w)[:300] for w in status.get("warnings", [])][:20] if isinstance(status.get("warnings"), list) else [],
+                           seconds=float(status.get("seconds", 0.0)) if isinstance(status.get("seconds"), (int, float)) else 0.0)
+    if state != "ok":
+        return outcome
+    count = status.get("n_outputs")
+    if not isinstance(count, int) or not 0 <= count <= 64:
+        return ProbeOutcome("bad_output", "the probe reported no outputs")
+    for k in range(count):
+        array = _load_array(out_dir / f"{probe_id}_{k}.npy")
+        if array is None:
+            return ProbeOutcome("bad_output", f"output {k} could not be read as a numeric array")
+        outcome.values.append(array)
+    return outcome
+
+
+def _read_plain_file(path, max_bytes):
+    """The bytes of a regular file the kernel wrote, or None. A symlink is refused (the kernel
+    could point one at a grader file), and so is anything larger than ``max_bytes``."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        return handle.read(max_bytes + 1)
+
+
+def _load_array(path):
+    raw = _read_plain_file(path, MAX_ARRAY_BYTES)
+    if raw is None:
+        return None
+    try:
+        array = np.load(io.BytesIO(raw), allow_pickle=False)
+    except (ValueError, OSError, EOFError):
+        return None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiub":
+        return None
+    return array.astype(float)
