@@ -91,7 +91,7 @@ def test_the_results_schema_takes_its_exercise_ids_and_top_score_from_the_assign
     schema = load_schema("week6_results")
     assert schema["properties"]["tests"]["items"]["properties"]["number"]["enum"] == assignment.EXERCISE_IDS
     assert schema["properties"]["extra_data"]["properties"]["exercise_scores"]["required"] == assignment.EXERCISE_IDS
-    assert schema["properties"]["score"]["maximum"] == 105
+    assert schema["properties"]["score"]["maximum"] == assignment.BASE_POINTS + assignment.BONUS_POINTS
 
 
 def test_a_module_without_the_required_names_is_refused():
@@ -102,8 +102,8 @@ def test_a_module_without_the_required_names_is_refused():
 
 
 def test_an_unknown_activation_or_loss_is_an_error_never_a_default():
-    with pytest.raises(ValueError, match="unknown activation 'tanh'"):
-        get_activation("tanh")
+    with pytest.raises(ValueError, match="unknown activation 'leaky_relu'"):
+        get_activation("leaky_relu")
     with pytest.raises(ValueError, match="unknown loss 'mse'"):
         get_loss("mse")
     with pytest.raises(ValueError, match="unknown activation"):
