@@ -7,8 +7,8 @@
     merged = merge_shards(["out/shard-1", ..., "out/shard-4"], "out/class")
 
 Each submission is graded by :func:`grader.pipeline.grade_notebook` in a worker
-of a process pool (``forkserver`` start method; each worker is the leader of
-its own process group). What one notebook does never stops the batch:
+of a process pool (:mod:`grader.classroom.pool`: ``forkserver`` start method; each worker is the
+leader of its own process group). What one notebook does never stops the batch:
 
 * an exception anywhere in grading -> status ``grader_error`` (with the traceback's last line);
 * a worker process that dies (the pool breaks) -> the submissions that were in
@@ -48,34 +48,29 @@ order), ``canvas_grades.csv`` and ``moodle_grades.csv`` (:mod:`grader.classroom.
 import dataclasses
 import hashlib
 import json
-import multiprocessing
 import os
-import queue as queue_module
-import resource
 import shutil
-import signal
 import sys
 import tempfile
-import threading
 import time
-import traceback
 from collections import Counter, deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import PROJECT_ROOT
-from grader.config import GraderConfig
-from grader.classroom.gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, gradebook_row, read_identity, read_key,
-                        write_gradebook)
+from grader.classroom.gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, gradebook_row,
+                                        read_identity, read_key, write_gradebook)
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, write_lms_files
-from grader.classroom.overrides import RAW_FILES, OverridesError, apply_overrides, has_raw, is_adjusted, keep_raw, read_overrides, resolve
+from grader.classroom.overrides import (RAW_FILES, OverridesError, apply_overrides, has_raw, is_adjusted, keep_raw,
+                                        read_overrides, resolve)
+from grader.classroom.pool import Task, WorkerPool, grade_task, write_stopped
 from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
 from grader.classroom.similarity import CODE_FILE, notebook_code, partners, similar_pairs
 from grader.classroom.submissions import Submission, SubmissionsError, find_submissions, parse_due, select
+from grader.config import GraderConfig
 from grader.kernel.sandbox import resolve_level
-from grader.model import GradingRun
 from grader.reports.written_work import ANSWERS_DIR
 
 FINGERPRINT_DIRS = ("assignment", "grader", "reference", "student_template")
@@ -175,102 +170,6 @@ def reference_outcomes(config):
     return {(network, restarts): reference_training(network, restarts) for network in TRAINED}
 
 
-# ---------------------------------------------------------------------- worker
-
-_ANNOUNCE = None
-
-
-def _exit_when_gone(parent_pid, every=2.0):
-    """Leave when the batch's parent process is gone (killed from outside): the workers hold the
-    pool's queues open themselves, so they would otherwise wait for work forever, and keep the
-    forkserver alive with them. A worker's sandboxed kernel dies with it (--die-with-parent)."""
-    def watch():
-        while True:
-            time.sleep(every)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:
-                pass
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _worker_init(announce, reference, tmpdir, parent_pid):
-    """Runs once in each worker: own process group, private temp dir, the reference outcomes,
-    and an exit of its own if the parent disappears."""
-    global _ANNOUNCE
-    _ANNOUNCE = announce
-    _exit_when_gone(parent_pid)
-    try:
-        os.setpgrp()        # the parent can kill the worker and whatever it started, as one group
-    except OSError:
-        pass
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")   # jobs processes share the cores; BLAS threads would oversubscribe them
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    if tmpdir:
-        os.environ["TMPDIR"] = tmpdir
-        tempfile.tempdir = tmpdir
-    if reference:
-        from assignment.kit.reference_runs import preload
-        preload(reference)
-    announce.put(("hello", os.getpid(), None))
-
-
-def _peak_rss_mb(who):
-    # ru_maxrss is in KiB on Linux
-    return resource.getrusage(who).ru_maxrss / 1024.0
-
-
-def _grade_task(path, out_dir, config, task_id, grade_function=None):
-    """Grade one notebook into ``out_dir`` in a worker; never raises for what the notebook does."""
-    if _ANNOUNCE is not None:
-        _ANNOUNCE.put(("start", os.getpid(), task_id))
-    started = time.monotonic()
-    outcome = {"task": task_id, "pid": os.getpid()}
-    try:
-        if grade_function is None:
-            from grader.pipeline import grade_notebook as grade_function
-        else:                                  # "module:qualname", imported once the task is announced
-            import importlib
-            module, _, qualname = grade_function.partition(":")
-            grade_function = importlib.import_module(module)
-            for part in qualname.split("."):
-                grade_function = getattr(grade_function, part)
-        run = grade_function(Path(path), Path(out_dir).parent, config, out_dir=Path(out_dir))
-        outcome.update(status=run.status, score=float(run.score), message=run.message)
-    except Exception as error:
-        message = (f"The grader failed: {type(error).__name__}: {error}\n"
-                   + "".join(traceback.format_exc(limit=-3)))
-        write_stopped(path, out_dir, config, "grader_error", message, time.monotonic() - started)
-        outcome.update(status="grader_error", score=0.0, message=message)
-    outcome.update(seconds=time.monotonic() - started, worker_rss_mb=_peak_rss_mb(resource.RUSAGE_SELF),
-                   kernel_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN))
-    return outcome
-
-
-def write_stopped(path, out_dir, config, status, message, elapsed=0.0):
-    """results.json (and feedback) in ``out_dir`` for a submission the batch had to stop: no tests, score 0, why."""
-    from assignment.kit.plan import seed_for
-    from grader.stages.report import report
-
-    path = Path(path)
-    run = GradingRun(notebook_path=path, out_dir=Path(out_dir), config=config)
-    try:
-        run.seed = config.seed if config.seed is not None else seed_for(path.read_bytes())
-    except OSError:
-        run.seed = 0
-    run.stop(status, message)
-    run.execution_time = elapsed
-    try:
-        report(run)
-    except Exception:
-        from grader.reports.results_json import write_results
-        write_results(run, run.out_dir / "results.json")
-    return run
-
-
 # ---------------------------------------------------------------------- result
 
 @dataclass
@@ -337,88 +236,6 @@ class BatchResult:
 
 # ----------------------------------------------------------------------- batch
 
-@dataclass
-class _Task:
-    index: int
-    path: Path
-    grade_key: dict             # what makes a stored grading reusable (notebook, grader, configuration)
-    out_dir: Path
-    submitted: float = 0.0
-    started: float | None = None
-    pid: int | None = None
-    isolated: bool = False
-    timed_out: bool = False
-    not_sent: bool = False      # the pool was already broken when this was submitted
-    requeued: int = 0
-
-
-class _Pool:
-    """A process pool plus what the parent learns from its workers (their pids, who runs what)."""
-
-    def __init__(self, jobs, reference, tmpdir):
-        context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                              else "spawn")
-        self.announce = context.Queue()
-        self.pids = set()
-        self.running = {}      # task id -> (pid, monotonic start)
-        self.executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
-                                            initargs=(self.announce, reference, tmpdir, os.getpid()))
-
-    def drain(self):
-        while True:
-            try:
-                kind, pid, task_id = self.announce.get_nowait()
-            except (queue_module.Empty, EOFError, OSError, ValueError):
-                return
-            self.pids.add(pid)
-            if kind == "start":
-                self.running[task_id] = (pid, time.monotonic())
-
-    def all_pids(self):
-        pids = set(self.pids)
-        processes = getattr(self.executor, "_processes", None) or {}
-        pids.update(pid for pid in list(processes))
-        return pids
-
-    def kill_tree(self, pid):
-        """SIGKILL a worker of this pool, its process group and its descendants (the notebook kernel,
-        which jupyter_client starts in a group of its own). Only a process descended from this one."""
-        descendants = []
-        try:
-            import psutil
-            process = psutil.Process(pid)
-            if os.getpid() not in {parent.pid for parent in process.parents()}:
-                return                      # not (or no longer) one of ours
-            descendants = process.children(recursive=True)
-        except ImportError:
-            pass
-        except Exception:                   # gone already
-            return
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        for process in [pid, *descendants]:
-            try:
-                os.kill(getattr(process, "pid", process), signal.SIGKILL)
-            except OSError:
-                pass
-
-    def close(self, kill=False):
-        if kill:
-            for pid in self.all_pids():
-                self.kill_tree(pid)
-        try:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-        except Exception:
-            pass
-        try:
-            self.announce.close()
-            self.announce.join_thread()
-        except Exception:
-            pass
-
-
 def default_timeout(config):
     """Wall-clock cap for one submission: far above what the grader's own limits allow (the whole
     grading's time budget among them: a grading ends by itself, with its results, before this)."""
@@ -482,7 +299,7 @@ class _Batch:
         try:
             while queue or suspects or inflight:
                 if pool is None:
-                    pool = _Pool(self.jobs, self.reference, tmpdir)
+                    pool = WorkerPool(self.jobs, self.reference, tmpdir)
                 if suspects:
                     if not inflight:
                         self._submit(pool, inflight, suspects.popleft(), isolated=True)
@@ -520,7 +337,7 @@ class _Batch:
         task.started = task.pid = None
         task.not_sent = False
         try:
-            future = pool.executor.submit(_grade_task, str(task.path), str(task.out_dir), self.config, task.index,
+            future = pool.executor.submit(grade_task, str(task.path), str(task.out_dir), self.config, task.index,
                                           self.grade_function)
         except BrokenProcessPool:    # broke between two submissions: caught by the next wait
             task.not_sent = True
@@ -733,7 +550,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
             except (OSError, ValueError):
                 pass
         _clear_previous(result_dir)
-        tasks.append(_Task(index, submission.path, key, result_dir))
+        tasks.append(Task(index, submission.path, key, result_dir))
 
     if progress:
         print(f"{len(subs)} submissions" + (f" (shard {shard[0]}/{shard[1]} of {len(class_subs)})" if shard else "")
