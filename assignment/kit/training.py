@@ -51,6 +51,13 @@ def training_setup_of(probe_id: str) -> str | None:
     return probe_id[len(TRAINING_PROBE_PREFIX):] if probe_id.startswith(TRAINING_PROBE_PREFIX) else None
 
 
+def activation_options(activation: str) -> dict:
+    """The train probe's options for the hidden activation: its name, how backprop is called with it,
+    and g(A) as numpy source (the driver checks accuracy inside the kernel, without this package)."""
+    return {"activation": activation, "hidden": get_activation(activation).numpy_source,
+            "call_kwargs": {} if activation == DEFAULT_ACTIVATION else {"activation": activation}}
+
+
 def add_training_probe(plan: ProbePlan, exercise: Any, data: dict[str, Ref], config: Any) -> None:
     """The probe that trains ``exercise.training``'s network with the submission's functions."""
     training = exercise.training
@@ -60,14 +67,11 @@ def add_training_probe(plan: ProbePlan, exercise: Any, data: dict[str, Ref], con
              for k, W in enumerate(training_inits(key, config.train_restarts))]
     # the driver stops as soon as this accuracy is reached: the verdict is then certain
     target = reference_training(key, config.train_restarts)[0] - config.tolerances.accuracy_margin
-    kwargs = {} if setup.activation == DEFAULT_ACTIVATION else {"activation": setup.activation}
     plan.add(Probe(training_probe_id(key), exercise.id, "train", training.functions[0], [],
                    timeout=config.train_budget + 15,
                    options={"mode": training.mode, "funcs": list(training.functions), "X": X["array"],
                             "t": t["array"], "layer_sizes": list(setup.layer_sizes), "lam": setup.lam,
-                            "activation": setup.activation, "call_kwargs": kwargs,
-                            "hidden": get_activation(setup.activation).numpy_source,
-                            "inits": inits, "method": METHOD, "options": dict(OPTIONS),
+                            **activation_options(setup.activation), "inits": inits, "method": METHOD, "options": dict(OPTIONS),
                             "budget": config.train_budget, "target_accuracy": target, "loss": setup.loss}))
 
 

@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 
 import reference
+from assignment import EXERCISES
+from assignment.kit.training import activation_options
 from grader.config import GraderConfig
 from grader.kernel import probe_driver
 from reference.training import METHOD, OPTIONS, SETUPS, fit_once
 
 CONFIG = GraderConfig()
 SEEDS = {"1": range(20), "2": range(12), "3": range(20)}
-FUNCTIONS = {"1": ("pair", ["bce_loss", "bce_grad"]), "2": ("backprop", ["backprop"]), "3": ("backprop", ["ce_backprop"])}
+FUNCTIONS = {e.training.setup: (e.training.mode, list(e.training.functions)) for e in EXERCISES if e.training}
 
 
 def perturbed_namespace(seed):
@@ -47,7 +49,7 @@ def train_like_the_grader(exercise, seed):
     mode, funcs = FUNCTIONS[exercise]
     arrays = {"X": X, "t": t, **{f"init{k}": W for k, W in enumerate(inits)}}
     entry = {"mode": mode, "funcs": funcs, "X": "X", "t": "t", "layer_sizes": sizes, "lam": setup.lam,
-             "activation": setup.activation, "inits": [f"init{k}" for k in range(len(inits))],
+             **activation_options(setup.activation), "inits": [f"init{k}" for k in range(len(inits))],
              "method": METHOD, "options": dict(OPTIONS), "budget": CONFIG.train_budget,
              "target_accuracy": target, "loss": setup.loss}
     finals = probe_driver._train(entry, perturbed_namespace(seed), arrays)
@@ -70,7 +72,7 @@ def test_training_check_fails_a_wrong_gradient():
     rng = np.random.default_rng(0)
     arrays = {"X": X, "t": t, "init0": reference.init_weights(sizes, rng)}
     entry = {"mode": "pair", "funcs": ["bce_loss", "bce_grad"], "X": "X", "t": "t", "layer_sizes": sizes,
-             "lam": setup.lam, "activation": "sigmoid", "inits": ["init0"], "method": METHOD,
+             "lam": setup.lam, **activation_options("sigmoid"), "inits": ["init0"], "method": METHOD,
              "options": dict(OPTIONS), "budget": 10.0, "target_accuracy": 0.95, "loss": "bce"}
     namespace = {"bce_loss": reference.bce_loss, "bce_grad": lambda *args: -reference.bce_grad(*args)}
     finals = probe_driver._train(entry, namespace, arrays)
