@@ -1,4 +1,4 @@
-"""A stand-in grader for tests/grader/test_batch.py, light to import (the pool's workers import it).
+"""A stand-in grader for tests/grader/classroom/test_batch.py, light to import (the pool's workers import it).
 
 ``fake_grade`` grades by file name: ``crash*`` kills its worker process, ``slow*``
 hangs, ``boom*`` raises; any other notebook gets two tests, the first scoring

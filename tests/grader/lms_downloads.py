@@ -1,4 +1,4 @@
-"""Class downloads as the LMSs lay them out, made by script for tests/grader/test_lms*.py.
+"""Class downloads as the LMSs lay them out, made by script for tests/grader/classroom/test_lms*.py.
 
 Each student is a :class:`Student`; each notebook is :func:`batch_fakes.fake_notebook`,
 so the stand-in grader gives that student ``points + 25`` (the test knows each

@@ -18,7 +18,7 @@ from grader.classroom.similarity import notebook_code, similar_pairs
 from grader.config import GraderConfig
 from tests.grader.batch_fakes import fake_grade
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 INDEPENDENT = ROOT / "tests" / "grader" / "independent"
 RENAMES = {"layer_sizes": "sizes", "layers": "params", "t": "targets", "lam": "reg", "n_out": "fan_out",
            "n_in": "fan_in", "loss": "cost", "labels": "ys", "flat": "vec", "bl": "bias"}

@@ -31,7 +31,7 @@ from grader.config import GraderConfig
 from grader.reports.written_work import ANSWERS_DIR, MAX_FIGURE_PIXELS, STUDENT_PAGE, THUMBNAIL_PIXELS, checked_png
 from reference.answers import WRITTEN_ANSWERS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HOSTILE_ANSWER = "Use relu_grad for g' <script>alert('x')</script> & the same deltas."
 PLOT_CELL_IDS = {"1a": "ex1a-plot", "1b": "ex1b-plot", "3": "ex3-plot"}
 
