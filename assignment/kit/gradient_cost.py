@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .plan import DEFAULT_ACTIVATION, Probe, ProbePlan, Ref, random_lam, random_weights, weights_clear_of_kink
+from .plan import (DEFAULT_ACTIVATION, Probe, ProbePlan, Ref, activation_kwargs, random_lam, random_weights,
+                   weights_clear_of_kink)
 
 INPUT_SCALE = 1e4      # the amplified case: inputs times this, first-layer weights divided by it
 COST_MIN_SECONDS = 0.02
@@ -35,7 +36,7 @@ class CostSpec:
     @property
     def kwargs(self) -> dict:
         """The keyword arguments the gradient function is called with."""
-        return {} if self.activation == DEFAULT_ACTIVATION else {"activation": self.activation}
+        return activation_kwargs(self.activation)
 
 
 def amplified(W: np.ndarray, X: np.ndarray, sizes: list[int], scale: float = INPUT_SCALE) -> tuple[np.ndarray, np.ndarray]:

@@ -101,6 +101,12 @@ def value(v: Any) -> Ref:
     return {"value": v}
 
 
+def activation_kwargs(activation: str) -> dict:
+    """The keyword arguments backprop and ce_backprop are called with for this hidden activation
+    (none for the contract's default)."""
+    return {} if activation == DEFAULT_ACTIVATION else {"activation": activation}
+
+
 def random_weights(rng: np.random.Generator, layer_sizes: list[int], scale: float = 1.0) -> np.ndarray:
     """(P,) weights with every entry, biases included, drawn from N(0, scale^2)."""
     return scale * rng.standard_normal(reference.n_params(layer_sizes))

@@ -18,7 +18,7 @@ from reference.training import METHOD, OPTIONS, SETUPS
 
 from .judges import reads, call_problem
 from .mistakes import LOSS_FUNCTIONS, REFERENCE, loss_and_grad
-from .plan import DEFAULT_ACTIVATION, Probe, ProbePlan, Ref
+from .plan import Probe, ProbePlan, Ref, activation_kwargs
 from .reference_runs import accuracy_of, reference_training, training_data, training_inits
 
 
@@ -55,7 +55,7 @@ def activation_options(activation: str) -> dict:
     """The train probe's options for the hidden activation: its name, how backprop is called with it,
     and g(A) as numpy source (the driver checks accuracy inside the kernel, without this package)."""
     return {"activation": activation, "hidden": get_activation(activation).numpy_source,
-            "call_kwargs": {} if activation == DEFAULT_ACTIVATION else {"activation": activation}}
+            "call_kwargs": activation_kwargs(activation)}
 
 
 def add_training_probe(plan: ProbePlan, exercise: Any, data: dict[str, Ref], config: Any) -> None:
