@@ -5,9 +5,8 @@ read the same objects, so a change is checked by ``make test``.
 """
 from dataclasses import dataclass, field
 
-# Exercise totals (the contract's) and the bonus set, from the assignment's modules; the split
-# inside each exercise is its tests' points (assignment/<exercise module>.py TESTS).
-from assignment import BONUS_EXERCISES, EXERCISE_POINTS  # noqa: F401  (re-exported for the grader)
+# Points are the assignment's (assignment/<exercise module>.py POINTS and TESTS), not tuned here.
+
 
 @dataclass
 class Tolerances:

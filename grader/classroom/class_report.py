@@ -31,12 +31,11 @@ from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, timezone
 from pathlib import Path
 
-from assignment import BASE_POINTS
+from assignment import BASE_POINTS, BONUS_EXERCISES, EXERCISE_POINTS
 from student_template.written_answers import QUESTIONS
 
 from grader.classroom.answers_page import PAGE_NAME as ANSWERS_PAGE
 from grader.classroom.answers_page import class_counts
-from grader.config import BONUS_EXERCISES, EXERCISE_POINTS
 from grader.model import EXERCISES
 from grader.reports.text import finite_number, fmt_points
 

@@ -15,7 +15,7 @@ gradebook CSV import (map from one of them) when there is no participant id.
 Scores are the totals with overrides applied (bonus included). Rows whose status
 is not a grade (``grader_error``, ``missing``) are left blank, never 0.
 """
-from grader.classroom.class_report import BASE_POINTS
+from assignment import BASE_POINTS
 from grader.classroom.gradebook import write_csv
 
 CANVAS_FILE = "canvas_grades.csv"

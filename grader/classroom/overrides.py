@@ -22,7 +22,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.config import BONUS_EXERCISES, EXERCISE_POINTS
+from assignment import BONUS_EXERCISES, EXERCISE_POINTS
 from grader.model import EXERCISES
 from grader.reports.text import clean_text, esc, fmt_points, md_escape, one_line, truncate, write_text_atomically
 

@@ -8,12 +8,11 @@ loads nothing from outside.
 import base64
 from pathlib import Path
 
-from assignment import TITLES, label_of
+from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_POINTS, TITLES, label_of
 
-from grader.config import EXERCISE_POINTS
 from grader.model import EXERCISES
 from grader.reports.diagnosis_report import gradient_block_charts, html_lines, markdown_lines
-from grader.reports.results_json import BASE_POINTS, BONUS_POINTS, exercise_scores, score_split
+from grader.reports.results_json import exercise_scores, score_split
 from grader.reports.text import clean_text, esc, fmt_points, md_block, md_code, md_escape, one_line, truncate
 from grader.reports.written_work import feedback_html, feedback_markdown
 

@@ -18,9 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assignment import BASE_POINTS, BONUS_POINTS  # noqa: F401  (feedback and terminal read them here)
-
-from grader.config import BONUS_EXERCISES, EXERCISE_POINTS
+from assignment import BASE_POINTS, BONUS_EXERCISES, BONUS_POINTS, EXERCISE_POINTS
 from grader.model import EXERCISES
 from grader.reports.text import clean_text, finite_number, fmt_points, one_line, truncate, write_text_atomically
 
@@ -309,7 +307,7 @@ def contract_problems(results, status=None):
     Always: every test's ``number`` is an exercise id and its score lies in [0, max_score].
     For a graded run with a full test list (``status`` "graded", read from
     ``extra_data`` when not given): the max_scores of each exercise add up to its
-    contract total (grader.config.EXERCISE_POINTS) and the top-level score is their sum
+    contract total (assignment.EXERCISE_POINTS) and the top-level score is their sum
     plus the manual adjustments (``extra_data.manual_adjustments``, :mod:`grader.classroom.overrides`).
     """
     problems = []

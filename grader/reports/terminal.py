@@ -5,8 +5,8 @@ removed (no terminal escape sequences get through).
 """
 from pathlib import Path
 
-from grader.config import EXERCISE_POINTS
-from grader.reports.results_json import BASE_POINTS, BONUS_POINTS, cell_problems, describe_cell, exercise_scores, score_split
+from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_POINTS
+from grader.reports.results_json import cell_problems, describe_cell, exercise_scores, score_split
 from grader.reports.text import fmt_points, one_line
 
 LINE_WIDTH = 100

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from assignment import TESTS
-from grader.config import EXERCISE_POINTS, GraderConfig
+from assignment import EXERCISE_POINTS
+from grader.config import GraderConfig
 from grader.pipeline import grade_notebook
 from tests.grader.fixtures import FIXTURES
 

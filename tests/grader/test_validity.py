@@ -17,7 +17,8 @@ from grader.classroom.batch import default_timeout
 from assignment import TESTS
 from assignment.kit.judges import FLAT_SLOPE, MATCHES_REFERENCE
 from grader.cli import main as cli_main
-from grader.config import EXERCISE_POINTS, GraderConfig
+from assignment import EXERCISE_POINTS
+from grader.config import GraderConfig
 from assignment.kit.mistakes import CATALOG, REFERENCE, central_differences
 from grader.model import GradingRun
 from grader.pipeline import grade_notebook

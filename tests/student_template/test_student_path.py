@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from examples import notebook_builder  # noqa: E402
-from grader.config import EXERCISE_POINTS  # noqa: E402
+from assignment import EXERCISE_POINTS  # noqa: E402
 from tools.build_bundle import CHECK_COMMAND, FOLDER, NOTEBOOK, build_bundle  # noqa: E402
 from tests.student_template.student_venv import shared_venv, student_env, student_venv  # noqa: E402,F401
 

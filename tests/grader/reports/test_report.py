@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import reference
-from grader.config import EXERCISE_POINTS, GraderConfig
+from assignment import EXERCISE_POINTS
+from grader.config import GraderConfig
 from grader.model import CellRecord, GradingRun
 from grader.model import TestResult as Result   # not "Test...": pytest would try to collect it
 from grader.stages.report import report
