@@ -1,0 +1,43 @@
+""".ci/run's own pieces: its inline Python and the fixture it names run against this tree. A stale
+import there shows only on CI, after the whole suite has passed (it once read points from a module
+that no longer exported them)."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from assignment import EXERCISE_POINTS
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def grade_check_source() -> str:
+    """The Python that grade_example feeds from its here-document."""
+    found = re.findall(r"<<'PY'\n(.*?)\nPY\n", SCRIPT, flags=re.S)
+    assert len(found) == 1, "expected one here-document of Python in .ci/run"
+    return found[0]
+
+
+def run_grade_check(tmp_path: Path, score: float) -> subprocess.CompletedProcess:
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"score": score}))
+    return subprocess.run([sys.executable, "-", str(results)], input=grade_check_source(), cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_example_check_accepts_full_marks(tmp_path):
+    done = run_grade_check(tmp_path, sum(EXERCISE_POINTS.values()))
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_example_check_refuses_less_than_full_marks(tmp_path):
+    done = run_grade_check(tmp_path, sum(EXERCISE_POINTS.values()) - 1)
+    assert done.returncode == 1 and "points of" in done.stdout, done.stderr
+
+
+def test_the_faulty_fixture_it_names_exists():
+    from tests.grader.fixtures import FIXTURES
+    name = re.search(r"^FAULTY_FIXTURE=(\S+)", SCRIPT, flags=re.M).group(1)
+    assert name in {fixture.name for fixture in FIXTURES}, name
