@@ -159,9 +159,10 @@ class DiskQuota:
                 why = f"the working directory reached its limit of {self.max_entries:,} files"
             else:
                 continue
-            kill()
+            # the reason first: the grader sees the kernel die while kill() runs, and asks why then
             with self._lock:
                 self.tripped = self._reason = why
+            kill()
             return
 
     def stop(self) -> None:
@@ -183,7 +184,11 @@ class DiskQuota:
     def clean(self) -> None:
         """After a trip, with the sandbox's processes gone: remove what the notebook wrote
         (everything not kept, or kept but changed since), and empty the runtime directories
-        of the stopped kernels. Works on directory descriptors, never following a link."""
+        of the stopped kernels. Works on directory descriptors, never following a link.
+
+        The watchdog is stopped first: a kill it has begun ends before anything is looked at,
+        so no file of the stopped kernel survives into the next one."""
+        self.stop()
         if self.tripped is None:
             return
         _clean_tree(self.workdir, self.kept)

@@ -262,12 +262,16 @@ class KernelSession:
 
     def restart(self, skip=()):
         """Fresh kernel; silently re-run the replay list minus ``skip``. A replayed cell that
-        kills or hangs the new kernel leaves the list, and the replay starts over without it."""
+        hangs or exits the new kernel leaves the list, and the replay starts over without it.
+        One that kills it is given a second fresh kernel first: it ran fine before, and a death
+        from outside (the last kernel's leftovers, a limit's late kill) must not cost the
+        notebook a cell its later cells need (its imports)."""
         self._stop()
         self.restarts += 1
         skip = set(skip)
         self.replay = [i for i in self.replay if i not in skip]
         counted = self.output_state           # replayed outputs are thrown away: they use none of the caps
+        died_once = set()
         for _ in range(MAX_REPLAY_ROUNDS):
             self.start()
             for index in list(self.replay):
@@ -281,7 +285,10 @@ class KernelSession:
                 outcome = self._execute(cell, index, timeout)
                 self.nb.cells[index] = original   # nbclient stores the copy it ran: keep the first run's outputs
                 if outcome.status in ENDED_KERNEL:
-                    self.replay.remove(index)
+                    if outcome.status == "died" and index not in died_once:
+                        died_once.add(index)
+                    else:
+                        self.replay.remove(index)
                     self._stop()
                     self.output_state = counted
                     break

@@ -125,6 +125,43 @@ def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path
     assert Path(tmp_path / "outside.txt").exists()
 
 
+def test_the_reason_is_known_before_the_kill_begins(tmp_path):
+    """The grader sees the kernel die while the kill runs and asks why at once: a reason set only
+    after the kill read as "the kernel died", and the cleanup it gates never ran."""
+    (tmp_path / "big.bin").write_bytes(b"b" * 2000)
+    quota = DiskQuota(tmp_path, limit_bytes=0, interval=0.01)
+    (tmp_path / "more.bin").write_bytes(b"m" * 2000)
+    seen, killed = [], threading.Event()
+
+    def kill():
+        seen.append(quota.tripped)
+        killed.set()
+
+    quota.watch(None, kill)
+    assert killed.wait(5), "the quota never saw the directory over its limit"
+    quota.stop()
+    assert seen[0] is not None and "0 MiB limit" in seen[0], seen
+
+
+def test_a_cleanup_waits_for_a_kill_under_way_and_removes_its_files(tmp_path):
+    """The next kernel is prepared while the watchdog may still be killing the last one: the files
+    that tripped it must be gone before the new kernel starts, or they trip the new one too (which
+    then loses a cell of the replay, the notebook's imports say)."""
+    quota = DiskQuota(tmp_path, limit_bytes=1000, interval=0.01)
+    dying = threading.Event()
+
+    def slow_kill():
+        dying.set()
+        time.sleep(0.3)                         # a sandbox's processes take a moment to go
+
+    (tmp_path / "fill.bin").write_bytes(b"f" * 5000)
+    quota.watch(None, slow_kill)
+    assert dying.wait(5), "the quota never saw the directory over its limit"
+    quota.clean()                               # what the next kernel's prepare() does, at once
+    assert not (tmp_path / "fill.bin").exists()
+    assert quota.usage()[0] <= quota.limit_bytes
+
+
 def test_no_depth_of_nesting_hides_a_file(tmp_path):
     """Paths past PATH_MAX cannot be opened by name: the count must still find what is below them."""
     deep = os.open(tmp_path, os.O_RDONLY)
