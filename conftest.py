@@ -8,14 +8,21 @@ directory, one file or the whole tree):
 * matplotlib draws with Agg, as under ``make test`` (no display, the same figures everywhere);
 * no test changes the state the next one starts from: a test that leaves another working
   directory, other environment variables, another ``tempfile.tempdir`` or another numpy global
-  random state fails (after the state is put back, so the next test still starts clean).
+  random state fails (after the state is put back, so the next test still starts clean);
+* the notebooks the tests build are the same bytes on every run: nbformat's new cells get ids
+  counted within the fixture or test that makes them (:class:`CountedCellIds`), not random ones.
+  The grader seeds its probes with a hash of the submission's bytes, so random ids gave a fixture
+  other probe inputs on every run, and a failure seen once could not be replayed.
 
 The repository root is importable through pyproject.toml's ``pythonpath``.
 """
+import itertools
 import os
 import shutil
 import tempfile
 
+import nbformat.v4.convert
+import nbformat.v4.nbbase
 import numpy as np
 import pytest
 
@@ -102,3 +109,45 @@ def leaves_no_global_state():
     if found:
         _restore(before)
         pytest.fail("the test changed global state for the tests after it: " + "; ".join(found), pytrace=False)
+
+
+class CountedCellIds:
+    """Cell ids ``<maker>-<n>``: ``maker`` is the fixture being set up, else ``test`` (or ``import``,
+    for cells made while modules load), ``n`` counts from 0 within it. Unique in any notebook that
+    fixtures and a test build together, and independent of which tests ran before."""
+
+    def __init__(self):
+        self.makers = [("import", itertools.count())]
+
+    def __call__(self) -> str:
+        maker, counter = self.makers[-1]
+        return f"{maker}-{next(counter)}"
+
+    def enter(self, maker: str) -> None:
+        self.makers.append((maker, itertools.count()))
+
+    def leave(self) -> None:
+        self.makers.pop()
+
+
+CELL_IDS = CountedCellIds()
+nbformat.v4.nbbase.random_cell_id = CELL_IDS        # new_code_cell() and new_markdown_cell()
+nbformat.v4.convert.random_cell_id = CELL_IDS       # ids given when an older notebook is upgraded
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    CELL_IDS.enter(fixturedef.argname.replace("_", "-"))
+    try:
+        yield
+    finally:
+        CELL_IDS.leave()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    CELL_IDS.enter("test")
+    try:
+        yield
+    finally:
+        CELL_IDS.leave()
