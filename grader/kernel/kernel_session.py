@@ -5,7 +5,7 @@ ZeroMQ on Unix sockets (``transport="ipc"``), so it works without any network,
 inside the sandbox's private network namespace too. The command that starts
 it is ``launch_prefix + [python, -m, ipykernel_launcher, -f, conn]``, where
 the prefix (bubblewrap and limits) comes from :mod:`grader.kernel.sandbox`; the
-token :data:`grader.kernel.sandbox.RUNTIME_DIR` in it stands for the directory of
+token :data:`grader.kernel.confined_view.RUNTIME_DIR` in it stands for the directory of
 the sockets and connection file, a fresh one for each kernel started.
 """
 import copy
@@ -24,7 +24,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 
-from grader.kernel.sandbox import KERNEL_LOG, RUNTIME_DIR
+from grader.kernel.confined_view import KERNEL_LOG, RUNTIME_DIR
 from grader.model import CellRecord
 
 TIMEOUT_ENAME = "CellTimeout"

@@ -55,6 +55,9 @@ from pathlib import Path
 
 from grader import PROJECT_ROOT
 from grader.kernel import sandbox
+from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
+from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
+                                         matplotlib_font_cache, python_paths, sandbox_env, site_packages)
 from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
 
 UID_BASE = 61000            # kernel uids are UID_BASE + slot (gid the same); never an account's
@@ -126,7 +129,7 @@ def processes_of(uid: int) -> list[int]:
 
 def kill_uid(uid: int, wait: float = KILL_WAIT) -> bool:
     """SIGKILL every process of ``uid`` until none is left (True), or ``wait`` seconds pass."""
-    return sandbox.kill_until_gone(lambda: processes_of(uid), wait, interval=0.01)
+    return kill_until_gone(lambda: processes_of(uid), wait, interval=0.01)
 
 
 def remove_files_of(uid: int, keep: tuple[str, ...] = ()) -> None:
@@ -191,18 +194,18 @@ def _readable_below(path: str, excluded: list[str]) -> list[str]:
 
 def _policy(workdir: Path, uid: int) -> dict:
     """What :mod:`grader.kernel.uid_exec` gets: the ids, the paths of the Landlock rules, the environment."""
-    excluded = [os.path.join(site, name) for site in sandbox._site_packages() for name in sandbox.PROJECT_PACKAGES
+    excluded = [os.path.join(site, name) for site in site_packages() for name in PROJECT_PACKAGES
                 if os.path.lexists(os.path.join(site, name))]
-    system = ["/usr"] + [top for top in sandbox.SYSTEM_TOPS if os.path.isdir(top) and not os.path.islink(top)]
-    for top in sandbox._python_paths():
+    system = ["/usr"] + [top for top in SYSTEM_TOPS if os.path.isdir(top) and not os.path.islink(top)]
+    for top in python_paths():
         _check_reachable(top, "the interpreter or its venv")
-    read = [p for top in system + sandbox._python_paths() for p in _readable_below(top, excluded)]
+    read = [p for top in system + python_paths() for p in _readable_below(top, excluded)]
     tmp = str(workdir / ".tmp")
     env = {key: tmp + value[len("/tmp"):] if value == "/tmp" or value.startswith("/tmp/") else value
-           for key, value in sandbox.sandbox_env(workdir).items()}
+           for key, value in sandbox_env(workdir).items()}
     env["JPY_PARENT_PID"] = str(os.getpid())        # ipykernel exits if the grader goes
     return {"uid": uid, "gid": uid, "landlock": landlock_abi() > 0, "read": read,
-            "read_only": [p for p in READ_ONLY + sandbox.ETC_FILES if os.path.exists(p)],
+            "read_only": [p for p in READ_ONLY + ETC_FILES if os.path.exists(p)],
             "devices": [p for p in DEVICES if os.path.exists(p)],
             "write": [str(workdir)], "env": env}
 
@@ -223,7 +226,7 @@ def _give_workdir(workdir: Path, uid: int) -> None:
     _check_reachable(str(workdir), "the kernel's working directory")
     matplotlib_dir = workdir / ".tmp" / "matplotlib"
     matplotlib_dir.mkdir(parents=True, exist_ok=True)
-    font_cache = sandbox._matplotlib_font_cache()
+    font_cache = matplotlib_font_cache()
     if font_cache is not None:          # matplotlib's font list, built once by the grader: saves ~1.5 s per kernel
         shutil.copy(font_cache, matplotlib_dir / os.path.basename(font_cache))
     for directory, subdirs, files in os.walk(workdir):
@@ -244,9 +247,9 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
     uid, lock_fd = claim_uid()
     try:
         _give_workdir(workdir, uid)
-        cgroup, args = sandbox.cgroup_prefix(config)
+        cgroup, args = cgroup_prefix(config)
         policy = _policy(workdir, uid)
-        args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), sandbox.RUNTIME_DIR, "--"]
+        args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), RUNTIME_DIR, "--"]
         args += sandbox.limits_args(config)
         return UidPrefix(args, uid, lock_fd, workdir, policy["landlock"], cgroup=cgroup,
                          quota=sandbox.disk_quota(workdir, config))
@@ -364,7 +367,7 @@ def uid_enforcement(config) -> dict[str, str]:
     if not ok:
         return {"isolation": f"UNAVAILABLE: {why}"}
     abi = landlock_abi()
-    cgroups = sandbox.cgroup_support(config.memory_limit_mb, config.max_processes)
+    cgroups = cgroup_support(config.memory_limit_mb, config.max_processes)
     memory = f"RLIMIT_AS {config.memory_limit_mb} MiB per process"
     memory += (f" + cgroup memory limit {config.memory_limit_mb} MiB for the whole sandbox" if "memory" in cgroups
                else " (no memory cgroup here: the total over several processes is not capped)")

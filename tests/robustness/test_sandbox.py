@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from grader.config import GraderConfig  # noqa: E402
-from grader.kernel import sandbox, sandbox_uid# noqa: E402
+from grader.kernel import bwrap, sandbox, sandbox_uid  # noqa: E402
 from grader.kernel.kernel_session import KernelSession, _shortened  # noqa: E402
 from grader.pipeline import grade_notebook  # noqa: E402
 from grader.stages.execute import prepare_workdir  # noqa: E402
@@ -93,7 +93,7 @@ def test_the_kernel_sees_only_its_sandbox():
     assert records[0].status == "ok", records[0]
     text = "".join(out.get("text", "") for out in nb.cells[0].outputs)
     view = json.loads(text.split("VIEW", 1)[1])
-    assert view["uid"] == sandbox.SANDBOX_UID and view["gid"] == sandbox.SANDBOX_UID
+    assert view["uid"] == bwrap.SANDBOX_UID and view["gid"] == bwrap.SANDBOX_UID
     assert int(view["cap_eff"], 16) == 0 and view["no_new_privs"] == "1"
     assert view["env_in_repo"] == [] and view["path_in_repo"] == []
     venv = Path(sys.prefix).resolve()           # the only part of the repository inside: the venv, if it is there
