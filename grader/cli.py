@@ -149,7 +149,8 @@ def _environment_failure(error, as_json):
 
 
 def cmd_grade_batch(args):
-    from grader.classroom.batch import BatchError, grade_batch
+    from grader.classroom.batch import grade_batch
+    from grader.classroom.outputs import BatchError
     try:
         result = grade_batch(Path(args.directory), Path(args.out), jobs=args.jobs, config=_config(args),
                              shard=args.shard, timeout=args.timeout, force=args.force,
@@ -164,7 +165,8 @@ def cmd_grade_batch(args):
 
 
 def cmd_merge(args):
-    from grader.classroom.batch import BatchError, merge_shards
+    from grader.classroom.outputs import BatchError
+    from grader.classroom.shards import merge_shards
     try:
         result = merge_shards([Path(d) for d in args.shards], Path(args.out), allow_partial=args.allow_partial,
                               overrides=args.overrides, assignment=args.assignment)

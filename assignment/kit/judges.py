@@ -9,7 +9,7 @@ submission's own loss, the data loaders, and "backpropagation required". A test 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Callable
 
 import numpy as np
 

@@ -34,7 +34,7 @@ def _model_answers():
 
 def _class_entries(out_root, rows):
     """[(label, stem, record or None)] in the gradebook's order (else the folders' order)."""
-    from grader.classroom.batch import GRADEBOOK
+    from grader.classroom.outputs import GRADEBOOK
     from grader.classroom.gradebook import read_gradebook
     out_root = Path(out_root)
     if rows is None and (out_root / GRADEBOOK).is_file():

@@ -4,7 +4,7 @@
     result = grade_batch("canvas.zip", "out/", roster="roster.csv", overrides="overrides.csv")
     result = grade_batch("submissions/", "out/", only="alice")      # regrade one into a graded OUT
     result = grade_batch("submissions/", "out/shard-2", shard=(2, 4))  # the 2nd of 4 disjoint shares
-    merged = merge_shards(["out/shard-1", ..., "out/shard-4"], "out/class")
+                                                                       # (grader.classroom.shards merges them)
 
 Each submission is graded by :func:`grader.pipeline.grade_notebook` in a worker
 of a process pool (:mod:`grader.classroom.pool`: ``forkserver`` start method; each worker is the
@@ -36,14 +36,9 @@ unchanged and whose results.json is readable is not graded again, unless its
 status was ``grader_error`` (``force`` grades everything). Before a submission
 is graded again, the files an earlier grading wrote in its directory are removed.
 
-After grading, every run rebuilds each results.json and feedback from the
-autograder's own copies plus the overrides (:mod:`grader.classroom.overrides`), flags
-near-identical pairs (:mod:`grader.classroom.similarity`) and writes, in ``OUT``:
-``gradebook.csv`` (:mod:`grader.classroom.gradebook`, one row per submission, in path
-order), ``canvas_grades.csv`` and ``moodle_grades.csv`` (:mod:`grader.classroom.lms_export`),
-``shard.json`` (which share of which class this directory holds, for
-:func:`merge_shards`), ``class_report.html`` / ``class_report.md``
-(:mod:`grader.classroom.class_report`).
+After grading, every run rebuilds the class's files in ``OUT`` (the gradebook, the LMS files,
+the class report: :func:`grader.classroom.outputs.finish_outputs`) and records which share of
+which class it graded (``shard.json``, :mod:`grader.classroom.shards`).
 """
 import dataclasses
 import hashlib
@@ -56,19 +51,17 @@ import time
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import PROJECT_ROOT
-from grader.classroom.gradebook import (IDENTITY_FILE, KEY_FILE, LIST_SEPARATOR, empty_row, gradebook_row,
-                                        read_identity, read_key, write_gradebook)
-from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, write_lms_files
-from grader.classroom.overrides import (RAW_FILES, OverridesError, apply_overrides, has_raw, is_adjusted, keep_raw,
-                                        read_overrides, resolve)
+from grader.classroom.gradebook import IDENTITY_FILE, KEY_FILE, read_key
+from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
+from grader.classroom.outputs import GRADEBOOK, BatchError, BatchResult, finish_outputs, overrides_for
+from grader.classroom.overrides import RAW_FILES, has_raw, is_adjusted, keep_raw
 from grader.classroom.pool import Task, WorkerPool, grade_task, write_stopped
-from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
-from grader.classroom.similarity import CODE_FILE, notebook_code, partners, similar_pairs
-from grader.classroom.submissions import Submission, SubmissionsError, find_submissions, parse_due, select
+from grader.classroom.shards import parse_shard, shard_of, write_manifest
+from grader.classroom.similarity import CODE_FILE, notebook_code
+from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due, select
 from grader.config import GraderConfig
 from grader.kernel.sandbox import resolve_level
 from grader.reports.written_work import ANSWERS_DIR
@@ -76,19 +69,12 @@ from grader.reports.written_work import ANSWERS_DIR
 FINGERPRINT_DIRS = ("assignment", "grader", "reference", "student_template")
 FINGERPRINT_GLOBS = ("data/*.mat",)
 
-GRADEBOOK = "gradebook.csv"
-MANIFEST = "shard.json"
 UNPACKED_DIR = ".submissions"            # where a SUBMISSIONS zip is unpacked
-OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
 NO_NOTEBOOK = "no_notebook"              # the status of a submission that holds no notebook (as on Gradescope)
 PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "*.executed.ipynb",
                     "decision_boundary_*.png", "gradient_blocks_*.png",
                     *RAW_FILES.values(), f"{ANSWERS_DIR}/*")   # removed before grading again
 BOOT_GRACE = 120.0                       # seconds a worker may take to start before its task's clock runs
-
-
-class BatchError(RuntimeError):
-    """The batch cannot run at all (no such directory, bad shard, shards that do not fit together)."""
 
 
 # --------------------------------------------------------------------- identity
@@ -132,31 +118,6 @@ def notebook_digest(path):
     return digest.hexdigest()
 
 
-def parse_shard(text):
-    """"2/4" -> (2, 4); k counts from 1. Raises :class:`BatchError` for anything else."""
-    if isinstance(text, (tuple, list)):
-        k, n = text
-    else:
-        try:
-            k, n = (int(part) for part in str(text).split("/"))
-        except ValueError:
-            raise BatchError(f"--shard must look like k/n (e.g. 2/4), not {text!r}") from None
-    if not (n >= 1 and 1 <= k <= n):
-        raise BatchError(f"shard {k}/{n}: k must be between 1 and n")
-    return int(k), int(n)
-
-
-def shard_of(paths, shard):
-    """The ``k``-th of ``n`` shares of the sorted list: every n-th, starting at index k-1.
-
-    Disjoint, together they cover the list, and no two shares differ by more than one.
-    """
-    if shard is None:
-        return list(paths)
-    k, n = parse_shard(shard)
-    return [path for index, path in enumerate(paths) if index % n == k - 1]
-
-
 # ------------------------------------------------------------------- reference
 
 def reference_outcomes(config):
@@ -168,70 +129,6 @@ def reference_outcomes(config):
 
     restarts = int(config.train_restarts)
     return {(network, restarts): reference_training(network, restarts) for network in TRAINED}
-
-
-# ---------------------------------------------------------------------- result
-
-@dataclass
-class BatchResult:
-    """What :func:`grade_batch` (or :func:`merge_shards`) did.
-
-    rows: the gradebook rows (dicts keyed by :data:`grader.classroom.gradebook.GRADEBOOK_COLUMNS`), in order.
-    graded: submissions (paths below SUBMISSIONS) graded by this call; resumed: those kept as they were.
-    skipped: the files not graded, and why; notes: lines for the summary (overrides, LMS files, roster);
-    similar: the near-identical pairs (by key); answers_page: the TAs' written_answers.html (grader.classroom.answers_page).
-    worker_rss_mb / kernel_rss_mb: worker pid -> peak resident memory (MiB) of the
-    worker process itself / of its largest finished child (the notebook kernel).
-    pool_restarts: how often the process pool had to be made again (a worker died or was killed).
-    """
-    out_root: Path
-    rows: list = field(default_factory=list)
-    graded: list = field(default_factory=list)
-    resumed: list = field(default_factory=list)
-    shard: tuple | None = None
-    fingerprint: str = ""
-    jobs: int = 0
-    elapsed: float = 0.0
-    reference_seconds: float = 0.0
-    pool_restarts: int = 0
-    worker_rss_mb: dict = field(default_factory=dict)
-    kernel_rss_mb: dict = field(default_factory=dict)
-    gradebook: Path | None = None
-    class_report: tuple | None = None
-    lms_files: tuple = ()
-    source: str = "folder"
-    skipped: list = field(default_factory=list)         # [grader.classroom.submissions.Skipped]
-    notes: list = field(default_factory=list)
-    similar: list = field(default_factory=list)         # [grader.classroom.similarity.Pair]
-    answers_page: Path | None = None      # written_answers.html, the TAs' page of written answers and plots
-
-    @property
-    def statuses(self):
-        """Counter of the rows' statuses."""
-        return Counter(row["status"] for row in self.rows)
-
-    def summary(self):
-        counts = ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items()))
-        shard = f" (shard {self.shard[0]}/{self.shard[1]})" if self.shard else ""
-        lines = [f"{len(self.rows)} submissions{shard}: {counts or 'none'}; {len(self.graded)} run now, "
-                 f"{len(self.resumed)} kept (unchanged since their last grading); {self.elapsed:.1f} s"]
-        from grader.classroom.submissions import Found
-        lines += Found(root=self.out_root, skipped=self.skipped).skipped_summary()
-        if self.similar:
-            lines.append(f"{len(self.similar)} pair(s) of near-identical submissions to look at (class report)")
-        return "\n".join(lines + self.notes)
-
-    def as_json(self):
-        """The summary for scripts (``--json``)."""
-        return {"submissions": len(self.rows), "statuses": dict(self.statuses), "graded": self.graded,
-                "resumed": self.resumed, "skipped": [{"path": s.relpath, "reason": s.reason} for s in self.skipped],
-                "similar_pairs": [[p.first, p.second, round(p.share, 3)] for p in self.similar],
-                "source": self.source, "shard": list(self.shard) if self.shard else None,
-                "gradebook": str(self.gradebook) if self.gradebook else None,
-                "class_report": str(self.class_report[0]) if self.class_report else None,
-                "answers_page": str(self.answers_page) if self.answers_page else None,
-                "lms_files": [str(p) for p in self.lms_files], "notes": self.notes,
-                "elapsed": round(self.elapsed, 3)}
 
 
 # ----------------------------------------------------------------------- batch
@@ -433,24 +330,6 @@ def _find(submissions, out_root, roster, due):
     return found
 
 
-def _overrides_for(out_root, overrides, submissions):
-    """({key: [Override]}, note): from ``overrides`` (kept as OUT/overrides.csv for the next runs),
-    else from the OUT/overrides.csv an earlier run kept."""
-    stored = out_root / OVERRIDES_FILE
-    path = Path(overrides) if overrides else (stored if stored.is_file() else None)
-    if path is None:
-        return {}, None
-    try:
-        table = read_overrides(path)
-        by_key = resolve(table, submissions)
-    except OverridesError as error:
-        raise BatchError(str(error)) from None
-    if overrides and path.resolve() != stored.resolve():
-        shutil.copyfile(path, stored)
-    where = "" if overrides else " (kept from an earlier run; give an empty file to drop them)"
-    return by_key, f"overrides: {len(table)} adjustment(s) from {path}{where}"
-
-
 def _prepare_dir(submission, out_root):
     """Record who handed in the notebook and its code (for similarity) beside its results."""
     result_dir = out_root / submission.key
@@ -514,7 +393,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
             raise BatchError(str(error)) from None
         if chosen not in subs:
             raise BatchError(f"{chosen.relpath} is not in shard {shard[0]}/{shard[1]}")
-    override_table, override_note = _overrides_for(out_root, overrides, class_subs)
+    override_table, override_note = overrides_for(out_root, overrides, class_subs)
     timeout = float(timeout) if timeout else default_timeout(config)
     fingerprint = fingerprint or grader_fingerprint()
     result = BatchResult(out_root=out_root, shard=shard, fingerprint=fingerprint, jobs=jobs, source=found.source,
@@ -574,161 +453,11 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
         result.notes.append(f"{len(names)} student(s) of the roster handed in nothing: " + ", ".join(names[:10])
                             + (" ..." if len(names) > 10 else ""))
     keys = [s.key for s in subs]
-    _write_manifest(out_root, [s.relpath for s in subs], [s.relpath for s in class_subs],
+    write_manifest(out_root, [s.relpath for s in subs], [s.relpath for s in class_subs],
                     {s.relpath: s.key for s in class_subs}, shard, fingerprint)
-    _finish_outputs(result, [(s.relpath, s.key) for s in subs], override_table, override_note, keys,
+    finish_outputs(result, [(s.relpath, s.key) for s in subs], override_table, override_note, keys,
                     class_report, assignment, similarity)
     result.elapsed = time.monotonic() - started
     return result
 
 
-def _write_manifest(out_root, names, class_names, keys, shard, fingerprint, **more):
-    data = {"shard": list(shard) if shard else None, "submissions": names, "class": class_names, "keys": keys,
-            "class_digest": _class_digest(class_names), "grader_fingerprint": fingerprint, **more}
-    (Path(out_root) / MANIFEST).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _class_digest(names):
-    return hashlib.sha256("\0".join(names).encode()).hexdigest()
-
-
-def _finish_outputs(result, entries, override_table, override_note, keys, class_report, assignment, similarity):
-    """Overrides, rows, similarity, gradebook, LMS files and class report from ``OUT/<key>/``.
-
-    entries: [(submission relpath, key)] in gradebook order; a key of None gets a ``missing`` row.
-    """
-    out_root = Path(result.out_root)
-    for relpath, key in entries:
-        if key is not None:
-            apply_overrides(out_root / key, override_table.get(key, []))
-    if override_note:
-        result.notes.append(override_note)
-    rows = [gradebook_row(relpath, out_root / key) if key is not None else
-            empty_row(relpath, "missing", "its shard was not among the merged directories") for relpath, key in entries]
-    if similarity:
-        codes = {}
-        for key in keys:
-            try:
-                codes[key] = (out_root / key / CODE_FILE).read_text(encoding="utf-8")
-            except OSError:
-                pass
-        try:
-            result.similar = similar_pairs(codes, caches={key: out_root / key / SIMILARITY_CACHE for key in codes})
-        except Exception as error:      # a flag for a person to look at must never cost the gradebook
-            result.notes.append(f"similarity could not be computed ({type(error).__name__}: {error})")
-        others = partners(result.similar)
-        by_key = {row["key"]: row["submission"] for row in rows}
-        for row in rows:
-            row["similar_to"] = LIST_SEPARATOR.join(by_key.get(k, k) for k in others.get(row["key"], []))
-    result.rows = rows
-    result.gradebook = write_gradebook(rows, out_root / GRADEBOOK)
-    identities = {row["key"]: read_identity(out_root / row["key"]) for row in rows if row["key"]}
-    written = write_lms_files(out_root, rows, identities, assignment)
-    result.lms_files = tuple(written)
-    if rows and all(len(left_out) == len(rows) for left_out in written.values()):
-        result.notes.append(f"{' and '.join(p.name for p in written)} have no rows: the submissions carry no LMS "
-                            "id (give ROSTER= with ids or emails)")
-    for path, left_out in written.items():
-        if left_out and len(left_out) < len(rows):      # a file no row fits is for another LMS: no word
-            result.notes.append(f"{len(left_out)} submission(s) are not in {path.name} (no id for that LMS; "
-                                f"give ROSTER= with ids or emails): " + ", ".join(left_out[:5])
-                                + (" ..." if len(left_out) > 5 else ""))
-    if class_report:
-        from grader.classroom.class_report import write_class_report
-        result.class_report = write_class_report(out_root, rows, pairs=result.similar)
-        from grader.classroom.answers_page import write_answers_page
-        result.answers_page = write_answers_page(out_root, rows)
-    return result
-
-
-# ----------------------------------------------------------------------- merge
-
-def _known(relpath, key, identity):
-    """A submission as a merged OUT knows it (from its ``submission.json``), for overrides."""
-    fields = {k: v for k, v in identity.items() if k in Submission.__dataclass_fields__ and k != "path"}
-    return Submission(path=Path(relpath), **{**fields, "relpath": relpath, "key": key})
-
-
-def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True, overrides=None,
-                 assignment=DEFAULT_ASSIGNMENT, similarity=True):
-    """Combine the OUT directories of several :func:`grade_batch` runs (shards) into ``out_root``.
-
-    Copies each submission's results directory into ``out_root`` (unless it is
-    already there), then writes one gradebook, ``shard.json``, the LMS files and the
-    class report. The shards' ``shard.json`` files must describe the same class and
-    fit together: the same n, each k once, every submission exactly once.
-    ``allow_partial``: merge what is there; the submissions of missing shards get
-    rows with status ``missing``. ``overrides``: an overrides CSV; without one, the
-    overrides the shards were graded with (they must agree). Returns a
-    :class:`BatchResult` (nothing graded).
-    """
-    started = time.monotonic()
-    out_root = Path(out_root)
-    manifests = []
-    for directory in map(Path, shard_dirs):
-        try:
-            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-            if not isinstance(manifest, dict):
-                raise ValueError
-        except (OSError, ValueError):
-            raise BatchError(f"{directory} holds no readable {MANIFEST}: not the output of a grade-batch run") from None
-        manifests.append((directory, manifest))
-    if not manifests:
-        raise BatchError("nothing to merge")
-
-    classes = {_class_digest(m.get("class") or []) for _, m in manifests}
-    if len(classes) != 1:
-        raise BatchError("the shards were made from different sets of submissions; grade them from the same directory")
-    class_names = list(manifests[0][1].get("class") or [])
-    keys = dict(manifests[0][1].get("keys") or {})
-    sizes = {m["shard"][1] if m.get("shard") else 1 for _, m in manifests}
-    if len(sizes) != 1:
-        raise BatchError(f"the shards split the class differently (n = {', '.join(map(str, sorted(sizes)))})")
-    n = sizes.pop()
-    seen_k = Counter(m["shard"][0] if m.get("shard") else 1 for _, m in manifests)
-    repeated = sorted(k for k, count in seen_k.items() if count > 1)
-    if repeated:
-        raise BatchError(f"shard(s) {', '.join(f'{k}/{n}' for k in repeated)} given more than once")
-    missing_k = sorted(set(range(1, n + 1)) - set(seen_k))
-    if missing_k and not allow_partial:
-        raise BatchError(f"shard(s) {', '.join(f'{k}/{n}' for k in missing_k)} missing "
-                         "(allow_partial / --allow-partial merges what is there)")
-
-    owner = {}
-    for directory, manifest in manifests:
-        for name in manifest.get("submissions", []):
-            if name in owner:
-                raise BatchError(f"{name} is in two shards ({owner[name]} and {directory})")
-            owner[name] = directory
-    unknown = set(owner) - set(class_names)
-    if unknown:
-        raise BatchError(f"{len(unknown)} submission(s) not in the class the shards were made from")
-
-    stored = {d: (d / OVERRIDES_FILE).read_bytes() for d, _ in manifests if (d / OVERRIDES_FILE).is_file()}
-    if overrides is None and stored:
-        if len(set(stored.values())) > 1 or len(stored) != len(manifests):
-            raise BatchError("the shards were graded with different overrides; give the ones to use (--overrides)")
-        overrides = next(iter(stored))  / OVERRIDES_FILE
-
-    out_root.mkdir(parents=True, exist_ok=True)
-    for name, directory in owner.items():
-        key = keys.get(name) or Path(name).stem
-        source, target = directory / key, out_root / key
-        if source.is_dir() and source.resolve() != target.resolve():
-            if target.exists():
-                shutil.rmtree(target)
-            shutil.copytree(source, target, symlinks=True)
-
-    known = [_known(name, keys.get(name) or Path(name).stem, read_identity(out_root / (keys.get(name) or Path(name).stem)))
-             for name in class_names if name in owner]
-    override_table, override_note = _overrides_for(out_root, overrides, known)
-    fingerprints = {m.get("grader_fingerprint") for _, m in manifests}
-    result = BatchResult(out_root=out_root, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "")
-    result.resumed = sorted(owner)
-    _write_manifest(out_root, sorted(owner), class_names, keys, None, result.fingerprint,
-                    merged_from=[str(d) for d, _ in manifests], missing_shards=[f"{k}/{n}" for k in missing_k])
-    entries = [(name, (keys.get(name) or Path(name).stem) if name in owner else None) for name in class_names]
-    _finish_outputs(result, entries, override_table, override_note, [k for _, k in entries if k is not None],
-                    class_report, assignment, similarity)
-    result.elapsed = time.monotonic() - started
-    return result

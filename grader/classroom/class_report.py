@@ -31,7 +31,7 @@ from collections import Counter, defaultdict, namedtuple
 from datetime import datetime, timezone
 from pathlib import Path
 
-from assignment import BASE_POINTS, BONUS_EXERCISES, EXERCISE_POINTS
+from assignment import BASE_POINTS, EXERCISE_POINTS
 from student_template.written_answers import QUESTIONS
 
 from grader.classroom.answers_page import PAGE_NAME as ANSWERS_PAGE

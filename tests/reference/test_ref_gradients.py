@@ -122,7 +122,6 @@ def test_biases_are_not_regularized():
 @pytest.mark.parametrize("bug", ["reg_without_2", "bias_grad_dropped", "hidden_grad_halved"])
 def test_gradcheck_catches_wrong_gradients(bug):
     """The check above is able to fail: it rejects gradients with small, typical mistakes."""
-    from ref_cases import layers_of
     layer_sizes, lam, activation = [2, 4, 3, 1], 0.03, "sigmoid"
     W, X, t = random_problem(layer_sizes, N_SAMPLES, seed=0)
     _, grad = network_backprop(W, X, t, layer_sizes, lam, activation, "bce")

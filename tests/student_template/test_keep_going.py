@@ -1,6 +1,5 @@
 """The template's given `keep_going` helper: a stub stops its cell quietly, other errors are shown
 and do not stop the cells below, an interrupt still stops everything, finished code is untouched."""
-import sys
 from pathlib import Path
 
 import nbformat

@@ -103,7 +103,7 @@ def test_the_probe_puts_the_notebook_back(tmp_path, in_data_dir):
 
 
 def test_the_flag_reaches_results_json_and_the_gradebook(tmp_path):
-    from grader.classroom.batch import gradebook_row
+    from grader.classroom.gradebook import gradebook_row
     from grader.model import GradingRun, TestResult
     from grader.reports.results_json import dumps, results_dict
     run = GradingRun(notebook_path=tmp_path / "fd.ipynb", out_dir=tmp_path, config=None)

@@ -20,7 +20,9 @@ import nbformat
 import pytest
 
 from assignment import TESTS_BY_ID
-from grader.classroom.batch import BatchError, grade_batch, grader_fingerprint, merge_shards, parse_shard, shard_of
+from grader.classroom.batch import grade_batch, grader_fingerprint
+from grader.classroom.outputs import BatchError
+from grader.classroom.shards import merge_shards, parse_shard, shard_of
 from grader.classroom.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, read_gradebook
 from grader.config import GraderConfig
 from tests.grader.batch_fakes import fake_grade
@@ -217,7 +219,6 @@ def test_second_run_grades_nothing(real_class, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(real_class["root"] / "out", out)
     before = {p: p.stat().st_mtime_ns for p in out.glob("*/results.json")}
-    started = time.monotonic()
     again = grade_batch(real_class["dir"], out, jobs=2, config=real_class["config"],
                         fingerprint=real_class["fingerprint"], progress=False)
     assert again.graded == []

@@ -10,7 +10,9 @@ import zipfile
 
 import pytest
 
-from grader.classroom.batch import BatchError, grade_batch, merge_shards
+from grader.classroom.batch import grade_batch
+from grader.classroom.outputs import BatchError
+from grader.classroom.shards import merge_shards
 from grader.classroom.gradebook import CONTRACT_COLUMNS, read_gradebook
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
 from grader.classroom.submissions import find_submissions

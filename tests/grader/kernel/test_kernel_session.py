@@ -2,7 +2,6 @@
 cells that ran are replayed, and a replayed cell that dies once more is given one more fresh kernel
 before the notebook goes on without it."""
 import shutil
-from pathlib import Path
 
 import nbformat
 

@@ -10,7 +10,6 @@ import struct
 
 import nbformat
 import numpy as np
-import pytest
 
 import reference
 from assignment import EXERCISE_POINTS
