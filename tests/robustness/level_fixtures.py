@@ -4,6 +4,7 @@ A level this machine cannot make fails the test with the reason; only the uid
 level, which lawfully needs root, is skipped (visibly) where the tests do not run as root.
 """
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 
 from grader.config import GraderConfig
 from grader.kernel import sandbox
+from grader.kernel.kernel_session import KernelSession
+from grader.stages.execute import prepare_workdir
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
@@ -78,3 +81,20 @@ def work_root():
     path = Path(tempfile.mkdtemp(prefix="week6-test-levels-"))
     os.chmod(path, 0o711)
     return path
+
+
+def run_cells(sources, config):
+    """Run code cells ``sources`` one by one in a kernel session at ``config``'s level, in a working
+    directory of the grader's; (notebook, cell records, session, launch prefix), all shut down."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    workdir = prepare_workdir()
+    prefix = sandbox.launch_prefix(workdir, config)
+    session = KernelSession(nb, workdir, config, prefix)
+    try:
+        session.start()
+        records = [session.run_notebook_cell(index) for index in range(len(nb.cells))]
+    finally:
+        session.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return nb, records, session, prefix

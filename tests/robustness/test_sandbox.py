@@ -18,10 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from grader.config import GraderConfig  # noqa: E402
 from grader.kernel import bwrap, sandbox, sandbox_uid  # noqa: E402
-from grader.kernel.kernel_session import KernelSession, _shortened  # noqa: E402
+from grader.kernel.kernel_session import _shortened  # noqa: E402
 from grader.pipeline import grade_notebook  # noqa: E402
-from grader.stages.execute import prepare_workdir  # noqa: E402
-from tests.robustness.level_fixtures import require_level  # noqa: E402
+from tests.robustness.level_fixtures import require_level, run_cells  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 REFUSING_BWRAP = "#!/bin/sh\necho 'bwrap: No permissions to create new namespace (stand-in)' >&2\nexit 1\n"
@@ -70,25 +69,10 @@ print("VIEW" + json.dumps(view))
 """
 
 
-def _run_cells(sources, config):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    workdir = prepare_workdir()
-    prefix = sandbox.launch_prefix(workdir, config)
-    session = KernelSession(nb, workdir, config, prefix)
-    try:
-        session.start()
-        records = [session.run_notebook_cell(index) for index in range(len(nb.cells))]
-    finally:
-        session.shutdown()
-        shutil.rmtree(workdir, ignore_errors=True)
-    return nb, records, session, prefix
-
-
 def test_the_kernel_sees_only_its_sandbox():
     require_level("bwrap")
     config = GraderConfig(sandbox="bwrap")
-    nb, records, session, prefix = _run_cells([INSIDE.replace("REPO", repr(str(ROOT)))], config)
+    nb, records, session, prefix = run_cells([INSIDE.replace("REPO", repr(str(ROOT)))], config)
     assert prefix.level == "bwrap"
     assert records[0].status == "ok", records[0]
     text = "".join(out.get("text", "") for out in nb.cells[0].outputs)

@@ -1,14 +1,8 @@
 """The kernel session's restart (grader/kernel/kernel_session.py) with real kernels: after a death the
 cells that ran are replayed, and a replayed cell that dies once more is given one more fresh kernel
 before the notebook goes on without it."""
-import shutil
-
-import nbformat
-
 from grader.config import GraderConfig
-from grader.kernel import sandbox
-from grader.kernel.kernel_session import KernelSession
-from grader.stages.execute import prepare_workdir
+from tests.robustness.level_fixtures import run_cells
 
 # cell 0 counts its runs in a file of the working directory and dies on the runs given
 COUNTED_IMPORTS = """
@@ -22,21 +16,7 @@ if runs in DYING_RUNS:
 """
 KILLS_ITS_KERNEL = "import os\nos._exit(0)"
 USES_THE_IMPORTS = "print('IMPORTED', IMPORTED, runs)"
-
-
-def run_cells(sources: list[str]):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
-    config = GraderConfig(sandbox="none", figures=False)
-    workdir = prepare_workdir()
-    session = KernelSession(nb, workdir, config, sandbox.launch_prefix(workdir, config))
-    try:
-        session.start()
-        records = [session.run_notebook_cell(index) for index in range(len(nb.cells))]
-    finally:
-        session.shutdown()
-        shutil.rmtree(workdir, ignore_errors=True)
-    return nb, records, session
+UNCONFINED = GraderConfig(sandbox="none", figures=False)     # the replay, not the sandbox, is under test
 
 
 def shown(cell) -> str:
@@ -47,7 +27,7 @@ def test_a_replayed_cell_killed_once_from_outside_is_replayed_again():
     """The imports cell dies on its first replay only (as when the last kernel's leftovers trip a
     limit): the next kernel replays it, and the cells after it still have its names."""
     imports = COUNTED_IMPORTS.replace("DYING_RUNS", "(2,)")
-    nb, records, session = run_cells([imports, KILLS_ITS_KERNEL, USES_THE_IMPORTS])
+    nb, records, session, _ = run_cells([imports, KILLS_ITS_KERNEL, USES_THE_IMPORTS], UNCONFINED)
     assert [record.status for record in records] == ["ok", "died", "ok"], records
     assert "IMPORTED True 3" in shown(nb.cells[2])
     assert session.starts == 3          # the first kernel, the one its replay killed, the one that took
@@ -55,7 +35,7 @@ def test_a_replayed_cell_killed_once_from_outside_is_replayed_again():
 
 def test_a_replayed_cell_that_always_dies_is_dropped_after_its_second_try():
     imports = COUNTED_IMPORTS.replace("DYING_RUNS", "range(2, 100)")
-    nb, records, session = run_cells([imports, KILLS_ITS_KERNEL, USES_THE_IMPORTS])
+    nb, records, session, _ = run_cells([imports, KILLS_ITS_KERNEL, USES_THE_IMPORTS], UNCONFINED)
     assert [record.status for record in records] == ["ok", "died", "error"], records
     assert "IMPORTED" in shown(nb.cells[2]) and "NameError" in nb.cells[2].outputs[-1].get("ename", "")
     assert session.starts == 4          # first, two tries of the replay, then one without the cell
