@@ -29,18 +29,10 @@ TRAINED: list[str] = [exercise.training.setup for exercise in EXERCISES if exerc
 TRAINING_FUNCTIONS: dict[str, tuple[str, ...]] = {
     exercise.training.setup: exercise.training.functions for exercise in EXERCISES if exercise.training is not None}
 
-# The order in which the gradient-cost probes draw their random inputs, after every other probe:
-# kept from before the assignment became data, so that a seed gives the same probes as it did.
-# A new exercise with a GRADIENT_COST appends its id.
-COST_PROBE_ORDER: list[str] = ["1d", "2", "bonus"]
-assert sorted(COST_PROBE_ORDER) == sorted(e.id for e in EXERCISES if e.gradient_cost is not None), \
-    "COST_PROBE_ORDER must list every exercise with a GRADIENT_COST, once"
-
-
 def build_plan(seed: int, config):
     """Every probe of every exercise for one submission (:func:`assignment.kit.plan.build_plan`)."""
     from .kit.plan import build_plan as build
-    return build(EXERCISES, COST_PROBE_ORDER, seed, config)
+    return build(EXERCISES, seed, config)
 
 
 BASE_POINTS: float = sum(exercise.points for exercise in EXERCISES if not exercise.bonus)

@@ -6,9 +6,10 @@ assembly in phases (:func:`build_plan`). Inputs are random with a seed derived f
 (recorded in results.json), plus fixed edge cases. Weights always carry nonzero biases, so a
 submission that regularizes the biases is caught.
 
-Every probe draws from one random stream, in a fixed order: the shared data first, then each
-exercise's value probes in notebook order, the trained networks' probes, and the gradient-cost
-probes. The same seed therefore always gives the same probes.
+Each part of the plan draws from a random stream of its own (:func:`part_rng`: the shared data,
+each exercise's value probes, each exercise's gradient-cost probe), made from the seed and the
+part's name. The same seed therefore always gives the same probes, and adding, removing or
+moving an exercise leaves every other exercise's probes as they were.
 """
 from __future__ import annotations
 
@@ -208,23 +209,30 @@ def add_shared_data(plan: ProbePlan, rng: np.random.Generator) -> dict[str, Ref]
     return data
 
 
-def build_plan(exercises: Iterable, cost_order: Iterable[str], seed: int, config: Any) -> ProbePlan:
+def part_rng(seed: int, part: str) -> np.random.Generator:
+    """The random stream of one part of a submission's plan (``"shared data"``, an exercise's id,
+    ``"<id> gradient cost"``): seeded by the submission's seed and the part's name together, so
+    no part's draws depend on how many numbers another part drew, or on the order of the parts."""
+    name_key = int.from_bytes(hashlib.sha256(part.encode("utf-8")).digest()[:8], "big")
+    return np.random.default_rng([seed, name_key])
+
+
+def build_plan(exercises: Iterable, seed: int, config: Any) -> ProbePlan:
     """Every probe of every exercise, for one submission: the shared data, then each exercise's
     value probes (its module's ``add_probes(plan, rng, data, config)``) in notebook order, its
-    trained network's probe, and last the gradient-cost probes in ``cost_order``."""
+    trained network's probe, and last its gradient-cost probe; each part on its own stream."""
     exercises = list(exercises)
-    rng = np.random.default_rng(seed)
     plan = ProbePlan(seed)
-    data = add_shared_data(plan, rng)
+    data = add_shared_data(plan, part_rng(seed, "shared data"))
     for exercise in exercises:
         if exercise.add_probes is not None:
-            exercise.add_probes(plan, rng, data, config)
+            exercise.add_probes(plan, part_rng(seed, exercise.id), data, config)
     from .training import add_training_probe
     for exercise in exercises:
         if exercise.training is not None:
             add_training_probe(plan, exercise, data, config)
     from .gradient_cost import add_cost_probe
-    by_id = {exercise.id: exercise for exercise in exercises}
-    for exercise_id in cost_order:
-        add_cost_probe(plan, rng, data, by_id[exercise_id])
+    for exercise in exercises:
+        if exercise.gradient_cost is not None:
+            add_cost_probe(plan, part_rng(seed, f"{exercise.id} gradient cost"), data, exercise)
     return plan

@@ -80,6 +80,42 @@ def test_a_seed_always_gives_the_same_plan():
     assert all(np.array_equal(first.arrays[name], again.arrays[name]) for name in first.arrays)
 
 
+def _probe_inputs(plan, exercise_id):
+    """{probe id: (its entry, {array name: the array})} of one exercise's probes."""
+    inputs = {}
+    for probe in plan.probes.values():
+        if probe.exercise == exercise_id:
+            names = {ref["array"] for ref in [*probe.args, *probe.kwargs.values()]
+                     if isinstance(ref, dict) and "array" in ref}
+            names |= {case[key] for case in probe.options.get("cases", []) for key in ("W", "X", "t")}
+            inputs[probe.id] = (probe.entry(), {name: plan.arrays[name] for name in sorted(names)})
+    return inputs
+
+
+def _same_inputs(first, second):
+    return first.keys() == second.keys() and all(
+        first[i][0] == second[i][0] and first[i][1].keys() == second[i][1].keys()
+        and all(np.array_equal(first[i][1][n], second[i][1][n]) for n in first[i][1]) for i in first)
+
+
+def test_an_exercise_keeps_its_probes_when_another_is_moved_or_left_out():
+    """Each exercise draws from a stream of its own: putting the bonus last, or leaving it out,
+    changes no other exercise's probes (a new exercise may go anywhere in MODULES)."""
+    from assignment.kit.plan import build_plan
+    config, seed = GraderConfig(), 20261202
+    others = [e for e in assignment.EXERCISES if e.id != "bonus"]
+    bonus = assignment.BY_ID["bonus"]
+    as_listed = build_plan(assignment.EXERCISES, seed, config)
+    bonus_last = build_plan(others + [bonus], seed, config)
+    without_bonus = build_plan(others, seed, config)
+    for exercise in others:
+        listed = _probe_inputs(as_listed, exercise.id)
+        assert listed, exercise.id
+        assert _same_inputs(listed, _probe_inputs(bonus_last, exercise.id)), exercise.id
+        assert _same_inputs(listed, _probe_inputs(without_bonus, exercise.id)), exercise.id
+    assert _same_inputs(_probe_inputs(as_listed, "bonus"), _probe_inputs(bonus_last, "bonus"))
+
+
 def test_the_contract_functions_come_from_the_exercises_and_exist_in_the_reference():
     assert assignment.CONTRACT_FUNCTIONS == {e.id: list(e.functions) for e in assignment.EXERCISES}
     for names in assignment.CONTRACT_FUNCTIONS.values():
