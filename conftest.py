@@ -10,23 +10,21 @@ directory, one file or the whole tree):
   directory, other environment variables, another ``tempfile.tempdir`` or another numpy global
   random state fails (after the state is put back, so the next test still starts clean);
 * the notebooks the tests build are the same bytes on every run: nbformat's new cells get ids
-  counted within the fixture or test that makes them (:class:`CountedCellIds`), not random ones.
+  counted within the fixture or test that makes them (:mod:`tests.cell_ids`), not random ones.
   The grader seeds its probes with a hash of the submission's bytes, so random ids gave a fixture
   other probe inputs on every run, and a failure seen once could not be replayed.
 
 The repository root is importable through pyproject.toml's ``pythonpath``.
 """
-import itertools
 import os
 import shutil
 import tempfile
 
-import nbformat.v4.convert
-import nbformat.v4.nbbase
 import numpy as np
 import pytest
 
 from assignment.kit.reference_cache import CACHE_ENV
+from tests.cell_ids import install_counted_cell_ids
 
 SESSION_DIR_ENV = "WEEK6_TEST_SESSION_DIR"      # set by the process that made the directory (and owns it)
 # what the tests' own processes would otherwise write under ~: {variable: its folder in the session's}
@@ -111,43 +109,16 @@ def leaves_no_global_state():
         pytest.fail("the test changed global state for the tests after it: " + "; ".join(found), pytrace=False)
 
 
-class CountedCellIds:
-    """Cell ids ``<maker>-<n>``: ``maker`` is the fixture being set up, else ``test`` (or ``import``,
-    for cells made while modules load), ``n`` counts from 0 within it. Unique in any notebook that
-    fixtures and a test build together, and independent of which tests ran before."""
-
-    def __init__(self):
-        self.makers = [("import", itertools.count())]
-
-    def __call__(self) -> str:
-        maker, counter = self.makers[-1]
-        return f"{maker}-{next(counter)}"
-
-    def enter(self, maker: str) -> None:
-        self.makers.append((maker, itertools.count()))
-
-    def leave(self) -> None:
-        self.makers.pop()
-
-
-CELL_IDS = CountedCellIds()
-nbformat.v4.nbbase.random_cell_id = CELL_IDS        # new_code_cell() and new_markdown_cell()
-nbformat.v4.convert.random_cell_id = CELL_IDS       # ids given when an older notebook is upgraded
+CELL_IDS = install_counted_cell_ids()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_fixture_setup(fixturedef, request):
-    CELL_IDS.enter(fixturedef.argname.replace("_", "-"))
-    try:
+    with CELL_IDS.making(fixturedef.argname.replace("_", "-")):
         yield
-    finally:
-        CELL_IDS.leave()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    CELL_IDS.enter("test")
-    try:
+    with CELL_IDS.making("test"):
         yield
-    finally:
-        CELL_IDS.leave()

@@ -22,11 +22,8 @@ def test_a_fixture_notebook_is_the_same_bytes_whatever_was_built_before():
     for cells_before in (0, 7):
         for _ in range(cells_before):
             nbformat.v4.new_markdown_cell("made earlier in the run")
-        CELL_IDS.enter("builder")
-        try:
+        with CELL_IDS.making("builder"):
             built.append([nbformat.writes(fixture.build()) for fixture in FIXTURES])
-        finally:
-            CELL_IDS.leave()
     assert built[0] == built[1]
     ids = [cell.id for cell in nbformat.reads(built[0][0], as_version=4).cells]
     assert len(set(ids)) == len(ids)

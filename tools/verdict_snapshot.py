@@ -12,7 +12,8 @@ robustness corpus, the bundled example, the student template and the stand-alone
 notebook) into ``DIR/<group>/``, one group per grading configuration the suite gives them (e.g. a
 10 s cell timeout for the per-sample loops), and ``DIR/manifest.json``. A file whose bytes an
 earlier source already wrote is listed as a duplicate, not written twice. The same files must be
-graded by the old and the new code: the probe seed derives from the notebook's bytes.
+graded by the old and the new code: the probe seed derives from the notebook's bytes. The cells
+get counted ids (:mod:`tests.cell_ids`), so unchanged generators write the same bytes again.
 
 ``grade`` runs ``python -m grader grade-batch DIR/<group> --out OUT/<group>`` (default sandbox,
 ``--force``, the group's options) with the reference cache in ``OUT/reference-cache`` (each
@@ -60,28 +61,38 @@ def _sources(stage):
     """[(source, name, bytes, config)] of every generator, written through its own code into ``stage``."""
     sys.path.insert(0, str(ROOT))
     from examples.notebook_builder import EXAMPLE_PATH, TEMPLATE_PATH, write_notebook
+    from tests.cell_ids import install_counted_cell_ids
+    ids = install_counted_cell_ids()        # the same bytes on every run (hence the same probe seeds),
+    # installed before the generators are imported: some make their cells as they load
     from tests.grader import backprop_fixtures, fixtures, independent_solutions, mistake_fixtures, validity_fixtures
     from tests.robustness import make_corpus
 
     out = []
     fixture_config = {f.name: f.config for f in fixtures.FIXTURES}
-    for path in fixtures.write_all(stage / "fixtures"):
-        out.append(("fixtures", path.stem, path.read_bytes(), fixture_config[path.stem]))
-    mistake_fixtures.write_all(stage / "mistakes")
+    with ids.making("fixtures"):
+        for path in fixtures.write_all(stage / "fixtures"):
+            out.append(("fixtures", path.stem, path.read_bytes(), fixture_config[path.stem]))
+    with ids.making("mistakes"):
+        mistake_fixtures.write_all(stage / "mistakes")
     out += [("mistakes", p.stem, p.read_bytes(), {}) for p in sorted((stage / "mistakes").iterdir())]
-    out += [("validity", p.stem, p.read_bytes(), VALIDITY_CONFIG.get(p.stem, {}))
-            for p in validity_fixtures.write_all(stage / "validity")]
+    with ids.making("validity"):
+        out += [("validity", p.stem, p.read_bytes(), VALIDITY_CONFIG.get(p.stem, {}))
+                for p in validity_fixtures.write_all(stage / "validity")]
     (stage / "backprop").mkdir()
-    for name in sorted({**backprop_fixtures.FINITE_DIFFERENCES, **backprop_fixtures.KNOWN_MISSES,
-                        **backprop_fixtures.SLOW_BACKPROP}):
-        path = write_notebook(backprop_fixtures.build(name), stage / "backprop" / f"{name}.ipynb")
-        out.append(("backprop", name, path.read_bytes(), {}))
-    out += [("independent", p.stem, p.read_bytes(), {}) for p in independent_solutions.write_all(stage / "independent")]
+    with ids.making("backprop"):
+        for name in sorted({**backprop_fixtures.FINITE_DIFFERENCES, **backprop_fixtures.KNOWN_MISSES,
+                            **backprop_fixtures.SLOW_BACKPROP}):
+            path = write_notebook(backprop_fixtures.build(name), stage / "backprop" / f"{name}.ipynb")
+            out.append(("backprop", name, path.read_bytes(), {}))
+    with ids.making("independent"):
+        out += [("independent", p.stem, p.read_bytes(), {})
+                for p in independent_solutions.write_all(stage / "independent")]
     standalone = independent_solutions.SOLUTIONS_DIR / "week6_independent.ipynb"
     out.append(("independent", standalone.stem, standalone.read_bytes(), {}))
     cases = make_corpus.CASES_BY_NAME
-    for name, path in make_corpus.write_corpus(stage / "robustness").items():
-        out.append(("robustness", name, path.read_bytes(), cases[name].config))
+    with ids.making("robustness"):
+        for name, path in make_corpus.write_corpus(stage / "robustness").items():
+            out.append(("robustness", name, path.read_bytes(), cases[name].config))
     skipped = [case.name for case in make_corpus.CASES if case.large]
     out.append(("example", EXAMPLE_PATH.stem, EXAMPLE_PATH.read_bytes(), {}))
     out.append(("template", TEMPLATE_PATH.stem, TEMPLATE_PATH.read_bytes(), {}))

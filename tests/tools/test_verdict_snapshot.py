@@ -83,3 +83,20 @@ def test_noise_is_shown_apart_and_only_where_the_old_code_differs_from_itself(tm
 def write(path, verdict):
     path.write_text(json.dumps({"verdicts": {"fixture": verdict}}))
     return path
+
+
+def test_unchanged_generators_write_the_same_notebooks_again(tmp_path):
+    """Counted cell ids (tests/cell_ids.py): two runs of ``notebooks`` write the same bytes, so a
+    snapshot's notebooks can be written again and keep their probe seeds. Each run in a process of
+    its own (the tool installs its ids for the whole process)."""
+    import subprocess
+    import sys
+    digests = []
+    for run in ("first", "second"):
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "verdict_snapshot.py"), "notebooks",
+                               str(tmp_path / run)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        manifest = json.loads((tmp_path / run / snapshot.MANIFEST).read_text())
+        digests.append({entry["key"]: entry["sha256"] for entry in manifest["notebooks"]})
+    assert len(digests[0]) > 50
+    assert digests[0] == digests[1]
