@@ -2,7 +2,7 @@
 from .kit import shared_cells
 from .kit.handout import Code, Markdown, Stub
 from .kit.judges import TestSpec, values_test
-from .kit.plan import add_loss_probes, call_ids, random_weights, without_and_with_lam
+from .kit.plan import add_loss_probes, call_ids, random_weights, saturating_weights, without_and_with_lam
 from .kit.public import ONE_HIDDEN_SIZES, PublicCases, check
 
 # -- what is asked --------------------------------------------------------------------------
@@ -17,14 +17,16 @@ LOSS_CASES = "one-hidden-layer loss cases"   # plan.shared: exercise 1d probes i
 
 
 def add_probes(plan, rng, data, config):
-    """Hidden widths 3 and 5 without and with lam, one sample, and weights that saturate the output."""
+    """Hidden widths 3 and 5 without and with lam, one sample, and weights under which
+    the output saturates on the wrong side for samples of both labels."""
     cases = []
     for sizes in SIZES:
         width = sizes[1]
         cases += without_and_with_lam(plan, rng, f"h{width}", f"W1-{width}", sizes, data["X"], data["t"])
     single = plan.add_array("W1-single", random_weights(rng, [2, 3, 1]))
     cases.append(("single", single, data["x1"], data["t1"], [2, 3, 1], 0.05, {}))
-    saturated = plan.add_array("W1-saturated", random_weights(rng, [2, 3, 1], scale=60.0))
+    saturated = plan.add_array("W1-saturated", saturating_weights(rng, [2, 3, 1], plan.resolve(data["X"]),
+                                                                  plan.resolve(data["t"])))
     cases.append(("saturated", saturated, data["X"], data["t"], [2, 3, 1], 0.0, {}))
     add_loss_probes(plan, "bce_loss", ID, cases)
     plan.shared[LOSS_CASES] = cases

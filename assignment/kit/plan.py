@@ -138,6 +138,23 @@ def weights_clear_of_kink(rng: np.random.Generator, sizes: list[int], X: np.ndar
             return W
 
 
+SATURATION_MARGIN = 40.0   # |output pre-activation| past which sigmoid rounds to exactly 1 (or p to ~4e-18)
+
+
+def saturating_weights(rng: np.random.Generator, sizes: list[int], X: np.ndarray, t: np.ndarray,
+                       margin: float = SATURATION_MARGIN) -> np.ndarray:
+    """(P,) random weights (scale 60) under which the network is confidently wrong on X (N, 2) with
+    labels t (N,): some sample of label 0 gets an output pre-activation above ``margin`` (its p
+    rounds to exactly 1, so a naive log(1 - p) is -inf), and some sample of label 1 one below
+    -margin. Drawn weights alone miss this for about 2 seeds in 5."""
+    while True:
+        W = random_weights(rng, sizes, scale=60.0)
+        A, _ = reference.network.forward(W, X, sizes)
+        a = A[-1][:, 0]
+        if (a[t == 0] > margin).any() and (a[t == 1] < -margin).any():
+            return W
+
+
 # A loss case: (name, W ref, X ref, t ref, layer sizes, lam, keyword arguments)
 LossCase = tuple
 

@@ -157,3 +157,17 @@ def test_the_registries_know_the_activations_the_contract_names():
         a = np.linspace(-3, 3, 7)
         assert np.allclose(activation.function(a), reference.activations.ACTIVATIONS[name][0](a))
         assert np.allclose(eval(activation.numpy_source, {"np": np, "A": a}), activation.function(a))
+
+
+def test_the_saturated_loss_probe_breaks_a_naive_log_loss_for_every_seed():
+    """1c's advice test catches -mean(t log p + (1 - t) log(1 - p)) only where some p rounds to
+    exactly 0 or 1: random weights of scale 60 alone gave that for about 3 seeds in 5."""
+    config = GraderConfig()
+    for seed in range(40):
+        plan = assignment.build_plan(seed, config)
+        W, X, t = (plan.arrays[ref["array"]] for ref in plan.probes["1c-bce_loss-saturated"].args[:3])
+        p = reference.sigmoid(reference.network.forward(W, X, [2, 3, 1])[0][-1][:, 0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            naive = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+        assert not np.isfinite(naive), seed
+        assert np.isfinite(reference.bce_loss(W, X, t, [2, 3, 1], 0.0)), seed
