@@ -78,3 +78,21 @@ def test_results_json_of_a_faulty_submission_is_valid_gradescope(tmp_path, confi
         by_exercise[test["number"]] = by_exercise.get(test["number"], 0) + test["max_score"]
     assert by_exercise == {k: float(v) for k, v in EXERCISE_POINTS.items()}
     assert 0 < results["score"] < FULL_MARKS
+
+
+# The verdicts must not hang on the inputs one seed happens to draw: each fixture again, on other
+# seeds, with the real probe driver and judges in this process (no kernel: its training tests are
+# not run, and a notebook with IPython magics cannot run here).
+OTHER_SEEDS = (101, 20261202)
+IN_PROCESS = [fixture for fixture in FIXTURES if not fixture.all_fail and fixture.name != "correct_foreign_kernel_magics"]
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+@pytest.mark.parametrize("fixture", IN_PROCESS, ids=[f.name for f in IN_PROCESS])
+def test_fixture_verdicts_hold_on_other_seeds(fixture, seed, tmp_path, monkeypatch):
+    from tests.grader.mistake_fixtures import DATA_DIR, TRAINING_TESTS, grade_in_process
+    monkeypatch.chdir(DATA_DIR)             # the notebooks' loaders read ./*.mat
+    run = grade_in_process(fixture.build(), tmp_path, seed=seed)
+    wrong = {test.id: test.output for test in run.tests
+             if test.id not in fixture.uncertain | TRAINING_TESTS and test.passed == (test.id in fixture.fails)}
+    assert not wrong, f"{fixture.name}, seed {seed}: unexpected verdicts: {json.dumps(wrong, indent=1)}"
