@@ -2,7 +2,7 @@
 import numpy as np
 
 import reference
-from student_template.arraycheck import Verdict
+from student_template.arraycheck import Verdict, check_uniform
 from reference.init import init_limits
 from reference.params import unpack
 
@@ -86,16 +86,9 @@ def judge_init_spread(probe_ids, big_probe_id):
             return problem
         sizes = ctx.plan.probes[big_probe_id].args[0]["value"]
         for (W_l, _), limit in zip(layers, init_limits(sizes)):
-            sample = np.sort(W_l.reshape(-1))
-            uniform_cdf = (sample + limit) / (2 * limit)
-            empirical = np.arange(1, sample.size + 1) / sample.size
-            distance = float(np.max(np.abs(empirical - uniform_cdf)))
-            # Kolmogorov-Smirnov: a true uniform sample of this size stays under 2/sqrt(n) far beyond 1e-3 odds
-            if distance > 2.0 / np.sqrt(sample.size):
-                return Verdict(False, f"weights of a {W_l.shape} layer spread uniformly over [-{limit:.4f}, {limit:.4f}]",
-                               f"a distribution {distance:.3f} away from uniform (Kolmogorov-Smirnov distance); "
-                               f"std {np.std(sample):.4f} instead of {limit / np.sqrt(3):.4f}",
-                               "Draw from rng.uniform(-e_l, e_l, size=...), not from a normal law or a narrower interval.")
+            verdict = check_uniform(W_l, limit, f"weights of a {W_l.shape} layer")
+            if not verdict.passed:
+                return verdict
         return Verdict(True, "Units start different and weights are uniform over [-e_l, e_l].")
     return reads(judge, [*probe_ids, big_probe_id])
 

@@ -95,3 +95,31 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     a = np.asarray(a, dtype=float).reshape(-1)
     b = np.asarray(b, dtype=float).reshape(-1)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a) + np.abs(b)), 1e-12))
+
+
+# sqrt(n) * D past which a sample of n values is not uniform: a true uniform sample gets there with
+# probability 2 exp(-2 * 5**2) ~ 4e-22 (Kolmogorov's limit law), so no correct submission ever does,
+# while a normal law of the same spread (D = 0.057) fails from n ~ 8,000 values on.
+UNIFORM_KS_LIMIT = 5.0
+
+
+def distance_from_uniform(values: ArrayLike, limit: float) -> float:
+    """Kolmogorov-Smirnov distance D between the values (any shape, n of them) and the uniform law
+    on [-limit, limit]: the largest gap between their empirical distribution and its CDF."""
+    sample = np.sort(np.asarray(values, dtype=float).reshape(-1))
+    cdf = np.clip((sample + limit) / (2 * limit), 0.0, 1.0)
+    n = sample.size
+    return float(max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n)))
+
+
+def check_uniform(values: ArrayLike, limit: float, what: str) -> Verdict:
+    """Are the values (n of them) a sample of the uniform law on [-limit, limit]? D above
+    UNIFORM_KS_LIMIT / sqrt(n) fails, with D and the standard deviation against limit / sqrt(3)."""
+    values = np.asarray(values, dtype=float).reshape(-1)
+    distance = distance_from_uniform(values, limit)
+    if distance <= UNIFORM_KS_LIMIT / np.sqrt(values.size):
+        return Verdict(True)
+    return Verdict(False, f"{what} spread uniformly over [-{limit:.4f}, {limit:.4f}]",
+                   f"a distribution {distance:.3f} away from uniform (Kolmogorov-Smirnov distance, "
+                   f"over {values.size} values); std {np.std(values):.4f} instead of {limit / np.sqrt(3):.4f}",
+                   "Draw from rng.uniform(-e_l, e_l, size=...), not from a normal law or a narrower interval.")

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from .arraycheck import Verdict, check_array, check_scalar, describe, relative_error, same
+    from .arraycheck import Verdict, check_array, check_scalar, check_uniform, describe, relative_error, same
 except ImportError:   # shipped to students next to arraycheck.py
-    from arraycheck import Verdict, check_array, check_scalar, describe, relative_error, same
+    from arraycheck import Verdict, check_array, check_scalar, check_uniform, describe, relative_error, same
 
 FORMAT = 2            # the fixture layout this file reads (tools/build_public_fixture.py writes it)
 PASSED, FAILED, NOT_IMPLEMENTED, SKIPPED = "passed", "failed", "not implemented", "skipped"
@@ -448,14 +448,9 @@ def _init_random(ctx, args):
     sizes = args["spread_sizes"]
     W = _init(ctx, sizes, first)
     for l, (W_l, _) in enumerate(unpack(W, sizes), start=1):
-        limit = init_limit(sizes[l - 1], sizes[l])
-        sample = np.sort(W_l.reshape(-1))
-        distance = float(np.max(np.abs(np.arange(1, sample.size + 1) / sample.size - (sample + limit) / (2 * limit))))
-        if distance > 2.5 / np.sqrt(sample.size):   # Kolmogorov-Smirnov; a uniform sample passes but 1 time in 10^5
-            return Verdict(False, f"layer {l} of {sizes}: weights spread uniformly over [-{limit:.4f}, {limit:.4f}]",
-                           f"a distribution {distance:.3f} away from uniform (Kolmogorov-Smirnov distance); "
-                           f"std {np.std(sample):.4f} instead of {limit / np.sqrt(3):.4f}",
-                           "Draw from rng.uniform(-e_l, e_l, size=...), not from a normal law or a narrower interval.")
+        verdict = check_uniform(W_l, init_limit(sizes[l - 1], sizes[l]), f"layer {l} of {sizes}: weights")
+        if not verdict.passed:
+            return verdict
     return Verdict(True, "Weights are random, drawn from rng, and spread uniformly.")
 
 
