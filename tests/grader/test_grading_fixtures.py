@@ -15,6 +15,7 @@ from assignment import EXERCISE_POINTS
 from grader.config import GraderConfig
 from grader.pipeline import grade_notebook
 from tests.grader.fixtures import FIXTURES
+from tests.grader.mistake_fixtures import TRAINING_TESTS, grade_in_process
 
 TEST_IDS = {spec.id for spec in TESTS}
 FULL_MARKS = sum(points for exercise, points in EXERCISE_POINTS.items())
@@ -89,9 +90,7 @@ IN_PROCESS = [fixture for fixture in FIXTURES if not fixture.all_fail and fixtur
 
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
 @pytest.mark.parametrize("fixture", IN_PROCESS, ids=[f.name for f in IN_PROCESS])
-def test_fixture_verdicts_hold_on_other_seeds(fixture, seed, tmp_path, monkeypatch):
-    from tests.grader.mistake_fixtures import DATA_DIR, TRAINING_TESTS, grade_in_process
-    monkeypatch.chdir(DATA_DIR)             # the notebooks' loaders read ./*.mat
+def test_fixture_verdicts_hold_on_other_seeds(fixture, seed, tmp_path, in_data_dir):
     run = grade_in_process(fixture.build(), tmp_path, seed=seed)
     wrong = {test.id: test.output for test in run.tests
              if test.id not in fixture.uncertain | TRAINING_TESTS and test.passed == (test.id in fixture.fails)}

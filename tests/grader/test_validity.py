@@ -26,7 +26,7 @@ from grader.stages.probe import KILLED_TWICE
 from assignment import build_plan
 from grader.stages.read import read
 from tests.grader.fixtures import correct
-from tests.grader.mistake_fixtures import DATA_DIR, TRAINING_TESTS, diagnosed, grade_in_process
+from tests.grader.mistake_fixtures import TRAINING_TESTS, diagnosed, grade_in_process
 from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, EDITOR_FORMATS, ENDINGS, HARMLESS_SLIPS,
                                             SIGMA_PRIME_SIGN_FIXTURES, bce_loss_does_not_parse,
                                             constant_losses_zero_gradients, editor_bytes, ending_with,
@@ -36,11 +36,6 @@ from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, E
 
 FULL_MARKS = sum(EXERCISE_POINTS.values())
 TEST_NAMES = {spec.name for spec in TESTS}
-
-
-@pytest.fixture
-def in_data_dir(monkeypatch):
-    monkeypatch.chdir(DATA_DIR)
 
 
 def failed(run):

@@ -16,16 +16,11 @@ import pytest
 from assignment.kit.backprop_evidence import FLAG, Evidence
 from tests.grader.backprop_fixtures import (KNOWN_MISSES, correct_cases, cost_evidence, finite_difference_cases,
                                             build)
-from tests.grader.mistake_fixtures import DATA_DIR, namespace_of
+from tests.grader.mistake_fixtures import namespace_of
 
 CORRECT = correct_cases()
 WRONG = finite_difference_cases()
 EXERCISES = {"1d", "2", "bonus"}
-
-
-@pytest.fixture
-def in_data_dir(monkeypatch):
-    monkeypatch.chdir(DATA_DIR)
 
 
 def decisions(build_notebook, seed, tmp_path):

@@ -24,18 +24,12 @@ from grader.reports.results_json import results_dict, validate_results
 from grader.stages.probe import ProbeOutcome
 from tests.grader import fixtures
 from tests.grader.independent_solutions import STYLES, notebook as independent_notebook
-from tests.grader.mistake_fixtures import (DATA_DIR, MISTAKE_FIXTURES, TRAINING_TESTS, diagnosed, grade_in_process,
+from tests.grader.mistake_fixtures import (MISTAKE_FIXTURES, TRAINING_TESTS, diagnosed, grade_in_process,
                                            new_run, random_outputs)
 from tests.grader.validity_fixtures import SIGMA_PRIME_SIGN_FIXTURES
 
 TESTS_BY_NAME = {spec.name: spec.id for spec in TESTS}   # results.json names its tests by display name
 CONTRACT = set(reference.__all__)
-
-
-@pytest.fixture
-def in_data_dir(monkeypatch):
-    """The fixture notebooks' loaders read ./*.mat, as in the grader's work directory."""
-    monkeypatch.chdir(DATA_DIR)
 
 
 # ------------------------------------------------------------------ the catalog
