@@ -197,9 +197,10 @@ def _policy(workdir: Path, uid: int) -> dict:
     excluded = [os.path.join(site, name) for site in site_packages() for name in PROJECT_PACKAGES
                 if os.path.lexists(os.path.join(site, name))]
     system = ["/usr"] + [top for top in SYSTEM_TOPS if os.path.isdir(top) and not os.path.islink(top)]
-    for top in python_paths():
+    interpreter = python_paths()
+    for top in interpreter:
         _check_reachable(top, "the interpreter or its venv")
-    read = [p for top in system + python_paths() for p in _readable_below(top, excluded)]
+    read = [p for top in system + interpreter for p in _readable_below(top, excluded)]
     tmp = str(workdir / ".tmp")
     env = {key: tmp + value[len("/tmp"):] if value == "/tmp" or value.startswith("/tmp/") else value
            for key, value in sandbox_env(workdir).items()}
