@@ -54,6 +54,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from grader import PROJECT_ROOT
+from grader.classroom.attempts import write_attempted
 from grader.classroom.gradebook import IDENTITY_FILE, KEY_FILE, read_key
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
 from grader.classroom.outputs import GRADEBOOK, BatchError, BatchResult, finish_outputs, overrides_for
@@ -331,7 +332,8 @@ def _find(submissions, out_root, roster, due):
 
 
 def _prepare_dir(submission, out_root):
-    """Record who handed in the notebook and its code (for similarity) beside its results."""
+    """Record who handed in the notebook, its code (for similarity) and the exercises it attempted
+    (for the class report) beside its results."""
     result_dir = out_root / submission.key
     result_dir.mkdir(parents=True, exist_ok=True)
     identity = json.dumps(submission.identity(), indent=1, ensure_ascii=False) + "\n"
@@ -344,6 +346,7 @@ def _prepare_dir(submission, out_root):
         except OSError:
             pass
         path.write_text(text, encoding="utf-8")
+    write_attempted(submission.path, result_dir)
     return result_dir
 
 
@@ -364,7 +367,9 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     roster: a roster CSV (names, emails, SIS ids). due: a datetime or ISO text; later submissions are late.
     overrides: an overrides CSV (:mod:`grader.classroom.overrides`). only: regrade just the submission this names
     (key, file, path, student, name or email) into an ``out_root`` graded before.
-    assignment: the assignment's column name in the Canvas file. similarity: flag near-identical pairs.
+    assignment: what goes into the LMS files, :class:`grader.classroom.lms_export.LmsOptions` (which files,
+    Canvas's column, blank or 0 for nothing gradable), or just Canvas's column name.
+    similarity: flag near-identical pairs.
     Writes ``out_root/<key>/results.json`` for every submission, ``gradebook.csv``, the LMS files,
     ``shard.json`` and (``class_report``) the class report.
     """
@@ -397,7 +402,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     timeout = float(timeout) if timeout else default_timeout(config)
     fingerprint = fingerprint or grader_fingerprint()
     result = BatchResult(out_root=out_root, shard=shard, fingerprint=fingerprint, jobs=jobs, source=found.source,
-                         skipped=found.skipped)
+                         skipped=found.skipped, files=None if shard else found.files)
 
     settings = config_digest(config)
     tasks = []
@@ -410,11 +415,12 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
                "config": settings}
         stored = read_key(result_dir)
         if submission.no_notebook:       # nothing to run: its results say what it held
-            if force or chosen is not None or not stored or stored != {**key, "status": NO_NOTEBOOK}:
+            key = {**key, "status": NO_NOTEBOOK, "held": submission.no_notebook}
+            if force or chosen is not None or not stored or stored != key:
                 _clear_previous(result_dir)
                 write_stopped(submission.path, result_dir, config, NO_NOTEBOOK, submission.no_notebook)
                 keep_raw(result_dir)
-                (result_dir / KEY_FILE).write_text(json.dumps({**key, "status": NO_NOTEBOOK}) + "\n", encoding="utf-8")
+                (result_dir / KEY_FILE).write_text(json.dumps(key) + "\n", encoding="utf-8")
             continue
         # a grader_error is the grader's failure, not a grade: it is always tried again; results adjusted
         # by hand whose autograder copy is gone cannot be rebuilt: graded again too
