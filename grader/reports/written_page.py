@@ -13,7 +13,7 @@ from assignment import label_of
 from student_template.written_answers import PLOTS, QUESTIONS
 
 from grader.render import render
-from grader.reports.answer_markdown import render_answer
+from grader.reports.answer_markdown import render_answer, visible_controls
 from grader.reports.text import one_line
 
 MAX_PLOT_TEXT = 4_000      # characters of a plot cell's printed output shown
@@ -68,7 +68,8 @@ def student_page_model(record: dict, answers_dir: "str | Path") -> dict:
         images = [png_data_uri(Path(answers_dir) / Path(str(f.get("image", ""))).name) for f in figures_of(entry)]
         plots.append({"id": plot.id, "title": plot_title(plot), "images": [src for src in images if src],
                       "status": one_line(entry.get("status", "not found"), 40),
-                      "text": str(entry.get("text") or "")[:MAX_PLOT_TEXT], "problem": one_line(entry.get("problem"), 400)})
+                      "text": visible_controls(str(entry.get("text") or "")[:MAX_PLOT_TEXT]),
+                      "problem": one_line(entry.get("problem"), 400)})
     return {"title": f"Week 6 written answers: {one_line(record.get('submission', ''), 200)}",
             "questions": questions, "plots": plots}
 

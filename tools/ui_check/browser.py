@@ -1,0 +1,195 @@
+"""Load every page of the small class in headless Chromium at 1280 px and check what a reader meets.
+
+    .venv-ui/bin/python tools/ui_check/browser.py OUT_DIR     # OUT_DIR/pages.json from small_class.py
+
+Runs in the browser check's own venv (selenium, tools/ui_check/requirements.txt) with Debian's
+chromium and chromium-driver, and imports nothing of the project. For each page it fails on:
+
+* horizontal overflow: the page wider than the 1280 px window (a reader would scroll sideways);
+* overlapping boxes: two sibling boxes (cards, table cells, rows, blocks) whose rectangles intersect,
+  or a box whose content spills out of it where nothing clips or scrolls it (a card title running
+  into its neighbour);
+* any script: a <script>, <iframe>, <object>, <embed> or <base> element, an ``on...`` attribute, a
+  ``javascript:`` URL, or a Content-Security-Policy refusal in the browser's log;
+* the hostile corpus unescaped or unbounded: a bidi control in the page's text, a page over
+  :data:`MAX_PAGE_BYTES`, a text run over :data:`MAX_TEXT_RUN` characters, and, on a page the corpus
+  reaches, none of its markers shown as text.
+
+Each page gets a screenshot, ``OUT_DIR/screenshots/<page>.png`` (the whole page, at most
+:data:`MAX_SCREENSHOT_HEIGHT` px tall). Exit status 0 when every page passes, 1 otherwise, 2 when the
+browser cannot be started (an environment failure, not a verdict).
+"""
+import base64
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+WIDTH, HEIGHT = 1280, 900
+MAX_PAGE_BYTES = 6_000_000
+MAX_TEXT_RUN = 100_000
+MAX_SCREENSHOT_HEIGHT = 12_000
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMEDRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
+FLAGS = ["--headless=new", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-extensions", "--mute-audio", f"--window-size={WIDTH},{HEIGHT}"]
+
+# Runs in the page (through the driver, which the page's Content-Security-Policy does not govern).
+# Returns [problem, ...] for layout and script; the text checks are done in Python on innerText.
+CHECKS = r"""
+const problems = [];
+const BOXES = new Set(["block", "flex", "grid", "table", "table-cell", "table-row", "table-row-group",
+  "table-header-group", "list-item", "inline-block", "flow-root", "inline-flex", "inline-grid", "table-caption"]);
+const describe = (el) => {
+  const cls = el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "";
+  const text = (el.innerText || "").trim().replace(/\s+/g, " ").slice(0, 60);
+  return `<${el.tagName.toLowerCase()}${cls}> "${text}"`;
+};
+const root = document.documentElement;
+if (root.scrollWidth > root.clientWidth + 1) {
+  problems.push(`horizontal overflow: the page is ${root.scrollWidth} px wide in a ${root.clientWidth} px window`);
+}
+for (const el of document.querySelectorAll("script, iframe, object, embed, frame, frameset, base, applet")) {
+  problems.push(`script: a <${el.tagName.toLowerCase()}> element`);
+}
+for (const el of document.querySelectorAll('meta[http-equiv="refresh" i]')) problems.push("script: a meta refresh");
+for (const el of document.querySelectorAll("*")) {
+  for (const attr of el.attributes) {
+    if (attr.name.toLowerCase().startsWith("on")) problems.push(`script: ${describe(el)} has an ${attr.name} attribute`);
+    if (/(^|:)(href|src|action|formaction|data)$/i.test(attr.name) && /^\s*(javascript|vbscript):/i.test(attr.value)) {
+      problems.push(`script: ${describe(el)} links to ${attr.value.slice(0, 40)}`);
+    }
+  }
+}
+const shown = (el) => {
+  const style = getComputedStyle(el);
+  if (!BOXES.has(style.display) || style.visibility === "hidden" || style.position === "absolute"
+      || style.position === "fixed") return null;
+  const rect = el.getBoundingClientRect();
+  return rect.width > 0 && rect.height > 0 ? rect : null;
+};
+for (const parent of document.querySelectorAll("body, body *")) {
+  const kids = [];
+  for (const child of parent.children) {
+    const rect = shown(child);
+    if (rect) kids.push([child, rect]);
+  }
+  for (let i = 0; i < kids.length; i++) {
+    for (let j = i + 1; j < kids.length; j++) {
+      const [a, ra] = kids[i], [b, rb] = kids[j];
+      const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (w > 1 && h > 1) problems.push(`overlap: ${describe(a)} and ${describe(b)} (${Math.round(w)} x ${Math.round(h)} px)`);
+    }
+  }
+  const style = getComputedStyle(parent);
+  if (parent !== document.body && BOXES.has(style.display) && style.overflowX === "visible"
+      && parent.clientWidth > 0 && parent.scrollWidth > parent.clientWidth + 1) {
+    problems.push(`spill: the content of ${describe(parent)} is ${parent.scrollWidth} px wide in its ${parent.clientWidth} px box`);
+  }
+}
+return problems;
+"""
+LONGEST_TEXT = r"""
+let longest = 0;
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) longest = Math.max(longest, walker.currentNode.nodeValue.length);
+return longest;
+"""
+
+
+def _first(paths):
+    return next((path for path in paths if Path(path).is_file()), None)
+
+
+def start_browser(profile: str):
+    """A selenium driver of Debian's chromium at WIDTH x HEIGHT CSS pixels (fresh profile, no network use)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = _first(CHROMIUM), _first(CHROMEDRIVER)
+    if not binary or not driver:
+        raise RuntimeError("Debian's chromium and chromium-driver are needed (apt-get install chromium chromium-driver)")
+    options = Options()
+    options.binary_location = binary
+    for flag in FLAGS + [f"--user-data-dir={profile}"] + (["--no-sandbox"] if os.geteuid() == 0 else []):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    os.environ.setdefault("SE_OFFLINE", "true")         # selenium-manager must not look for a driver online
+    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
+    return browser
+
+
+def screenshot(browser, path: Path) -> None:
+    """The whole page (up to MAX_SCREENSHOT_HEIGHT px) as PNG at ``path``."""
+    height = min(int(browser.execute_script("return document.documentElement.scrollHeight")), MAX_SCREENSHOT_HEIGHT)
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": WIDTH, "height": max(height, 1), "scale": 1}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def check_page(browser, page: Path, hostile: bool, markers, bidi_controls) -> list[str]:
+    """The problems of one page (see the module's doc)."""
+    problems = []
+    size = page.stat().st_size
+    if size > MAX_PAGE_BYTES:
+        problems.append(f"unbounded: the page is {size:,} bytes")
+    browser.get_log("browser")                          # drop what an earlier page left
+    browser.get(page.resolve().as_uri())
+    problems += browser.execute_script(CHECKS)
+    text = browser.execute_script("return document.body.innerText")
+    raw = sorted({f"U+{ord(ch):04X}" for ch in text if ch in bidi_controls})
+    if raw:
+        problems.append(f"unescaped: bidi control(s) {', '.join(raw)} in the page's text")
+    longest = browser.execute_script(LONGEST_TEXT)
+    if longest > MAX_TEXT_RUN:
+        problems.append(f"unbounded: a text run of {longest:,} characters")
+    if hostile and not any(marker in text for marker in markers):
+        problems.append(f"the hostile corpus does not show as text here (none of {markers})")
+    refused = [entry["message"] for entry in browser.get_log("browser")
+               if "Content Security Policy" in entry.get("message", "") or "Refused to" in entry.get("message", "")]
+    problems += [f"script: the browser refused {message[:160]}" for message in refused]
+    return problems
+
+
+def main(argv=None) -> int:
+    root = Path((argv or sys.argv[1:] or ["results/ui-check"])[0])
+    spec = json.loads((root / "pages.json").read_text(encoding="utf-8"))
+    out = Path(spec["out"])
+    profile = tempfile.mkdtemp(prefix="ui-check-profile-")
+    try:
+        try:
+            browser = start_browser(profile)
+        except Exception as error:       # no browser here: an environment failure, not a verdict on the pages
+            print(f"ui-check: cannot start headless Chromium: {type(error).__name__}: {error}", file=sys.stderr)
+            return 2
+        failed = 0
+        try:
+            for entry in spec["pages"]:
+                page = out / entry["path"]
+                problems = check_page(browser, page, entry["hostile"], spec["markers"], spec["bidi_controls"])
+                shot = root / "screenshots" / (entry["path"].replace("/", "__").replace(".html", ".png"))
+                screenshot(browser, shot)
+                failed += bool(problems)
+                print(f"{'FAIL' if problems else 'ok  '}  {entry['path']}  ({shot})")
+                for problem in problems[:20]:
+                    print(f"        {problem}")
+                if len(problems) > 20:
+                    print(f"        ... {len(problems) - 20} more")
+        finally:
+            browser.quit()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    print(f"ui-check: {len(spec['pages']) - failed} of {len(spec['pages'])} pages pass at {WIDTH} px")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
