@@ -15,7 +15,8 @@ chromium and chromium-driver, and imports nothing of the project. For each page 
   :data:`MAX_PAGE_BYTES`, a text run over :data:`MAX_TEXT_RUN` characters, and, on a page the corpus
   reaches, none of its markers shown as text.
 
-Each page gets a screenshot, ``OUT_DIR/screenshots/<page>.png`` (the whole page, at most
+First the checks prove they can fail: each page of :data:`SELF_TEST` is broken in one way and must be
+flagged for it (a check that never fails would pass every page). Each page gets a screenshot, ``OUT_DIR/screenshots/<page>.png`` (the whole page, at most
 :data:`MAX_SCREENSHOT_HEIGHT` px tall). Exit status 0 when every page passes, 1 otherwise, 2 when the
 browser cannot be started (an environment failure, not a verdict).
 """
@@ -92,6 +93,14 @@ for (const parent of document.querySelectorAll("body, body *")) {
 }
 return problems;
 """
+SELF_TEST = {   # name: (a page broken in one way, the problem the checks must report for it)
+    "overflow": ('<div style="width:3000px">a table too wide</div>', "horizontal overflow"),
+    "overlap": ('<div style="height:60px">card 1</div><div style="height:60px;margin-top:-40px">card 2</div>', "overlap"),
+    "spill": ('<div style="width:200px"><p style="white-space:nowrap">' + "title " * 80 + "</p></div>", "spill"),
+    "script": ('<p>answer</p><img alt="" src="data:," onerror="document.title=1">', "script"),
+    "bidi": ("<p>invoice\u202egnp.exe</p>", "unescaped"),
+    "unbounded": ("<p>" + "A" * (MAX_TEXT_RUN + 1) + "</p>", "unbounded"),
+}
 LONGEST_TEXT = r"""
 let longest = 0;
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -159,6 +168,19 @@ def check_page(browser, page: Path, hostile: bool, markers, bidi_controls) -> li
     return problems
 
 
+def self_test(browser, directory: Path) -> list[str]:
+    """The SELF_TEST pages the checks let through (should be none)."""
+    missed = []
+    for name, (body, expected) in SELF_TEST.items():
+        page = directory / f"self-test-{name}.html"
+        page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{body}</body></html>',
+                        encoding="utf-8")
+        problems = check_page(browser, page, False, [], "\u202e")
+        if not any(problem.startswith(expected) for problem in problems):
+            missed.append(f"{name}: expected '{expected}', got {problems or 'no problem'}")
+    return missed
+
+
 def main(argv=None) -> int:
     root = Path((argv or sys.argv[1:] or ["results/ui-check"])[0])
     spec = json.loads((root / "pages.json").read_text(encoding="utf-8"))
@@ -172,6 +194,12 @@ def main(argv=None) -> int:
             return 2
         failed = 0
         try:
+            missed = self_test(browser, Path(profile))
+            for line in missed:
+                print(f"FAIL  self-test: the checks let a broken page through: {line}")
+            if missed:
+                return 1
+            print(f"ok    self-test: the checks flag each of {len(SELF_TEST)} broken pages")
             for entry in spec["pages"]:
                 page = out / entry["path"]
                 problems = check_page(browser, page, entry["hostile"], spec["markers"], spec["bidi_controls"])
