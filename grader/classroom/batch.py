@@ -62,7 +62,8 @@ from grader.classroom.overrides import RAW_FILES, has_raw, is_adjusted, keep_raw
 from grader.classroom.pool import Task, WorkerPool, grade_task, write_stopped
 from grader.classroom.shards import parse_shard, shard_of, write_manifest
 from grader.classroom.similarity import CODE_FILE, notebook_code
-from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due, select
+from grader.classroom.keys import SelectError, select
+from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due
 from grader.config import GraderConfig
 from grader.kernel.sandbox import resolve_level
 from grader.reports.written_work import ANSWERS_DIR
@@ -394,7 +395,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     if only is not None:
         try:
             chosen = select(class_subs, only)
-        except SubmissionsError as error:
+        except SelectError as error:
             raise BatchError(str(error)) from None
         if chosen not in subs:
             raise BatchError(f"{chosen.relpath} is not in shard {shard[0]}/{shard[1]}")

@@ -29,16 +29,11 @@ files hold no notebook is a submission all the same (``no_notebook`` says what t
 Gradescope submission without one. Only the files that belong to no student (a README beside the
 downloads, hidden files, checkpoints) are ``Found.skipped``.
 
-Keys (the submission's ``OUT/<key>/`` folder and gradebook identity): the
-student's id where the download gives one (Gradescope sid, Canvas user id,
-Moodle participant id), else the notebook's path below the root without
-``.ipynb`` (``sec1/alice.ipynb`` -> ``sec1__alice``; a notebook at the top keeps
-its stem, as the contract says). Keys never clash, whatever the case of the
-names: a second ``alice`` becomes ``alice~2`` (in sorted order, so stably).
+Each submission gets a unique key, its ``OUT/<key>/`` (:mod:`grader.classroom.keys`); a zip is
+unpacked by :mod:`grader.classroom.unzip`.
 
 A roster CSV (:mod:`grader.classroom.roster`) adds names, emails, SIS ids and sections.
 """
-import hashlib
 import os
 import re
 import zipfile
@@ -46,16 +41,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from grader.classroom.keys import assign_keys
 from grader.classroom.lms_names import LmsName, canvas_name, moodle_name, upload_order, uploaded_stem
 from grader.classroom.roster import RosterError, apply_roster, read_roster
+from grader.classroom.unzip import DONE_MARKER, UnzipError, unpack_zip
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 NOTEBOOK_SUFFIX = ".ipynb"
 IGNORED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
-MAX_ZIP_BYTES = 4 << 30              # unpacked size of a SUBMISSIONS zip (a zip bomb stops here)
-MAX_ZIP_FILES = 100_000
-KEY_UNSAFE = re.compile(r"[/\\\x00]")
-EMPTY_KEYS = {"", ".", ".."}
 
 
 class SubmissionsError(ValueError):
@@ -145,7 +138,10 @@ def find_submissions(root, workdir=None, roster=None, due=None, exclude=()):
     if root.is_file() and zipfile.is_zipfile(root):
         if workdir is None:
             raise SubmissionsError(f"{root} is a zip: it needs a folder to be unpacked into")
-        root = unpack_zip(root, Path(workdir))
+        try:
+            root = unpack_zip(root, Path(workdir))
+        except UnzipError as error:
+            raise SubmissionsError(str(error)) from None
     elif not root.is_dir():
         raise SubmissionsError(f"{root} is neither a folder nor a zip of submissions")
     metadata = _find_metadata(root)
@@ -163,39 +159,6 @@ def find_submissions(root, workdir=None, roster=None, due=None, exclude=()):
                 submission.late = submission.late or _after(when, due)
     assign_keys(found.submissions)
     return found
-
-
-def unpack_zip(path, workdir):
-    """Unpack ``path`` under ``workdir/<stem>-<sha>`` (once per content) and return that folder.
-
-    Members that would land outside it (absolute, ``..``) or are links are left out;
-    more than :data:`MAX_ZIP_BYTES` unpacked refuses the zip.
-    """
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    target = workdir / f"{path.stem}-{digest}"
-    done = target / ".unpacked"
-    if done.is_file():
-        return target
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise SubmissionsError(f"{path}: too large to unpack ({len(members)} files)")
-            target.mkdir(parents=True, exist_ok=True)
-            for member in members:
-                name = PurePosixPath(member.filename.replace("\\", "/"))
-                is_link = (member.external_attr >> 16) & 0o170000 == 0o120000
-                if member.is_dir() or is_link or name.is_absolute() or ".." in name.parts:
-                    continue
-                destination = target.joinpath(*name.parts)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as source, open(destination, "wb") as sink:
-                    while chunk := source.read(1 << 20):
-                        sink.write(chunk)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SubmissionsError(f"{path}: cannot unpack ({type(error).__name__}: {error})") from None
-    done.write_text("", encoding="utf-8")
-    return target
 
 
 def _find_metadata(root):
@@ -231,7 +194,7 @@ def _walk(root, excluded=frozenset()):
     notebooks, skipped = [], []
     for path in sorted(_files(root, excluded, skipped)):
         relative = path.relative_to(root)
-        if relative.name == ".unpacked" and len(relative.parts) == 1:
+        if relative.name == DONE_MARKER and len(relative.parts) == 1:
             continue
         relpath = relative.as_posix()
         if _ignored(relative):
@@ -464,45 +427,3 @@ def parse_due(text):
     if when is None:
         raise SubmissionsError(f"--due {text!r}: expected a date and time like 2026-12-01T23:59")
     return when
-
-
-# --------------------------------------------------------------------------- keys
-
-def _key_of(submission):
-    if submission.key:
-        return submission.key
-    if submission.source in ("canvas", "moodle") and submission.lms_id:
-        return submission.lms_id
-    path = PurePosixPath(submission.relpath)
-    parts = [*path.parent.parts, path.stem] if path.parent.parts else [path.stem]
-    return "__".join(parts)
-
-
-def assign_keys(submissions):
-    """Give each submission a unique key (in place, in relpath order); see the module's doc."""
-    submissions.sort(key=lambda s: s.relpath)
-    taken = set()
-    for submission in submissions:
-        base = KEY_UNSAFE.sub("_", _key_of(submission))
-        if base in EMPTY_KEYS:
-            base = "_" + hashlib.sha256(submission.relpath.encode()).hexdigest()[:8]
-        key, n = base, 1
-        while key.lower() in taken:
-            n += 1
-            key = f"{base}~{n}"
-        taken.add(key.lower())
-        submission.key = key
-    return submissions
-
-
-def select(submissions, text):
-    """The one submission that ``text`` names (key, file, path, student, name, email); raises
-    :class:`SubmissionsError` when none or several do."""
-    wanted = str(text).strip().lower()
-    matches = [s for s in submissions if wanted in s.names()]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise SubmissionsError(f"no submission is {text!r} (give a key, file name, path, student id, name or email)")
-    raise SubmissionsError(f"{text!r} names {len(matches)} submissions: "
-                           + ", ".join(s.relpath for s in matches[:10]) + "; give its path or key")
