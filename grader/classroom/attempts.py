@@ -7,7 +7,7 @@ docstring and ``raise NotImplementedError(...)`` (the template's), ``pass`` or `
 code cells are read one by one (a cell with a syntax error hides only its own definitions), the last
 definition of a name winning, as in the kernel. Nothing runs.
 
-The batch writes ``OUT/<key>/attempted.json`` (:func:`write_attempted`) beside the submission's
+The batch writes ``OUT/<key>/attempted.json`` (:func:`attempted_json`) beside the submission's
 code; a folder without one (an OUT graded before it existed) counts every exercise as attempted.
 """
 import ast
@@ -78,16 +78,9 @@ def attempted_exercises(written: dict[str, bool]) -> dict[str, bool]:
     return {exercise: any(written.get(name, False) for name in names) for exercise, names in CONTRACT_FUNCTIONS.items()}
 
 
-def write_attempted(notebook: "str | Path", result_dir: "str | Path") -> None:
-    """``result_dir/attempted.json``: the exercises the notebook attempted (rewritten only when it changes)."""
-    text = json.dumps({"attempted": attempted_exercises(written_functions(notebook))}, sort_keys=True) + "\n"
-    path = Path(result_dir) / ATTEMPTED_FILE
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except OSError:
-        pass
-    path.write_text(text, encoding="utf-8")
+def attempted_json(notebook: "str | Path") -> str:
+    """The text of ``attempted.json`` for ``notebook``: the exercises it attempted."""
+    return json.dumps({"attempted": attempted_exercises(written_functions(notebook))}, sort_keys=True) + "\n"
 
 
 def read_attempted(result_dir: "str | Path") -> dict[str, bool]:

@@ -54,7 +54,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from grader import PROJECT_ROOT
-from grader.classroom.attempts import write_attempted
+from grader.classroom.attempts import ATTEMPTED_FILE, attempted_json
 from grader.classroom.gradebook import IDENTITY_FILE, KEY_FILE, read_key
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
 from grader.classroom.outputs import GRADEBOOK, BatchError, BatchResult, finish_outputs, overrides_for
@@ -339,7 +339,7 @@ def _prepare_dir(submission, out_root):
     result_dir.mkdir(parents=True, exist_ok=True)
     identity = json.dumps(submission.identity(), indent=1, ensure_ascii=False) + "\n"
     code = notebook_code(submission.path)
-    for name, text in ((IDENTITY_FILE, identity), (CODE_FILE, code)):
+    for name, text in ((IDENTITY_FILE, identity), (CODE_FILE, code), (ATTEMPTED_FILE, attempted_json(submission.path))):
         path = result_dir / name
         try:
             if path.read_text(encoding="utf-8") == text:
@@ -347,7 +347,6 @@ def _prepare_dir(submission, out_root):
         except OSError:
             pass
         path.write_text(text, encoding="utf-8")
-    write_attempted(submission.path, result_dir)
     return result_dir
 
 
