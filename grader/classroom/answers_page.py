@@ -18,7 +18,7 @@ from student_template.written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
 
 from grader.classroom.people import full_name, short_name, who
 from grader.render import render
-from grader.reports.answer_markdown import render_answer
+from grader.reports.answer_markdown import answer_model
 from grader.reports.written_page import figures_of, plot_title, png_data_uri, question_title, record_entry
 from grader.reports.written_work import ANSWERS_DIR, STUDENT_PAGE, read_record
 
@@ -76,9 +76,9 @@ def _question(question, with_work, model):
         if not entry.get("answered"):
             missing.append(full_name(row))
             continue
-        cards.append({"name": short_name(row), "title": who(row), "answer": render_answer(entry.get("text")),
+        cards.append({"name": short_name(row), "title": who(row), "answer": answer_model(entry.get("text")),
                       "note": "" if entry.get("found_by") == "metadata" else "(found by the question's text)"})
-    return {"id": question.id, "title": question_title(question), "model": render_answer(model) if model else "",
+    return {"id": question.id, "title": question_title(question), "model": answer_model(model) if model else {},
             "cards": cards, "missing": missing, "answered": len(cards), "not_answered": len(missing)}
 
 

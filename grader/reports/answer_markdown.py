@@ -137,15 +137,20 @@ def _markdown():
     return md
 
 
+def _clean(text: object) -> str:
+    return visible_controls("" if text is None else str(text)).encode("utf-8", "replace").decode("utf-8")
+
+
 def render_answer(text: object) -> Markup:
-    """A written answer (Markdown and $...$ math) as safe HTML (see the module's doc)."""
-    text = visible_controls("" if text is None else str(text)).encode("utf-8", "replace").decode("utf-8")
-    cut = ""
-    if len(text) > MAX_ANSWER:
-        cut = f'<p class="meta">[... {len(text) - MAX_ANSWER:,} more characters not shown]</p>'
-        text = text[:MAX_ANSWER]
+    """A written answer (Markdown and $...$ math) as safe HTML, its first :data:`MAX_ANSWER` characters
+    (see the module's doc)."""
+    text = _clean(text)[:MAX_ANSWER]
     try:
-        rendered = _markdown().render(text)
+        return Markup(_markdown().render(text))
     except RecursionError:      # pathological nesting: shown as written
-        rendered = f"<pre>{html.escape(text)}</pre>"
-    return Markup(rendered + cut)
+        return Markup("<pre>") + text + Markup("</pre>")
+
+
+def answer_model(text: object) -> dict:
+    """{"html": :func:`render_answer`, "hidden": characters past :data:`MAX_ANSWER`, not shown}."""
+    return {"html": render_answer(text), "hidden": max(0, len(_clean(text)) - MAX_ANSWER)}

@@ -13,7 +13,7 @@ from assignment import label_of
 from student_template.written_answers import PLOTS, QUESTIONS
 
 from grader.render import render
-from grader.reports.answer_markdown import render_answer, visible_controls
+from grader.reports.answer_markdown import answer_model, visible_controls
 from grader.reports.text import one_line
 
 MAX_PLOT_TEXT = 4_000      # characters of a plot cell's printed output shown
@@ -61,7 +61,7 @@ def student_page_model(record: dict, answers_dir: "str | Path") -> dict:
     for question in QUESTIONS:
         entry = record_entry(record, "questions", question.id)
         questions.append({"id": question.id, "title": question_title(question), "answered": bool(entry.get("answered")),
-                          "answer": render_answer(entry.get("text")) if entry.get("answered") else ""})
+                          "answer": answer_model(entry.get("text")) if entry.get("answered") else {}})
     plots = []
     for plot in PLOTS:
         entry = record_entry(record, "plots", plot.id)

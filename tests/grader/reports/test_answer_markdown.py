@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from grader.reports.answer_markdown import MAX_ANSWER, render_answer, safe_mathml
+from grader.reports.answer_markdown import MAX_ANSWER, answer_model, render_answer, safe_mathml
 from grader.reports.written_page import render_student_page
 from tests.grader.page_checks import script_problems, text_of
 from tools.ui_check.hostile import BIDI, BIDI_CONTROLS, IMAGE, SCRIPT, TEXTAREA, huge
@@ -56,9 +56,12 @@ def test_bidi_controls_are_shown_not_obeyed():
     assert not set(text) & set(BIDI_CONTROLS) and "[U+202E]" in text
 
 
-def test_a_10_mb_answer_is_cut():
-    page = str(render_answer(huge()))
-    assert len(page) < 2 * MAX_ANSWER and "more characters not shown" in page and script_problems(page) == []
+def test_a_10_mb_answer_is_cut(tmp_path):
+    model = answer_model(huge())
+    assert len(model["html"]) < 2 * MAX_ANSWER and model["hidden"] == len(huge()) - MAX_ANSWER
+    page = render_student_page({"submission": "x.ipynb", "questions": {"bonus-q": {"answered": True, "text": huge()}}},
+                               tmp_path)
+    assert len(page) < 4 * MAX_ANSWER and "9,980,000 more characters not shown" in page and script_problems(page) == []
 
 
 def test_a_students_written_page_renders_the_answers_and_escapes_the_rest(tmp_path):
