@@ -8,8 +8,9 @@ Students (Canvas user ids), each a kind of page a TA meets:
   12345 mistaken    sigma' with a sign slip; an older upload (the blank template) beside it
   23456 blank       the template as handed out
   66666 hostile     the corpus of tools/ui_check/hostile.py everywhere a student writes: its file name,
-                    roster name, written answers, printed output (10 MB), a plot cell's output, an
-                    exception raised at the top of a cell and by softmax (10 MB messages)
+                    roster name (10,000 characters), written answers (one of 10 MB), printed output
+                    (10 MB), a plot cell's output, an exception raised at the top of a cell and by
+                    softmax (10 MB messages)
   77777 no notebook a .txt handed in instead (hostile text in it too)
 """
 import json
@@ -20,12 +21,12 @@ from pathlib import Path
 import nbformat
 
 from examples.notebook_builder import build_example, fill_answers, fill_template, load_template, reference_sources
-from tools.ui_check.hostile import BIDI, BIDI_CONTROLS, IMAGE, MARKERS, SCRIPT, hostile_text
+from tools.ui_check.hostile import BIDI, BIDI_CONTROLS, IMAGE, MARKERS, SCRIPT, hostile_text, huge
 
 TEMPLATE = "week6_backprop.ipynb"
 HOSTILE_FILE = f"hostile_66666_70004_{IMAGE}{BIDI[:9]}.ipynb"     # no "/" in a file name
 ROSTER = [("Ada Lovelace", "34567"), ("John Smith", "12345"), ("Jane Doe", "23456"),
-          (f"Robert {SCRIPT} {BIDI} {IMAGE}", "66666"), ("Lazy Bones", "77777")]
+          (f"Robert {SCRIPT} {BIDI} {IMAGE} " + "x" * 10_000, "66666"), ("Lazy Bones", "77777")]
 WRONG_SIGMOID_GRAD = '''def sigmoid_grad(a):
     """sigma'(a), with a sign slip."""
     s = sigmoid(a)
@@ -45,7 +46,7 @@ def hostile_notebook():
     """The example, with the hostile corpus in every field a student controls."""
     nb = fill_template(load_template(), {**reference_sources(), "softmax": RAISING_SOFTMAX})
     nb = fill_answers(nb, {"bonus-q": hostile_text("Long answer: " + "word " * 20_000),
-                           "3-q": "See $\\Delta_L = \\frac{1}{N}(Y - T)$.\n\n" + hostile_text()})
+                           "3-q": "See $\\Delta_L = \\frac{1}{N}(Y - T)$.\n\n" + hostile_text(huge())})
     plot = _cell_with(nb, "plot", "1a")
     plot.source = f"print({hostile_text()!r})\n" + plot.source
     nb.cells.append(nbformat.v4.new_code_cell(f"print({hostile_text()!r})\nprint('B' * 10_000_000)"))
