@@ -32,6 +32,7 @@ WIDTH, HEIGHT = 1280, 900
 MAX_PAGE_BYTES = 6_000_000
 MAX_TEXT_RUN = 100_000
 MAX_SCREENSHOT_HEIGHT = 12_000
+PAGE_TIMEOUT = 60          # seconds to load a page or run a check in it
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
 FLAGS = ["--headless=new", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -129,17 +130,26 @@ def start_browser(profile: str):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     os.environ.setdefault("SE_OFFLINE", "true")         # selenium-manager must not look for a driver online
     browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
+    browser.set_page_load_timeout(PAGE_TIMEOUT)
+    browser.set_script_timeout(PAGE_TIMEOUT)
+    _viewport(browser, HEIGHT)
     return browser
 
 
+def _viewport(browser, height: int) -> None:
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
 def screenshot(browser, path: Path) -> None:
-    """The whole page (up to MAX_SCREENSHOT_HEIGHT px) as PNG at ``path``."""
+    """The whole page (up to MAX_SCREENSHOT_HEIGHT px) as PNG at ``path``: the window is made as tall as
+    the page for the shot (Chromium's captureBeyondViewport hung on a page of MathML), then put back."""
     height = min(int(browser.execute_script("return document.documentElement.scrollHeight")), MAX_SCREENSHOT_HEIGHT)
-    shot = browser.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": WIDTH, "height": max(height, 1), "scale": 1}})
+    _viewport(browser, max(height, 1))
+    try:
+        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        _viewport(browser, HEIGHT)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
 
@@ -202,9 +212,13 @@ def main(argv=None) -> int:
             print(f"ok    self-test: the checks flag each of {len(SELF_TEST)} broken pages")
             for entry in spec["pages"]:
                 page = out / entry["path"]
-                problems = check_page(browser, page, entry["hostile"], spec["markers"], spec["bidi_controls"])
                 shot = root / "screenshots" / (entry["path"].replace("/", "__").replace(".html", ".png"))
-                screenshot(browser, shot)
+                try:
+                    problems = check_page(browser, page, entry["hostile"], spec["markers"], spec["bidi_controls"])
+                    screenshot(browser, shot)
+                except Exception as error:    # a page that hangs or crashes the tab (a driver error, a timeout of
+                                              # its HTTP client) fails; the other pages are still checked
+                    problems = [f"the browser could not load or check it: {type(error).__name__}: {str(error)[:200]}"]
                 failed += bool(problems)
                 print(f"{'FAIL' if problems else 'ok  '}  {entry['path']}  ({shot})")
                 for problem in problems[:20]:
