@@ -47,11 +47,13 @@ test: $(READY)  ## the project's whole test suite
 	$(PY) -m pytest -n 2 -q tests
 
 # make grade SUBMISSIONS=dir|zip|LMS download [ROSTER=roster.csv] [OVERRIDES=overrides.csv] [ONLY=who] [DUE=when]
-grade: $(READY)  ## grade SUBMISSION=x.ipynb (default: the example), or a class: SUBMISSIONS=dir|zip [OUT= JOBS= ROSTER= OVERRIDES= ONLY= DUE= SHARD=k/n]
+#            [ASSIGNMENT="Week 6 (1234)"] [LMS=canvas,moodle] [UNGRADED=blank|zero]
+grade: $(READY)  ## grade SUBMISSION=x.ipynb (default: the example), or a class: SUBMISSIONS=dir|zip [OUT= JOBS= ROSTER= OVERRIDES= ONLY= DUE= SHARD=k/n ASSIGNMENT= LMS= UNGRADED=]
 ifdef SUBMISSIONS
 	$(PY) -m grader grade-batch "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
 		$(if $(ROSTER),--roster "$(ROSTER)") $(if $(OVERRIDES),--overrides "$(OVERRIDES)") \
-		$(if $(ONLY),--only "$(ONLY)") $(if $(DUE),--due "$(DUE)")
+		$(if $(ONLY),--only "$(ONLY)") $(if $(DUE),--due "$(DUE)") $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") \
+		$(if $(LMS),--lms "$(LMS)") $(if $(UNGRADED),--ungraded "$(UNGRADED)")
 else
 	$(PY) -m grader grade $(or $(SUBMISSION),examples/example_submission.ipynb) --out $(OUT)
 endif
@@ -59,12 +61,27 @@ endif
 # make merge SHARDS="out/shard-1 out/shard-2" OUT=out/class: one gradebook and class report from shards
 .PHONY: merge
 merge: $(READY)  ## one gradebook and class report from shards: SHARDS="out/1 out/2" OUT=dir
-	$(PY) -m grader merge $(SHARDS) --out "$(OUT)" $(if $(OVERRIDES),--overrides "$(OVERRIDES)")
+	$(PY) -m grader merge $(SHARDS) --out "$(OUT)" $(if $(OVERRIDES),--overrides "$(OVERRIDES)") \
+		$(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(LMS),--lms "$(LMS)") $(if $(UNGRADED),--ungraded "$(UNGRADED)")
 
 # make written-answers OUT=dir: OUT/written_answers.html again (the TAs' page of written answers and plots)
 .PHONY: written-answers
 written-answers: $(READY)  ## OUT/written_answers.html again (the TAs' page of written answers): OUT=dir
 	$(PY) -m grader written-answers $(OUT)
+
+# make ui-check: a small class graded for real (correct, mistaken, blank, hostile, a .txt), then its class report,
+# TAs' page, feedback and written pages in headless Chromium at 1280 px (tools/ui_check); screenshots in
+# UI_OUT/screenshots. Debian's chromium and chromium-driver (installed as root when missing); selenium in a
+# venv of its own (UI_VENV), from tools/ui_check/requirements.txt.
+UI_OUT ?= $(OUT)/ui-check
+UI_VENV ?= .venv-ui
+.PHONY: ui-check
+ui-check: $(READY)  ## the class pages and feedback of a small class in headless Chromium at 1280 px [UI_OUT=dir]
+	tools/ui_check/install-chromium
+	@test -x '$(UI_VENV)/bin/python' || $(BASE_PYTHON) -m venv '$(UI_VENV)'
+	'$(UI_VENV)/bin/python' -m pip install --quiet --disable-pip-version-check --require-hashes -r tools/ui_check/requirements.txt
+	$(PY) -m tools.ui_check.small_class '$(UI_OUT)'
+	'$(UI_VENV)/bin/python' tools/ui_check/browser.py '$(UI_OUT)'
 
 check: $(READY)  ## a student's self-check: NOTEBOOK=x.ipynb (public tests only)
 	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/your_notebook.ipynb"; exit 2; }

@@ -2,9 +2,9 @@
 
   grade NOTEBOOK [--out DIR]           one submission -> DIR/<stem>/results.json
   grade-batch SUBMISSIONS [--out DIR] [--jobs N] [--shard k/n] [--roster CSV] [--overrides CSV]
-              [--only WHO] [--due WHEN] [--json]
+              [--only WHO] [--due WHEN] [--assignment NAME] [--lms canvas,moodle] [--ungraded blank|zero] [--json]
                                        a folder tree, zip or LMS download -> DIR/<key>/results.json,
-                                       gradebook.csv, canvas_grades.csv, moodle_grades.csv, class report
+                                       gradebook.csv, the LMS import files, class report
   merge OUT1 OUT2 ... --out DIR        combine the OUT directories of shards into one gradebook and class report
   check NOTEBOOK                       the student's self-check (public tests only)
   written-answers OUT                  OUT/written_answers.html again, from the OUT/<folder>/answers/ folders
@@ -148,6 +148,12 @@ def _environment_failure(error, as_json):
     return _batch_error(error, as_json, ENVIRONMENT_FAILURE)
 
 
+def _lms(args):
+    """The LMS files' options (grader.classroom.lms_export.LmsOptions) from --assignment, --lms, --ungraded."""
+    from grader.classroom.lms_export import LmsOptions
+    return LmsOptions(assignment=args.assignment, files=args.lms, ungraded=args.ungraded)
+
+
 def cmd_grade_batch(args):
     from grader.classroom.batch import grade_batch
     from grader.classroom.outputs import BatchError
@@ -155,7 +161,7 @@ def cmd_grade_batch(args):
         result = grade_batch(Path(args.directory), Path(args.out), jobs=args.jobs, config=_config(args),
                              shard=args.shard, timeout=args.timeout, force=args.force,
                              progress=not (args.quiet or args.json), roster=args.roster, overrides=args.overrides,
-                             only=args.only, due=args.due, assignment=args.assignment,
+                             only=args.only, due=args.due, assignment=_lms(args),
                              similarity=not args.no_similarity)
     except BatchError as error:
         return _batch_error(error, args.json)
@@ -169,7 +175,7 @@ def cmd_merge(args):
     from grader.classroom.shards import merge_shards
     try:
         result = merge_shards([Path(d) for d in args.shards], Path(args.out), allow_partial=args.allow_partial,
-                              overrides=args.overrides, assignment=args.assignment)
+                              overrides=args.overrides, assignment=_lms(args))
     except BatchError as error:
         return _batch_error(error, args.json)
     return _print_batch(result, args.json)
@@ -190,8 +196,18 @@ def cmd_written_answers(args):
     return 0
 
 
+def _lms_names(text):
+    """An argparse type: "canvas,moodle" -> ("canvas", "moodle"); "auto" -> None."""
+    from grader.classroom.lms_export import LMS_NAMES, parse_lms
+    names = parse_lms(text)
+    unknown = sorted(set(names or ()) - set(LMS_NAMES))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown LMS {', '.join(unknown)} (known: {', '.join(LMS_NAMES)}, or auto)")
+    return names
+
+
 def main(argv=None):
-    from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
+    from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, DEFAULT_UNGRADED, UNGRADED_CHOICES
 
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade Week 6 backpropagation notebooks.")
     parser.add_argument("--version", action="version", version=f"week6-grader {__version__}")
@@ -226,7 +242,14 @@ def main(argv=None):
     for command in (batch, merge):
         command.add_argument("--overrides", help="CSV of manual adjustments: submission,exercise,points,reason")
         command.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
-                             help=f"the assignment's column in canvas_grades.csv (default: {DEFAULT_ASSIGNMENT})")
+                             help=f"the assignment's column in canvas_grades.csv: an existing one as Canvas exports "
+                                  f"it, e.g. 'Week 6 (1234)', or a new one (default: {DEFAULT_ASSIGNMENT})")
+        command.add_argument("--lms", type=_lms_names, metavar="canvas,moodle",
+                             help="the LMS import files to write (default auto: the download's own LMS, else each "
+                                  "LMS whose ids the submissions carry)")
+        command.add_argument("--ungraded", choices=UNGRADED_CHOICES, default=DEFAULT_UNGRADED,
+                             help="the LMS files' cell for a student with no notebook the grader could read "
+                                  f"(no_notebook, unreadable): blank leaves it to a person (default: {DEFAULT_UNGRADED})")
         command.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts)")
     check = commands.add_parser("check", help="the student's self-check: public tests only, no sandbox")
     check.add_argument("notebook")

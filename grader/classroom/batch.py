@@ -54,6 +54,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from grader import PROJECT_ROOT
+from grader.classroom.attempts import ATTEMPTED_FILE, attempted_json
 from grader.classroom.gradebook import IDENTITY_FILE, KEY_FILE, read_key
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
 from grader.classroom.outputs import GRADEBOOK, BatchError, BatchResult, finish_outputs, overrides_for
@@ -61,7 +62,8 @@ from grader.classroom.overrides import RAW_FILES, has_raw, is_adjusted, keep_raw
 from grader.classroom.pool import Task, WorkerPool, grade_task, write_stopped
 from grader.classroom.shards import parse_shard, shard_of, write_manifest
 from grader.classroom.similarity import CODE_FILE, notebook_code
-from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due, select
+from grader.classroom.keys import SelectError, select
+from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due
 from grader.config import GraderConfig
 from grader.kernel.sandbox import resolve_level
 from grader.reports.written_work import ANSWERS_DIR
@@ -331,12 +333,13 @@ def _find(submissions, out_root, roster, due):
 
 
 def _prepare_dir(submission, out_root):
-    """Record who handed in the notebook and its code (for similarity) beside its results."""
+    """Record who handed in the notebook, its code (for similarity) and the exercises it attempted
+    (for the class report) beside its results."""
     result_dir = out_root / submission.key
     result_dir.mkdir(parents=True, exist_ok=True)
     identity = json.dumps(submission.identity(), indent=1, ensure_ascii=False) + "\n"
     code = notebook_code(submission.path)
-    for name, text in ((IDENTITY_FILE, identity), (CODE_FILE, code)):
+    for name, text in ((IDENTITY_FILE, identity), (CODE_FILE, code), (ATTEMPTED_FILE, attempted_json(submission.path))):
         path = result_dir / name
         try:
             if path.read_text(encoding="utf-8") == text:
@@ -364,7 +367,9 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     roster: a roster CSV (names, emails, SIS ids). due: a datetime or ISO text; later submissions are late.
     overrides: an overrides CSV (:mod:`grader.classroom.overrides`). only: regrade just the submission this names
     (key, file, path, student, name or email) into an ``out_root`` graded before.
-    assignment: the assignment's column name in the Canvas file. similarity: flag near-identical pairs.
+    assignment: what goes into the LMS files, :class:`grader.classroom.lms_export.LmsOptions` (which files,
+    Canvas's column, blank or 0 for nothing gradable), or just Canvas's column name.
+    similarity: flag near-identical pairs.
     Writes ``out_root/<key>/results.json`` for every submission, ``gradebook.csv``, the LMS files,
     ``shard.json`` and (``class_report``) the class report.
     """
@@ -389,7 +394,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     if only is not None:
         try:
             chosen = select(class_subs, only)
-        except SubmissionsError as error:
+        except SelectError as error:
             raise BatchError(str(error)) from None
         if chosen not in subs:
             raise BatchError(f"{chosen.relpath} is not in shard {shard[0]}/{shard[1]}")
@@ -397,7 +402,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     timeout = float(timeout) if timeout else default_timeout(config)
     fingerprint = fingerprint or grader_fingerprint()
     result = BatchResult(out_root=out_root, shard=shard, fingerprint=fingerprint, jobs=jobs, source=found.source,
-                         skipped=found.skipped)
+                         skipped=found.skipped, files=None if shard else found.files)
 
     settings = config_digest(config)
     tasks = []
@@ -410,11 +415,12 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
                "config": settings}
         stored = read_key(result_dir)
         if submission.no_notebook:       # nothing to run: its results say what it held
-            if force or chosen is not None or not stored or stored != {**key, "status": NO_NOTEBOOK}:
+            key = {**key, "status": NO_NOTEBOOK, "held": submission.no_notebook}
+            if force or chosen is not None or not stored or stored != key:
                 _clear_previous(result_dir)
                 write_stopped(submission.path, result_dir, config, NO_NOTEBOOK, submission.no_notebook)
                 keep_raw(result_dir)
-                (result_dir / KEY_FILE).write_text(json.dumps({**key, "status": NO_NOTEBOOK}) + "\n", encoding="utf-8")
+                (result_dir / KEY_FILE).write_text(json.dumps(key) + "\n", encoding="utf-8")
             continue
         # a grader_error is the grader's failure, not a grade: it is always tried again; results adjusted
         # by hand whose autograder copy is gone cannot be rebuilt: graded again too

@@ -23,9 +23,10 @@ IDENTITY_COLUMNS = ["student", "name", "email", "section", "late", "submitted_at
 GRADEBOOK_COLUMNS = (CONTRACT_COLUMNS + IDENTITY_COLUMNS
                      + ["similar_to", "adjustments", "key"]
                      + ["execution_time", "seed", "tests_failed", "tests_total",
-                        "grader_version", "grader_fingerprint", "message", "flags"])
+                        "grader_version", "grader_fingerprint", "message", "flags", "other_files"])
 TIMING_COLUMNS = ("execution_time",)     # differ from run to run; everything else is reproducible
-LIST_SEPARATOR = "; "                    # between the names of similar_to
+LIST_SEPARATOR = "; "                    # between the names of similar_to, other_files
+MAX_OTHER_FILES = 20                     # listed in a row's other_files (then "... N more")
 
 
 def _number(value):
@@ -75,7 +76,22 @@ def _identity_cells(identity):
     cells = {column: str(identity.get(column, "") or "") for column in IDENTITY_COLUMNS}
     cells["late"] = "true" if identity.get("late") else "false"
     cells["key"] = str(identity.get("key", "") or "")
+    cells["other_files"] = other_files_cell(identity.get("other_files"))
     return cells
+
+
+def other_files(identity: dict) -> list[tuple[str, str]]:
+    """[(file, why it was not graded)] of the student's other files (``submission.json``'s ``other_files``)."""
+    items = identity.get("other_files") if isinstance(identity.get("other_files"), list) else []
+    return [(one_line(item.get("relpath", ""), 200), one_line(item.get("reason", ""), 200))
+            for item in items if isinstance(item, dict)]
+
+
+def other_files_cell(items) -> str:
+    """The gradebook's ``other_files``: "file (why); file (why)", at most :data:`MAX_OTHER_FILES`."""
+    listed = other_files({"other_files": items})
+    text = LIST_SEPARATOR.join(f"{name} ({why})" for name, why in listed[:MAX_OTHER_FILES])
+    return text + (f"{LIST_SEPARATOR}... {len(listed) - MAX_OTHER_FILES} more" if len(listed) > MAX_OTHER_FILES else "")
 
 
 def gradebook_row(name, result_dir):

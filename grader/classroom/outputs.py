@@ -14,8 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.classroom.gradebook import LIST_SEPARATOR, empty_row, gradebook_row, read_identity, write_gradebook
-from grader.classroom.lms_export import write_lms_files
+from grader.classroom.gradebook import LIST_SEPARATOR, empty_row, gradebook_row, write_gradebook
+from grader.classroom.inputs import identities_of, input_summary
+from grader.classroom.lms_export import lms_options, write_lms_files
 from grader.classroom.overrides import OverridesError, apply_overrides, read_overrides, resolve
 from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
 from grader.classroom.similarity import CODE_FILE, partners, similar_pairs
@@ -57,7 +58,9 @@ class BatchResult:
     class_report: tuple | None = None
     lms_files: tuple = ()
     source: str = "folder"
-    skipped: list = field(default_factory=list)         # [grader.classroom.submissions.Skipped]
+    skipped: list = field(default_factory=list)         # [grader.classroom.submissions.Skipped]: files of no student
+    files: int | None = None                            # input files seen (None: not known, e.g. after a merge)
+    lms_not_written: dict = field(default_factory=dict)  # LMS file name -> why it was not written
     notes: list = field(default_factory=list)
     similar: list = field(default_factory=list)         # [grader.classroom.similarity.Pair]
     answers_page: Path | None = None      # written_answers.html, the TAs' page of written answers and plots
@@ -72,6 +75,8 @@ class BatchResult:
         shard = f" (shard {self.shard[0]}/{self.shard[1]})" if self.shard else ""
         lines = [f"{len(self.rows)} submissions{shard}: {counts or 'none'}; {len(self.graded)} run now, "
                  f"{len(self.resumed)} kept (unchanged since their last grading); {self.elapsed:.1f} s"]
+        if self.files is not None:
+            lines.append(input_summary(self.files, self.rows, self.skipped, self.out_root))
         from grader.classroom.submissions import Found
         lines += Found(root=self.out_root, skipped=self.skipped).skipped_summary()
         if self.similar:
@@ -87,7 +92,8 @@ class BatchResult:
                 "gradebook": str(self.gradebook) if self.gradebook else None,
                 "class_report": str(self.class_report[0]) if self.class_report else None,
                 "answers_page": str(self.answers_page) if self.answers_page else None,
-                "lms_files": [str(p) for p in self.lms_files], "notes": self.notes,
+                "lms_files": [str(p) for p in self.lms_files], "lms_not_written": self.lms_not_written,
+                "files": self.files, "notes": self.notes,
                 "elapsed": round(self.elapsed, 3)}
 
 
@@ -109,10 +115,11 @@ def overrides_for(out_root, overrides, submissions):
     return by_key, f"overrides: {len(table)} adjustment(s) from {path}{where}"
 
 
-def finish_outputs(result, entries, override_table, override_note, keys, class_report, assignment, similarity):
+def finish_outputs(result, entries, override_table, override_note, keys, class_report, lms, similarity):
     """Overrides, rows, similarity, gradebook, LMS files and class report from ``OUT/<key>/``.
 
     entries: [(submission relpath, key)] in gradebook order; a key of None gets a ``missing`` row.
+    lms: :class:`grader.classroom.lms_export.LmsOptions`, or Canvas's column name (the other options' defaults).
     """
     out_root = Path(result.out_root)
     for relpath, key in entries:
@@ -139,20 +146,19 @@ def finish_outputs(result, entries, override_table, override_note, keys, class_r
             row["similar_to"] = LIST_SEPARATOR.join(by_key.get(k, k) for k in others.get(row["key"], []))
     result.rows = rows
     result.gradebook = write_gradebook(rows, out_root / GRADEBOOK)
-    identities = {row["key"]: read_identity(out_root / row["key"]) for row in rows if row["key"]}
-    written = write_lms_files(out_root, rows, identities, assignment)
+    identities = identities_of(out_root, rows)
+    written, result.lms_not_written = write_lms_files(out_root, rows, identities, lms_options(lms))
     result.lms_files = tuple(written)
-    if rows and all(len(left_out) == len(rows) for left_out in written.values()):
-        result.notes.append(f"{' and '.join(p.name for p in written)} have no rows: the submissions carry no LMS "
-                            "id (give ROSTER= with ids or emails)")
     for path, left_out in written.items():
-        if left_out and len(left_out) < len(rows):      # a file no row fits is for another LMS: no word
+        if left_out:
             result.notes.append(f"{len(left_out)} submission(s) are not in {path.name} (no id for that LMS; "
                                 f"give ROSTER= with ids or emails): " + ", ".join(left_out[:5])
                                 + (" ..." if len(left_out) > 5 else ""))
+    for name, why in result.lms_not_written.items():
+        result.notes.append(f"{name} not written: {why}")
     if class_report:
         from grader.classroom.class_report import write_class_report
-        result.class_report = write_class_report(out_root, rows, pairs=result.similar)
+        result.class_report = write_class_report(out_root, rows, pairs=result.similar, batch=result)
         from grader.classroom.answers_page import write_answers_page
         result.answers_page = write_answers_page(out_root, rows)
     return result

@@ -16,22 +16,24 @@
 * a Canvas download: ``<name>[_LATE]_<user id>_<attachment id>_<file>``, e.g.
   ``smithjohn_12345_67890_week6_backprop.ipynb``;
 * a Moodle download: ``<Full Name>_<participant id>_assignsubmission_file_<file>``
-  (or a folder of that name holding the file).
+  (or a folder of that name holding the file) (:mod:`grader.classroom.lms_names`).
 
 A folder's notebooks are read as Canvas (or Moodle) names only when all of them
 have that form, so a plain ``bob_1_2_x.ipynb`` among ordinary names stays plain.
 
-Keys (the submission's ``OUT/<key>/`` folder and gradebook identity): the
-student's id where the download gives one (Gradescope sid, Canvas user id,
-Moodle participant id), else the notebook's path below the root without
-``.ipynb`` (``sec1/alice.ipynb`` -> ``sec1__alice``; a notebook at the top keeps
-its stem, as the contract says). Keys never clash, whatever the case of the
-names: a second ``alice`` becomes ``alice~2`` (in sorted order, so stably).
+Nobody vanishes: every file is accounted for. A student of an LMS download has one submission,
+whatever they uploaded: the notebook graded is the newest of those named like the assignment's
+(``week6_backprop*``), else the newest of all (:func:`newest_first`), and the student's other files
+(older uploads, a ``.txt``, a PDF) are listed with it (``Submission.other_files``); a student whose
+files hold no notebook is a submission all the same (``no_notebook`` says what they held), as is a
+Gradescope submission without one. Only the files that belong to no student (a README beside the
+downloads, hidden files, checkpoints) are ``Found.skipped``.
 
-A roster CSV (:func:`read_roster`) adds names, emails, SIS ids and sections.
+Each submission gets a unique key, its ``OUT/<key>/`` (:mod:`grader.classroom.keys`); a zip is
+unpacked by :mod:`grader.classroom.unzip`.
+
+A roster CSV (:mod:`grader.classroom.roster`) adds names, emails, SIS ids and sections.
 """
-import csv
-import hashlib
 import os
 import re
 import zipfile
@@ -39,15 +41,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from grader.classroom.keys import assign_keys
+from grader.classroom.lms_names import LmsName, canvas_name, moodle_name, upload_order, uploaded_stem
+from grader.classroom.roster import RosterError, apply_roster, read_roster
+from grader.classroom.unzip import DONE_MARKER, UnzipError, unpack_zip
+
 GRADESCOPE_METADATA = "submission_metadata.yml"
 NOTEBOOK_SUFFIX = ".ipynb"
 IGNORED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
-MAX_ZIP_BYTES = 4 << 30              # unpacked size of a SUBMISSIONS zip (a zip bomb stops here)
-MAX_ZIP_FILES = 100_000
-CANVAS_NAME = re.compile(r"^(?P<login>[^\W_]+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<attachment>\d+)_(?P<file>.+)$")
-MOODLE_NAME = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_file_(?P<file>.*)$")
-KEY_UNSAFE = re.compile(r"[/\\\x00]")
-EMPTY_KEYS = {"", ".", ".."}
 
 
 class SubmissionsError(ValueError):
@@ -76,7 +77,8 @@ class Submission:
     submitted_at: str = ""
     late: bool = False
     source: str = "folder"          # folder, canvas, moodle, gradescope
-    no_notebook: str = ""           # why a submission holds no notebook to grade (Gradescope: a PDF only, ...)
+    no_notebook: str = ""           # why a submission holds no notebook to grade (a PDF only, a .txt, ...)
+    other_files: list = field(default_factory=list)  # [Skipped]: the student's files not graded, and why
     group: list = field(default_factory=list)   # Gradescope group members other than the first: [{name, sid, email}]
 
     def identity(self):
@@ -94,6 +96,7 @@ class Submission:
 
 @dataclass
 class Skipped:
+    """A file that is not graded, and why (of no student: ``Found.skipped``; of one: ``other_files``)."""
     relpath: str
     reason: str
 
@@ -105,6 +108,8 @@ class Found:
     skipped: list = field(default_factory=list)
     source: str = "folder"
     roster_unmatched: list = field(default_factory=list)   # roster rows with no submission
+    files: int = 0          # every file below the root (the grader's own OUT folder as one): each is a
+                            # submission's, one of its other_files, or skipped
 
     def skipped_summary(self, listed=5):
         """Lines: each reason with its count and the first few files."""
@@ -133,14 +138,20 @@ def find_submissions(root, workdir=None, roster=None, due=None, exclude=()):
     if root.is_file() and zipfile.is_zipfile(root):
         if workdir is None:
             raise SubmissionsError(f"{root} is a zip: it needs a folder to be unpacked into")
-        root = unpack_zip(root, Path(workdir))
+        try:
+            root = unpack_zip(root, Path(workdir))
+        except UnzipError as error:
+            raise SubmissionsError(str(error)) from None
     elif not root.is_dir():
         raise SubmissionsError(f"{root} is neither a folder nor a zip of submissions")
     metadata = _find_metadata(root)
     excluded = {Path(e).resolve() for e in exclude}
     found = _gradescope(metadata, excluded) if metadata else _folder_tree(root, excluded)
     if roster is not None:
-        apply_roster(found, read_roster(roster) if isinstance(roster, (str, Path)) else roster)
+        try:
+            apply_roster(found, read_roster(roster) if isinstance(roster, (str, Path)) else roster)
+        except RosterError as error:
+            raise SubmissionsError(str(error)) from None
     if due is not None:
         for submission in found.submissions:
             when = _parse_time(submission.submitted_at)
@@ -148,39 +159,6 @@ def find_submissions(root, workdir=None, roster=None, due=None, exclude=()):
                 submission.late = submission.late or _after(when, due)
     assign_keys(found.submissions)
     return found
-
-
-def unpack_zip(path, workdir):
-    """Unpack ``path`` under ``workdir/<stem>-<sha>`` (once per content) and return that folder.
-
-    Members that would land outside it (absolute, ``..``) or are links are left out;
-    more than :data:`MAX_ZIP_BYTES` unpacked refuses the zip.
-    """
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    target = workdir / f"{path.stem}-{digest}"
-    done = target / ".unpacked"
-    if done.is_file():
-        return target
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise SubmissionsError(f"{path}: too large to unpack ({len(members)} files)")
-            target.mkdir(parents=True, exist_ok=True)
-            for member in members:
-                name = PurePosixPath(member.filename.replace("\\", "/"))
-                is_link = (member.external_attr >> 16) & 0o170000 == 0o120000
-                if member.is_dir() or is_link or name.is_absolute() or ".." in name.parts:
-                    continue
-                destination = target.joinpath(*name.parts)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as source, open(destination, "wb") as sink:
-                    while chunk := source.read(1 << 20):
-                        sink.write(chunk)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SubmissionsError(f"{path}: cannot unpack ({type(error).__name__}: {error})") from None
-    done.write_text("", encoding="utf-8")
-    return target
 
 
 def _find_metadata(root):
@@ -216,7 +194,7 @@ def _walk(root, excluded=frozenset()):
     notebooks, skipped = [], []
     for path in sorted(_files(root, excluded, skipped)):
         relative = path.relative_to(root)
-        if relative.name == ".unpacked" and len(relative.parts) == 1:
+        if relative.name == DONE_MARKER and len(relative.parts) == 1:
             continue
         relpath = relative.as_posix()
         if _ignored(relative):
@@ -232,70 +210,121 @@ def _walk(root, excluded=frozenset()):
 
 def _folder_tree(root, excluded=frozenset()):
     notebooks, skipped = _walk(root, excluded)
-    found = Found(root=root, skipped=skipped)
+    found = Found(root=root, files=len(notebooks) + len(skipped))
     by_folder = {}
     for path in notebooks:
         by_folder.setdefault(path.parent, []).append(path)
+    lms_folders = {}                  # folder -> "canvas" / "moodle": every notebook in it is named by that LMS
     for folder, paths in sorted(by_folder.items()):
-        canvas = [CANVAS_NAME.match(p.name) for p in paths]
-        moodle = [MOODLE_NAME.match(p.name) or MOODLE_NAME.match(folder.name + "_") for p in paths]
-        for path, canvas_match, moodle_match in zip(paths, canvas, moodle):
+        names = _lms_names(folder, paths)
+        if names:
+            lms_folders[folder] = names[0].source
+        for path, name in zip(paths, names or [None] * len(paths)):
             submission = Submission(path=path, relpath=path.relative_to(root).as_posix())
-            if all(canvas):
-                _canvas(submission, canvas_match)
-            elif all(moodle):
-                _moodle(submission, moodle_match)
+            if name is not None:
+                _from_lms(submission, name)
             else:
                 submission.student = path.stem
                 parent = path.parent.relative_to(root)
                 submission.section = parent.as_posix() if parent.parts else ""
             found.submissions.append(submission)
-    _one_per_student(found)
     sources = {s.source for s in found.submissions}
     found.source = sources.pop() if len(sources) == 1 else ("mixed" if sources else "folder")
+    _one_per_student(found)
+    found.skipped = _students_other_files(found, skipped, lms_folders)
     return found
 
 
+def _lms_names(folder, paths):
+    """[LmsName] of the folder's notebooks when one LMS names all of them, else None."""
+    for parse in (canvas_name, lambda name: moodle_name(name, folder.name)):
+        names = [parse(path.name) for path in paths]
+        if all(names):
+            return names
+    return None
+
+
+def _from_lms(submission, name: LmsName):
+    submission.source = name.source
+    submission.lms_id = name.student
+    submission.student = name.student
+    submission.name = name.name       # Canvas: its squashed sortable name ("smithjohn"), not a login
+    submission.late = submission.late or name.late
+
+
+def _lms_name(submission):
+    file_name = PurePosixPath(submission.relpath).name
+    folder = PurePosixPath(submission.relpath).parent.name
+    return canvas_name(file_name) if submission.source == "canvas" else moodle_name(file_name, folder)
+
+
+def newest_first(submissions):
+    """One student's notebooks, the one to grade first: named like the assignment's notebook
+    (``week6_backprop*``) before any other, then the newest: by the time the LMS gives, else by
+    Canvas's ``-N`` suffix and attachment id (:func:`grader.classroom.lms_names.upload_order`)."""
+    from grader.gradescope.autograder import TEMPLATE_NAME
+    template = Path(TEMPLATE_NAME).stem.lower()
+
+    def rank(submission):
+        name = _lms_name(submission)
+        uploaded = name.uploaded if name else PurePosixPath(submission.relpath).name
+        when = _parse_time(submission.submitted_at)
+        return (uploaded_stem(uploaded).startswith(template), when.timestamp() if when else 0.0,
+                upload_order(uploaded, name.attachment if name else 0))
+    return sorted(submissions, key=rank, reverse=True)
+
+
 def _one_per_student(found):
-    """One notebook per LMS student: the one named like the template (after the LMS's prefix), else
-    the first; the others are listed as skipped (an LMS takes one grade per student)."""
+    """One submission per LMS student (an LMS takes one grade each): :func:`newest_first`'s first
+    notebook is graded; the others are listed with it, in its ``other_files``."""
     by_student = {}
     for submission in found.submissions:
         if submission.source in ("canvas", "moodle"):
             by_student.setdefault((submission.source, submission.lms_id), []).append(submission)
-    for (_, student), group in by_student.items():
+    for group in by_student.values():
         if len(group) < 2:
             continue
-        from grader.gradescope.autograder import TEMPLATE_NAME
-        template = Path(TEMPLATE_NAME).stem.lower()
-        chosen = next((s for s in group if _original_name(s).lower().startswith(template)), group[0])
-        for other in group:
-            if other is not chosen:
-                found.submissions.remove(other)
-                found.skipped.append(Skipped(other.relpath, f"another notebook of student {student} was graded "
-                                                            f"({PurePosixPath(chosen.relpath).name})"))
+        chosen, *others = newest_first(group)
+        chosen_name = PurePosixPath(chosen.relpath).name
+        for other in others:
+            found.submissions.remove(other)
+            same = uploaded_stem(_lms_name(other).uploaded) == uploaded_stem(_lms_name(chosen).uploaded)
+            chosen.other_files.append(Skipped(other.relpath, f"an older upload: the newest, {chosen_name}, was graded"
+                                              if same else f"another notebook: {chosen_name} was graded"))
 
 
-def _original_name(submission):
-    """The file name the student uploaded, without the LMS's prefix."""
-    name = PurePosixPath(submission.relpath).name
-    match = CANVAS_NAME.match(name) or MOODLE_NAME.match(name)
-    return match["file"] if match and match["file"] else name
-
-
-def _canvas(submission, match):
-    submission.source = "canvas"
-    submission.lms_id = match["user"]
-    submission.student = match["user"]
-    submission.name = match["login"]          # Canvas's squashed sortable name ("smithjohn"), not a login
-    submission.late = bool(match["late"])
-
-
-def _moodle(submission, match):
-    submission.source = "moodle"
-    submission.lms_id = match["participant"]
-    submission.student = match["participant"]
-    submission.name = match["name"].strip()
+def _students_other_files(found, skipped, lms_folders):
+    """Give each LMS-named file that is not a notebook to its student: listed with the student's
+    submission, or a submission of its own (``no_notebook``) for a student with no notebook.
+    Returns what is left: the files of no student."""
+    by_student = {(s.source, s.lms_id): s for s in found.submissions if s.source in ("canvas", "moodle")}
+    left, without_notebook = [], {}
+    for item in skipped:
+        path = found.root / item.relpath
+        source = lms_folders.get(path.parent) or (found.source if path.parent not in lms_folders else None)
+        name = None
+        if item.reason == "not a notebook" and source == "canvas":
+            name = canvas_name(path.name)
+        elif item.reason == "not a notebook" and source == "moodle":
+            name = moodle_name(path.name, path.parent.name)
+        if name is None:
+            left.append(item)
+        elif (name.source, name.student) in by_student:
+            by_student[(name.source, name.student)].other_files.append(item)
+        else:
+            without_notebook.setdefault((name.source, name.student), []).append((item, name))
+    for (_, student), items in sorted(without_notebook.items()):
+        (first, name), rest = items[0], items[1:]
+        submission = Submission(path=found.root / first.relpath, relpath=first.relpath,
+                                other_files=[item for item, _ in rest])
+        _from_lms(submission, name)
+        for _, other in rest:
+            submission.late = submission.late or other.late
+        submission.no_notebook = ("No Jupyter notebook (.ipynb) among the files handed in: "
+                                  + ", ".join(PurePosixPath(item.relpath).name for item, _ in items[:10])
+                                  + (f" ... ({len(items)} files)" if len(items) > 10 else ""))
+        found.submissions.append(submission)
+    return left
 
 
 def _gradescope(metadata_path, excluded=frozenset()):
@@ -311,11 +340,19 @@ def _gradescope(metadata_path, excluded=frozenset()):
     from grader.gradescope.autograder import choose_notebook
 
     notebooks, skipped = _walk(root, excluded)
-    found = Found(root=root, skipped=[s for s in skipped if s.relpath != metadata_path.relative_to(root).as_posix()],
-                  source="gradescope")
+    metadata_relpath = metadata_path.relative_to(root).as_posix()
+    skipped = [item for item in skipped if item.relpath != metadata_relpath]
+    found = Found(root=root, source="gradescope", files=len(notebooks) + len(skipped))   # the metadata is not handed in
     in_folder = {}
     for path in notebooks:
         in_folder.setdefault(path.relative_to(root).parts[0], []).append(path)
+    not_notebooks, folders = {}, {str(folder) for folder in metadata}
+    for item in skipped:
+        folder = PurePosixPath(item.relpath).parts[0]
+        if item.reason == "not a notebook" and folder in folders and "/" in item.relpath:
+            not_notebooks.setdefault(folder, []).append(item)
+        else:
+            found.skipped.append(item)
     for folder, entry in sorted(metadata.items(), key=lambda kv: str(kv[0])):
         folder = str(folder)
         entry = _strip_colons(entry) if isinstance(entry, dict) else {}
@@ -323,19 +360,18 @@ def _gradescope(metadata_path, excluded=frozenset()):
         people = [{k: _text(s.get(k)) for k in ("name", "sid", "email")} for s in submitters]
         candidates = [p for p in in_folder.pop(folder, []) if len(p.relative_to(root).parts) > 1]
         chosen = choose_notebook(sorted(candidates, key=lambda p: (len(p.relative_to(root).parts), p.as_posix())))
-        for other in candidates:
-            if other != chosen:
-                found.skipped.append(Skipped(other.relative_to(root).as_posix(),
-                                             f"another notebook of {folder} was graded"))
+        others = [Skipped(other.relative_to(root).as_posix(), f"another notebook: {chosen.name} was graded")
+                  for other in candidates if other != chosen] + not_notebooks.pop(folder, [])
         first = people[0] if people else {"name": "", "sid": "", "email": ""}
+        no_notebook = ""
         if chosen is None:       # a submission all the same: it gets a row (no_notebook, 0 points), as on Gradescope
-            received = sorted(s.relpath for s in found.skipped if s.relpath.startswith(folder + "/"))
+            received = sorted(item.relpath for item in others)
             no_notebook = ("No Jupyter notebook (.ipynb) in this submission; received: "
                            + (", ".join(PurePosixPath(r).name for r in received[:10]) or "nothing"))
         submission = Submission(path=chosen or root / folder, relpath=chosen.relative_to(root).as_posix() if chosen
-                                else folder + "/", source="gradescope", no_notebook=no_notebook if chosen is None else "",
+                                else folder + "/", source="gradescope", no_notebook=no_notebook,
                                 student=first["sid"] or first["name"] or folder, name=first["name"],
-                                email=first["email"], sis_id=first["sid"],
+                                email=first["email"], sis_id=first["sid"], other_files=others,
                                 submitted_at=_iso(entry.get("created_at")), group=people[1:])
         submission.key = first["sid"] if len(people) == 1 and first["sid"] else folder
         found.submissions.append(submission)
@@ -343,6 +379,9 @@ def _gradescope(metadata_path, excluded=frozenset()):
         for path in paths:
             found.skipped.append(Skipped(path.relative_to(root).as_posix(),
                                          f"not in {GRADESCOPE_METADATA}"))
+    for items in not_notebooks.values():
+        found.skipped += items
+    found.skipped.sort(key=lambda item: item.relpath)
     return found
 
 
@@ -388,103 +427,3 @@ def parse_due(text):
     if when is None:
         raise SubmissionsError(f"--due {text!r}: expected a date and time like 2026-12-01T23:59")
     return when
-
-
-# --------------------------------------------------------------------------- keys
-
-def _key_of(submission):
-    if submission.key:
-        return submission.key
-    if submission.source in ("canvas", "moodle") and submission.lms_id:
-        return submission.lms_id
-    path = PurePosixPath(submission.relpath)
-    parts = [*path.parent.parts, path.stem] if path.parent.parts else [path.stem]
-    return "__".join(parts)
-
-
-def assign_keys(submissions):
-    """Give each submission a unique key (in place, in relpath order); see the module's doc."""
-    submissions.sort(key=lambda s: s.relpath)
-    taken = set()
-    for submission in submissions:
-        base = KEY_UNSAFE.sub("_", _key_of(submission))
-        if base in EMPTY_KEYS:
-            base = "_" + hashlib.sha256(submission.relpath.encode()).hexdigest()[:8]
-        key, n = base, 1
-        while key.lower() in taken:
-            n += 1
-            key = f"{base}~{n}"
-        taken.add(key.lower())
-        submission.key = key
-    return submissions
-
-
-def select(submissions, text):
-    """The one submission that ``text`` names (key, file, path, student, name, email); raises
-    :class:`SubmissionsError` when none or several do."""
-    wanted = str(text).strip().lower()
-    matches = [s for s in submissions if wanted in s.names()]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise SubmissionsError(f"no submission is {text!r} (give a key, file name, path, student id, name or email)")
-    raise SubmissionsError(f"{text!r} names {len(matches)} submissions: "
-                           + ", ".join(s.relpath for s in matches[:10]) + "; give its path or key")
-
-
-# ------------------------------------------------------------------------- roster
-
-ROSTER_FIELDS = {   # roster column (lower case, any of these) -> Submission field
-    "sis_id": ("sis user id", "sis_id", "sid", "student id", "student_id", "id number", "matriculation"),
-    "lms_id": ("id", "canvas id", "canvas user id", "lms id", "lms_id", "participant", "moodle participant"),
-    "name": ("student", "name", "full name", "student name"),
-    "email": ("email", "email address", "e-mail"),
-    "login": ("sis login id", "login", "username", "login id"),
-    "section": ("section",),
-}
-
-
-def read_roster(path):
-    """Rows of a roster CSV as dicts with the fields of :data:`ROSTER_FIELDS` (missing ones "")."""
-    path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
-            columns = {field_name: next((header[a] for a in aliases if a in header), None)
-                       for field_name, aliases in ROSTER_FIELDS.items()}
-            if not any(columns.values()):
-                raise SubmissionsError(f"{path}: no roster column found (expected some of: "
-                                       + ", ".join(a for aliases in ROSTER_FIELDS.values() for a in aliases) + ")")
-            rows = [{f: _text(row.get(c)) if c else "" for f, c in columns.items()} for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise SubmissionsError(f"{path}: not a readable roster CSV ({type(error).__name__})") from None
-    return [row for row in rows if any(row.values()) and not row["name"].strip().lower() == "points possible"]
-
-
-def apply_roster(found, roster):
-    """Fill what the download did not say from the roster row that matches each submission
-    (by LMS id, SIS id, email, login, or the notebook's stem); rows matching none are kept
-    in ``found.roster_unmatched``."""
-    used = set()
-    for submission in found.submissions:
-        for index, row in enumerate(roster):
-            if _roster_matches(submission, row):
-                used.add(index)
-                for field_name in ROSTER_FIELDS:
-                    if row[field_name] and not getattr(submission, field_name):
-                        setattr(submission, field_name, row[field_name])
-                if row["name"] and submission.source in ("canvas", "folder"):
-                    submission.name = row["name"]        # the download's name is a login-like squash
-                if row["sis_id"]:
-                    submission.student = row["sis_id"]
-                break
-    found.roster_unmatched = [row for index, row in enumerate(roster) if index not in used]
-
-
-def _roster_matches(submission, row):
-    pairs = ((submission.lms_id, row["lms_id"]), (submission.sis_id, row["sis_id"]),
-             (submission.email.lower(), row["email"].lower()), (submission.login, row["login"]),
-             (PurePosixPath(submission.relpath).stem, row["sis_id"]),
-             (PurePosixPath(submission.relpath).stem, row["login"]))
-    return any(a and b and a == b for a, b in pairs)

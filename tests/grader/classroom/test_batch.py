@@ -25,7 +25,7 @@ from grader.classroom.outputs import BatchError
 from grader.classroom.shards import merge_shards, parse_shard, shard_of
 from grader.classroom.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, read_gradebook
 from grader.config import GraderConfig
-from tests.grader.batch_fakes import fake_grade
+from tests.grader.batch_fakes import fake_grade, fake_notebook
 from tests.grader.fixtures import FIXTURES, REGULARIZED_GRAD, REGULARIZED_LOSS
 
 REQUIRED_COLUMNS = "submission,score,1a,1b,1c,1d,1e,bonus,2,3,status".split(",")
@@ -257,27 +257,30 @@ def test_class_report_shows_scores_escaped_names_failures_and_the_ungraded(real_
     assert all((out / name).is_file() for name in __import__("re").findall(r"\]\((class_report_[^)]+\.png)\)", md))
     # the hostile file name is shown, escaped, never as markup
     assert HOSTILE not in page and "<img src=x" not in page
-    assert "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;bob&quot;" in page
-    assert "<img src=x" not in md
-    # failure counts: each test the mistake fails is listed once, with count 1
-    failures = page.split("<h2>Most frequent failures</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "&lt;img src=x onerror=alert(1)&gt;&amp;&#34;bob&#34;" in page
+    assert not __import__("re").search(r"(?<!\\)<img src=x", md)        # shown as text: \<img
+    # failure counts: each test the mistake fails is listed once, with count 1 (of the attempts)
+    failures = page.split('<h2 id="failures">Most frequent failures</h2>', 1)[1].split("<h2", 1)[0]
     for name in (TESTS_BY_ID[test_id].name for test_id in REGULARIZED_LOSS | REGULARIZED_GRAD):
-        import html
-        assert f"<td>{html.escape(name)}</td><td class=\"num\">1</td>" in failures
+        from markupsafe import escape
+        assert f"<td>{escape(name)}</td><td class=\"num\">1</td>" in failures
     # the ones not graded, with why
-    not_graded = page.split("<h2>Not graded</h2>", 1)[1]
-    assert "carol.ipynb" in not_graded and "unreadable" in not_graded and "not valid JSON" in not_graded
-    assert "Slowest submissions" in page and "alice.ipynb" in page.split("<h2>Slowest submissions</h2>", 1)[1]
+    not_graded = page.split('<h2 id="not-graded">Not graded</h2>', 1)[1]
+    assert ">carol</td>" in not_graded and "unreadable" in not_graded and "not valid JSON" in not_graded
+    slowest = page.split('<h2 id="slowest">Slowest submissions</h2>', 1)[1]
+    assert '<a href="alice/feedback.html">alice</a>' in slowest
 
 
 def test_class_report_counts_tags(tmp_path):
     directory = fake_class(tmp_path / "class", ["ann", "bo", "cy"])
+    for path in directory.iterdir():        # each wrote load_data (exercise 1a): their failures count
+        path.write_text(fake_notebook(len(path.stem) % 6, "def load_data():\n    return 1, 2\n"), encoding="utf-8")
     fake_batch(directory, tmp_path / "out")
     page = (tmp_path / "out" / "class_report.html").read_text(encoding="utf-8")
-    tags = page.split("<h2>Most frequent tags</h2>", 1)[1].split("<h2>", 1)[0]
+    tags = page.split('<h2 id="tags">Most frequent tags</h2>', 1)[1].split("<h2", 1)[0]
     assert "mistake:ann" in tags and "mistake:bo" in tags
-    failures = page.split("<h2>Most frequent failures</h2>", 1)[1].split("<h2>", 1)[0]
-    assert '<td>first test</td><td class="num">3</td>' in failures
+    failures = page.split('<h2 id="failures">Most frequent failures</h2>', 1)[1].split("<h2", 1)[0]
+    assert '<td>first test</td><td class="num">3</td><td class="num">3</td>' in failures
 
 
 def test_command_line_grade_batch_and_merge(tmp_path, capsys):

@@ -61,7 +61,9 @@ def test_a_canvas_student_with_two_notebooks_gets_one_row_from_the_template_name
     result = batch(canvas, tmp_path / "out")
     john = [row for row in result.rows if row["student"] == "12345"]
     assert len(john) == 1 and float(john[0]["score"]) == 27 and "week6_backprop" in john[0]["submission"]
-    assert [s.relpath for s in result.skipped] == ["smithjohn_12345_70009_scratch.ipynb"]
+    assert result.skipped == []                     # the scratch notebook is John's: listed with him
+    assert john[0]["other_files"] == ("smithjohn_12345_70009_scratch.ipynb "
+                                      "(another notebook: smithjohn_12345_70001_week6_backprop.ipynb was graded)")
 
 
 def test_canvas_csv_has_the_documented_header_points_possible_and_ids(tmp_path):
@@ -113,7 +115,9 @@ def test_gradescope_submission_without_a_notebook_gets_a_row_saying_what_it_held
     (export / "submission_9001" / "week6_backprop.ipynb").unlink()
     (export / "submission_9001" / "answers.pdf").write_bytes(b"%PDF")
     found = find_submissions(export)
-    assert {s.relpath: s.reason for s in found.skipped} == {"submission_9001/answers.pdf": "not a notebook"}
+    assert found.skipped == [] and found.files == len(CLASS)
+    pdf_only = next(s for s in found.submissions if s.relpath == "submission_9001/")
+    assert [(s.relpath, s.reason) for s in pdf_only.other_files] == [("submission_9001/answers.pdf", "not a notebook")]
     result = batch(export, tmp_path / "out")
     rows = {row["student"]: row for row in result.rows}
     assert len(rows) == len(CLASS)
@@ -168,7 +172,9 @@ def test_two_sections_with_the_same_file_names_get_four_rows_and_four_folders(tm
         results = json.loads((tmp_path / "out" / row["key"] / "results.json").read_text())
         assert results["score"] == expected[name] + 25
     assert rows["section-a/alice.ipynb"]["section"] == "section-a"
-    assert any("no rows" in note and "ROSTER=" in note for note in result.notes)   # no LMS ids in a plain folder
+    assert result.lms_files == ()                                  # no LMS ids in a plain folder: no LMS file
+    assert any(note.startswith("canvas_grades.csv not written: no submission carries a Canvas identifier")
+               and "ROSTER=" in note for note in result.notes)
     assert [(s.relpath, s.reason) for s in result.skipped] == [
         ("section-a/.ipynb_checkpoints/alice-checkpoint.ipynb", "hidden file or checkpoint")]
 
@@ -346,7 +352,8 @@ def test_command_line_version_jobs_timeouts_and_json(tmp_path, capsys):
                  "--no-figures"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["submissions"] == 1 and summary["statuses"] == {"unreadable": 1}
-    assert summary["gradebook"].endswith("gradebook.csv") and len(summary["lms_files"]) == 2
+    assert summary["gradebook"].endswith("gradebook.csv") and summary["lms_files"] == []
+    assert sorted(summary["lms_not_written"]) == ["canvas_grades.csv", "moodle_grades.csv"]
     assert main(["grade-batch", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--json"]) == 2
     assert "error" in json.loads(capsys.readouterr().out)
     assert main(["grade-batch", str(directory), "--out", str(tmp_path / "o"), "--due", "tomorrow"]) == 2

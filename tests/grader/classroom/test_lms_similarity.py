@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 
 from grader.classroom.batch import grade_batch
-from grader.classroom.class_report import class_statistics, score_histogram
+from grader.classroom.class_figures import score_histogram
+from grader.classroom.class_report import class_statistics
 from grader.classroom.gradebook import read_gradebook
 from grader.classroom.similarity import notebook_code, similar_pairs
 from grader.config import GraderConfig
@@ -79,8 +80,9 @@ def test_only_the_near_copy_pair_is_flagged_and_no_score_changes(tmp_path):
                         grade_function=fake_grade, fingerprint="test-fingerprint", similarity=False)
     assert {r["submission"]: r["score"] for r in plain.rows} == {n: r["score"] for n, r in rows.items()}
     page = (tmp_path / "out" / "class_report.html").read_text(encoding="utf-8")
-    section = page.split("<h2>Near-identical submissions</h2>", 1)[1].split("<h2>", 1)[0]
-    assert "zz-copy.ipynb" in section and "independent-week6_independent.ipynb" in section
+    section = page.split('<h2 id="similar">Near-identical submissions</h2>', 1)[1].split("<h2", 1)[0]
+    assert '<a href="zz-copy/feedback.html">zz-copy</a>' in section
+    assert '<a href="independent-week6_independent/feedback.html">independent-week6_indepen...</a>' in section  # short names
     assert f'<td class="num">{rows["zz-copy.ipynb"]["score"]}</td>' in section
     assert "never a penalty" in section
 
@@ -92,13 +94,14 @@ def test_class_report_lists_every_student_with_a_link_to_the_feedback(tmp_path):
     grade_batch(canvas_download(tmp_path / "canvas"), out, jobs=2, config=GraderConfig(figures=False),
                 progress=False, grade_function=fake_grade, fingerprint="test-fingerprint")
     page = (out / "class_report.html").read_text(encoding="utf-8")
-    table = page.split("<h2>Students</h2>", 1)[1].split("<h2>", 1)[0]
-    links = re.findall(r'<a href="([^"]+)">feedback</a>', table)
-    assert len(links) == len(CLASS) and all((out / link).is_file() for link in links)
+    table = page.split('<h2 id="students">', 1)[1].split("<h2", 1)[0]
+    links = dict((name, link) for link, name in re.findall(r'<a href="([^"]+)">([^<]+)</a>', table))
+    assert sorted(links) == sorted(s.login for s in CLASS) and all((out / link).is_file() for link in links.values())
     late = next(s for s in CLASS if s.late)
-    assert re.search(rf"<td>{late.login}</td><td class=\"num\">{late.sid}</td>.*?<td>late</td>", table)
+    row = next(row for row in table.split("<tr>") if f">{late.login}</a>" in row)
+    assert f'title="{late.login} · id {late.sid} · ' in row and "<span>late</span>" in row
     md = (out / "class_report.md").read_text(encoding="utf-8")
-    assert f"[feedback]({late.sid}/feedback.html)" in md
+    assert f"[{late.login}]({late.sid}/feedback.html)" in md
 
 
 def test_the_histogram_legend_is_clear_of_the_bars(tmp_path):
@@ -108,7 +111,8 @@ def test_the_histogram_legend_is_clear_of_the_bars(tmp_path):
     rows = ([{"submission": f"n{i}.ipynb", "status": "unreadable", "score": "0"} for i in range(30)]
             + [{"submission": f"g{i}.ipynb", "status": "graded", "score": str(s)}
                for i, s in enumerate([2, 3, 50, 70, 100, 103, 105, 105, 105])])
-    figure = score_histogram(class_statistics(tmp_path, rows))
+    stats = class_statistics(tmp_path, rows)
+    figure = score_histogram(stats["graded_scores"], stats["not_graded_scores"], stats["submissions"])
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     renderer = canvas.get_renderer()
