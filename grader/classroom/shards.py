@@ -66,7 +66,7 @@ def _known(relpath, key, identity):
 
 
 def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True, overrides=None,
-                 assignment=DEFAULT_ASSIGNMENT, similarity=True):
+                 assignment=DEFAULT_ASSIGNMENT, similarity=True, missing_reasons=None):
     """Combine the OUT directories of several :func:`grade_batch` runs (shards) into ``out_root``.
 
     Copies each submission's results directory into ``out_root`` (unless it is
@@ -74,8 +74,9 @@ def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True
     class report. The shards' ``shard.json`` files must describe the same class and
     fit together: the same n, each k once, every submission exactly once.
     ``allow_partial``: merge what is there; the submissions of missing shards get
-    rows with status ``missing``. ``overrides``: an overrides CSV; without one, the
-    overrides the shards were graded with (they must agree). Returns a
+    rows with status ``missing``, whose message is ``missing_reasons[k]`` for shard k where
+    given (why it is missing: e.g. its Slurm task failed). ``overrides``: an overrides CSV;
+    without one, the overrides the shards were graded with (they must agree). Returns a
     :class:`BatchResult` (nothing graded).
     """
     started = time.monotonic()
@@ -144,7 +145,9 @@ def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True
     write_manifest(out_root, sorted(owner), class_names, keys, None, result.fingerprint,
                     merged_from=[str(d) for d, _ in manifests], missing_shards=[f"{k}/{n}" for k in missing_k])
     entries = [(name, (keys.get(name) or Path(name).stem) if name in owner else None) for name in class_names]
+    reasons = {name: missing_reasons[k] for k in missing_k if k in (missing_reasons or {})
+               for name in shard_of(class_names, (k, n))}
     finish_outputs(result, entries, override_table, override_note, [k for _, k in entries if k is not None],
-                    class_report, assignment, similarity)
+                    class_report, assignment, similarity, missing_reasons=reasons)
     result.elapsed = time.monotonic() - started
     return result
