@@ -47,11 +47,21 @@ test: $(READY)  ## the project's whole test suite
 	$(PY) -m pytest -n 2 -q tests
 
 # make grade SUBMISSIONS=dir|zip|LMS download [ROSTER=roster.csv] [OVERRIDES=overrides.csv] [ONLY=who] [DUE=when]
-grade: $(READY)  ## grade SUBMISSION=x.ipynb (default: the example), or a class: SUBMISSIONS=dir|zip [OUT= JOBS= ROSTER= OVERRIDES= ONLY= DUE= SHARD=k/n]
+# On a Slurm cluster: SLURM=n [PARTITION= TIME_LIMIT= CPUS= MEM= EXTRA_SBATCH="--account=x --qos=y" DRY_RUN=1 NO_WAIT=1]
+# (python -m grader slurm; SUBMISSIONS, OUT and this folder on a filesystem every node sees)
+grade: $(READY)  ## grade SUBMISSION=x.ipynb (default: the example), or a class: SUBMISSIONS=dir|zip [OUT= JOBS= ROSTER= OVERRIDES= ONLY= DUE= SHARD=k/n SLURM=n]
 ifdef SUBMISSIONS
+ifdef SLURM
+	$(if $(ONLY)$(SHARD)$(JOBS),$(error SLURM=n grades the whole class in n shares, with JOBS from each task's CPUS: leave out ONLY=, SHARD= and JOBS=))
+	$(PY) -m grader slurm "$(SUBMISSIONS)" --out "$(OUT)" --tasks $(SLURM) $(if $(PARTITION),--partition "$(PARTITION)") \
+		$(if $(TIME_LIMIT),--time "$(TIME_LIMIT)") $(if $(CPUS),--cpus $(CPUS)) $(if $(MEM),--mem "$(MEM)") \
+		$(foreach option,$(EXTRA_SBATCH),--sbatch="$(option)") $(if $(ROSTER),--roster "$(ROSTER)") \
+		$(if $(OVERRIDES),--overrides "$(OVERRIDES)") $(if $(DUE),--due "$(DUE)") $(if $(DRY_RUN),--dry-run) $(if $(NO_WAIT),--no-wait)
+else
 	$(PY) -m grader grade-batch "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
 		$(if $(ROSTER),--roster "$(ROSTER)") $(if $(OVERRIDES),--overrides "$(OVERRIDES)") \
 		$(if $(ONLY),--only "$(ONLY)") $(if $(DUE),--due "$(DUE)")
+endif
 else
 	$(PY) -m grader grade $(or $(SUBMISSION),examples/example_submission.ipynb) --out $(OUT)
 endif
@@ -79,6 +89,13 @@ sandbox-check: $(READY)  ## the sandbox level auto picks here, and what each lev
 # make robustness [JOBS=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
 robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JOBS=n]
 	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS))
+
+# make slurm-test: a one-node Slurm cluster on this machine (Debian's munge, slurmctld, slurmd; installed
+# with apt-get as root when missing; its own slurm.conf in a temporary directory, daemons stopped by pid)
+# grades a class of 12 through `python -m grader slurm` and compares with a local run; prints the overhead
+.PHONY: slurm-test
+slurm-test: $(READY)  ## a real one-node Slurm cluster grades a class of 12 as a job array (root installs Slurm)
+	$(PY) -m pytest -p no:xdist -p no:cacheprovider -q -rA tests/slurm/real_cluster.py
 
 bench: $(READY)  ## benchmarks, measured side by side in one run
 	$(PY) -m bench
