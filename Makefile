@@ -97,6 +97,17 @@ robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JO
 slurm-test: $(READY)  ## a real one-node Slurm cluster grades a class of 12 as a job array (root installs Slurm)
 	$(PY) -m pytest -p no:xdist -p no:cacheprovider -q -rA tests/slurm/real_cluster.py
 
+# make kubernetes-check: cluster/kubernetes/*.yaml against the Kubernetes API schema of the oldest version they need
+# (1.29: backoffLimitPerIndex) and of the newest kubernetes-validate knows, in a venv of its own (.venv-k8s)
+K8S_VALIDATE := kubernetes-validate==1.37.0
+.PHONY: kubernetes-check
+kubernetes-check:  ## check the Kubernetes manifests (cluster/kubernetes/) against the API schema
+	@test -x .venv-k8s/bin/python || $(BASE_PYTHON) -m venv .venv-k8s
+	.venv-k8s/bin/python -m pip install --quiet --disable-pip-version-check '$(K8S_VALIDATE)'
+	for version in 1.29.0 1.37.0; do \
+		.venv-k8s/bin/kubernetes-validate --strict --kubernetes-version $$version cluster/kubernetes/*.yaml || exit 1; \
+	done
+
 bench: $(READY)  ## benchmarks, measured side by side in one run
 	$(PY) -m bench
 

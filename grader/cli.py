@@ -180,13 +180,14 @@ def cmd_merge(args):
 
 # grade-batch's options that a Slurm task repeats, so that it grades as this command was asked to
 TASK_VALUES = ("cell_timeout", "notebook_timeout", "train_budget", "time_budget", "seed", "timeout", "due")
-TASK_FLAGS = ("no_figures", "force")
+TASK_FLAGS = ("no_figures", "force", "no_similarity")
 
 
 def _task_options(args):
     """The grade-batch options of every Slurm task: the sandbox level, the limits, the roster (absolute:
-    the tasks run in the project's folder); similarity is the merge's, over the whole class."""
-    options = ["--sandbox", args.sandbox, "--no-similarity"]
+    the tasks run in the project's folder). A task that looks for similar pairs in its share leaves each
+    notebook's fingerprint beside its results, so the merge compares the whole class without making them."""
+    options = ["--sandbox", args.sandbox]
     for name in TASK_VALUES:
         if getattr(args, name) is not None:
             options += [f"--{name.replace('_', '-')}", str(getattr(args, name))]

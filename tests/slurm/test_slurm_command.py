@@ -216,7 +216,7 @@ def test_each_task_grades_with_the_configuration_the_command_was_given(tmp_path,
     monkeypatch.setattr(batch_module, "grade_batch", capture_batch)
     assert main(["grade-batch", str(tmp_path / "class"), "--out", str(tmp_path / "s"), *seen["grade_options"]]) == 2
     assert config_digest(graded["config"]) == config_digest(seen["config"])
-    assert graded["force"] is True and graded["similarity"] is False and graded["roster"] == str(roster.resolve())
+    assert graded["force"] is True and graded["similarity"] is True and graded["roster"] == str(roster.resolve())
 
 
 def test_a_task_count_below_1_is_refused_by_the_parser(tmp_path, capsys):
