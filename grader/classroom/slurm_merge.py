@@ -44,7 +44,7 @@ def task_failure(layout: SlurmLayout, array_job: str, k: int, queue: SlurmQueue)
     log = layout.task_log(array_job, k)
     line = last_log_line(log)
     return (f"Slurm task {k} of {layout.tasks} (job {array_job}_{k}) did not finish its share: "
-            f"{state or 'Slurm no longer says how it ended'}"
+            f"{state or 'Slurm keeps no record of how it ended (cancelled before it started, or forgotten)'}"
             + (f"; the last line of its log: {line}" if line else "") + f" ({log})")
 
 

@@ -34,6 +34,7 @@ from grader.classroom.shards import MANIFEST, shard_of
 from grader.classroom.slurm import MERGE_FILE, RUN_FILE, SlurmLayout
 from grader.classroom.submissions import find_submissions
 from tests.slurm.cluster import one_node_cluster
+from tests.slurm.merge_cost import projected_merge
 
 PYTHON = sys.executable
 CORRECT = ("correct_vectorized", "correct_column_outputs", "correct_independent_einsum")
@@ -122,25 +123,36 @@ def test_two_tasks_of_one_cpu_give_the_local_gradebook_and_the_overhead_is_repor
     slurm_seconds = time.monotonic() - started
     assert done.returncode == 0, done.stderr + done.stdout
     assert gradebook(work / "slurm-2") == book
-    merged = json.loads((SlurmLayout(work / "slurm-2", 2).root / MERGE_FILE).read_text())
+    layout = SlurmLayout(work / "slurm-2", 2)
+    merge_job = json.loads((layout.root / MERGE_FILE).read_text())["elapsed"]
+    report(cluster, local_seconds, local_load, slurm_seconds, load, merge_job,
+           projected_merge([layout.shard(1), layout.shard(2)], layout.out, work / "merge-cost",
+                           PROJECTION["notebooks"]), capsys)
+
+
+def report(cluster, local_seconds, local_load, slurm_seconds, load, merge_job, merge, capsys):
+    """The overhead, and the projection to PROJECTION from the cost per notebook measured here."""
     core_seconds = local_seconds * 2 / CLASS_SIZE           # per notebook, two at a time on the 2 cores
     per_task = math.ceil(PROJECTION["notebooks"] / PROJECTION["nodes"])
-    grading = per_task / PROJECTION["cores"] * core_seconds
-    merge = merged["elapsed"] / CLASS_SIZE * PROJECTION["notebooks"]
-    overhead = max(0.0, slurm_seconds - local_seconds)
+    grading = math.ceil(per_task / PROJECTION["cores"]) * core_seconds
+    overhead = max(0.0, slurm_seconds - local_seconds - merge_job)
     with capsys.disabled():
         print(f"\n== Slurm overhead ({cluster.proctrack}, {os.cpu_count()} cores; load average {local_load:.1f} "
               f"before the local run, {load:.1f} before Slurm's)\n"
               f"  {CLASS_SIZE} notebooks, local grade-batch --jobs 2: {local_seconds:.1f} s\n"
-              f"  {CLASS_SIZE} notebooks, Slurm 2 tasks x 1 CPU + merge: {slurm_seconds:.1f} s "
-              f"(merge job {merged['elapsed']:.1f} s)\n"
+              f"  {CLASS_SIZE} notebooks, Slurm 2 tasks x 1 CPU, then the merge job: {slurm_seconds:.1f} s "
+              f"(of which the merge job {merge_job:.1f} s)\n"
               f"  ratio Slurm / local: {slurm_seconds / local_seconds:.2f} (aim <= 1.15)\n"
               f"  per notebook: {core_seconds:.1f} core-seconds here\n"
+              f"  merge: {merge['small']:.1f} s for {merge['class']} notebooks, {merge['large']:.1f} s for "
+              f"{merge['class'] * merge['copies']} (copies, similarity off): {merge['fixed']:.1f} s + "
+              f"{merge['per_notebook'] * 1000:.0f} ms a notebook; similarity {merge['per_pair'] * 1e6:.0f} us a pair "
+              f"({merge['compared']} notebooks compared)\n"
               f"  on paper, {PROJECTION['notebooks']} notebooks on {PROJECTION['nodes']} nodes of "
-              f"{PROJECTION['cores']} cores (one task per node, {per_task} notebooks each): grading "
-              f"{grading / 60:.1f} min + the overhead measured here {overhead:.0f} s + the merge "
-              f"{merge / 60:.1f} min (scaled linearly from {merged['elapsed']:.1f} s for {CLASS_SIZE}) "
-              f"= {(grading + overhead + merge) / 60:.1f} min")
+              f"{PROJECTION['cores']} cores, one task per node ({per_task} notebooks each, "
+              f"each core grading {math.ceil(per_task / PROJECTION['cores'])} in turn): grading {grading / 60:.1f} min "
+              f"+ Slurm's own overhead measured here {overhead:.0f} s + the merge {merge['projected'] / 60:.1f} min "
+              f"= {(grading + overhead + merge['projected']) / 60:.1f} min")
 
 
 def test_a_requeued_task_keeps_what_it_had_finished(cluster, work, local):
@@ -194,27 +206,42 @@ def test_the_same_command_again_grades_only_what_changed(cluster, work, local):
 
 def test_a_cancelled_task_leaves_its_students_missing_and_the_command_fails(cluster, work, local):
     layout = SlurmLayout(work / "slurm-3", 3)
+    lost = set(shard_of([s.relpath for s in find_submissions(work / "class").submissions], (2, 3)))
+    # one of task 2's notebooks changed, so that the task has something to grade when it is cancelled
+    changed = work / "class" / sorted(name for name in lost if name.startswith("correct"))[0]
+    original = changed.read_bytes()
+    notebook = nbformat.reads(original.decode(), as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("changed"))
+    changed.write_text(nbformat.writes(notebook), encoding="utf-8")
     submitted = time.time()
-    # held at submission, so that task 2 can be cancelled before it starts; the rest is released
+    # held at submission: task 2 is released alone and cancelled once it runs (Slurm keeps no record of a
+    # task cancelled before it started, without accounting), then the others and the merge are released
     command = subprocess.Popen(slurm_argv(work, "slurm-3", 3, "--sbatch=--hold"), env=cluster.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         run = wait_for_run(layout, submitted - 1)
-        cluster.run("scancel", f"{run['array_job']}_2")
+        task = f"{run['array_job']}_2"
+        cluster.run("scontrol", "release", task)
+        deadline = time.monotonic() + 300
+        while cluster.run("squeue", "--noheader", "--jobs", task, "--format", "%T", check=False).stdout.strip() \
+                != "RUNNING":
+            assert time.monotonic() < deadline, f"task {task} did not start"
+            time.sleep(0.1)
+        cluster.run("scancel", task)
         cluster.run("scontrol", "release", run["array_job"])
         cluster.run("scontrol", "release", run["merge_job"])
         out, err = command.communicate(timeout=1200)
     finally:
+        changed.write_bytes(original)
         if command.poll() is None:
             command.kill()
     assert command.returncode == 1, err + out
-    lost = set(shard_of([s.relpath for s in find_submissions(work / "class").submissions], (2, 3)))
     with open(layout.out / "gradebook.csv", newline="", encoding="utf-8") as handle:
         rows = {row["submission"]: row for row in csv.DictReader(handle)}
     assert len(rows) == CLASS_SIZE
     assert {name for name, row in rows.items() if row["status"] == "missing"} == lost
     messages = {name: rows[name]["message"] for name in lost}
-    assert all(f"Slurm task 2 of 3 (job {run['array_job']}_2)" in message and "CANCELLED" in message
+    assert all(f"Slurm task 2 of 3 (job {task})" in message and "CANCELLED" in message
                for message in messages.values()), messages
     assert "missing: Slurm task 2 of 3" in err
     report = (layout.out / "class_report.md").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import pytest
 from grader.classroom.batch import grade_batch
 from grader.classroom.gradebook import read_gradebook
 from grader.classroom.outputs import BatchError
-from grader.classroom.shards import shard_of
+from grader.classroom.shards import merge_shards, shard_of
 from grader.classroom.slurm import MERGE_FILE, SlurmLayout
 from grader.classroom.slurm_merge import last_log_line, merge_run
 from grader.config import GraderConfig
@@ -80,7 +80,7 @@ def test_a_task_slurm_has_forgotten_still_says_it_did_not_finish(tmp_path):
     layout = grade_shares(tmp_path, 2, [1])
     _, missing = merge_run(layout.out, 2, "5", EndedQueue({}), similarity=False)
     assert "Slurm task 2 of 2 (job 5_2) did not finish" in missing[2]
-    assert "Slurm no longer says how it ended" in missing[2]
+    assert "Slurm keeps no record of how it ended" in missing[2]
 
 
 def test_no_finished_task_is_an_error_recorded_for_the_waiting_command(tmp_path):
@@ -97,3 +97,18 @@ def test_the_last_line_of_a_log_is_read_from_its_end(tmp_path):
     log.write_text("x" * 100_000 + "\nfirst\r\nprogress 10%\rprogress 90%\r\n  \n")
     assert last_log_line(log) == "progress 90%"
     assert last_log_line(tmp_path / "absent.log") == ""
+
+
+def test_merge_allow_partial_takes_a_folder_without_shard_json_as_an_unfinished_share(tmp_path):
+    """What the Kubernetes merge and the GitHub workflow give `grader merge`: every share's folder."""
+    layout = grade_shares(tmp_path, 3, [1, 3])
+    layout.shard(2).mkdir(parents=True)                   # a task that died before it wrote shard.json
+    folders = [layout.shard(k) for k in (1, 2, 3)]
+    with pytest.raises(BatchError, match="did not finish"):
+        merge_shards(folders, tmp_path / "merged", class_report=False, similarity=False)
+    result = merge_shards(folders, tmp_path / "merged", allow_partial=True, class_report=False, similarity=False)
+    assert {row["submission"] for row in result.rows if row["status"] == "missing"} == \
+        {f"{name}.ipynb" for name in shard_of(NAMES, (2, 3))}
+    assert any(str(layout.shard(2)) in note and "did not finish" in note for note in result.notes)
+    with pytest.raises(BatchError, match="no share finished"):
+        merge_shards([layout.shard(2)], tmp_path / "none", allow_partial=True, class_report=False)
