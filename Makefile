@@ -92,10 +92,13 @@ robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JO
 
 # make slurm-test: a one-node Slurm cluster on this machine (Debian's munge, slurmctld, slurmd; installed
 # with apt-get as root when missing; its own slurm.conf in a temporary directory, daemons stopped by pid)
-# grades a class of 12 through `python -m grader slurm` and compares with a local run; prints the overhead
+# grades a class of 12 through `python -m grader slurm` and compares with a local run; prints the overhead.
+# Its temporary files in a directory of its own, removed afterwards (not among pytest's numbered ones)
 .PHONY: slurm-test
 slurm-test: $(READY)  ## a real one-node Slurm cluster grades a class of 12 as a job array (root installs Slurm)
-	$(PY) -m pytest -p no:xdist -p no:cacheprovider -q -rA tests/slurm/real_cluster.py
+	@base="$$(mktemp -d -t week6-slurm-test.XXXXXX)"; \
+	$(PY) -m pytest -p no:xdist -p no:cacheprovider -q -rA --basetemp="$$base/pytest" tests/slurm/real_cluster.py; \
+	status=$$?; rm -rf -- "$$base"; exit $$status
 
 # make kubernetes-check: cluster/kubernetes/*.yaml against the Kubernetes API schema of the oldest version they need
 # (1.29: backoffLimitPerIndex) and of the newest kubernetes-validate knows, in a venv of its own (.venv-k8s)
