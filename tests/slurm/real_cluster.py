@@ -19,6 +19,7 @@ Not collected by ``make test`` (the file name is not test_*.py): it needs Slurm,
 apt-get when run as root. Where Slurm cannot be installed or started, the tests fail and say why.
 """
 import csv
+import html
 import json
 import math
 import os
@@ -265,7 +266,7 @@ def test_a_cancelled_task_leaves_its_students_missing_and_the_command_fails(clus
     assert all(f"Slurm task 2 of 3 (job {task})" in message and "CANCELLED" in message
                for message in messages.values()), messages
     assert "missing: Slurm task 2 of 3" in err
-    report = (layout.out / "class_report.md").read_text(encoding="utf-8")
-    assert all(name in report for name in lost)
+    report = (layout.out / "class_report.html").read_text(encoding="utf-8")
+    assert all(html.escape(name) in report for name in lost) and "CANCELLED" in report
     assert {name: gradebook(layout.out)[name] for name in rows if name not in lost} == \
         {name: row for name, row in local[0].items() if name not in lost}

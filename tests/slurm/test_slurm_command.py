@@ -234,3 +234,16 @@ def test_bad_slurm_options_exit_2_with_a_message(tmp_path, capsys, option, messa
     status = main(["slurm", str(make_class(tmp_path / "class")), "--out", str(tmp_path / "out"), "--tasks", "2",
                    "--dry-run", *option])
     assert status == 2 and message in capsys.readouterr().err
+
+
+def test_a_zip_is_unpacked_once_into_out_and_the_tasks_get_the_folder(tmp_path, capsys):
+    import zipfile
+    make_class(tmp_path / "class")
+    with zipfile.ZipFile(tmp_path / "class.zip", "w") as archive:
+        for path in (tmp_path / "class").iterdir():
+            archive.write(path, f"week6/{path.name}")
+    assert command_module.grade_on_slurm(tmp_path / "class.zip", tmp_path / "out", SlurmOptions(tasks=2),
+                                         GraderConfig(), [], [], dry_run=True) == 0
+    unpacked = next((tmp_path / "out" / ".submissions").iterdir())
+    assert (unpacked / "week6" / "ann.ipynb").is_file()
+    assert f"grade-batch {unpacked} --out" in capsys.readouterr().out
