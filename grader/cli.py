@@ -211,7 +211,7 @@ def cmd_slurm(args):
                                mem=args.mem, extra=tuple(args.sbatch), job_name=args.job_name)
         return grade_on_slurm(Path(args.directory), Path(args.out), options, _config(args), _task_options(args),
                               _merge_options(args), roster=args.roster, due=args.due, dry_run=args.dry_run,
-                              wait=not args.no_wait, show=not args.quiet)
+                              wait=not args.no_wait, show=not args.quiet, force=args.force)
     except BatchError as error:
         return _batch_error(error, False)
 

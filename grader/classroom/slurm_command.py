@@ -40,9 +40,10 @@ def find_class(submissions: Path, out: Path, roster=None, due=None):
 
 def grade_on_slurm(submissions: Path, out: Path, options: SlurmOptions, config: GraderConfig,
                    grade_options: list[str], merge_options: list[str], *, roster=None, due=None,
-                   dry_run: bool = False, wait: bool = True, show: bool = True,
+                   dry_run: bool = False, wait: bool = True, show: bool = True, force: bool = False,
                    queue: SlurmQueue | None = None) -> int:
-    """Grade the class in ``submissions`` on Slurm into ``out`` (see the module's doc for the status)."""
+    """Grade the class in ``submissions`` on Slurm into ``out`` (see the module's doc for the status).
+    ``force``: the tasks grade everything again (``--force`` among ``grade_options``), for the progress."""
     out = Path(out).resolve()
     folder, found = find_class(submissions, out, roster, due)
     if options.tasks > len(found.submissions):
@@ -67,7 +68,7 @@ def grade_on_slurm(submissions: Path, out: Path, options: SlurmOptions, config: 
               f"{out / 'gradebook.csv'} and the class report.")
         return 0
     try:
-        progress = ClassProgress(layout, found.submissions, grader_fingerprint(), config_digest(config), run)
+        progress = ClassProgress(layout, found.submissions, grader_fingerprint(), config_digest(config), run, force)
         outcome = watch(run, layout, queue, progress, show=show)
     except KeyboardInterrupt:
         print(f"\nStopped waiting; the jobs go on (squeue -j {run.array_job},{run.merge_job}; "

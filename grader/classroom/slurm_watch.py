@@ -7,7 +7,8 @@
 A submission counts as graded when the ``.grade-key`` in its share's folder is the one grading it now
 records (the same notebook bytes, grader fingerprint and configuration: grade-batch's rule for keeping
 it), so those unchanged since an earlier run count from the start and the ETA (tqdm's, from the rate of
-the others) is for what is left. A share whose task finished counts whole.
+the others) is for what is left (with ``force``, only what this run records counts). A share whose task
+finished counts whole.
 """
 import sys
 import time
@@ -29,9 +30,11 @@ MERGE_FILE_PATIENCE = 60.0  # seconds for merge.json to show on this node (a sha
 class ClassProgress:
     """How many of a class's submissions a run has graded so far, read from the shares' folders."""
 
-    def __init__(self, layout: SlurmLayout, submissions: list, fingerprint: str, config: str, run: SlurmRun):
+    def __init__(self, layout: SlurmLayout, submissions: list, fingerprint: str, config: str, run: SlurmRun,
+                 force: bool = False):
         self.layout = layout
         self.started = run.submitted_at
+        self.force = force          # everything is graded again: only what this run records counts
         self.total = len(submissions)
         self.waiting = {}           # k -> {result dir: the key grading it now would record}
         for k in range(1, layout.tasks + 1):
@@ -45,7 +48,7 @@ class ClassProgress:
         stored = read_key(result_dir)
         if not stored or any(stored.get(name) != value for name, value in key.items()):
             return False
-        if stored.get("status") != "grader_error":
+        if stored.get("status") != "grader_error" and not self.force:
             return True
         try:                       # a grader error is graded again: only one recorded by this run counts
             return (result_dir / KEY_FILE).stat().st_mtime >= self.started

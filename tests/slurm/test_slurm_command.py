@@ -2,6 +2,7 @@
 a stand-in queue that 'runs' the jobs by grading the shares with the stand-in grader of
 tests/grader/batch_fakes.py and running the real merge. The real cluster is tests/slurm/real_cluster.py."""
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,9 @@ def test_progress_counts_what_is_unchanged_from_the_start_and_a_finished_share_w
     (layout.shard(2) / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
     (layout.shard(2) / MANIFEST).write_text("{}")
     assert progress.count() == 4                                      # share 2 finished: counted whole
+    forced = ClassProgress(layout, found.submissions, fingerprint, config_digest(config),
+                           SlurmRun("1", "2", 2, submitted_at=time.time() + 60), force=True)
+    assert forced.count() == 2              # --force: unchanged since the last run is not graded by this one
 
 
 def test_each_task_grades_with_the_configuration_the_command_was_given(tmp_path, monkeypatch):
