@@ -48,12 +48,23 @@ test: $(READY)  ## the project's whole test suite
 
 # make grade SUBMISSIONS=dir|zip|LMS download [ROSTER=roster.csv] [OVERRIDES=overrides.csv] [ONLY=who] [DUE=when]
 #            [ASSIGNMENT="Week 6 (1234)"] [LMS=canvas,moodle] [UNGRADED=blank|zero]
-grade: $(READY)  ## grade SUBMISSION=x.ipynb (default: the example), or a class: SUBMISSIONS=dir|zip [OUT= JOBS= ROSTER= OVERRIDES= ONLY= DUE= SHARD=k/n ASSIGNMENT= LMS= UNGRADED=]
+# On a Slurm cluster: SLURM=n [PARTITION= TIME_LIMIT= CPUS= MEM= EXTRA_SBATCH="--account=x --qos=y" DRY_RUN=1 NO_WAIT=1]
+# (python -m grader slurm; SUBMISSIONS, OUT and this folder on a filesystem every node sees)
+grade: $(READY)  ## grade SUBMISSION=x.ipynb (default: the example), or a class: SUBMISSIONS=dir|zip [OUT= JOBS= ROSTER= OVERRIDES= ONLY= DUE= SHARD=k/n ASSIGNMENT= LMS= UNGRADED= SLURM=n]
 ifdef SUBMISSIONS
+ifdef SLURM
+	$(if $(ONLY)$(SHARD)$(JOBS),$(error SLURM=n grades the whole class in n shares, with JOBS from each task's CPUS: leave out ONLY=, SHARD= and JOBS=))
+	$(PY) -m grader slurm "$(SUBMISSIONS)" --out "$(OUT)" --tasks $(SLURM) $(if $(PARTITION),--partition "$(PARTITION)") \
+		$(if $(TIME_LIMIT),--time "$(TIME_LIMIT)") $(if $(CPUS),--cpus $(CPUS)) $(if $(MEM),--mem "$(MEM)") \
+		$(foreach option,$(EXTRA_SBATCH),--sbatch="$(option)") $(if $(ROSTER),--roster "$(ROSTER)") \
+		$(if $(OVERRIDES),--overrides "$(OVERRIDES)") $(if $(DUE),--due "$(DUE)") $(if $(DRY_RUN),--dry-run) $(if $(NO_WAIT),--no-wait) \
+		$(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(LMS),--lms "$(LMS)") $(if $(UNGRADED),--ungraded "$(UNGRADED)")
+else
 	$(PY) -m grader grade-batch "$(SUBMISSIONS)" --out "$(OUT)" $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
 		$(if $(ROSTER),--roster "$(ROSTER)") $(if $(OVERRIDES),--overrides "$(OVERRIDES)") \
 		$(if $(ONLY),--only "$(ONLY)") $(if $(DUE),--due "$(DUE)") $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") \
 		$(if $(LMS),--lms "$(LMS)") $(if $(UNGRADED),--ungraded "$(UNGRADED)")
+endif
 else
 	$(PY) -m grader grade $(or $(SUBMISSION),examples/example_submission.ipynb) --out $(OUT)
 endif
@@ -96,6 +107,27 @@ sandbox-check: $(READY)  ## the sandbox level auto picks here, and what each lev
 # make robustness [JOBS=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
 robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JOBS=n]
 	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS))
+
+# make slurm-test: a one-node Slurm cluster on this machine (Debian's munge, slurmctld, slurmd; installed
+# with apt-get as root when missing; its own slurm.conf in a temporary directory, daemons stopped by pid)
+# grades a class of 12 through `python -m grader slurm` and compares with a local run; prints the overhead.
+# Its temporary files in a directory of its own, removed afterwards (not among pytest's numbered ones)
+.PHONY: slurm-test
+slurm-test: $(READY)  ## a real one-node Slurm cluster grades a class of 12 as a job array (root installs Slurm)
+	@base="$$(mktemp -d -t week6-slurm-test.XXXXXX)"; \
+	$(PY) -m pytest -p no:xdist -p no:cacheprovider -q -rA --basetemp="$$base/pytest" tests/slurm/real_cluster.py; \
+	status=$$?; rm -rf -- "$$base"; exit $$status
+
+# make kubernetes-check: cluster/kubernetes/*.yaml against the Kubernetes API schema of the oldest version they need
+# (1.29: backoffLimitPerIndex) and of the newest kubernetes-validate knows, in a venv of its own (.venv-k8s)
+K8S_VALIDATE := kubernetes-validate==1.37.0
+.PHONY: kubernetes-check
+kubernetes-check:  ## check the Kubernetes manifests (cluster/kubernetes/) against the API schema
+	@test -x .venv-k8s/bin/python || $(BASE_PYTHON) -m venv .venv-k8s
+	.venv-k8s/bin/python -m pip install --quiet --disable-pip-version-check '$(K8S_VALIDATE)'
+	for version in 1.29.0 1.37.0; do \
+		.venv-k8s/bin/kubernetes-validate --strict --kubernetes-version $$version cluster/kubernetes/*.yaml || exit 1; \
+	done
 
 bench: $(READY)  ## benchmarks, measured side by side in one run
 	$(PY) -m bench

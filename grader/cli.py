@@ -6,6 +6,9 @@
                                        a folder tree, zip or LMS download -> DIR/<key>/results.json,
                                        gradebook.csv, the LMS import files, class report
   merge OUT1 OUT2 ... --out DIR        combine the OUT directories of shards into one gradebook and class report
+  slurm SUBMISSIONS --out DIR --tasks N [--partition P] [--time T] [--cpus C] [--mem M] [--sbatch LINE]
+        [--dry-run] [--no-wait]        a class as one Slurm job array of N shares and a merge job
+                                       (grader.classroom.slurm); slurm-merge is that merge job's command
   check NOTEBOOK                       the student's self-check (public tests only)
   written-answers OUT                  OUT/written_answers.html again, from the OUT/<folder>/answers/ folders
 
@@ -181,6 +184,61 @@ def cmd_merge(args):
     return _print_batch(result, args.json)
 
 
+# grade-batch's options that a Slurm task repeats, so that it grades as this command was asked to
+TASK_VALUES = ("cell_timeout", "notebook_timeout", "train_budget", "time_budget", "seed", "timeout", "due")
+TASK_FLAGS = ("no_figures", "force", "no_similarity")
+
+
+def _task_options(args):
+    """The grade-batch options of every Slurm task: the sandbox level, the limits, the roster (absolute:
+    the tasks run in the project's folder). A task that looks for similar pairs in its share leaves each
+    notebook's fingerprint beside its results, so the merge compares the whole class without making them."""
+    options = ["--sandbox", args.sandbox]
+    for name in TASK_VALUES:
+        if getattr(args, name) is not None:
+            options += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    options += [f"--{name.replace('_', '-')}" for name in TASK_FLAGS if getattr(args, name)]
+    return options + (["--roster", str(Path(args.roster).resolve())] if args.roster else [])
+
+
+def _merge_options(args):
+    from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, DEFAULT_UNGRADED
+    return ((["--overrides", str(Path(args.overrides).resolve())] if args.overrides else [])
+            + (["--assignment", args.assignment] if args.assignment != DEFAULT_ASSIGNMENT else [])
+            + (["--lms", ",".join(args.lms)] if args.lms else [])
+            + (["--ungraded", args.ungraded] if args.ungraded != DEFAULT_UNGRADED else [])
+            + (["--no-similarity"] if args.no_similarity else []))
+
+
+def cmd_slurm(args):
+    from grader.classroom.outputs import BatchError
+    from grader.classroom.slurm import SlurmOptions
+    from grader.classroom.slurm_command import grade_on_slurm
+    try:
+        options = SlurmOptions(tasks=args.tasks, partition=args.partition, time=args.time, cpus=args.cpus,
+                               mem=args.mem, extra=tuple(args.sbatch), job_name=args.job_name)
+        return grade_on_slurm(Path(args.directory), Path(args.out), options, _config(args), _task_options(args),
+                              _merge_options(args), roster=args.roster, due=args.due, dry_run=args.dry_run,
+                              wait=not args.no_wait, show=not args.quiet, force=args.force)
+    except BatchError as error:
+        return _batch_error(error, False)
+
+
+def cmd_slurm_merge(args):
+    from grader.classroom.outputs import BatchError
+    from grader.classroom.slurm_merge import merge_run
+    from grader.classroom.slurm_queue import SlurmQueue
+    try:
+        result, missing = merge_run(Path(args.out_dir), args.tasks, args.array_job, SlurmQueue(),
+                                    overrides=args.overrides, assignment=_lms(args),
+                                    similarity=not args.no_similarity)
+    except BatchError as error:
+        return _batch_error(error, False)
+    for why in missing.values():
+        print(f"missing: {why}", file=sys.stderr)
+    return _print_batch(result, False)
+
+
 def cmd_check(args):
     from student_template.check_notebook import check_notebook
     return check_notebook(Path(args.notebook))
@@ -204,6 +262,46 @@ def _lms_names(text):
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown LMS {', '.join(unknown)} (known: {', '.join(LMS_NAMES)}, or auto)")
     return names
+
+
+def _slurm_commands(commands):
+    """The parsers of ``slurm`` (what a person runs) and ``slurm-merge`` (what its merge job runs)."""
+    from grader.classroom import slurm as defaults
+    slurm = commands.add_parser("slurm", help="grade a class on a Slurm cluster: one job array of --tasks shares, "
+                                              "then a merge job (SUBMISSIONS, OUT and this project on a shared "
+                                              "filesystem)")
+    slurm.add_argument("directory", metavar="SUBMISSIONS")
+    _grading_options(slurm)
+    slurm.add_argument("--tasks", type=_positive(int), required=True,
+                       help="array tasks: task k grades the k-th of n shares (the rule of --shard k/n)")
+    slurm.add_argument("--partition", help="Slurm partition (default: the cluster's default)")
+    slurm.add_argument("--time", default=defaults.DEFAULT_TIME,
+                       help=f"time limit of each task and of the merge (default {defaults.DEFAULT_TIME})")
+    slurm.add_argument("--cpus", type=_positive(int), default=defaults.DEFAULT_CPUS,
+                       help=f"CPUs per task, each grading one notebook at a time (default {defaults.DEFAULT_CPUS})")
+    slurm.add_argument("--mem", help="memory per task, e.g. 16G (default: CPUs x (the notebook memory limit + "
+                                     f"{defaults.WORKER_MB} MiB), {defaults.default_mem(defaults.DEFAULT_CPUS)} "
+                                     f"for {defaults.DEFAULT_CPUS} CPUs)")
+    slurm.add_argument("--sbatch", action="append", default=[], metavar="OPTION",
+                       help="one more #SBATCH line for both jobs, e.g. --sbatch=--account=cs101 (repeatable)")
+    slurm.add_argument("--job-name", default=defaults.DEFAULT_JOB_NAME, help="the jobs' name in squeue")
+    slurm.add_argument("--dry-run", action="store_true", help="print the two job scripts, submit nothing")
+    slurm.add_argument("--no-wait", action="store_true", help="submit and return (squeue shows the jobs)")
+    slurm.add_argument("--quiet", action="store_true", help="no progress bar while waiting")
+    slurm.add_argument("--timeout", type=_positive(float), help="wall-clock seconds per notebook (as grade-batch)")
+    slurm.add_argument("--force", action="store_true", help="grade again what is unchanged since its last grading")
+    slurm.add_argument("--roster", help="CSV of the students (as grade-batch)")
+    slurm.add_argument("--due", help="due date and time (as grade-batch)")
+    slurm.set_defaults(handler=cmd_slurm)
+    slurm_merge = commands.add_parser("slurm-merge", help="the merge job of `slurm`: the shares its array's "
+                                                          "tasks finished, the others' students as missing")
+    slurm_merge.add_argument("out_dir", metavar="OUT")
+    slurm_merge.add_argument("--tasks", type=_positive(int), required=True)
+    slurm_merge.add_argument("--array-job", required=True, help="the job id of the array that graded the shares")
+    slurm_merge.set_defaults(handler=cmd_slurm_merge)
+    for command in (slurm, slurm_merge):
+        command.add_argument("--no-similarity", action="store_true", help="do not look for near-identical submissions")
+    return slurm, slurm_merge
 
 
 def main(argv=None):
@@ -240,6 +338,9 @@ def main(argv=None):
                        help="merge even when shards are missing (their submissions get status 'missing')")
     merge.set_defaults(handler=cmd_merge)
     for command in (batch, merge):
+        command.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts)")
+    slurm, slurm_merge = _slurm_commands(commands)
+    for command in (batch, merge, slurm, slurm_merge):
         command.add_argument("--overrides", help="CSV of manual adjustments: submission,exercise,points,reason")
         command.add_argument("--assignment", default=DEFAULT_ASSIGNMENT,
                              help=f"the assignment's column in canvas_grades.csv: an existing one as Canvas exports "
@@ -250,7 +351,6 @@ def main(argv=None):
         command.add_argument("--ungraded", choices=UNGRADED_CHOICES, default=DEFAULT_UNGRADED,
                              help="the LMS files' cell for a student with no notebook the grader could read "
                                   f"(no_notebook, unreadable): blank leaves it to a person (default: {DEFAULT_UNGRADED})")
-        command.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts)")
     check = commands.add_parser("check", help="the student's self-check: public tests only, no sandbox")
     check.add_argument("notebook")
     check.set_defaults(handler=cmd_check)

@@ -13,7 +13,9 @@ Filters every template may use:
   points   3.0 -> "3", 2.5 -> "2.5"                              (text.fmt_points)
   line     one printable line, cut to a length (default 160)     (text.one_line)
   cut      text cut to a length, start and end kept              (text.truncate)
+  sh       one shell word, quoted where it needs it              (shlex.quote; the Slurm job scripts)
 """
+import shlex
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=md_escape, code=md_code, block=md_block, points=fmt_points,
-                       line=one_line, cut=truncate)
+                       line=one_line, cut=truncate, sh=lambda value: shlex.quote(str(value)))
     return env
 
 

@@ -24,6 +24,7 @@ from grader.classroom.similarity import CODE_FILE, partners, similar_pairs
 
 GRADEBOOK = "gradebook.csv"
 OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
+MISSING_SHARD = "its shard was not among the merged directories"   # a missing row's message, unless told why
 
 
 class BatchError(RuntimeError):
@@ -115,10 +116,12 @@ def overrides_for(out_root, overrides, submissions):
     return by_key, f"overrides: {len(table)} adjustment(s) from {path}{where}"
 
 
-def finish_outputs(result, entries, override_table, override_note, keys, class_report, lms, similarity):
+def finish_outputs(result, entries, override_table, override_note, keys, class_report, lms, similarity,
+                   missing_reasons=None):
     """Overrides, rows, similarity, gradebook, LMS files and class report from ``OUT/<key>/``.
 
-    entries: [(submission relpath, key)] in gradebook order; a key of None gets a ``missing`` row.
+    entries: [(submission relpath, key)] in gradebook order; a key of None gets a ``missing`` row, whose
+    message is ``missing_reasons[relpath]`` where given (e.g. why its Slurm task did not finish).
     lms: :class:`grader.classroom.lms_export.LmsOptions`, or Canvas's column name (the other options' defaults).
     """
     out_root = Path(result.out_root)
@@ -128,7 +131,8 @@ def finish_outputs(result, entries, override_table, override_note, keys, class_r
     if override_note:
         result.notes.append(override_note)
     rows = [gradebook_row(relpath, out_root / key) if key is not None else
-            empty_row(relpath, "missing", "its shard was not among the merged directories") for relpath, key in entries]
+            empty_row(relpath, "missing", (missing_reasons or {}).get(relpath, MISSING_SHARD))
+            for relpath, key in entries]
     if similarity:
         codes = {}
         for key in keys:

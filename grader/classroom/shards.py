@@ -66,31 +66,39 @@ def _known(relpath, key, identity):
 
 
 def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True, overrides=None,
-                 assignment=DEFAULT_ASSIGNMENT, similarity=True):
+                 assignment=DEFAULT_ASSIGNMENT, similarity=True, missing_reasons=None):
     """Combine the OUT directories of several :func:`grade_batch` runs (shards) into ``out_root``.
 
     Copies each submission's results directory into ``out_root`` (unless it is
     already there), then writes one gradebook, ``shard.json``, the LMS files and the
     class report. The shards' ``shard.json`` files must describe the same class and
     fit together: the same n, each k once, every submission exactly once.
-    ``allow_partial``: merge what is there; the submissions of missing shards get
-    rows with status ``missing``. ``overrides``: an overrides CSV; without one, the
-    overrides the shards were graded with (they must agree). Returns a
+    ``allow_partial``: merge what is there (a folder without ``shard.json`` is a share that did not
+    finish: grade-batch writes it last); the submissions of missing shards get
+    rows with status ``missing``, whose message is ``missing_reasons[k]`` for shard k where
+    given (why it is missing: e.g. its Slurm task failed). ``overrides``: an overrides CSV;
+    without one, the overrides the shards were graded with (they must agree). Returns a
     :class:`BatchResult` (nothing graded).
     """
     started = time.monotonic()
     out_root = Path(out_root)
     manifests = []
+    unfinished = []
     for directory in map(Path, shard_dirs):
         try:
             manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
             if not isinstance(manifest, dict):
                 raise ValueError
         except (OSError, ValueError):
-            raise BatchError(f"{directory} holds no readable {MANIFEST}: not the output of a grade-batch run") from None
+            if not (allow_partial and directory.is_dir()):
+                raise BatchError(f"{directory} holds no readable {MANIFEST}: not the output of a grade-batch run, "
+                                 "or one that did not finish (--allow-partial lists its students as missing)") from None
+            unfinished.append(directory)     # grade-batch writes shard.json last: this share did not finish
+            continue
         manifests.append((directory, manifest))
     if not manifests:
-        raise BatchError("nothing to merge")
+        raise BatchError("nothing to merge" + (f": no share finished ({', '.join(map(str, unfinished))})"
+                                               if unfinished else ""))
 
     classes = {class_digest(m.get("class") or []) for _, m in manifests}
     if len(classes) != 1:
@@ -141,10 +149,15 @@ def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True
     fingerprints = {m.get("grader_fingerprint") for _, m in manifests}
     result = BatchResult(out_root=out_root, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "")
     result.resumed = sorted(owner)
+    if unfinished:
+        result.notes.append(f"{len(unfinished)} folder(s) hold a share that did not finish (no {MANIFEST}): "
+                            + ", ".join(map(str, unfinished)))
     write_manifest(out_root, sorted(owner), class_names, keys, None, result.fingerprint,
                     merged_from=[str(d) for d, _ in manifests], missing_shards=[f"{k}/{n}" for k in missing_k])
     entries = [(name, (keys.get(name) or Path(name).stem) if name in owner else None) for name in class_names]
+    reasons = {name: missing_reasons[k] for k in missing_k if k in (missing_reasons or {})
+               for name in shard_of(class_names, (k, n))}
     finish_outputs(result, entries, override_table, override_note, [k for _, k in entries if k is not None],
-                    class_report, assignment, similarity)
+                    class_report, assignment, similarity, missing_reasons=reasons)
     result.elapsed = time.monotonic() - started
     return result
