@@ -152,7 +152,9 @@ def format_report(results: list, exercises: dict[str, str], symbols: dict[str, s
             lines.append(f"  {symbols[r.status]} {r.name}")
             if r.status == FAILED:
                 for label, text in (("expected", r.expected), ("got", r.got), ("hint", r.hint)):
-                    if text:
+                    if "\n" in text:   # a table of values (arraycheck.comparison): kept as it is laid out
+                        lines += [f"      {label}:"] + ["          " + line for line in text.splitlines()]
+                    elif text:
                         lines += textwrap.wrap(text, width, initial_indent=f"      {label + ':':<10}",
                                                subsequent_indent=" " * 16, break_on_hyphens=False)
     lines += ["", results.summary() if isinstance(results, SelfCheckResults) else SelfCheckResults(results).summary()]

@@ -225,8 +225,10 @@ def consistency_verdict(ctx, fd_id, point_id, output):
         return verdict
     return Verdict(False,
                    f"your gradient to agree with central differences of your own loss "
-                   f"({ctx.describe_call(point_id)}): {describe(slopes)}",
-                   f"{describe(projected)} (relative error {relative_error(projected, slopes):.2e})",
+                   f"({ctx.describe_call(point_id)}), along {len(slopes)} directions (expected: the "
+                   f"differences; got: your gradient along each; relative error "
+                   f"{relative_error(projected, slopes):.2e})",
+                   verdict.got,
                    "Your gradient is not the derivative of your loss. Check each term: the "
                    "regularization gradient (2 * lam * W_l, none for biases), the 1/N, and sigma' "
                    "at each hidden layer.")
