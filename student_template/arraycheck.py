@@ -123,6 +123,8 @@ def check_array(got: ArrayLike, expected: ArrayLike, what: str, rtol: float = 1e
     if got.size != expected.size:
         return Verdict(False, f"{what}: {shape_text(expected.shape)}", shape_text(got.shape),
                        "Check the shapes: which axis is the batch, and whether the result is reduced over it.")
+    if expected.size == 1:
+        return _check_number(got.reshape(()), expected.reshape(()), what, rtol, atol)
     got = got.reshape(expected.shape)
     bad = ~np.isfinite(got) & np.isfinite(expected)
     if bad.any():
@@ -141,8 +143,11 @@ def check_scalar(got: ArrayLike, expected: ArrayLike, what: str, rtol: float = 1
     if got.size != 1:
         return Verdict(False, f"{what}: a single number", describe(got),
                        "Return one number: average (or sum) over the batch, and add the regularization once.")
-    expected = np.asarray(expected, dtype=float).reshape(())
-    got = got.reshape(())
+    return _check_number(got.reshape(()), np.asarray(expected, dtype=float).reshape(()), what, rtol, atol)
+
+
+def _check_number(got: np.ndarray, expected: np.ndarray, what: str, rtol: float, atol: float) -> Verdict:
+    """Verdict on two 0-d arrays: both numbers, and by how much they differ."""
     if not np.isfinite(got) and np.isfinite(expected):
         return Verdict(False, f"{what}: the finite number {number_text(expected)}", f"{number_text(got)}",
                        "Something overflows or divides by zero: look for exp of a large number or log of 0.")
