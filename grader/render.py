@@ -13,6 +13,7 @@ Filters every template may use:
   points   3.0 -> "3", 2.5 -> "2.5"                              (text.fmt_points)
   line     one printable line, cut to a length (default 160)     (text.one_line)
   cut      text cut to a length, start and end kept              (text.truncate)
+  prefix   text with a lead before it (e.g. a list's "- ")
 """
 from functools import cache
 from pathlib import Path
@@ -35,9 +36,10 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],     # {% do parts.append(...) %}: a page's pieces joined by blank lines
     )
     env.filters.update(md=md_escape, code=md_code, block=md_block, points=fmt_points,
-                       line=one_line, cut=truncate)
+                       line=one_line, cut=truncate, prefix=lambda text, lead: f"{lead}{text}")
     return env
 
 

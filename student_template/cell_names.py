@@ -66,20 +66,40 @@ class Frame:
     function: str | None
 
 
+def _frame_headers(error_output: dict) -> list[tuple[int, int, str | None]]:
+    """(execution count, line, function or None) of each cell frame of an error output's traceback."""
+    headers = []
+    for entry in error_output.get("traceback", []) or []:
+        match = CELL_FRAME.match(ANSI_ESCAPE.sub("", str(entry)))
+        if match:
+            headers.append((int(match.group(1)), int(match.group(2)), match.group(3)))
+    return headers
+
+
+def _line_of(cells: list, index: int | None, line: int) -> str:
+    lines = _source(cells[index]).splitlines() if index is not None else []
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
 def cell_frames(cells: list, error_output: dict) -> list[Frame]:
     """The frames of an error output's traceback that are in cells of the notebook, outermost first
     (IPython names a cell by its execution count, ``Cell In[n]``)."""
     frames = []
-    for entry in error_output.get("traceback", []) or []:
-        match = CELL_FRAME.match(ANSI_ESCAPE.sub("", str(entry)))
-        if not match:
-            continue
-        count, line, function = int(match.group(1)), int(match.group(2)), match.group(3)
+    for count, line, function in _frame_headers(error_output):
         index = next((i for i, cell in enumerate(cells) if cell.get("execution_count") == count), None)
-        lines = _source(cells[index]).splitlines() if index is not None else []
-        text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        frames.append(Frame(index, line, text, function))
+        frames.append(Frame(index, line, _line_of(cells, index, line), function))
     return frames
+
+
+def error_line(cells: list, index: int, error_output: dict) -> Frame | None:
+    """Where the error of ``cells[index]``'s own error output was raised in that cell: the outermost
+    frame of its traceback, which is the cell itself (for a SyntaxError, the line that does not parse).
+    Found by position, not by execution count, which a kernel run without history leaves the same."""
+    headers = _frame_headers(error_output)
+    if not headers:
+        return None
+    _, line, _ = headers[0]
+    return Frame(index, line, _line_of(cells, index, line), None)
 
 
 def raised_in(cells: list, error_output: dict) -> str:
