@@ -165,6 +165,8 @@ def results_dict(run, notes=(), model=None):
         "grader_version": _grader_version(),
         "timings": {clean_text(k): round(finite_number(v), 4) for k, v in dict(run.timings or {}).items()},
     }
+    if clean_text(run.message).strip():      # why grading stopped, in plain words (the output is Markdown)
+        extra["message"] = truncate(run.message, EXTRA_STR_CHARS)
     if run.sandbox_level is not None:
         extra["sandbox"] = run.sandbox_level
     if getattr(run, "written", None) is not None:
@@ -219,7 +221,7 @@ def not_graded_results(status, message, execution_time=0.0, extra=None):
                 "extra_data": {"notice": status}}
     return {"score": 0, "execution_time": round(finite_number(execution_time), 3), "output": output,
             "output_format": OUTPUT_FORMAT, "test_output_format": OUTPUT_FORMAT, "tests": [notice, withheld],
-            "extra_data": {"seed": None, "status": clean_text(status),
+            "extra_data": {"seed": None, "status": clean_text(status), "message": truncate(message, EXTRA_STR_CHARS),
                            "exercise_scores": {number: 0.0 for number in EXERCISES},
                            "grader_version": _grader_version(), "timings": {}, **(extra or {})}}
 

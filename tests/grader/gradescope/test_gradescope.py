@@ -178,7 +178,8 @@ def test_no_notebook_scores_zero_with_a_message(autograder_zip, tmp_path):
     assert results["score"] == 0
     assert results["extra_data"]["status"] == "no_notebook"
     assert "No Jupyter notebook" in results["output"]
-    assert "week6_backprop.pdf" in results["output"] and "week6_backprop.py" in results["output"]
+    assert "week6\\_backprop.pdf" in results["output"] and "week6\\_backprop.py" in results["output"]   # Markdown
+    assert "week6_backprop.pdf" in results["extra_data"]["message"]
 
 
 def test_a_missing_interpreter_still_gives_a_results_json(autograder_zip, tmp_path):
