@@ -30,6 +30,7 @@ from grader.model import EXERCISES
 from grader.reports.causes import FUNCTION_OF, find_causes
 from grader.reports.diagnosis_report import fmt_error, row_error, rows_of
 from grader.reports.text import clean_text, finite_number, fmt_points, one_line, truncate
+from grader.reports.written_work import feedback_items
 
 FIELD_CHARS = 4_000            # each Expected / Got / Hint as shown
 NAME_CHARS = 300               # a test's name
@@ -38,7 +39,6 @@ INLINE_CHARS = 120             # longer single-line values are shown as a block
 DETAILED_FAILURES = 60         # failed tests shown with Expected/Got/Hint; later ones get one line
 MAX_CAUSES = 30                # causes shown; the rest are counted
 MAX_HINT_LINES = 20            # lines of a test's hint
-MODEL_VERSION = 1
 
 
 def score_line(base: float, bonus: float) -> str:
@@ -280,8 +280,6 @@ def build(run, figures=(), notes=(), charts=None) -> dict:
     figures: the decision-boundary PNGs (paths in the results folder); notes: remarks of the report stage;
     charts: {id(test): (path, png bytes)} of the gradient charts (grader.reports.diagnosis_report).
     """
-    from grader.reports.written_work import feedback_items
-
     run_tests = list(run.tests or [])
     causes, cause_of = find_causes(run)
     views = [_test(f"t{i}", test, cause_key) for i, (test, cause_key) in enumerate(zip(run_tests, cause_of))]
@@ -304,7 +302,6 @@ def build(run, figures=(), notes=(), charts=None) -> dict:
     scores = exercise_scores(run)
     base, bonus = score_split(scores)
     model = {
-        "version": MODEL_VERSION,
         "notebook": one_line(Path(clean_text(run.notebook_path)).name, 200),
         "status": one_line(run.status, 40),
         "seed": one_line(run.seed, 40),

@@ -161,7 +161,8 @@ def hostile_run(tmp_path):
                     hint=text + "\n" + HUGE, id="1c.without_regularization"),
              Result(name=raising.name, number="1d", max_score=raising.points, id=raising.id, failed_call=probe,
                     got=f"bce_grad raised ValueError: {text}")]
-    answers = [nbformat.v4.new_markdown_cell(f"{text} {HUGE}", metadata={"week6": {"answer": q.id}}) for q in QUESTIONS]
+    answers = [nbformat.v4.new_markdown_cell(f"{text} {HUGE if i == 0 else ''}", metadata={"week6": {"answer": q.id}})
+               for i, q in enumerate(QUESTIONS)]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {text}"), nbformat.v4.new_code_cell(
         f"x = '{text}'", outputs=[nbformat.v4.new_output("error", ename="ValueError", evalue=text + HUGE,
                                                        traceback=[f"Cell In[1], line 1\n{text}"])]), *answers])
