@@ -24,7 +24,8 @@ The notebook runs confined at the level ``auto`` picks (``grader/kernel/sandbox.
 where the container allows user namespaces, else the ``uid`` level (Gradescope runs the
 autograder as root); ``WEEK6_SANDBOX`` or ``--sandbox`` may ask for one. Where the level
 cannot be made, nothing is run and results.json says plainly that it is a problem for the
-course staff (status ``environment_error``, no tests), not the student's work. Only an
+course staff, not the student's work, and that the 0 its format needs is no grade (status
+``environment_error``: grader.reports.results_json.not_graded_results, the total hidden). Only an
 explicit ``none`` grades unconfined. Test one submission with "Test Autograder" first:
 ``extra_data.sandbox`` in the results (and the stdout) says which level graded it.
 """
