@@ -247,9 +247,9 @@ def _cause(cause):
         title = rich(f"{len(cause.cells)} cell{'s' if len(cause.cells) != 1 else ''} did not run")
         detail = rich(cause.error) if cause.error else []
         hint = "Keep the notebook quick to run: no long loops of restarts, no sleeps."
-    else:
-        title = rich((cause.function,), " " + CALL_FAILED.get(cause.cell_status, "could not be checked"))
-        detail = rich((cause.error,)) if cause.error else []
+    else:   # the reason is the grader's words (a submission's text in it is escaped as any text is)
+        title = rich((cause.function,), " " + CALL_FAILED.get(cause.cell_status, "could not be checked")
+                     + (f": {cause.error}" if cause.error else ""))
         hint = ("Look for a loop that does not end, or work repeated far more often than needed."
                 if cause.cell_status in ("timeout", "no_time") else "")
     cells = [{"code": clean_text(name.code), "heading": clean_text(name.heading or "")} for name in cause.cell_names[:10]]
