@@ -16,7 +16,8 @@ PROBE_STATUSES: tuple[str, ...] = get_args(ProbeStatus)
 
 @dataclass
 class TestResult:
-    """One graded test, as the student reads it.
+    """One graded test, as the student reads it (the feedback's model, grader/reports/feedback_model.py,
+    says it in words: results.json's output and the feedback pages are rendered from that).
 
     expected / got: what the grader wanted and what came back, in words and numbers.
     hint: how to go about fixing it (empty when passed).
@@ -34,17 +35,31 @@ class TestResult:
     tags: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     id: str = ""             # the stable id of its assignment TestSpec (tools and tests use it; results.json does not)
+    failed_call: str | None = None   # the probe whose call did not return, when that is why it failed
 
-    @property
-    def output(self):
-        """The text shown to the student: expected, got, hint."""
-        if self.passed:
-            lines = [f"Passed. {self.expected}".strip()]
-        else:
-            lines = [f"Expected: {self.expected}", f"Got: {self.got}"]
-            if self.hint:
-                lines.append(f"Hint: {self.hint}")
-        return "\n".join(line for line in lines if line)
+
+@dataclass(frozen=True)
+class ErrorFrame:
+    """A frame of an error's traceback in the notebook's own code, as the probe driver saw it: the
+    function, the line (counted in the function's cell) and that line's text."""
+    function: str
+    line: int
+    text: str
+
+
+MAX_ERROR_FRAMES = 20
+
+
+def error_frames(value: Any) -> list:
+    """[ErrorFrame] from what a probe's status file says (anything else, or nothing, gives [])."""
+    if not isinstance(value, list):
+        return []
+    frames = []
+    for item in value[-MAX_ERROR_FRAMES:]:
+        if isinstance(item, dict) and isinstance(item.get("function"), str) and isinstance(item.get("line"), int):
+            text = item.get("text")
+            frames.append(ErrorFrame(item["function"][:100], item["line"], text[:200] if isinstance(text, str) else ""))
+    return frames
 
 
 @dataclass

@@ -14,6 +14,7 @@ Filters every template may use:
   line     one printable line, cut to a length (default 160)     (text.one_line)
   cut      text cut to a length, start and end kept              (text.truncate)
   sh       one shell word, quoted where it needs it              (shlex.quote; the Slurm job scripts)
+  prefix   text with a lead before it (e.g. a list's "- ")
 """
 import shlex
 from functools import cache
@@ -37,9 +38,11 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],     # {% do parts.append(...) %}: a page's pieces joined by blank lines
     )
     env.filters.update(md=md_escape, code=md_code, block=md_block, points=fmt_points,
-                       line=one_line, cut=truncate, sh=lambda value: shlex.quote(str(value)))
+                       line=one_line, cut=truncate, sh=lambda value: shlex.quote(str(value)),
+                       prefix=lambda text, lead: f"{lead}{text}")
     return env
 
 

@@ -1,6 +1,9 @@
 """Compare what a submission returned with what was expected, PrairieLearn style:
 sanity first (is it numbers, finite), then shape, then values, each failure
-with a message that says what was expected and what came back.
+with a message that says what was expected and what came back: both shapes in
+words, or the first index where the values differ, the largest absolute and
+relative difference, and both sides' values around that place
+(:func:`comparison`). One rule and one display for the grader and the self-check.
 
 Depends on numpy only: the student self-check ships this file as it is.
 """
@@ -21,16 +24,74 @@ class Verdict:
     extra: dict = field(default_factory=dict)   # numbers behind the verdict, for the instructor
 
 
-def describe(array: ArrayLike, limit: int = 6, around: int = 0) -> str:
-    """A short printable view of an array: its shape and ``limit`` values, starting a little
-    before flat index ``around`` (so that a mismatch deep in a gradient is in view)."""
+def shape_in_words(shape: tuple) -> str:
+    """(7,) -> "a vector of 7 values", (7, 2) -> "a 7 x 2 matrix (14 values)", () -> "a single number"."""
+    shape = tuple(int(n) for n in shape)
+    size = int(np.prod(shape)) if shape else 1
+    if not shape:
+        return "a single number"
+    if len(shape) == 1:
+        return f"a vector of {size} value{'' if size == 1 else 's'}"
+    if len(shape) == 2:
+        return f"a {shape[0]} x {shape[1]} matrix ({size} values)"
+    return f"an array of shape {shape} ({size} values)"
+
+
+def shape_text(shape: tuple) -> str:
+    """"shape (7, 2), a 7 x 2 matrix (14 values)": a shape as numpy prints it, then in words."""
+    return f"shape {tuple(int(n) for n in shape)}, {shape_in_words(shape)}"
+
+
+def index_text(index: tuple) -> str:
+    """(1, 3) -> "[1, 3]": an index as a student writes it to look the value up."""
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def number_text(value: float) -> str:
+    """A value with 10 significant digits (enough to see a difference at the tolerance of 1e-6)."""
+    return f"{float(value):.10g}"
+
+
+def describe(array: ArrayLike, limit: int = 6) -> str:
+    """A short printable view of an array: its shape in words and its first ``limit`` values."""
     array = np.asarray(array, dtype=float)
     flat = array.reshape(-1)
-    start = max(0, min(around - 2, flat.size - limit))
-    shown = np.array2string(flat[start:start + limit], precision=6, separator=", ")
-    before = f"[{start}:{start + limit}] " if start else ""
-    more = f" ... ({flat.size} values)" if flat.size > limit else ""
-    return f"shape {array.shape}: {before}{shown}{more}"
+    shown = ", ".join(number_text(value) for value in flat[:limit]) + (", ..." if flat.size > limit else "")
+    return f"{shape_in_words(array.shape)}: [{shown}]" if array.ndim else f"the number {number_text(flat[0])}"
+
+
+# How many values the comparison of two arrays shows around their first difference.
+AROUND = 5
+
+
+def comparison(got: np.ndarray, expected: np.ndarray, close: np.ndarray) -> str:
+    """What a student needs to compare two arrays of one shape that differ (``close``: which values
+    match, :func:`matches`): how many differ, where the first is, the largest absolute and relative
+    difference, and both sides' values around the first difference, index by index."""
+    wrong = ~close
+    flat_wrong = np.flatnonzero(wrong.reshape(-1))
+    first = int(flat_wrong[0])
+    index_of = lambda flat: np.unravel_index(flat, expected.shape) if expected.ndim else ()   # noqa: E731
+    with np.errstate(all="ignore"):
+        absolute = np.abs(got - expected).reshape(-1)
+        relative = absolute / np.abs(expected).reshape(-1)
+    absolute = np.where(np.isnan(absolute), np.inf, absolute)[flat_wrong]
+    relative = np.where(np.isnan(relative), np.inf, relative)[flat_wrong]
+    worst = int(flat_wrong[int(np.argmax(absolute))])
+    lines = [f"{shape_text(expected.shape)}: {flat_wrong.size} of {expected.size} value(s) differ",
+             f"first difference at index {index_text(index_of(first))}: expected "
+             f"{number_text(expected.reshape(-1)[first])}, got {number_text(got.reshape(-1)[first])}",
+             f"largest difference: {float(np.max(absolute)):.3g} absolute (at index {index_text(index_of(worst))}), "
+             f"{float(np.max(relative)):.3g} relative"]
+    start = max(0, min(first - AROUND // 2, expected.size - AROUND))
+    rows = [(index_text(index_of(k)), number_text(expected.reshape(-1)[k]), number_text(got.reshape(-1)[k]),
+             "  <- differs" if wrong.reshape(-1)[k] else "") for k in range(start, min(start + AROUND, expected.size))]
+    widths = [max(len(row[column]) for row in rows + [("index", "expected", "got", "")]) for column in range(3)]
+    lines.append("values around the first difference:")
+    for row in [("index", "expected", "got", "")] + rows:
+        line = "  " + "   ".join(cell.ljust(width) for cell, width in zip(row, widths))
+        lines.append(line + row[3] if row[3] else line.rstrip())
+    return "\n".join(lines)
 
 
 def matches(got: ArrayLike, expected: ArrayLike, rtol: float = 1e-6, atol: float = 1e-9) -> np.ndarray:
@@ -55,29 +116,24 @@ def check_array(got: ArrayLike, expected: ArrayLike, what: str, rtol: float = 1e
     got: any array the submission returned (already plain float64);
     expected: the right values. A different shape with the same number of
     elements, e.g. (N, 1) for (N,), is accepted (the contract allows it).
+    A failed verdict says both shapes in words, or where the values differ (:func:`comparison`).
     """
     expected = np.asarray(expected, dtype=float)
     got = np.asarray(got, dtype=float)
     if got.size != expected.size:
-        return Verdict(False, f"{what} with {expected.size} value(s), shape {expected.shape}",
-                       f"{got.size} value(s), shape {got.shape}",
+        return Verdict(False, f"{what}: {shape_text(expected.shape)}", shape_text(got.shape),
                        "Check the shapes: which axis is the batch, and whether the result is reduced over it.")
+    if expected.size == 1:
+        return _check_number(got.reshape(()), expected.reshape(()), what, rtol, atol)
     got = got.reshape(expected.shape)
     bad = ~np.isfinite(got) & np.isfinite(expected)
     if bad.any():
-        index = tuple(int(i) for i in np.argwhere(bad)[0])
-        return Verdict(False, f"finite {what}: {describe(expected)}",
-                       f"{np.count_nonzero(bad)} non-finite value(s) (inf or NaN), the first at index {index}: {describe(got)}",
+        return Verdict(False, f"finite values for {what}",
+                       f"{np.count_nonzero(bad)} non-finite value(s) (inf or NaN)\n" + comparison(got, expected, ~bad),
                        "Something overflows or divides by zero: look for exp of a large number or log of 0.")
     close = matches(got, expected, rtol, atol)
     if not close.all():
-        index = tuple(int(i) for i in np.argwhere(~close)[0])
-        first = int(np.flatnonzero(~close.reshape(-1))[0])
-        error = np.abs(got - expected)
-        return Verdict(False, f"{what}: {describe(expected, around=first)}",
-                       f"{describe(got, around=first)}; {np.count_nonzero(~close)} of {close.size} value(s) differ, "
-                       f"the first at index {index} ({got[index]:.10g} instead of {expected[index]:.10g}); "
-                       f"largest difference {np.max(error):.3g}")
+        return Verdict(False, f"{what} (to a relative tolerance of {rtol:g})", comparison(got, expected, close))
     return Verdict(True, f"{what} matches (rtol {rtol:g}).")
 
 
@@ -85,9 +141,22 @@ def check_scalar(got: ArrayLike, expected: ArrayLike, what: str, rtol: float = 1
     """Verdict for a single number: a float, a 0-d or a one-element array are all accepted."""
     got = np.asarray(got, dtype=float)
     if got.size != 1:
-        return Verdict(False, f"{what}: a single number", f"an array of {describe(got)}",
+        return Verdict(False, f"{what}: a single number", describe(got),
                        "Return one number: average (or sum) over the batch, and add the regularization once.")
-    return check_array(got.reshape(()), np.asarray(expected, dtype=float).reshape(()), what, rtol, atol)
+    return _check_number(got.reshape(()), np.asarray(expected, dtype=float).reshape(()), what, rtol, atol)
+
+
+def _check_number(got: np.ndarray, expected: np.ndarray, what: str, rtol: float, atol: float) -> Verdict:
+    """Verdict on two 0-d arrays: both numbers, and by how much they differ."""
+    if not np.isfinite(got) and np.isfinite(expected):
+        return Verdict(False, f"{what}: the finite number {number_text(expected)}", f"{number_text(got)}",
+                       "Something overflows or divides by zero: look for exp of a large number or log of 0.")
+    if not matches(got, expected, rtol, atol):
+        with np.errstate(all="ignore"):
+            relative = abs(float(got - expected)) / abs(float(expected)) if expected else np.inf
+        return Verdict(False, f"{what}: {number_text(expected)}",
+                       f"{number_text(got)} (off by {abs(float(got - expected)):.3g}, {relative:.3g} relative)")
+    return Verdict(True, f"{what} matches (rtol {rtol:g}).")
 
 
 def relative_error(a: ArrayLike, b: ArrayLike) -> float:

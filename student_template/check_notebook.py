@@ -12,7 +12,6 @@ import getpass
 import hashlib
 import importlib.util
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -20,9 +19,11 @@ import time
 from pathlib import Path
 
 try:
+    from .cell_names import describe_cell, first_line as _first_line, raised_in
     from .week6_selfcheck import (FIXTURE_PATH, NOTEBOOK_FILES, STUDENT_PACKAGES, SelfCheckResults, _print,
                                   _symbols, format_report, headings, load_fixture)
 except ImportError:   # shipped: week6_selfcheck.py is next to this file
+    from cell_names import describe_cell, first_line as _first_line, raised_in
     from week6_selfcheck import (FIXTURE_PATH, NOTEBOOK_FILES, STUDENT_PACKAGES, SelfCheckResults, _print,
                                  _symbols, format_report, headings, load_fixture)
 
@@ -70,11 +71,6 @@ def _is_selfcheck_cell(cell):
             or "run_selfcheck(" in cell.get("source", ""))
 
 
-def _first_line(text, limit=90):
-    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
-    return line if len(line) <= limit else line[:limit - 3] + "..."
-
-
 def unanswered_questions(nb: dict) -> list[tuple[str, str]] | None:
     """The notebook's written questions still blank or at the template's text: [(exercise, prompt)].
 
@@ -101,34 +97,6 @@ def unanswered_report(nb: dict) -> str:
     lines = [f"\nWritten questions still unanswered ({len(questions)}; your TA reads them, no check here):"]
     lines += [f"  {'bonus' if exercise == 'bonus' else 'exercise ' + exercise}: {prompt}" for exercise, prompt in questions]
     return "\n".join(lines)
-
-
-def describe_cell(cells: list[dict], index: int, heading: bool = True) -> str:
-    """A cell as a student finds it in Jupyter, which shows no cell numbers: its first line of code
-    (past comments and the template's ``with keep_going():``) and the heading above it."""
-    lines = [line.strip() for line in cells[index].get("source", "").splitlines()]
-    code = [line for line in lines if line and not line.startswith("#") and line != "with keep_going():"]
-    first = _first_line(code[0] if code else (lines[0] if lines else "(empty)"), 60)
-    above = next((line.lstrip("#").strip() for cell in reversed(cells[:index]) if cell.get("cell_type") == "markdown"
-                  for line in reversed(cell.get("source", "").splitlines()) if line.startswith("#")), None)
-    return f"the cell `{first}`" + (f" (under \"{_first_line(above, 50)}\")" if heading and above else "")
-
-
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
-TRACEBACK_FRAME = re.compile(r"^Cell In\[(\d+)\], line \d+, in (\w+)")   # IPython's header of a frame in a cell
-
-
-def raised_in(cells: list[dict], error_output: dict) -> str:
-    """' (raised in f, in the cell `def f(x):`)' for the innermost function of the notebook in an error
-    output's traceback, or '' (a cell found by its execution count: IPython names cells In[n])."""
-    frames = [TRACEBACK_FRAME.match(ANSI_ESCAPE.sub("", entry)) for entry in error_output.get("traceback", [])]
-    frames = [frame for frame in frames if frame]
-    if not frames:
-        return ""
-    count, function = int(frames[-1].group(1)), frames[-1].group(2)
-    index = next((i for i, cell in enumerate(cells) if cell.get("execution_count") == count), None)
-    where = f", in {describe_cell(cells, index, heading=False)}" if index is not None else ""
-    return f" (raised in {function}{where})"
 
 
 def check_notebook(path: str | Path, exercises: list[str] | None = None) -> int:

@@ -196,7 +196,7 @@ def as_array(value, what):
 def as_number(value, what):
     array = as_array(value, what)
     if array.size != 1:
-        raise CallFailed(Verdict(False, f"{what}: a single number", f"an array of {describe(array)}",
+        raise CallFailed(Verdict(False, f"{what}: a single number", describe(array),
                                  "Return one number: average over the batch, and add the regularization once."))
     return float(array.reshape(()))
 
@@ -334,8 +334,9 @@ def fd_check(case_id, gradient_of, loss_of):
             return Verdict(True, "Your gradient agrees with central differences of your own loss.")
         return Verdict(False,
                        f"your gradient to agree with central differences of your own loss "
-                       f"({ctx.describe_case(case_id)}): {describe(slopes)}",
-                       f"{describe(grad)} (relative error {relative_error(grad, slopes):.2e})",
+                       f"({ctx.describe_case(case_id)}; expected: the differences, got: your gradient; "
+                       f"relative error {relative_error(grad, slopes):.2e})",
+                       verdict.got,
                        "Your gradient is not the derivative of your loss. Check each term: the regularization "
                        "gradient (2 * lam * W_l, none for biases), the 1/N, and g'(A_l) at each hidden layer.")
     return check

@@ -23,8 +23,9 @@ fails or a function is not written yet, 2 when the check cannot run here (run
 In a notebook it needs numpy only; the command line needs what the lab's
 students install anyway: numpy, scipy, matplotlib and jupyter. This file ships
 with the files of :data:`SHIPPED_FILES`: the checks (``public_checks.py``), the
-comparison of arrays (``arraycheck.py``), the notebook runner
-(``check_notebook.py``) and the list of checks with their inputs
+comparison of arrays (``arraycheck.py``), the notebook's ``keep_going`` helper
+(``keep_going.py``), the notebook runner (``check_notebook.py``) and how it names
+cells (``cell_names.py``), and the list of checks with their inputs
 (``public_fixture.json``); in the grader's repository they are its
 ``student_template/`` folder.
 """
@@ -58,8 +59,8 @@ FIXTURE_PATH = HERE / "public_fixture.json"
 # The self-check's files, side by side: those a notebook's working directory needs for run_selfcheck
 # (check_notebook.prepare_workdir, and the grader's), then those of the command line. A student gets
 # them all (tools/build_bundle.py): they are the one list of shipped files.
-NOTEBOOK_FILES = ("week6_selfcheck.py", "public_checks.py", "arraycheck.py", "public_fixture.json")
-SHIPPED_FILES = NOTEBOOK_FILES + ("check_notebook.py", "written_answers.py")
+NOTEBOOK_FILES = ("week6_selfcheck.py", "public_checks.py", "arraycheck.py", "public_fixture.json", "keep_going.py")
+SHIPPED_FILES = NOTEBOOK_FILES + ("check_notebook.py", "cell_names.py", "written_answers.py")
 LINE_WIDTH = 100
 
 SYMBOLS = {PASSED: "\u2713", FAILED: "\u2717", NOT_IMPLEMENTED: "\u25cb", SKIPPED: "\u00b7"}
@@ -152,7 +153,9 @@ def format_report(results: list, exercises: dict[str, str], symbols: dict[str, s
             lines.append(f"  {symbols[r.status]} {r.name}")
             if r.status == FAILED:
                 for label, text in (("expected", r.expected), ("got", r.got), ("hint", r.hint)):
-                    if text:
+                    if "\n" in text:   # a table of values (arraycheck.comparison): kept as it is laid out
+                        lines += [f"      {label}:"] + ["          " + line for line in text.splitlines()]
+                    elif text:
                         lines += textwrap.wrap(text, width, initial_indent=f"      {label + ':':<10}",
                                                subsequent_indent=" " * 16, break_on_hyphens=False)
     lines += ["", results.summary() if isinstance(results, SelfCheckResults) else SelfCheckResults(results).summary()]

@@ -105,8 +105,21 @@ class Context:
 
 
 # -- building blocks ----------------------------------------------------------
+# The key of Verdict.extra that names the probe whose call did not return, when that is why a test
+# failed: the check stage moves it to TestResult.failed_call, and the feedback groups such tests by
+# what stopped the call (grader/reports/causes.py).
+FAILED_CALL = "failed_call"
+
+
 def call_problem(ctx, probe_id):
-    """A failed Verdict if the call did not return normally, else None."""
+    """A failed Verdict if the call did not return normally (``extra[FAILED_CALL]``: the probe), else None."""
+    verdict = _call_problem(ctx, probe_id)
+    if verdict is not None:
+        verdict.extra[FAILED_CALL] = probe_id
+    return verdict
+
+
+def _call_problem(ctx, probe_id):
     outcome = ctx.outcome(probe_id)
     if outcome.ok:
         return None
@@ -124,8 +137,20 @@ def call_problem(ctx, probe_id):
     what_failed = {"missing": "is not defined", "error": "raised an error", "timeout": "ran out of time",
                    "bad_output": "returned something unreadable", "not_run": "could not be checked",
                    "no_time": "was not checked"}[outcome.status]
+    if outcome.status == "error" and outcome.frames:
+        return Verdict(False, f"{call} to return normally", raised_text(outcome), hints["error"])
     return Verdict(False, f"{call} to return normally", f"{probe.func} {what_failed}: {outcome.error}",
                    hints[outcome.status])
+
+
+def raised_text(outcome) -> str:
+    """"bce_grad raised TypeError: ... at line 2 of its cell, `sizes = layer_sizes + 1` (called by
+    bce_loss)": the function of the notebook that raised (the innermost of the outcome's frames),
+    not only the one the grader called."""
+    raiser, entry = outcome.frames[-1], outcome.frames[0]
+    where = f" at line {raiser.line} of its cell" + (f", `{raiser.text}`" if raiser.text else "")
+    called_by = f" (called by {entry.function})" if entry.function != raiser.function else ""
+    return f"{raiser.function} raised {outcome.error}{where}{called_by}"
 
 
 def all_of(verdicts, passed_text):
@@ -225,8 +250,10 @@ def consistency_verdict(ctx, fd_id, point_id, output):
         return verdict
     return Verdict(False,
                    f"your gradient to agree with central differences of your own loss "
-                   f"({ctx.describe_call(point_id)}): {describe(slopes)}",
-                   f"{describe(projected)} (relative error {relative_error(projected, slopes):.2e})",
+                   f"({ctx.describe_call(point_id)}), along {len(slopes)} directions (expected: the "
+                   f"differences; got: your gradient along each; relative error "
+                   f"{relative_error(projected, slopes):.2e})",
+                   verdict.got,
                    "Your gradient is not the derivative of your loss. Check each term: the "
                    "regularization gradient (2 * lam * W_l, none for biases), the 1/N, and sigma' "
                    "at each hidden layer.")

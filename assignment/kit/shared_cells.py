@@ -3,9 +3,10 @@
 tools/build_template.py opens the notebook with :data:`OPENING` (after the introduction, whose
 table of exercises it derives from assignment.EXERCISES) and closes it with :data:`CLOSING`; the
 given helpers :data:`UNPACK`, :data:`GRADIENT_CHECK` and :data:`PLOT_HELPER` sit in the part of the
-first exercise that needs them. The settings cell and the ``unpack`` cell are written from
-:mod:`reference` (the single source of truth) as plain literals and self-contained code, so the
-notebook never imports ``reference``.
+first exercise that needs them; the ``keep_going`` helper is a shipped module,
+student_template/keep_going.py, that the imports cell imports. The settings cell and the
+``unpack`` cell are written from :mod:`reference` (the single source of truth) as plain literals
+and self-contained code, so the notebook never imports ``reference``.
 """
 import inspect
 
@@ -49,7 +50,7 @@ or machine-learning library is needed (or allowed) for the graded functions.
 Each exercise has cells that run your code: plots, a sanity value to compare
 against, a finite-difference check of your gradients, training runs. The last
 cell of the notebook runs the public tests on your functions (also available
-on the command line as `make check NOTEBOOK=week6_backprop.ipynb`).
+on the command line, in the lab's folder: `python week6_selfcheck.py week6_backprop.ipynb`).
 
 """
 
@@ -57,7 +58,8 @@ IMPORTS = """\
 import numpy as np
 import scipy.io as sio
 from scipy.optimize import minimize
-import matplotlib.pyplot as plt"""
+import matplotlib.pyplot as plt
+from keep_going import keep_going   # given (keep_going.py, next to this notebook): see above"""
 
 # What each SETUPS key of reference.training trains, for the settings cell's comments.
 SETUP_COMMENTS = {
@@ -69,67 +71,6 @@ SETUP_COMMENTS = {
 
 # The seed every training cell starts from (one run each, to keep the notebook quick).
 SEED = 0
-
-# The given helper that every "run" cell is wrapped in (tools/build_template.py): while a
-# function is still a stub, "Run All" goes on to the self-check instead of stopping.
-KEEP_GOING = '''\
-# Given (not graded): lets "Run All" go on while some functions are not written yet.
-import ast
-import inspect
-import linecache
-import traceback
-
-
-class keep_going:
-    """`with keep_going():` runs the cells that call your functions.
-
-    If a function the cell calls is not written yet (it still raises NotImplementedError), the
-    cell says so and stops quietly. Any other error shows its traceback as usual. Either way the
-    cells below still run, so "Run All" always reaches the self-check at the end.
-    """
-    waiting_for = {}   # variable -> the unwritten function that kept a cell from making it
-
-    def __enter__(self):
-        self.cell = inspect.currentframe().f_back.f_code.co_filename   # the cell of this `with`
-        return self
-
-    def __exit__(self, kind, error, trace):
-        if error is not None and not isinstance(error, Exception):
-            return False   # an interrupt (the stop button) stops "Run All" as usual
-        made_here = self._names_made_in(self.cell)
-        if error is None:
-            for name in made_here:
-                keep_going.waiting_for.pop(name, None)
-            return False
-        innermost = trace
-        while innermost.tb_next is not None:
-            innermost = innermost.tb_next
-        if isinstance(error, NotImplementedError):
-            function = innermost.tb_frame.f_code.co_name
-            keep_going.waiting_for.update(dict.fromkeys(made_here, function))
-            print(f"Not run yet: {function} is not written yet. This cell runs once it is.")
-        elif (isinstance(error, NameError) and getattr(error, "name", None) in keep_going.waiting_for
-              and innermost.tb_frame.f_code.co_filename == self.cell):   # NameError.name: Python 3.10+
-            function = keep_going.waiting_for[error.name]
-            keep_going.waiting_for.update(dict.fromkeys(made_here, function))
-            print(f"Not run yet: this cell needs `{error.name}`, which a cell above makes once "
-                  f"{function} is written.")
-        else:
-            try:
-                get_ipython().showtraceback((kind, error, trace))   # the notebook's usual error display
-            except NameError:   # plain Python, outside Jupyter
-                traceback.print_exception(kind, error, trace)
-            print("(keep_going: the cells below still run.)")
-        return True
-
-    @staticmethod
-    def _names_made_in(filename):
-        """The variables a cell assigns (from its source, which Jupyter keeps in linecache)."""
-        try:
-            tree = ast.parse("".join(linecache.getlines(filename)))
-        except SyntaxError:
-            return set()
-        return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}'''
 
 
 def settings_source() -> str:
@@ -160,9 +101,18 @@ def unpack_source() -> str:
                                 for f in (reference_params.n_params, reference_params.unpack))
 
 
-# After the introduction: the imports, the training settings and the keep_going helper.
+# After the introduction: the imports (the keep_going helper among them) and the training settings.
 OPENING = [
-    Markdown("imports-md", "Run this cell first. These are all the imports the lab needs."),
+    Markdown("imports-md", r"""
+Run this cell first. These are all the imports the lab needs.
+
+The cells that run your functions (plots, checks, training) start with
+`with keep_going():`, a given helper that this cell imports from `keep_going.py`
+(it ships with the lab: keep it next to this notebook). While a function is not
+written yet, such a cell says so instead of failing, and an error in it shows
+its traceback without stopping the cells below: "Run All" always reaches the
+self-check at the end of the notebook.
+"""),
     Code("imports", IMPORTS, role="imports"),
     Markdown("settings-md", r"""
 The settings every training run of the lab uses: the network shapes
@@ -170,14 +120,6 @@ The settings every training run of the lab uses: the network shapes
 settings for `minimize`. Leave them as they are.
 """),
     Code("settings", settings_source(), role="settings"),
-    Markdown("keep-going-md", r"""
-The cells that run your functions (plots, checks, training) start with
-`with keep_going():`, from the given cell below. While a function is not
-written yet, such a cell says so instead of failing, and an error in it shows
-its traceback without stopping the cells below: "Run All" always reaches the
-self-check at the end of the notebook.
-"""),
-    Code("keep-going", KEEP_GOING, role="given"),
 ]
 
 # The flat parameter vector and its per-layer views (first needed by exercise 1c).

@@ -73,7 +73,7 @@ FINGERPRINT_GLOBS = ("data/*.mat",)
 
 UNPACKED_DIR = ".submissions"            # where a SUBMISSIONS zip is unpacked
 NO_NOTEBOOK = "no_notebook"              # the status of a submission that holds no notebook (as on Gradescope)
-PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "*.executed.ipynb",
+PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "feedback.json", "*.executed.ipynb",
                     "decision_boundary_*.png", "gradient_blocks_*.png",
                     *RAW_FILES.values(), f"{ANSWERS_DIR}/*")   # removed before grading again
 BOOT_GRACE = 120.0                       # seconds a worker may take to start before its task's clock runs

@@ -37,7 +37,11 @@ def _number(value):
 
 
 def _why(results):
-    """The line of results.json's output that says why grading stopped (or its first line)."""
+    """Why grading stopped: results.json's ``extra_data.message`` (plain text; its output is Markdown),
+    else the line of its output that says so (or its first line)."""
+    message = (results.get("extra_data") or {}).get("message") if isinstance(results.get("extra_data"), dict) else None
+    if isinstance(message, str) and message.strip():
+        return message.strip()
     lines = [line.strip() for line in str(results.get("output", "")).splitlines() if line.strip()]
     for line in lines:
         if line.startswith("Grading stopped early:"):

@@ -10,9 +10,11 @@ added (negative: taken away). An exercise stays within [0, its points]; a
 ``total`` adjustment never takes the score below 0.
 
 Never applied twice: after each grading the batch keeps the autograder's own
-files (``results.autograder.json``, ``feedback.autograder.md/html``); every run
-rebuilds ``results.json`` and the feedback from those plus the overrides of that
-run. results.json lists them in ``extra_data.manual_adjustments`` and in its
+files (``results.autograder.json``, and ``feedback.autograder.json``: the model the
+feedback pages are rendered from); every run rebuilds ``results.json`` and the
+feedback from those plus the overrides of that run: the adjustments are added to the
+data and the pages rendered again through their templates (grader/reports/feedback.py),
+never patched. results.json lists them in ``extra_data.manual_adjustments`` and in its
 ``output``; the feedback shows them, with their reasons, under the score.
 """
 import csv
@@ -22,14 +24,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from assignment import BONUS_EXERCISES, EXERCISE_POINTS
+from assignment import EXERCISE_POINTS
 from grader.model import EXERCISES
-from grader.reports.text import clean_text, esc, fmt_points, md_escape, one_line, truncate, write_text_atomically
+from grader.reports.text import clean_text, truncate, write_text_atomically
 
 COLUMNS = ("submission", "exercise", "points", "reason")
 WHOLE_SCORE = "total"
-RAW_FILES = {"results.json": "results.autograder.json", "feedback.md": "feedback.autograder.md",
-             "feedback.html": "feedback.autograder.html"}
+RAW_FILES = {"results.json": "results.autograder.json", "feedback.json": "feedback.autograder.json"}
 
 
 class OverridesError(ValueError):
@@ -125,7 +126,8 @@ def is_adjusted(result_dir):
 # --------------------------------------------------------------------- apply
 
 def adjusted_results(raw, overrides):
-    """results.json content: ``raw`` (the autograder's) with ``overrides`` on top."""
+    """(results.json content, adjustments, exercise scores): ``raw`` (the autograder's) with
+    ``overrides`` on top; its ``output`` is the caller's to render (:func:`apply_overrides`)."""
     results = json.loads(json.dumps(raw))
     extra = results.setdefault("extra_data", {})
     scores = {k: float(v) for k, v in (extra.get("exercise_scores") or {}).items()}
@@ -147,49 +149,38 @@ def adjusted_results(raw, overrides):
     extra["exercise_scores"] = {k: round(v, 4) for k, v in scores.items()}
     extra["manual_adjustments"] = adjustments
     results["score"] = round(sum(scores.values()) + whole, 4)
-    lines = [f"Manual adjustment ({_what(a['exercise'])}): {_signed(a['applied'], fmt_points)} points"
-             + (f" (asked {_signed(a['points'], fmt_points)}, kept within the exercise's points)"
-                if abs(a["applied"] - a["points"]) > 1e-9 else "")
-             + (f": {one_line(a['reason'], 300)}" if a["reason"] else "") for a in adjustments]
-    base = sum(v for k, v in scores.items() if k not in BONUS_EXERCISES) + whole
-    bonus = sum(v for k, v in scores.items() if k in BONUS_EXERCISES)
-    lines.append(f"Score after adjustments: {fmt_points(base)} + bonus {fmt_points(bonus)}")
-    results["output"] = str(results.get("output", "")).rstrip("\n") + "\n" + "\n".join(lines)
-    return results, adjustments, (base, bonus)
-
-
-def _what(exercise):
-    return "whole score" if exercise == WHOLE_SCORE else f"exercise {exercise}"
-
-
-def _signed(value, fmt):
-    return ("+" if value >= 0 else "-") + fmt(abs(value))
+    return results, adjustments, scores
 
 
 def apply_overrides(result_dir, overrides):
     """Rebuild ``result_dir``'s results.json and feedback from the raw files and ``overrides``
-    ([] restores the autograder's own). Writes only what changes. No raw files: nothing to do."""
+    ([] restores the autograder's own): the adjustments go into the feedback's model, and the pages
+    and results.json's output are rendered from it again. Writes only what changes. No raw files:
+    nothing to do."""
+    from grader.reports.feedback import MODEL_FILE, read_model, render_html, render_markdown, summary_output
+    from grader.reports.feedback_model import with_adjustments
     from grader.reports.results_json import dumps
 
     result_dir = Path(result_dir)
-    raw_path = result_dir / RAW_FILES["results.json"]
     try:
-        raw = json.loads(raw_path.read_text(encoding="utf-8"))
+        raw = json.loads((result_dir / RAW_FILES["results.json"]).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    try:
+        model = read_model(result_dir / RAW_FILES[MODEL_FILE])
+    except (OSError, ValueError):
+        model = None          # the feedback could not be written when graded: results.json alone
+    results = raw
     if overrides:
-        results, adjustments, (base, bonus) = adjusted_results(raw, overrides)
-        _write_if_changed(result_dir / "results.json", dumps(results, indent=1) + "\n")
-        for name, render in (("feedback.md", _markdown_block), ("feedback.html", _html_block)):
-            raw_feedback = result_dir / RAW_FILES[name]
-            if raw_feedback.is_file():
-                text = raw_feedback.read_text(encoding="utf-8")
-                block = render(adjustments, fmt_points(base), fmt_points(bonus))
-                _write_if_changed(result_dir / name, _insert_after_score(text, block, name))
-    else:
-        for name, raw_name in RAW_FILES.items():
-            if (result_dir / raw_name).is_file():
-                _write_if_changed(result_dir / name, (result_dir / raw_name).read_text(encoding="utf-8"))
+        results, adjustments, scores = adjusted_results(raw, overrides)
+        if model is not None:
+            model = with_adjustments(model, adjustments, scores)
+            results["output"] = summary_output(model)
+    _write_if_changed(result_dir / "results.json", dumps(results, indent=1) + "\n")
+    if model is not None:
+        _write_if_changed(result_dir / MODEL_FILE, json.dumps(model, ensure_ascii=False) + "\n")
+        _write_if_changed(result_dir / "feedback.md", render_markdown(model))
+        _write_if_changed(result_dir / "feedback.html", render_html(model, result_dir))
     return True
 
 
@@ -200,28 +191,3 @@ def _write_if_changed(path, text):
     except OSError:
         pass
     write_text_atomically(path, text)
-
-
-def _markdown_block(adjustments, base, bonus):
-    lines = ["", "**Manual adjustments by the instructor:**", ""]
-    lines += [f"- {md_escape(_what(a['exercise']))}: {_signed(a['applied'], fmt_points)} points"
-              + (f": {md_escape(a['reason'])}" if a["reason"] else "") for a in adjustments]
-    lines += ["", f"**Score after adjustments: {base}** + bonus **{bonus}**", ""]
-    return "\n".join(lines)
-
-
-def _html_block(adjustments, base, bonus):
-    items = "".join(f"<li>{esc(_what(a['exercise']))}: {_signed(a['applied'], fmt_points)} points"
-                    + (f": {esc(a['reason'])}" if a["reason"] else "") + "</li>" for a in adjustments)
-    return (f'<div class="stopped"><p class="label">Manual adjustments by the instructor:</p><ul>{items}</ul>'
-            f'<p class="score">Score after adjustments: {esc(base)} + bonus {esc(bonus)}</p></div>')
-
-
-def _insert_after_score(text, block, name):
-    """The feedback with ``block`` right after its score line (at the top when there is none)."""
-    marker = '<p class="score">' if name.endswith(".html") else "**Score:"
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if line.startswith(marker):
-            return "\n".join(lines[: index + 1] + [block] + lines[index + 1:])
-    return block + "\n" + text

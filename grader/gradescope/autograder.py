@@ -24,7 +24,8 @@ The notebook runs confined at the level ``auto`` picks (``grader/kernel/sandbox.
 where the container allows user namespaces, else the ``uid`` level (Gradescope runs the
 autograder as root); ``WEEK6_SANDBOX`` or ``--sandbox`` may ask for one. Where the level
 cannot be made, nothing is run and results.json says plainly that it is a problem for the
-course staff (status ``environment_error``, no tests), not the student's work. Only an
+course staff, not the student's work, and that the 0 its format needs is no grade (status
+``environment_error``: grader.reports.results_json.not_graded_results, the total hidden). Only an
 explicit ``none`` grades unconfined. Test one submission with "Test Autograder" first:
 ``extra_data.sandbox`` in the results (and the stdout) says which level graded it.
 """
@@ -38,7 +39,7 @@ from pathlib import Path
 
 from grader import PROJECT_ROOT
 from grader.kernel.sandbox import LEVEL_ENV, LEVELS
-from grader.reports.text import replacing, write_text_atomically
+from grader.reports.text import md_escape, replacing, write_text_atomically
 
 FILES_DIR = Path(__file__).resolve().parent / "files"
 SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, executable
@@ -183,13 +184,15 @@ def _write_json(path, results):
 
 
 def _environment_error(root, error, started, extra):
-    """results.json for a notebook that could not be confined: no tests, and a message that
-    says it is the course staff's problem, not the student's work."""
+    """results.json for a notebook that could not be confined: not graded (results_json.not_graded_results:
+    no grade, the total hidden from the student), with a message that says it is the course staff's
+    problem, not the student's work."""
+    from grader.reports.results_json import not_graded_results
     message = (f"Your notebook was not run: the autograder could not confine it on this machine. This is a "
                f"problem with the autograder's setup, not with your work; please tell the course staff. Your "
                f"submission is kept and can be graded again once they fix it. (For the staff: {error})")
     print(message)
-    return _stopped_results(root, "environment_error", message, time.monotonic() - started, extra)
+    return not_graded_results("environment_error", message, time.monotonic() - started, extra)
 
 
 def run_autograder(root=None, environ=None, config=None, level=None):
@@ -244,12 +247,14 @@ def run_autograder(root=None, environ=None, config=None, level=None):
         message = (f"The autograder failed before it could grade {name} ({type(error).__name__}: {error}). "
                    "This is not a problem with your work; tell the course staff.")
         print(message)
-        _write_json(results_path, _stopped_results(root, "grader_error", message, time.monotonic() - started,
-                                                   {"gradescope": gradescope_extra}))
+        from grader.reports.results_json import not_graded_results
+        _write_json(results_path, not_graded_results("grader_error", message, time.monotonic() - started,
+                                                     {"gradescope": gradescope_extra}))
         return 1
-    if others:
-        results["output"] = (f"Graded: {name}. Also submitted, not graded: {', '.join(others)}. Only one notebook "
-                             f"is graded: the one named {TEMPLATE_NAME}, else the first.\n" + results["output"])
+    if others:   # (Markdown: the file names are the student's, escaped)
+        results["output"] = (f"Graded: {md_escape(name)}. Also submitted, not graded: {md_escape(', '.join(others))}. "
+                             f"Only one notebook is graded: the one named {md_escape(TEMPLATE_NAME)}, else the first.\n\n"
+                             + results["output"])
     results.setdefault("extra_data", {})["gradescope"] = gradescope_extra
     _write_json(results_path, results)
     print(f"sandbox: {results['extra_data'].get('sandbox')}; score: {results.get('score')} -> {results_path}")

@@ -24,6 +24,7 @@ A ref is {"array": name} (a fresh copy of an input array), {"value": json value}
 or {"rng": seed} (a numpy Generator).
 """
 import json
+import linecache
 import os
 import signal
 import time
@@ -69,12 +70,33 @@ def _run_entry(entry, user_ns, arrays, out_dir):
         status = {"status": "bad_output", "error": str(bad)[:500]}
     except Exception as error:
         status = {"status": "error", "error": f"{type(error).__name__}: {error}"[:500],
-                  "traceback": "".join(traceback.format_exception(error)[-3:])[-1500:]}
+                  "traceback": "".join(traceback.format_exception(error)[-3:])[-1500:],
+                  "frames": _notebook_frames(error, user_ns)}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
     status["seconds"] = time.perf_counter() - started
     with open(os.path.join(out_dir, entry["id"] + ".json"), "w") as handle:
         json.dump(status, handle, default=str)
+
+
+MAX_FRAMES = 20
+
+
+def _notebook_frames(error, user_ns):
+    """The frames of the error's traceback in the notebook's own code (functions whose globals are the
+    notebook's namespace), outermost first, the last one where it was raised: [{"function", "line",
+    "text"}], the line counted in its cell and its text as the cell has it (IPython keeps cells in
+    linecache). Only words for the feedback: the grader judges nothing by them."""
+    frames = []
+    try:
+        for frame, line in traceback.walk_tb(error.__traceback__):
+            if frame.f_globals is user_ns:
+                code = frame.f_code
+                frames.append({"function": str(code.co_name)[:100], "line": int(line or 0),
+                               "text": str(linecache.getline(code.co_filename, line or 0)).strip()[:200]})
+    except Exception:      # a notebook that broke linecache or traceback: the error is still reported
+        pass
+    return frames[-MAX_FRAMES:]
 
 
 class _CallTimeout(BaseException):

@@ -1,20 +1,14 @@
-"""How the diagnose stage's findings appear in feedback.md / feedback.html.
+"""The gradient charts of the feedback: a failed gradient test's ``extra["gradient_blocks"]`` (the
+diagnose stage's relative error per block) as a small horizontal bar chart, a PNG that feedback.md
+links and feedback.html embeds (the table of the same numbers is in the feedback's model,
+grader/reports/feedback_model.py). The diagnosis itself ("This looks like: ...") is part of the test's
+hint.
 
-:mod:`grader.reports.feedback` calls these for each failed test it details:
-``extra["gradient_blocks"]`` becomes a table (block, relative error, verdict)
-and a small horizontal bar chart (PNG: linked from the Markdown, embedded in
-the HTML as base64). The diagnosis itself ("This looks like: ...") is part of
-the test's hint, which the report already shows.
-
-Drawn with a bare :class:`matplotlib.figure.Figure` (Agg canvas), never
-registered with pyplot. Everything shown is escaped (:mod:`grader.reports.text`).
+Drawn with a bare :class:`matplotlib.figure.Figure` (Agg canvas), never registered with pyplot.
 """
-import base64
 import io
 import math
 from pathlib import Path
-
-from grader.reports.text import esc, md_code, md_escape
 
 CHART_NAME = "gradient_blocks_{index}.png"
 TOLERANCE = 1e-6          # the rtol the checks use; drawn as a line
@@ -31,7 +25,7 @@ def rows_of(test):
     return [row for row in rows if isinstance(row, dict) and "block" in row]
 
 
-def _error(row):
+def row_error(row):
     try:
         value = float(row.get("rel_error"))
     except (TypeError, ValueError):
@@ -50,7 +44,7 @@ def chart_png(rows, title=""):
     from matplotlib.figure import Figure
 
     labels = [str(row["block"]) for row in rows]
-    values = [min(max(_error(row), FLOOR), 1.0) for row in rows]
+    values = [min(max(row_error(row), FLOOR), 1.0) for row in rows]
     colors = ["#c62828" if row.get("wrong") else "#1a7f37" for row in rows]
     height = 0.9 + 0.26 * len(rows)
     figure = Figure(figsize=(5.0, height), dpi=DPI)
@@ -88,43 +82,3 @@ def gradient_block_charts(run, out_dir, notes=None):
             if notes is not None:
                 notes.append(f"A gradient chart could not be drawn ({type(exc).__name__})")
     return charts
-
-
-def markdown_lines(test, chart):
-    """Lines for feedback.md after the test's Expected/Got/Hint ([] when there is nothing)."""
-    rows = rows_of(test)
-    if not rows:
-        return []
-    extra = test.extra
-    out = [f"**Your gradient, block by block** (on {md_code(extra.get('gradient_blocks_call', ''))}):", "",
-           "| Block | Relative error | |", "|---|---|---|"]
-    for row in rows:
-        out.append(f"| {md_escape(row['block'])} | {fmt_error(_error(row))} | {'wrong' if row.get('wrong') else 'right'} |")
-    out.append("")
-    if extra.get("gradient_blocks_summary"):
-        out += [md_escape(extra["gradient_blocks_summary"]), ""]
-    if chart:
-        out += [f"![Relative error per gradient block]({Path(chart[0]).name})", ""]
-    return out
-
-
-def html_lines(test, chart):
-    """HTML fragments for feedback.html after the test's fields ([] when there is nothing)."""
-    rows = rows_of(test)
-    if not rows:
-        return []
-    extra = test.extra
-    out = [f'<div><span class="label">Your gradient, block by block</span> '
-           f"(on <code>{esc(extra.get('gradient_blocks_call', ''))}</code>):",
-           "<table><tr><th>Block</th><th>Relative error</th><th></th></tr>"]
-    for row in rows:
-        verdict = '<span class="fail">wrong</span>' if row.get("wrong") else '<span class="pass">right</span>'
-        out.append(f"<tr><td>{esc(row['block'])}</td><td>{esc(fmt_error(_error(row)))}</td><td>{verdict}</td></tr>")
-    out.append("</table>")
-    if extra.get("gradient_blocks_summary"):
-        out.append(f"<p>{esc(extra['gradient_blocks_summary'])}</p>")
-    if chart:
-        encoded = base64.b64encode(chart[1]).decode("ascii")
-        out.append(f'<p><img alt="Relative error per gradient block" src="data:image/png;base64,{encoded}"></p>')
-    out.append("</div>")
-    return out

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from assignment import TRAINED, label_of
 from assignment.kit.plan import DEFAULT_ACTIVATION
@@ -21,7 +22,7 @@ from assignment.kit.reference_runs import data_set, network_labels
 from reference import n_params
 
 GRID_POINTS = 150               # per axis
-FIGSIZE = (8.0, 3.6)            # inches; at DPI 80: 640 x 288 pixels, ~30 kB
+FIGSIZE = (8.0, 3.9)            # inches; at DPI 80: 640 x 312 pixels, ~30 kB
 DPI = 80
 MARGIN = 0.1                    # fraction of the data range added around the points
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
@@ -74,14 +75,12 @@ def _regions(W, grid, layer_sizes, activation, multiclass):
         return network_labels(W, grid, layer_sizes, activation, multiclass), ""
 
 
-def _panel(ax, title, X, t, gx, gy, labels, reason, n_classes):
+def _panel(ax, title, X, t, gx, gy, labels, n_classes):
+    """One panel: the regions a network assigns (when there are ``labels``) under the data points."""
     cmap = ListedColormap(COLORS[:n_classes])
     if labels is not None:       # one pixel per grid point: a fraction of contourf's cost
         ax.imshow(labels.reshape(gx.shape), origin="lower", extent=(gx.min(), gx.max(), gy.min(), gy.max()),
                   cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, alpha=0.3, interpolation="nearest", aspect="auto")
-    else:
-        ax.text(0.5, 0.5, reason, transform=ax.transAxes, ha="center", va="center", fontsize=10,
-                bbox={"facecolor": "white", "edgecolor": "0.6"}, zorder=3)
     ax.scatter(X[:, 0], X[:, 1], c=t, cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, s=7,
                edgecolors="k", linewidths=0.2)
     ax.set_xlim(gx.min(), gx.max())
@@ -91,8 +90,18 @@ def _panel(ax, title, X, t, gx, gy, labels, reason, n_classes):
     ax.set_yticks([])
 
 
-def draw_decision_boundary(key, entry, path):
-    """One PNG: the submission's decision regions (left) beside the reference's (right)."""
+def _legend(fig, n_classes):
+    """The classes' colours, once for both panels, below them: class k's points (label k - 1)."""
+    handles = [Line2D([], [], linestyle="", marker="o", markersize=6, markerfacecolor=COLORS[k], markeredgecolor="k",
+                      markeredgewidth=0.3) for k in range(n_classes)]
+    fig.legend(handles, [f"class {k + 1} (label {k})" for k in range(n_classes)], loc="lower center",
+               ncol=n_classes, fontsize=8, frameon=False, handletextpad=0.3, columnspacing=1.2)
+
+
+def decision_boundary_figure(key, entry):
+    """The :class:`Figure`: the submission's decision regions (left) beside the reference's (right), the
+    data points on both, a legend of the classes below. A panel without a usable network shows the
+    points alone and says why in its title, never over the points."""
     layer_sizes = [int(n) for n in entry["layer_sizes"]]
     multiclass = entry.get("loss") == "ce" or layer_sizes[-1] > 1
     activation = entry.get("activation") or DEFAULT_ACTIVATION
@@ -112,12 +121,18 @@ def draw_decision_boundary(key, entry, path):
     ]
     for ax, (who, W, accuracy) in zip(axes, panels):
         labels, reason = _regions(W, grid, layer_sizes, activation, multiclass)
-        title = who if labels is None and W is None else f"{who}: accuracy {fmt_accuracy(accuracy)}"
-        _panel(ax, title, X, t, gx, gy, labels, reason, n_classes)
+        title = f"{who}: {reason}" if labels is None else f"{who}: accuracy {fmt_accuracy(accuracy)}"
+        _panel(ax, title, X, t, gx, gy, labels, n_classes)
     name = label_of(str(key))
     fig.suptitle(f"{name}: layers {layer_sizes}, {activation}", fontsize=10)
-    fig.subplots_adjust(left=0.015, right=0.985, bottom=0.03, top=0.8, wspace=0.04)   # tight_layout costs 0.2 s
-    fig.savefig(path, dpi=DPI)
+    _legend(fig, n_classes)
+    fig.subplots_adjust(left=0.015, right=0.985, bottom=0.1, top=0.83, wspace=0.04)   # tight_layout costs 0.2 s
+    return fig
+
+
+def draw_decision_boundary(key, entry, path):
+    """Save :func:`decision_boundary_figure` as the PNG ``path``; returns it."""
+    decision_boundary_figure(key, entry).savefig(path, dpi=DPI)
     # no fig.clear(): it rebuilds every axis (0.1 s a figure); the figure is not in pyplot, so it is just freed
     return Path(path)
 

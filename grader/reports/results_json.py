@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assignment import BASE_POINTS, BONUS_EXERCISES, BONUS_POINTS, EXERCISE_POINTS
+from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_POINTS
 from grader.model import EXERCISES
-from grader.reports.text import clean_text, finite_number, fmt_points, one_line, truncate, write_text_atomically
+from grader.reports.text import clean_text, finite_number, truncate, write_text_atomically
 
 MAX_BYTES = 1_000_000            # results.json stays below this (Gradescope uploads it)
 TARGET_BYTES = 900_000           # what the shrinking steps aim for, leaving a margin
@@ -29,13 +29,14 @@ SUMMARY_CHARS = 8_000            # the top-level "output"
 EXTRA_STR_CHARS = 1_000          # each string inside extra_data
 EXTRA_ITEMS = 200                # each list / dict inside extra_data
 EXTRA_DEPTH = 6                  # nesting kept inside extra_data
-MAX_CELLS_LISTED = 10            # cell problems listed in the top-level output
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 # A test with an unknown visibility is shown only once the instructor publishes
 # the grades: never leaks a hidden test, never hides the total by accident.
 FALLBACK_VISIBILITY = "after_published"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-BAD_CELL_STATUSES = ("error", "timeout", "died")
+# Gradescope renders the outputs as Markdown ("md"): the feedback's words, with code and tables; a
+# submission's text reaches them escaped (grader/templates/feedback_*.md), never as HTML.
+OUTPUT_FORMAT = "md"
 
 
 def _grader_version():
@@ -105,80 +106,17 @@ def repr_safe(value):
         return f"<{type(value).__name__}>"
 
 
-# ------------------------------------------------------------------------ scores
-
-def exercise_scores(run):
-    """``run.exercise_scores()``, tolerant of tests with an unknown exercise id."""
-    try:
-        return {k: float(v) for k, v in run.exercise_scores().items()}
-    except Exception:
-        scores = {number: 0.0 for number in EXERCISES}
-        for test in run.tests:
-            key = clean_text(getattr(test, "number", ""))
-            scores[key] = scores.get(key, 0.0) + finite_number(getattr(test, "score", 0.0))
-        return scores
-
-
-def score_split(run):
-    """(points in the graded exercises, bonus points), both finite floats."""
-    scores = exercise_scores(run)
-    bonus = sum(finite_number(v) for k, v in scores.items() if k in BONUS_EXERCISES)
-    base = sum(finite_number(v) for k, v in scores.items() if k not in BONUS_EXERCISES)
-    return base, bonus
-
-
-
-
-def cell_problems(run):
-    """The run's cells that errored, timed out or killed the kernel (CellRecord objects)."""
-    return [cell for cell in (run.cells or []) if getattr(cell, "status", "ok") in BAD_CELL_STATUSES]
-
-
-def describe_cell(cell, limit=300):
-    """"cell 4: error (NameError: name 'x' is not defined)" on one line."""
-    what = ": ".join(part for part in (one_line(cell.ename, 80), one_line(cell.evalue, limit)) if part)
-    index = getattr(cell, "index", "?")
-    return f"cell {index}: {one_line(cell.status, 20)}" + (f" ({what})" if what else "")
-
-
-def summary_text(run):
-    """The top-level ``output``: status, score and what stopped or disturbed grading."""
-    base, bonus = score_split(run)
-    lines = [
-        f"Status: {one_line(run.status, 40)}",
-        f"Score: {fmt_points(base)} / {BASE_POINTS} + bonus {fmt_points(bonus)} / {BONUS_POINTS}",
-    ]
-    if run.tests:
-        failed = sum(1 for test in run.tests if not test.passed)
-        lines.append(f"Tests: {len(run.tests) - failed} passed, {failed} failed")
-    if run.status != "graded" or run.message:
-        label = "Grading stopped early" if run.status != "graded" else "Note"
-        lines.append(f"{label}: {clean_text(run.message) or run.status}")
-    if getattr(run, "written", None) is not None:
-        lines.append(run.written.summary_line())
-    problems = cell_problems(run)
-    if problems:
-        lines.append(f"Notebook cells with problems ({len(problems)}):")
-        lines.extend("  " + describe_cell(cell) for cell in problems[:MAX_CELLS_LISTED])
-        if len(problems) > MAX_CELLS_LISTED:
-            lines.append(f"  ... and {len(problems) - MAX_CELLS_LISTED} more")
-    return truncate("\n".join(lines), SUMMARY_CHARS)
-
-
 # ----------------------------------------------------------------------- results
 
-def test_dict(test, policy=None):
-    """One entry of ``tests``; its visibility by the policy of :mod:`grader.reports.visibility`."""
+def test_dict(test, output, policy=None):
+    """One entry of ``tests``: ``output`` is its Markdown (grader.reports.feedback.test_output); its
+    visibility by the policy of :mod:`grader.reports.visibility`."""
     from grader.reports.visibility import visibility_of
     visibility = visibility_of(clean_text(getattr(test, "number", "")), clean_text(getattr(test, "name", "")),
                                clean_text(getattr(test, "visibility", "visible")), policy)
     tags = getattr(test, "tags", None) or []
     if isinstance(tags, (str, bytes)):
         tags = [tags]
-    try:
-        output = test.output
-    except Exception as exc:
-        output = f"(output unavailable: {type(exc).__name__})"
     return {
         "name": truncate(getattr(test, "name", ""), 300),
         "name_format": "text",
@@ -187,7 +125,7 @@ def test_dict(test, policy=None):
         "max_score": round(finite_number(getattr(test, "max_score", 0.0)), 4),
         "status": "passed" if getattr(test, "passed", False) else "failed",
         "output": truncate(output, TEST_OUTPUT_CHARS),
-        "output_format": "text",
+        "output_format": OUTPUT_FORMAT,
         "visibility": visibility if visibility in VISIBILITIES else FALLBACK_VISIBILITY,
         "tags": [truncate(tag, 200) for tag in list(tags)[:EXTRA_ITEMS]],
         "extra_data": _extra(getattr(test, "extra", None)),
@@ -206,16 +144,20 @@ def run_flags(run):
                    if isinstance(tag, str) and tag.startswith("flag:")})
 
 
-def results_dict(run, notes=()):
+def results_dict(run, notes=(), model=None):
     """The results.json content for ``run`` (a :class:`grader.model.GradingRun`).
 
     ``notes``: report-stage remarks (e.g. a figure that could not be drawn), kept in
-    ``extra_data["report_notes"]``. The result serializes with ``allow_nan=False``
-    to fewer than :data:`MAX_BYTES` bytes.
+    ``extra_data["report_notes"]``. ``model``: the run's feedback model (grader.reports.feedback_model),
+    built here when not given: the outputs are its words, in Markdown. The result serializes with
+    ``allow_nan=False`` to fewer than :data:`MAX_BYTES` bytes.
     """
+    from grader.reports.feedback import summary_output, test_output
+    from grader.reports.feedback_model import build, exercise_scores
     from grader.reports.visibility import load_policy
     policy = load_policy()
-    tests = [test_dict(test, policy) for test in run.tests]
+    model = model if model is not None else build(run, notes=notes)
+    tests = [test_dict(test, _output(test_output, model, key), policy) for test, key in zip(run.tests, model["order"])]
     extra = {
         "seed": jsonable(run.seed),
         "status": clean_text(run.status),
@@ -223,6 +165,8 @@ def results_dict(run, notes=()):
         "grader_version": _grader_version(),
         "timings": {clean_text(k): round(finite_number(v), 4) for k, v in dict(run.timings or {}).items()},
     }
+    if clean_text(run.message).strip():      # why grading stopped, in plain words (the output is Markdown)
+        extra["message"] = truncate(run.message, EXTRA_STR_CHARS)
     if run.sandbox_level is not None:
         extra["sandbox"] = run.sandbox_level
     if getattr(run, "written", None) is not None:
@@ -235,12 +179,51 @@ def results_dict(run, notes=()):
     results = {
         "score": round(sum(finite_number(getattr(t, "score", 0.0)) for t in run.tests), 4),
         "execution_time": round(finite_number(run.execution_time), 3),
-        "output": summary_text(run),
-        "output_format": "text",   # the default, simple_format, would render HTML from the submission
+        "output": truncate(summary_output(model), SUMMARY_CHARS),
+        "output_format": OUTPUT_FORMAT,   # Gradescope's default, simple_format, would render HTML from the submission
+        "test_output_format": OUTPUT_FORMAT,
         "tests": tests,
         "extra_data": extra,
     }
     return fit_size(results)
+
+
+def _output(render, model, key):
+    try:
+        return render(model, key)
+    except Exception as exc:   # a template bug must not cost the student the results
+        return f"(output unavailable: {type(exc).__name__})"
+
+
+# -------------------------------------------------------------- not graded
+
+NOT_GRADED = "Not graded: the autograder could not run your notebook"
+NOT_GRADED_STATUSES = ("environment_error", "grader_error")
+WITHHELD = "Score withheld: your notebook was not graded"
+
+
+def not_graded_results(status, message, execution_time=0.0, extra=None):
+    """results.json for a submission the autograder could not grade for a reason that is not the
+    student's (``status`` "environment_error": no sandbox; "grader_error": the grader broke).
+
+    Gradescope needs a score, so the file holds 0; everything else says it is none: the output
+    (Markdown) says "Not graded" and why, a visible test without points says it again, and a test of
+    0 / 0 points shown only "after_published" hides the total from the student (Gradescope's rule:
+    "If test cases are hidden, students will not be able to see their total score") until the staff
+    publish the grades, which they do after grading the submission again."""
+    from grader.render import render
+    output = render("not_graded.md", message=truncate(message, SUMMARY_CHARS), withheld=WITHHELD).strip()
+    notice = {"name": NOT_GRADED, "name_format": "text", "status": "failed", "output": output,
+              "output_format": OUTPUT_FORMAT, "visibility": "visible", "tags": [], "extra_data": {"notice": status}}
+    withheld = {"name": WITHHELD, "name_format": "text", "score": 0, "max_score": 0, "status": "failed",
+                "output": "The total is hidden until the course staff have graded your notebook.",
+                "output_format": OUTPUT_FORMAT, "visibility": "after_published", "tags": [],
+                "extra_data": {"notice": status}}
+    return {"score": 0, "execution_time": round(finite_number(execution_time), 3), "output": output,
+            "output_format": OUTPUT_FORMAT, "test_output_format": OUTPUT_FORMAT, "tests": [notice, withheld],
+            "extra_data": {"seed": None, "status": clean_text(status), "message": truncate(message, EXTRA_STR_CHARS),
+                           "exercise_scores": {number: 0.0 for number in EXERCISES},
+                           "grader_version": _grader_version(), "timings": {}, **(extra or {})}}
 
 
 def dumps(results, indent=None):
@@ -276,11 +259,12 @@ def fit_size(results, target=TARGET_BYTES):
     return results
 
 
-def write_results(run, path, notes=()):
-    """Write results.json for ``run`` to ``path`` (atomically) and return the path."""
+def write_results(run, path, notes=(), model=None):
+    """Write results.json for ``run`` to ``path`` (atomically) and return the path; ``model``: the
+    feedback model the report stage built (else built here)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    results = results_dict(run, notes)
+    results = results_dict(run, notes, model)
     text = dumps(results)
     if len(text.encode("utf-8")) < PRETTY_BYTES:
         text = dumps(results, indent=1)
@@ -296,7 +280,7 @@ def load_schema(name="gradescope_results"):
     if name == "week6_results":
         properties = schema["properties"]
         properties["score"]["maximum"] = BASE_POINTS + BONUS_POINTS
-        properties["tests"]["items"]["properties"]["number"]["enum"] = list(EXERCISES)
+        schema["$defs"]["test"]["properties"]["number"]["enum"] = list(EXERCISES)
         properties["extra_data"]["properties"]["exercise_scores"]["required"] = list(EXERCISES)
     return schema
 
@@ -304,7 +288,8 @@ def load_schema(name="gradescope_results"):
 def contract_problems(results, status=None):
     """What in a results dict breaks the contract beyond the schemas; [] when nothing.
 
-    Always: every test's ``number`` is an exercise id and its score lies in [0, max_score].
+    Always: every test's ``number`` is an exercise id and its score lies in [0, max_score], except the
+    notices of a run that was not graded (:func:`not_graded_results`), which only such a run has.
     For a graded run with a full test list (``status`` "graded", read from
     ``extra_data`` when not given): the max_scores of each exercise add up to its
     contract total (assignment.EXERCISE_POINTS) and the top-level score is their sum
@@ -312,13 +297,17 @@ def contract_problems(results, status=None):
     """
     problems = []
     tests = results.get("tests", [])
+    if status is None:
+        status = results.get("extra_data", {}).get("status")
+    notices = [test for test in tests if "notice" in (test.get("extra_data") or {})]
+    if notices and status not in NOT_GRADED_STATUSES:
+        problems.append(f"tests of a {status} run say it was not graded ({', '.join(t.get('name', '') for t in notices)})")
+    tests = [test for test in tests if test not in notices]
     for i, test in enumerate(tests):
         if test.get("number") not in EXERCISE_POINTS:
             problems.append(f"tests[{i}]: number {test.get('number')!r} is not an exercise id")
         if not 0 <= test.get("score", 0) <= test.get("max_score", 0) + 1e-9:
             problems.append(f"tests[{i}]: score {test.get('score')} outside [0, {test.get('max_score')}]")
-    if status is None:
-        status = results.get("extra_data", {}).get("status")
     if status == "graded":
         totals = {number: 0.0 for number in EXERCISE_POINTS}
         for test in tests:

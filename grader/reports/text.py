@@ -16,8 +16,14 @@ from typing import Any, Iterator
 
 # --------------------------------------------------------------------- plain text
 
+# The characters that reorder the text around them when displayed (Unicode's bidirectional controls):
+# a submission's "\u202e" could make a page show something other than what it says.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def clean_text(value: Any) -> str:
-    """Any value as a str that encodes to UTF-8 (lone surrogates replaced); None is ""."""
+    """Any value as a str that encodes to UTF-8 (lone surrogates replaced), with the bidirectional
+    controls shown as what they are ("[U+202E]") instead of reordering what follows; None is ""."""
     if value is None:
         return ""
     if isinstance(value, bytes):
@@ -27,7 +33,8 @@ def clean_text(value: Any) -> str:
             value = str(value)
         except Exception as exc:  # a __str__ that raises
             value = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
-    return value.encode("utf-8", "replace").decode("utf-8")
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    return BIDI_CONTROLS.sub(lambda match: f"[U+{ord(match.group()):04X}]", value)
 
 
 def truncate(text: Any, limit: int) -> str:

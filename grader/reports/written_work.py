@@ -27,7 +27,6 @@ from pathlib import Path
 from assignment import label_of
 from student_template.written_answers import PLOTS, QUESTIONS, Plot, find_answers, plot_cells
 
-from grader.reports.text import esc, md_escape
 from grader.reports.written_page import render_student_page
 
 ANSWERS_DIR = "answers"
@@ -270,7 +269,8 @@ def _question_label(question):
 
 
 def feedback_items(work):
-    """[(label, text, ok)] for the feedback: each question, then each plot."""
+    """[(label, text, ok)] for the feedback's section (grader/reports/feedback_model.py): each question,
+    then each plot."""
     items = []
     for question in QUESTIONS:
         answer = work.answers[question.id]
@@ -284,27 +284,3 @@ def feedback_items(work):
             text = f"{len(result.figures)} figure" + ("s" if len(result.figures) > 1 else "") + " shown"
         items.append((f"Exercise {plot.exercise}: {plot.title}", text, result.status == "found"))
     return items
-
-
-FEEDBACK_TITLE = "Written answers and plots"
-FEEDBACK_NOTE = "Your TA reads these; they earn no points from the autograder."
-
-
-def feedback_markdown(work):
-    """Markdown lines of the feedback's section."""
-    if work is None:
-        return []
-    lines = [f"## {FEEDBACK_TITLE}", "", md_escape(FEEDBACK_NOTE), ""]
-    lines += [f"- {'✓' if ok else '✗'} {md_escape(label)}: {md_escape(text)}" for label, text, ok in feedback_items(work)]
-    return lines + [""]
-
-
-def feedback_html(work):
-    """HTML lines of the feedback's section."""
-    if work is None:
-        return []
-    lines = [f"<h2>{esc(FEEDBACK_TITLE)}</h2>", f"<p>{esc(FEEDBACK_NOTE)}</p>", "<ul>"]
-    for label, text, ok in feedback_items(work):
-        mark = '<span class="pass">✓</span>' if ok else '<span class="fail">✗</span>'
-        lines.append(f"<li>{mark} {esc(label)}: {esc(text)}</li>")
-    return lines + ["</ul>"]

@@ -2,7 +2,7 @@
 import traceback
 
 from assignment import TESTS
-from assignment.kit.judges import Context
+from assignment.kit.judges import FAILED_CALL, Context
 
 from grader.model import TestResult
 
@@ -23,4 +23,5 @@ def check(run):
         result.score = spec.points if verdict.passed else 0.0
         result.expected, result.got, result.hint = verdict.expected, verdict.got, verdict.hint or spec.hint
         result.tags, result.extra = list(verdict.tags), dict(verdict.extra)
+        result.failed_call = result.extra.pop(FAILED_CALL, None)
         run.tests.append(result)

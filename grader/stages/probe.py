@@ -22,7 +22,7 @@ from assignment.kit.reference_runs import reference_training
 
 from grader import PROJECT_ROOT
 from grader.budget import OUT_OF_TIME
-from grader.model import PROBE_STATUSES, ProbeStatus
+from grader.model import PROBE_STATUSES, ProbeStatus, error_frames
 
 
 DRIVER_SOURCE = (PROJECT_ROOT / "grader/kernel/probe_driver.py").read_text()
@@ -44,6 +44,7 @@ class ProbeOutcome:
     warnings: list = field(default_factory=list)
     values: list = field(default_factory=list)
     seconds: float = 0.0
+    frames: list = field(default_factory=list)    # [grader.model.ErrorFrame] of an error, outermost first
 
     @property
     def ok(self):
@@ -197,7 +198,8 @@ def read_outcome(out_dir, probe_id, cell_outcome):
         return ProbeOutcome("bad_output", "the probe's status file gives no known status")
     outcome = ProbeOutcome(state, str(status.get("error", ""))[:1000],
                            [str(w)[:300] for w in status.get("warnings", [])][:20] if isinstance(status.get("warnings"), list) else [],
-                           seconds=float(status.get("seconds", 0.0)) if isinstance(status.get("seconds"), (int, float)) else 0.0)
+                           seconds=float(status.get("seconds", 0.0)) if isinstance(status.get("seconds"), (int, float)) else 0.0,
+                           frames=error_frames(status.get("frames")))
     if state != "ok":
         return outcome
     count = status.get("n_outputs")

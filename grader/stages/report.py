@@ -1,7 +1,8 @@
 """The pipeline's last stage: write everything a grading run produced to ``run.out_dir``.
 
     results.json                  Gradescope's format (grader.reports.results_json), always written
-    feedback.md, feedback.html    the student's report (grader.reports.feedback)
+    feedback.md, feedback.html    the student's report (grader.reports.feedback), rendered from
+    feedback.json                 its model (grader.reports.feedback_model), which the overrides re-render
     decision_boundary_ex<k>.png   when run.config.figures and run.trained (grader.reports.figures)
     <stem>.executed.ipynb         the notebook as it ran, when there is one
     answers/                      the written answers and plot figures, for the TAs (grader.reports.written_work)
@@ -83,7 +84,7 @@ def _minimal_results(run, exc):
         "execution_time": round(finite_number(run.execution_time), 3),
         "output": f"Status: {one_line(run.status, 40)}\nThe detailed results could not be written "
                   f"({type(exc).__name__}); the score is the sum of the tests' scores.",
-        "output_format": "text",
+        "output_format": "text",     # (plain words: no template was involved)
         "tests": [],
         "extra_data": {"status": clean_text(run.status), "report_error": one_line(exc, 500)},
     }
@@ -107,8 +108,9 @@ def report(run):
         _written(run, out_dir, notes)
         run.timings["report.written"] = time.perf_counter() - step
         step = time.perf_counter()
+        model = None
         try:
-            write_feedback(run, out_dir, figures, notes)
+            model = write_feedback(run, out_dir, figures, notes)
         except Exception as exc:
             log.debug("feedback failed", exc_info=True)
             notes.append(_problem("The feedback report could not be written", exc))
@@ -123,7 +125,7 @@ def report(run):
     run.timings["report"] = time.perf_counter() - start
     results_path = out_dir / "results.json"
     try:
-        write_results(run, results_path, notes)
+        write_results(run, results_path, notes, model)
     except Exception as exc:
         log.debug("results.json failed", exc_info=True)
         results_path.write_text(dumps(_minimal_results(run, exc)) + "\n", encoding="utf-8")

@@ -30,9 +30,11 @@ SELFCHECK_STUB = "def run_selfcheck(ns):\n    print('selfcheck stub saw', sorted
 
 
 def workdir_with_data(path):
-    """A directory holding copies of data/*.mat and a stub week6_selfcheck.py, as a student's would."""
+    """A directory holding copies of data/*.mat, the given keep_going.py and a stub week6_selfcheck.py, as a
+    student's would."""
     for mat in (ROOT / "data").glob("*.mat"):
         shutil.copy(mat, path)
+    shutil.copy(ROOT / "student_template" / "keep_going.py", path)
     (path / "week6_selfcheck.py").write_text(SELFCHECK_STUB)
     return path
 
@@ -99,7 +101,7 @@ def test_example_differs_from_template_only_in_graded_sources(example, template)
 
 def test_example_is_self_contained(example):
     """No import of reference, no relative import; only the imports cell and stdlib modules."""
-    allowed_modules = {"numpy", "scipy", "matplotlib", "week6_selfcheck"} | set(sys.stdlib_module_names)
+    allowed_modules = {"numpy", "scipy", "matplotlib", "week6_selfcheck", "keep_going"} | set(sys.stdlib_module_names)
     assert "reference" not in allowed_modules and "grader" not in allowed_modules
     for cell in example.cells:
         if cell.cell_type != "code":

@@ -45,7 +45,7 @@ def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
         assert run.score == 0
         assert not any(test.passed for test in run.tests)
         return
-    wrong = {name: test.output for name, test in verdicts.items()
+    wrong = {name: (test.got, test.hint) for name, test in verdicts.items()
              if name not in fixture.uncertain and test.passed == (name in fixture.fails)}
     assert not wrong, f"{fixture.name}: unexpected verdicts: {json.dumps(wrong, indent=1)}"
     for name in fixture.fails:
@@ -61,7 +61,7 @@ def test_independent_submission_scores_full_marks(tmp_path, config):
     reference/ or grader/, in its own style: the grade must not depend on the reference's style."""
     notebook = Path(__file__).with_name("independent") / "week6_independent.ipynb"
     run = grade_notebook(notebook, tmp_path / "out", config)
-    failed = {test.name: test.output for test in run.tests if not test.passed}
+    failed = {test.name: (test.got, test.hint) for test in run.tests if not test.passed}
     assert not failed, json.dumps(failed, indent=1)
     assert run.score == FULL_MARKS
 
@@ -92,6 +92,6 @@ IN_PROCESS = [fixture for fixture in FIXTURES if not fixture.all_fail and fixtur
 @pytest.mark.parametrize("fixture", IN_PROCESS, ids=[f.name for f in IN_PROCESS])
 def test_fixture_verdicts_hold_on_other_seeds(fixture, seed, tmp_path, in_data_dir):
     run = grade_in_process(fixture.build(), tmp_path, seed=seed)
-    wrong = {test.id: test.output for test in run.tests
+    wrong = {test.id: (test.got, test.hint) for test in run.tests
              if test.id not in fixture.uncertain | TRAINING_TESTS and test.passed == (test.id in fixture.fails)}
     assert not wrong, f"{fixture.name}, seed {seed}: unexpected verdicts: {json.dumps(wrong, indent=1)}"

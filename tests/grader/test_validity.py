@@ -61,7 +61,7 @@ def test_a_wrong_loss_beside_a_right_gradient_keeps_the_consistency_points(tmp_p
                            "3.loss"}
     for test in run.tests:
         if test.id in CONSISTENCY_TESTS:
-            assert test.passed and test.score == test.max_score, test.output
+            assert test.passed and test.score == test.max_score, (test.got, test.hint)
 
 
 # ------------------------------------------------------------ 2. no free points
@@ -209,7 +209,7 @@ def endings(tmp_path_factory):
 def test_how_a_notebook_ends_costs_nothing(endings, name):
     run = endings[name]
     assert run.status == "graded", run.message
-    lost = {t.name: t.output for t in run.tests if not t.passed}
+    lost = {t.name: (t.got, t.hint) for t in run.tests if not t.passed}
     assert not lost, json.dumps(lost, indent=1)
     assert run.score == FULL_MARKS
 
@@ -224,7 +224,7 @@ def test_exit_is_reported_as_the_cell_that_ended_the_kernel(endings):
 
 def test_a_probe_is_not_checked_only_when_it_kills_a_fresh_kernel_too(tmp_path):
     once = grade(softmax_kills_the_kernel(1), "once", tmp_path)
-    assert once.score == FULL_MARKS, {t.name: t.output for t in once.tests if not t.passed}
+    assert once.score == FULL_MARKS, {t.name: (t.got, t.hint) for t in once.tests if not t.passed}
     # the stability probe kills every kernel: it alone is lost, and the rest of its group is checked
     always = grade(softmax_kills_the_kernel(10_000, on_large_logits_only=True), "always", tmp_path)
     lost = {t.id: t for t in always.tests if not t.passed}
@@ -252,7 +252,7 @@ def test_a_kernel_killed_between_groups_is_restarted(tmp_path, monkeypatch):
     monkeypatch.setattr(probe_module, "probe_group", group_then_kill)
     run = grade(correct_light(), "killed", tmp_path)
     assert len(calls) > 2
-    assert run.score == FULL_MARKS, {t.name: t.output for t in run.tests if not t.passed}
+    assert run.score == FULL_MARKS, {t.name: (t.got, t.hint) for t in run.tests if not t.passed}
 
 
 def correct_light():
@@ -262,7 +262,7 @@ def correct_light():
 def test_an_editors_file_is_graded_in_full(tmp_path):
     run = grade(editor_bytes(non_ascii_names(), bom=True, crlf=True, minor=2, colab=True), "colab_bom", tmp_path)
     assert run.status == "graded", run.message
-    assert run.score == FULL_MARKS, {t.name: t.output for t in run.tests if not t.passed}
+    assert run.score == FULL_MARKS, {t.name: (t.got, t.hint) for t in run.tests if not t.passed}
 
 
 def test_a_grading_that_runs_out_of_time_writes_its_results_in_time(tmp_path):

@@ -249,7 +249,7 @@ def test_a_wrong_bce_grad_fails_the_bce_grad_checks_only(in_data_dir, capsys):
                                      "bce_grad is the derivative of your own bce_loss (finite differences)"}
     assert all(r.passed for r in results if r.exercise != "1d")
     wrong = next(r for r in results if r.name == "bce_grad with regularization (lam = 0.1)")
-    assert "2 * lam * W_l" in wrong.hint and "instead of" in wrong.got
+    assert "2 * lam * W_l" in wrong.hint and "first difference at index [" in wrong.got
     out = capsys.readouterr().out
     assert "\u2717 bce_grad with regularization" in out and "expected:" in out and "hint:" in out
     assert f"public checks: {len(results) - 2}/{len(results)} passed (2 failed)" in out
@@ -345,7 +345,7 @@ def template_namespace():
             continue
         keep = [node for node in ast.parse(cell.source).body
                 if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef))
-                and not (isinstance(node, ast.ImportFrom) and node.module == "week6_selfcheck")]
+                and not (isinstance(node, ast.ImportFrom) and node.module in ("week6_selfcheck", "keep_going"))]
         exec(compile(ast.Module(keep, type_ignores=[]), "<template>", "exec"), namespace)
     return namespace
 
@@ -555,9 +555,8 @@ def test_grader_check_and_make_check_exit_like_the_command(tmp_path):
 def test_an_error_inside_a_function_names_the_function_and_the_cell_it_is_in(tmp_path, capsys):
     """A bug in a finished function, hit by a demo cell in keep_going: the demo cell is listed by its
     first line, and the function that raised by its name and the first line of its own cell."""
-    keep_going = next(cell for cell in nbformat.read(str(TEMPLATE), as_version=4).cells if cell.id == "keep-going")
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import numpy as np"), keep_going,
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np"), nbformat.v4.new_code_cell("from keep_going import keep_going"),
                 nbformat.v4.new_markdown_cell("### 1b. The sigmoid"),
                 nbformat.v4.new_code_cell("# Graded\ndef sigmoid(a):\n    return np.asarray(a).reshape(7)"),
                 nbformat.v4.new_code_cell("with keep_going():\n    print(sigmoid(np.zeros(3)))"),

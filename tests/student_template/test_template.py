@@ -2,6 +2,7 @@
 import ast
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -179,7 +180,7 @@ def test_handout_loading_lines_appear_verbatim(nb):
 def test_imports_cell_comes_first_with_the_lab_imports(nb):
     first = code_cells(nb)[0]
     assert first.metadata["week6"] == {"role": "imports"}
-    assert first.source.splitlines() == IMPORT_LINES
+    assert first.source.splitlines()[:-1] == IMPORT_LINES      # then the given keep_going helper's import
 
 
 def test_no_cell_imports_reference(nb):
@@ -254,6 +255,7 @@ def test_unfilled_template_runs_to_the_end_without_an_error(tmp_path):
     for mat in (ROOT / "data").glob("*.mat"):
         shutil.copy(mat, tmp_path)
     (tmp_path / "week6_selfcheck.py").write_text("def run_selfcheck(ns):\n    print('selfcheck ran')\n")
+    shutil.copy(ROOT / "student_template" / "keep_going.py", tmp_path)
     nb = nbformat.read(str(TEMPLATE), as_version=4)
     NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=False,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -272,6 +274,25 @@ def test_every_run_cell_runs_inside_keep_going(nb):
         code = [line for line in cell.source.splitlines() if not line.startswith("#")]
         assert code[0] == "with keep_going():", cell.id
         assert all(line.startswith("    ") or not line for line in code[1:]), cell.id
-    given = [cell.id for cell in code_cells(nb, "given")]
     first_run = next(i for i, cell in enumerate(nb.cells) if cell.metadata.get("week6", {}).get("role") == "run")
-    assert "keep-going" in given and [c.id for c in nb.cells].index("keep-going") < first_run
+    imports = next(i for i, cell in enumerate(nb.cells) if cell.metadata.get("week6", {}).get("role") == "imports")
+    assert imports < first_run
+
+
+def test_keep_going_is_one_import_of_a_shipped_module_not_a_cell_of_its_own(nb):
+    """The helper ships as keep_going.py, next to the notebook (and in the grader's working directory);
+    the notebook imports it in its imports cell and defines nothing of it."""
+    from student_template.week6_selfcheck import NOTEBOOK_FILES, SHIPPED_FILES
+    (imports,) = code_cells(nb, "imports")
+    assert "from keep_going import keep_going" in imports.source.splitlines()[-1]
+    assert not any("class keep_going" in cell.source for cell in code_cells(nb))
+    assert "keep_going.py" in NOTEBOOK_FILES and "keep_going.py" in SHIPPED_FILES
+
+
+def test_the_notebook_names_the_self_check_command_the_bundle_has(nb):
+    """A student's bundle has no Makefile: the command the introduction gives is the shipped script's."""
+    from student_template.week6_selfcheck import SHIPPED_FILES
+    intro = nb.cells[0].source
+    commands = re.findall(r"`(python [^`]+)`", intro)
+    assert commands == ["python week6_selfcheck.py week6_backprop.ipynb"]
+    assert commands[0].split()[1] in SHIPPED_FILES and "make " not in intro

@@ -252,7 +252,7 @@ def test_an_override_is_applied_once_on_every_run_and_shows_in_results_and_feedb
         results = json.loads((out / john["key"] / "results.json").read_text())
         assert results["score"] == 29 and results["extra_data"]["exercise_scores"]["1a"] == 4
         assert results["extra_data"]["manual_adjustments"][0]["reason"].startswith("regraded by hand")
-        assert "Manual adjustment (exercise 1a): +2 points" in results["output"]
+        assert "- exercise 1a: +2 points: regraded by hand" in results["output"]
         page = (out / john["key"] / "feedback.html").read_text()
         assert "Manual adjustments by the instructor" in page and "&lt;b&gt;right&lt;/b&gt;" in page
         assert "regraded by hand" in (out / john["key"] / "feedback.md").read_text()

@@ -178,7 +178,8 @@ def test_no_notebook_scores_zero_with_a_message(autograder_zip, tmp_path):
     assert results["score"] == 0
     assert results["extra_data"]["status"] == "no_notebook"
     assert "No Jupyter notebook" in results["output"]
-    assert "week6_backprop.pdf" in results["output"] and "week6_backprop.py" in results["output"]
+    assert "week6\\_backprop.pdf" in results["output"] and "week6\\_backprop.py" in results["output"]   # Markdown
+    assert "week6_backprop.pdf" in results["extra_data"]["message"]
 
 
 def test_a_missing_interpreter_still_gives_a_results_json(autograder_zip, tmp_path):
@@ -188,7 +189,8 @@ def test_a_missing_interpreter_still_gives_a_results_json(autograder_zip, tmp_pa
     assert done.returncode != 0
     results = read_results(root)
     assert validate_results(results, status="grader_error") == []
-    assert results["score"] == 0 and "could not run" in results["output"]
+    assert results["score"] == 0 and "could not run" in results["output"] and results["output"].startswith("**Not graded.**")
+    assert [t["visibility"] for t in results["tests"]] == ["visible", "after_published"]
 
 
 def test_a_grader_crash_still_gives_a_results_json(tmp_path, monkeypatch):
@@ -204,6 +206,7 @@ def test_a_grader_crash_still_gives_a_results_json(tmp_path, monkeypatch):
     results = read_results(tmp_path)
     assert validate_results(results) == []
     assert results["score"] == 0 and "boom" in results["output"] and "course staff" in results["output"]
+    assert results["output"].startswith("**Not graded.**") and results["tests"][1]["visibility"] == "after_published"
 
 
 def test_choose_notebook_prefers_the_template_name(tmp_path):
@@ -242,10 +245,16 @@ def open_root():
 
 
 def _environment_error(results):
+    """Not graded, said so to the student: a visible notice without points, and the total hidden (a test
+    shown only once the grades are published holds the 0 Gradescope's format needs)."""
     assert validate_results(results) == [], results
     assert results["extra_data"]["status"] == "environment_error"
-    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"].startswith("**Not graded.**") and results["output_format"] == "md"
     assert "course staff" in results["output"] and "not with your work" in results["output"]
+    notice, withheld = results["tests"]
+    assert notice["visibility"] == "visible" and "score" not in notice and notice["name"].startswith("Not graded")
+    assert withheld["visibility"] == "after_published" and withheld["score"] == withheld["max_score"] == 0
+    assert results["score"] == 0 and not any(t.get("number") for t in results["tests"])
 
 
 def test_a_level_that_cannot_be_made_is_the_staffs_problem_not_a_grade(autograder_zip, tmp_path):
@@ -277,7 +286,7 @@ def test_only_an_explicit_none_grades_unconfined(tmp_path):
     assert validate_results(results) == []
     assert results["extra_data"]["status"] == "graded" and results["score"] == 0
     assert results["extra_data"]["sandbox"] == "none"
-    assert results["output"].startswith("Graded: week6_backprop.ipynb. Also submitted, not graded: notes.ipynb")
+    assert results["output"].startswith("Graded: week6\\_backprop.ipynb. Also submitted, not graded: notes.ipynb")
 
 
 def _graded_under_uid(done, results):

@@ -106,8 +106,9 @@ def test_full_run_matches_gradescope_format_and_contract(tmp_path):
     assert extra["exercise_scores"] == {k: float(v) for k, v in EXERCISE_POINTS.items()}
     assert extra["grader_version"]
     assert extra["timings"]["execute"] == 3.0 and extra["timings"]["report"] > 0
-    assert "Score: 100 / 100 + bonus 5 / 5" in results["output"]
-    assert results["output_format"] == "text"   # Gradescope's default would render HTML
+    assert "Score: 105 / 100 (100 / 100 base + 5 / 5 bonus, extra credit)" in results["output"]
+    # Markdown, rendered by Gradescope; its default (simple_format) would render HTML from the submission
+    assert results["output_format"] == results["test_output_format"] == "md"
 
 
 def test_schemas_and_contract_check_reject_broken_results(tmp_path):
@@ -125,6 +126,8 @@ def test_schemas_and_contract_check_reject_broken_results(tmp_path):
     assert broken(lambda d: d["tests"][0].__setitem__("status", "ok"))
     assert broken(lambda d: d["tests"][0].__setitem__("visibility", "public"))
     assert broken(lambda d: d.__setitem__("output_format", "markdown"))
+    assert broken(lambda d: d.__setitem__("output_format", "html"))          # never HTML from a submission
+    assert broken(lambda d: d["tests"][0].__setitem__("output_format", "simple_format"))
     assert broken(lambda d: d["tests"][0].__setitem__("tags", "single"))
     assert broken(lambda d: d["extra_data"].pop("seed"))
     assert broken(lambda d: [d.pop("score"), d.pop("tests")])
@@ -146,8 +149,8 @@ def test_failed_tests_in_results(tmp_path):
     by_name = {t["name"]: t for t in results["tests"]}
     loss = by_name["bce_loss matches the reference"]
     assert loss["status"] == "failed" and loss["score"] == 0 and loss["tags"] == ["missing_mean"]
-    assert loss["output"] == ("Expected: 0.693147 (lam = 0)\nGot: 0.346574\n"
-                              "Hint: Average over the N samples: the loss has a 1/N.")
+    assert loss["output"] == ("**Expected:** `0.693147 (lam = 0)`\n\n**Got:** `0.346574`\n\n"
+                              "**Hint:** Average over the N samples: the loss has a 1/N.")
     assert by_name["bce_grad against finite differences"]["score"] == 5
     assert results["extra_data"]["exercise_scores"]["1c"] == 0
     assert "Tests: 6 passed, 2 failed" in results["output"]
@@ -217,10 +220,11 @@ def test_feedback_shows_tables_failures_and_reproduction_seed(tmp_path):
     report(run)
     _, md, html = outputs(run)
     assert "# Week 6 feedback: alice.ipynb" in md
-    assert "**Score: 75 / 100** + bonus **5 / 5**" in md
+    assert "**Score: 80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)**" in md
     assert "Seed: 1234" in md and "Seed: 1234" in html and "`--seed 1234`" in md
     assert "| 1c | 0 / 15 | 0 / 1 |" in md and "| 1d | 5 / 15 | 0 / 1 |" in md
-    assert "| **Total** | **75 / 100** + bonus 5 / 5 | 6 / 8 |" in md
+    assert "| **Total** | **80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)** | 6 / 8 |" in md
+    assert '<p class="score">Score: 80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)</p>' in html
     assert "- ✓ 1a works (5 / 5)" in md
     assert "#### ✗ bce\\_loss matches the reference (0 / 15)" in md
     assert "**Expected:** `0.693147 (lam = 0)`" in md and "**Got:** `0.346574`" in md
@@ -255,24 +259,37 @@ def test_feedback_escapes_submission_text(tmp_path):
     assert outside_code.count("```") == 0                 # every fence was closed where it should be
     outside_code = re.sub(r"(`+).+?\1", "", outside_code)  # code spans
     assert SCRIPT in md and not re.search(r"(?<!\\)<", outside_code)
-    assert results["output_format"] == "text"
-    assert all(t["output_format"] == "text" for t in results["tests"])
+    assert results["output_format"] == "md" and all(t["output_format"] == "md" for t in results["tests"])
+    outputs_md = "\n".join(t["output"] for t in results["tests"])
+    outside_code = re.sub(r"^(`{3,})text\n.*?\n\1$", "", outputs_md, flags=re.MULTILINE | re.DOTALL)
+    assert not re.search(r"(?<!\\)<", re.sub(r"(`+).+?\1", "", outside_code))   # no raw tag outside code
 
 
-def test_cell_problems_reported(tmp_path):
+def test_cell_problems_are_named_as_a_student_finds_the_cells(tmp_path):
+    """By the cell's first line and the heading above it, with the error and its line: never an index."""
     cells = [CellRecord(0, "ok"), CellRecord(2, "error", "NameError", "name 'W' is not defined"),
-             CellRecord(4, "timeout"), CellRecord(5, "died", "DeadKernelError", "kernel died"),
-             CellRecord(6, "not_run")]
-    run = make_run(tmp_path, cells=cells)
+             CellRecord(3, "timeout", "CellTimeout", "the cell ran longer than 60 s and was interrupted"),
+             CellRecord(4, "died", "KernelDied", "the kernel died while running this cell"),
+             CellRecord(5, "not_run", "NotebookTimeout", "the notebook used its 600 s budget before this cell")]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import numpy as np"), nbformat.v4.new_markdown_cell("## 1c. The loss"),
+        nbformat.v4.new_code_cell("# start\nW = W + 1", outputs=[nbformat.v4.new_output(
+            "error", ename="NameError", evalue="name 'W' is not defined",
+            traceback=["\x1b[36mCell In[3], line 2\x1b[39m\n----> 2 W = W + 1", "NameError: name 'W' is not defined"])]),
+        nbformat.v4.new_code_cell("while True: pass"), nbformat.v4.new_code_cell("import os; os._exit(1)"),
+        nbformat.v4.new_code_cell("print('late')")])
+    run = make_run(tmp_path, cells=cells, executed_notebook=nb)
     report(run)
     results, md, html = outputs(run)
-    assert "cell 2: error (NameError: name 'W' is not defined)" in results["output"]
-    assert "cell 4: timeout" in results["output"] and "cell 5: died" in results["output"]
-    assert "cell 6" not in results["output"] and "cell 0" not in results["output"]
-    assert "- Cell 2 raised an error: `NameError: name 'W' is not defined`" in md
-    assert "- Cell 4 ran out of time" in md and "- Cell 5 crashed the kernel" in md
-    assert "- Cell 6 did not run" in md and "Cell 0" not in md
-    assert "NameError: name &#x27;W&#x27; is not defined" in html
+    for text in (results["output"], md, html):
+        assert not re.search(r"\b[Cc]ell \d", text)
+    assert ("### 1. The cell `W = W + 1` (under \"1c. The loss\") raised an error\n\n"
+            "`NameError: name 'W' is not defined` at line 2 of the cell: `W = W + 1`.") in md
+    assert "The cell `while True: pass` (under \"1c. The loss\") ran out of time" in md
+    assert "The cell `import os; os._exit(1)` (under \"1c. The loss\") ended the kernel" in md
+    assert "1 cell did not run" in md and "- the cell `print('late')`" in md
+    assert "The cell `W = W + 1` (under \"1c. The loss\") raised an error" in results["output"]
+    assert "NameError: name &#39;W&#39; is not defined" in html
 
 
 # ------------------------------------------------------------ figures
@@ -307,6 +324,21 @@ def test_figure_regions_follow_the_weights(tmp_path):
     other = make_run(tmp_path, name="c", trained={"1": dict(trained["1"], submission_W=-trained["1"]["submission_W"])})
     images = [decision_boundary_figures(run, run.out_dir)[0].read_bytes() for run in (first, same, other)]
     assert images[0] == images[1] and images[0] != images[2]
+
+
+def test_a_panel_without_a_network_says_so_in_its_title_and_every_figure_has_a_class_legend():
+    """Nothing is drawn over the data points; the legend names each class's colour (and its label)."""
+    from grader.reports.figures import decision_boundary_figure
+
+    trained = trained_entries(np.random.default_rng(0))
+    for key, classes in (("1", 2), ("3", 3)):
+        figure = decision_boundary_figure(key, trained[key])
+        mine, reference_panel = figure.axes
+        assert len(mine.texts) == 0 and len(reference_panel.texts) == 0
+        (legend,) = figure.legends
+        assert [text.get_text() for text in legend.get_texts()] == [f"class {k + 1} (label {k})" for k in range(classes)]
+    empty = decision_boundary_figure("3", trained["3"]).axes[0]       # trained["3"] has no submission network
+    assert empty.get_title() == "Your network: no trained network" and not empty.images
 
 
 def test_no_figures_when_disabled(tmp_path):
@@ -409,7 +441,7 @@ def test_score_table_shows_totals_and_failures(tmp_path):
     assert lines[0] == "alice.ipynb: status graded, seed 1234"
     assert "  1c               0 / 15  0/1 passed" in lines
     assert "  1d               5 / 15  0/1 passed" in lines
-    assert "  total          75 / 100  + bonus 5 / 5" in lines
+    assert "  score    80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)" in lines
     assert "Failed tests (2):" in lines
     failed = [line for line in lines if line.startswith("  [1")]
     assert len(failed) == 2 and failed[0].startswith("  [1c] bce_loss matches the reference (0/15): got 0.35")
@@ -421,7 +453,7 @@ def test_score_table_shows_totals_and_failures(tmp_path):
 def test_score_table_for_a_stopped_run(tmp_path):
     run = make_run(tmp_path, tests=[], status="unreadable", message="not JSON")
     table = score_table(run)
-    assert "  total           0 / 100  + bonus 0 / 5" in table.splitlines()
+    assert "  score    0 / 100 (0 / 100 base + 0 / 5 bonus, extra credit)" in table.splitlines()
     assert "Grading stopped early (unreadable): not JSON" in table
     assert "Failed tests" not in table
 
@@ -432,3 +464,22 @@ def test_fractional_scores_rounded(tmp_path):
     assert results["score"] == 5.0
     assert [t["score"] for t in results["tests"]] == [1.6667] * 3
     assert math.isclose(sum(t["max_score"] for t in results["tests"]), 15)
+
+
+# ------------------------------------------------------------ not graded
+
+def test_a_run_the_autograder_could_not_grade_says_so_and_hides_the_total():
+    """Gradescope needs a score: the file holds 0, and says it is none (Markdown output, a visible
+    notice without points, the total hidden behind a test shown only once the grades are published)."""
+    from grader.reports.results_json import not_graded_results
+
+    results = not_graded_results("environment_error", "No sandbox: <b>bwrap</b> refused", 1.5, {"gradescope": {}})
+    assert validate_results(results) == []
+    assert results["output"].startswith("**Not graded.** No sandbox: \\<b\\>bwrap\\</b\\> refused")
+    assert "it is not your grade" in results["output"]
+    notice, withheld = results["tests"]
+    assert notice["visibility"] == "visible" and "score" not in notice and "number" not in notice
+    assert withheld["visibility"] == "after_published" and withheld["score"] == withheld["max_score"] == 0
+    graded = json.loads(json.dumps(results))
+    graded["extra_data"]["status"] = "graded"
+    assert any("say it was not graded" in problem for problem in validate_results(graded))
