@@ -1,8 +1,9 @@
 # Every command first makes $(VENV) from requirements.lock (once, and again whenever the lock or
-# the interpreter changes), so a fresh clone needs only make and CPython 3.10 to 3.13 (pyproject.toml's
-# requires-python). The interpreter (tools/find-python): PYTHON=... when given; else the one that made
-# $(VENV); else the newest supported python3.X on PATH. The stamp's name records it, so another
-# interpreter remakes the venv from scratch instead of mixing two Pythons' packages.
+# the interpreter changes), so a fresh clone needs only make and a supported CPython (pyproject.toml's
+# requires-python, as tools/find-python --supported prints it). The interpreter (tools/find-python):
+# PYTHON=... when given; else the one that made $(VENV); else the newest supported python3.X on PATH.
+# The stamp's name records it, so another interpreter remakes the venv from scratch instead of mixing
+# two Pythons' packages.
 VENV ?= .venv
 INTERPRETER := $(shell tools/find-python --venv '$(VENV)' $(PYTHON) 2>/dev/null)
 BASE_PYTHON := $(word 1,$(INTERPRETER))
