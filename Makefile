@@ -105,5 +105,11 @@ public-fixture: $(READY)  ## regenerate the self-check's public fixture from ass
 student-bundle: $(READY)  ## dist/week6-student.zip: what students download
 	$(PY) tools/build_bundle.py dist/week6-student.zip
 
+# make sid-check (root; .ci/run runs it): Debian sid's own python3.14 and python3.15 in a debootstrap tree
+# (kept a day in ~/.cache/week6-grader-ci), each given .ci/quick-check in a fresh clone (tools/sid-check)
+.PHONY: sid-check
+sid-check:  ## the grader on Debian sid's own Python 3.14 and 3.15, in a debootstrap tree (root) [SID_PYTHONS=]
+	tools/sid-check
+
 clean:  ## remove .venv, OUT and dist/
 	rm -rf $(VENV) $(OUT) dist
