@@ -1,8 +1,9 @@
 # Every command first makes $(VENV) from requirements.lock (once, and again whenever the lock or
-# the interpreter changes), so a fresh clone needs only make and CPython 3.10 to 3.13 (pyproject.toml's
-# requires-python). The interpreter (tools/find-python): PYTHON=... when given; else the one that made
-# $(VENV); else the newest supported python3.X on PATH. The stamp's name records it, so another
-# interpreter remakes the venv from scratch instead of mixing two Pythons' packages.
+# the interpreter changes), so a fresh clone needs only make and a supported CPython (pyproject.toml's
+# requires-python, as tools/find-python --supported prints it). The interpreter (tools/find-python):
+# PYTHON=... when given; else the one that made $(VENV); else the newest supported python3.X on PATH.
+# The stamp's name records it, so another interpreter remakes the venv from scratch instead of mixing
+# two Pythons' packages.
 VENV ?= .venv
 INTERPRETER := $(shell tools/find-python --venv '$(VENV)' $(PYTHON) 2>/dev/null)
 BASE_PYTHON := $(word 1,$(INTERPRETER))
@@ -152,6 +153,12 @@ public-fixture: $(READY)  ## regenerate the self-check's public fixture from ass
 # dist/week6-student.zip: what students download (notebook, data, self-check)
 student-bundle: $(READY)  ## dist/week6-student.zip: what students download
 	$(PY) tools/build_bundle.py dist/week6-student.zip
+
+# make sid-check (root; .ci/run runs it): Debian sid's own python3.14 and python3.15 in a debootstrap tree
+# (kept a day in ~/.cache/week6-grader-ci), each given .ci/quick-check in a fresh clone (tools/sid-check)
+.PHONY: sid-check
+sid-check:  ## the grader on Debian sid's own Python 3.14 and 3.15, in a debootstrap tree (root) [SID_PYTHONS=]
+	tools/sid-check
 
 clean:  ## remove .venv, OUT and dist/
 	rm -rf $(VENV) $(OUT) dist

@@ -1,10 +1,13 @@
-"""Fixtures the test packages share (the root conftest.py keeps every test's surroundings clean)."""
+"""Fixtures the test packages share (the root conftest.py keeps every test's surroundings clean), and
+the uid level's tests: run where the level can be made, else skipped or failed by tests/uid_access.py,
+and the skipped ones named in the run's summary."""
 import sys
 
 import pytest
 
 import student_template.keep_going
 from grader import PROJECT_ROOT
+from tests.uid_access import NOT_TESTED, require_uid_level
 
 # The notebooks whose cells the tests run in their own process import the lab's given helper as in the
 # grader's work directory (and the student's folder): `from keep_going import keep_going`, the file beside them.
@@ -16,3 +19,21 @@ def in_data_dir(monkeypatch):
     """The working directory is the project's data/: the fixture notebooks' loaders read ./*.mat, as
     in the grader's work directory, when their code runs in the test's own process."""
     monkeypatch.chdir(PROJECT_ROOT / "data")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("uid_level") is not None:
+        require_uid_level()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line for the uid level's tests that were skipped, with why and how to run them."""
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if NOT_TESTED in reason:
+            reason = reason[reason.index(NOT_TESTED):]
+            reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in reasons.items():
+        terminalreporter.write_line(f"NOT TESTED: {count} tests of the uid level{reason[len(NOT_TESTED):]}",
+                                    yellow=True, bold=True)

@@ -52,7 +52,9 @@ CLASSROOM_TESTS = [{"name": f"{exercise.heading} (public checks)",
                     "run": f"{CHECK_COMMAND} --exercise {exercise.id}",
                     "timeout": 15 if not index else 5, "points": exercise.points}
                    for index, exercise in enumerate(EXERCISES)]
-PYTHON_VERSION = "3.11"
+# The Python of Classroom's runs: a current one, as students install it (Debian sid's python3 is 3.14);
+# tests/student_template/test_bundle.py holds it to 3.13 or newer and to the supported range.
+PYTHON_VERSION = "3.14"
 
 # What the folder holds and how to check a notebook: a page of its own, beside the notebook.
 README = (ROOT / "student_template" / "README.md").read_text(encoding="utf-8")

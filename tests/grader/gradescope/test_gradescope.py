@@ -298,6 +298,7 @@ def _graded_under_uid(done, results):
     assert validate_results(results) == []
 
 
+@pytest.mark.uid_level
 def test_bwrap_refused_a_correct_submission_scores_105_under_uid(autograder_zip, open_root):
     root = autograder_dir(open_root, autograder_zip)
     shutil.copy(EXAMPLE, root / "submission" / "week6_backprop.ipynb")
@@ -308,6 +309,7 @@ def test_bwrap_refused_a_correct_submission_scores_105_under_uid(autograder_zip,
     assert results["score"] == pytest.approx(FULL_MARKS)
 
 
+@pytest.mark.uid_level
 def test_bwrap_refused_a_hostile_submission_leaks_nothing_and_forges_nothing(autograder_zip, open_root):
     """The broken base (honest part 87) plus cells that read the grader's files from every path they
     can see and raise them from sigmoid_grad, write forged results.json files wherever they can, and
