@@ -10,6 +10,7 @@ For each submission it puts the student's files in ``/autograder/submission``, r
 
   python -m grader.gradescope build [--out dist/autograder.zip]   (``make gradescope``)
   python -m grader.gradescope run [--root /autograder] [--sandbox LEVEL]   (what run_autograder calls)
+  python -m grader.gradescope protect [--root /autograder]   (what setup.sh calls: the grader's files root-only)
 
 The zip holds the two scripts (templates in ``grader/gradescope/files/``) and the
 grader's source: ``grader/``, ``assignment/``, ``reference/``, ``student_template/``, ``data/``, ``requirements.lock`` and
@@ -22,7 +23,11 @@ probes (set 20 minutes or more). Students submit ``week6_backprop.ipynb``.
 
 The notebook runs confined at the level ``auto`` picks (``grader/kernel/sandbox.py``): bubblewrap
 where the container allows user namespaces, else the ``uid`` level (Gradescope runs the
-autograder as root); ``WEEK6_SANDBOX`` or ``--sandbox`` may ask for one. Where the level
+autograder as root); ``WEEK6_SANDBOX`` or ``--sandbox`` may ask for one. The uid level keeps the
+kernel out of the grader's files with Landlock; where a container's seccomp profile refuses its
+calls (Docker before 20.10.18) only file permissions can, so ``setup.sh`` and every run make the
+grader's paths root-only (:func:`close_to_others`, ``python -m grader.gradescope protect``), the
+venv staying readable outside them. Where the level
 cannot be made, nothing is run and results.json says plainly that it is a problem for the
 course staff (status ``environment_error``, no tests), not the student's work. Only an
 explicit ``none`` grades unconfined. Test one submission with "Test Autograder" first:
@@ -53,6 +58,10 @@ DEFAULT_ROOT = "/autograder"
 TEMPLATE_NAME = "week6_backprop.ipynb"
 OUTPUT_DIR_NAME = "grader-output"                        # root/grader-output/<stem>/: feedback, executed notebook
 MAX_FILES_LISTED = 20
+# Under the root, what no other user may read (the uid level's check, grader/kernel/sandbox_uid.GRADESCOPE_FILES,
+# refuses to grade without Landlock while any is readable); with the reference-outcome cache, wherever it is.
+ROOT_ONLY = ("source", "run_autograder", "results", OUTPUT_DIR_NAME, "submission_metadata.json")
+MADE_ROOT_ONLY = ("results", OUTPUT_DIR_NAME)       # made (empty) where missing: the grader writes into them
 
 
 # --------------------------------------------------------------------------- build
@@ -118,6 +127,40 @@ def autograder_readme():
              "`visible`: at once; `after_due_date`: once the due date has passed; `after_published`: once the "
              "grades are published; `hidden`: never to students (instructors always see every test).", ""]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the grader's files, root-only
+
+def close_to_others(root):
+    """Make the grader's paths under ``root`` (:data:`ROOT_ONLY`) and the reference-outcome cache
+    readable by their owner only (``chmod -R go-rwx``, symbolic links left alone), making the
+    folders of :data:`MADE_ROOT_ONLY` where missing. Returns the paths it closed."""
+    from assignment.kit.reference_cache import cache_dir
+    root = Path(root)
+    for name in MADE_ROOT_ONLY:
+        (root / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+    cache = cache_dir()
+    closed = []
+    for top in [root / name for name in ROOT_ONLY] + ([cache] if cache is not None else []):
+        if not top.exists() or top.is_symlink():
+            continue
+        for path in [top] + (sorted(top.rglob("*")) if top.is_dir() else []):
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & 0o7700)
+        closed.append(top)
+    return closed
+
+
+def sandbox_note(level):
+    """One line for the log: the level that graded and, at the uid level, what keeps the kernel out."""
+    if level != "uid":
+        return level
+    from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
+    abi = landlock_abi()
+    if abi:
+        return f"uid, Landlock ABI {abi}"
+    return (f"uid without Landlock ({why_no_landlock()}): the grader's files are root-only, checked unreadable "
+            "to the kernel's uid")
 
 
 # --------------------------------------------------------------------------- run
@@ -208,6 +251,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     started = time.monotonic()
     if results_path.exists():
         results_path.unlink()
+    close_to_others(root)           # before the sandbox check, which needs them closed where Landlock is missing
     notebooks = find_notebooks(submission_dir)
     chosen = choose_notebook(notebooks)
     if chosen is None:
@@ -252,7 +296,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
                              f"is graded: the one named {TEMPLATE_NAME}, else the first.\n" + results["output"])
     results.setdefault("extra_data", {})["gradescope"] = gradescope_extra
     _write_json(results_path, results)
-    print(f"sandbox: {results['extra_data'].get('sandbox')}; score: {results.get('score')} -> {results_path}")
+    print(f"sandbox: {sandbox_note(results['extra_data'].get('sandbox'))}; score: {results.get('score')} -> {results_path}")
     return 0
 
 
@@ -267,9 +311,15 @@ def main(argv=None):
     run.add_argument("--root", default=None, help="the autograder directory (default: $AUTOGRADER_ROOT or /autograder)")
     run.add_argument("--sandbox", choices=LEVELS, metavar="LEVEL",
                      help=f"{'|'.join(LEVELS)} (default: ${LEVEL_ENV}, else auto); none is UNSAFE")
+    protect = commands.add_parser("protect", help="make the grader's files root-only (setup.sh calls it)")
+    protect.add_argument("--root", default=None, help="the autograder directory (default: $AUTOGRADER_ROOT or /autograder)")
     args = parser.parse_args(argv)
     if args.command == "build":
         print(build_autograder_zip(args.out))
+        return 0
+    if args.command == "protect":
+        for path in close_to_others(args.root or os.environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT):
+            print(f"root-only: {path}")
         return 0
     return run_autograder(args.root, level=args.sandbox)
 

@@ -34,15 +34,21 @@ confines it with the kernel's own mechanisms, which need no mount:
 
 :func:`check_uid` tries all this once, as the kernel would run, and checks
 that none of the grader's files (:func:`grader_paths`) can be read. Without
-libseccomp the level is refused. Without Landlock (an older kernel, or a
-container whose seccomp profile refuses its calls: Docker before 23) only
-the file permissions are left: the level is refused unless they already keep
-other users out of the grader's files (say a Gradescope image whose setup
-made /autograder/source root-only, its venv outside it); then the kernel
-still reads what any user may read, and may write /tmp, /var/tmp and
-/dev/shm (its files there are removed when grading ends, but the disk bound
-does not count them). :func:`uid_enforcement` says which holds here.
+libseccomp the level is refused. Without Landlock (Linux before 5.13, Landlock
+not enabled at boot, or a seccomp filter that refuses its calls: a container
+under Docker's default profile before 20.10.18, or any profile that predates
+them) only the file permissions are left: the level is refused unless they
+already keep other users out of the grader's files; then the kernel still
+reads what any user may read, and may write /tmp, /var/tmp and /dev/shm (its
+files there are removed when grading ends, but the disk bound does not count
+them). On Gradescope they do: ``setup.sh`` and ``run_autograder`` make the
+source, the reference-outcome cache, the results and the rest of
+:data:`GRADESCOPE_FILES` root-only (:func:`grader.gradescope.autograder.close_to_others`),
+the venv staying outside them. :func:`why_no_landlock` says in one line why
+Landlock is missing here; :func:`uid_enforcement` says what holds.
 """
+import ctypes
+import errno
 import fcntl
 import functools
 import json
@@ -68,7 +74,16 @@ DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 READ_ONLY = ["/proc", "/sys/devices/system/cpu"]        # the CPU count and topology numpy's BLAS reads
 KILL_WAIT = 5.0
 SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write when no Landlock stops it
-GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results"]
+# Gradescope's paths the kernel must not read: the source (reference/ inside), the script, the results, the
+# grader's output, the submission's metadata (which holds the results of earlier submissions); the reference
+# cache is checked wherever it is (grader_paths). grader/gradescope makes them root-only.
+GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results",
+                    "/autograder/grader-output", "/autograder/submission_metadata.json"]
+# landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI version, or why not. Its number is
+# the same on every architecture (it came after the unified syscall table).
+LANDLOCK_CREATE_RULESET = 444
+LANDLOCK_CREATE_RULESET_VERSION = 1
+LANDLOCK_SINCE = (5, 13)
 
 
 # --------------------------------------------------------------------------- uids
@@ -271,6 +286,44 @@ def landlock_abi() -> int:
         return 0
 
 
+def why_no_landlock() -> str:
+    """One line saying why this process cannot use Landlock; "" where it can."""
+    if landlock_abi() > 0:
+        return ""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(ctypes.c_long(LANDLOCK_CREATE_RULESET), None, ctypes.c_size_t(0),
+                       ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    if abi > 0:
+        return f"the kernel has Landlock ABI {abi}, but landlockpy could not use it (is it installed?)"
+    try:
+        status = Path("/proc/self/status").read_text()
+        filtered = any(line.split()[1:] == ["2"] for line in status.splitlines() if line.startswith("Seccomp:"))
+    except (OSError, IndexError):
+        filtered = False
+    return explain_landlock_errno(ctypes.get_errno(), os.uname().release, filtered)
+
+
+def explain_landlock_errno(error: int, release: str, seccomp_filtered: bool) -> str:
+    """Why ``landlock_create_ruleset`` failed with ``error`` on Linux ``release`` (a process under a
+    seccomp filter when ``seccomp_filtered``): one line."""
+    name = errno.errorcode.get(error, str(error))
+    try:
+        version = tuple(int(part) for part in release.split("-")[0].split(".")[:2])
+    except ValueError:
+        version = LANDLOCK_SINCE
+    if error == errno.EOPNOTSUPP:
+        return f"Linux {release} has Landlock but did not enable it at boot (landlock is not in its lsm= list)"
+    if version < LANDLOCK_SINCE and error == errno.ENOSYS:
+        return f"Linux {release} predates Landlock (5.13)"
+    if seccomp_filtered and error in (errno.ENOSYS, errno.EPERM):
+        return (f"a seccomp filter refuses the Landlock calls ({name}) although Linux {release} has them: in a "
+                "container, its seccomp profile predates them (Docker's default before 20.10.18)")
+    if error == errno.ENOSYS:
+        return f"Linux {release} was built without Landlock (CONFIG_SECURITY_LANDLOCK)"
+    return f"landlock_create_ruleset fails with {name} on Linux {release}"
+
+
 def grader_paths() -> list[str]:
     """What the kernel must not read, checked as the kernel: the project's top-level entries
     (except the venv the kernel runs from), the reference-outcome cache, Gradescope's files."""
@@ -352,10 +405,11 @@ def check_uid() -> tuple[bool, str]:
         readable = [line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("READABLE ")]
         if readable:
             shown = ", ".join(readable[:4]) + (f" and {len(readable) - 4} more" if len(readable) > 4 else "")
-            return False, ("this kernel has no Landlock (Linux 5.13+ with landlock among its LSMs, and a container "
-                           "that lets its calls through), so only file permissions keep the kernel out, and other "
-                           f"users can read the grader's files: {shown}. Make them root-only (chmod -R go-rwx), "
-                           "keeping the venv outside them, or grade on a kernel with Landlock.")
+            return False, (f"no Landlock here ({why_no_landlock()}), so only file permissions keep the kernel out, "
+                           f"and other users can read the grader's files: {shown}. Make them root-only (chmod -R "
+                           "go-rwx; on Gradescope the zip's setup.sh does), keeping the venv outside them, or "
+                           "grade where Landlock works (Linux 5.13+, and in Docker 20.10.18+ or a seccomp profile "
+                           "that allows landlock_create_ruleset, landlock_add_rule and landlock_restrict_self).")
         return True, ""
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -381,9 +435,10 @@ def uid_enforcement(config) -> dict[str, str]:
                          "working and runtime directories"
                          + ("; its signals and abstract Unix sockets stay inside" if abi >= 6 else "")
                          if abi else
-                         "NO Landlock here: file permissions only. The grader's files were checked unreadable to it, "
-                         "but it reads what any user may read on this machine, and may write /tmp, /var/tmp and "
-                         "/dev/shm (not counted by the disk bound; removed when grading ends)")),
+                         f"NO Landlock here ({why_no_landlock()}): file permissions only. The grader's files were "
+                         "checked unreadable to it, but it reads what any user may read on this machine, and may "
+                         "write /tmp, /var/tmp and /dev/shm (not counted by the disk bound; removed when grading "
+                         "ends)")),
         "network": "seccomp: sockets only for AF_UNIX (AF_INET/AF_INET6 and others get EPERM), no io_uring, "
                    "no new namespaces" + ("; Landlock refuses TCP too" if abi >= 4 else ""),
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt by message, then restart)",
