@@ -127,13 +127,18 @@ def claim_uid() -> tuple[int, int]:
 
 
 def processes_of(uid: int) -> list[int]:
-    """Live processes any of whose uids (real, effective, saved, filesystem) is ``uid``."""
+    """Live processes of this pid namespace any of whose uids (real, effective, saved, filesystem)
+    is ``uid``. Another namespace's are not this grader's: a container's on the same machine, whose
+    own grader gave its kernels the same uid (a kernel can make no pid namespace of its own)."""
     found = []
+    own_namespace = os.readlink("/proc/self/ns/pid")
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             status = Path(entry.path, "status").read_text()
+            if os.readlink(os.path.join(entry.path, "ns", "pid")) != own_namespace:
+                continue
         except OSError:          # gone meanwhile
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
