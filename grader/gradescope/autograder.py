@@ -34,6 +34,8 @@ explicit ``none`` grades unconfined. Test one submission with "Test Autograder" 
 ``extra_data.sandbox`` in the results (and the stdout) says which level graded it.
 """
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -115,11 +117,19 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
 
 
 def autograder_readme():
-    """The zip's README: what it holds and which tests students see, and when."""
+    """The zip's README: what it holds, what students get where notebooks cannot be confined, and
+    which tests students see, and when."""
     from grader.reports.visibility import POLICY_FILE, describe, load_policy
 
-    # the static part (what it is, the base images, what was tried), then the visibility policy it was built with
+    # the static part (what it is, the base images, what the build log says, what was tried), then what
+    # students read when no sandbox can be made (from the code that writes it), then the visibility policy
+    with contextlib.redirect_stdout(io.StringIO()):
+        refusal = _environment_error(Path(DEFAULT_ROOT), "<why each sandbox level failed>", time.monotonic(), {})
     lines = [(FILES_DIR / ZIP_README).read_text(encoding="utf-8").rstrip(), "",
+             "## What students get when no sandbox can be made", "",
+             f"Status `{refusal['extra_data']['status']}`, {refusal['score']} points and no tests, with this "
+             "message (the staff's part names the reason the build log gives):", "",
+             *[f"> {line}" if line else ">" for line in refusal["output"].splitlines()], "",
              "## Which tests students see, and when", "",
              "Gradescope's test visibility, as this zip was built "
              f"(from `{POLICY_FILE.relative_to(PROJECT_ROOT).as_posix()}`; edit it and run `make gradescope` again to change it):", "",

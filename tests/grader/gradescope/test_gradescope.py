@@ -5,6 +5,8 @@ from the unpacked zip, with this venv's interpreter (AUTOGRADER_PYTHON). Where t
 container refuses bubblewrap (a stand-in ``bwrap`` that exits 1, first on PATH) the
 grader runs as root here, as on Gradescope, so ``auto`` must grade under the uid level.
 """
+import contextlib
+import io
 import json
 import os
 import secrets
@@ -106,6 +108,15 @@ def test_zip_holds_the_executable_scripts_and_every_grader_file_nothing_else(aut
     for package in ("grader", "reference"):
         for path in (ROOT / package).glob("*.py"):
             assert f"{package}/{path.name}" in names
+
+
+def test_zip_readme_says_what_students_get_where_no_sandbox_can_be_made():
+    readme = gradescope.autograder_readme()
+    with contextlib.redirect_stdout(io.StringIO()):
+        refusal = gradescope._environment_error(Path("/autograder"), "WHY", time.monotonic(), {})
+    quoted = [line[2:] for line in readme.splitlines() if line.startswith("> ")]
+    assert quoted and "\n".join(quoted) == refusal["output"].replace("WHY", "<why each sandbox level failed>")
+    assert "auto picks: NOTHING" in readme and "NO Landlock here" in readme        # the build log's lines
 
 
 def test_zip_is_reproducible(autograder_zip, tmp_path):

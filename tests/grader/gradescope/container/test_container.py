@@ -8,15 +8,19 @@ process and no file of the notebook's left. On a base whose python3 the grader d
 the build stops and names the images to choose.
 """
 import json
+import os
 import re
 import secrets
 import subprocess
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from grader import PROJECT_ROOT
+from grader.kernel.sandbox_uid import UID_BASE, UID_SLOTS
 from tests.grader.gradescope.container.hostile import SUMMARY, hostile_notebook
 from tests.robustness.harness import reference_leaks
 from tests.robustness.make_corpus import FULL_MARKS, LEAK
@@ -34,7 +38,6 @@ EXECUTED = "/autograder/grader-output/week6_backprop/week6_backprop.executed.ipy
 WITH_LANDLOCK = "sandbox: uid, Landlock ABI "
 WITHOUT_LANDLOCK = "sandbox: uid without Landlock (a seccomp filter refuses the Landlock calls (ENOSYS)"
 SETTLE = 5.0            # seconds after run_autograder returns: a surviving writer would have struck by then
-KERNEL_UIDS = 61000     # grader/kernel/sandbox_uid.UID_BASE: the kernels' uids start there
 # Every file of the kernel's uids left anywhere (the container's file systems, /dev/shm its own), and the
 # files named with the attack's token.
 TRACES = "find / /dev/shm -xdev \\( -uid +{below} -o -name '*{token}*' \\) -print 2>/dev/null; true"
@@ -50,16 +53,52 @@ print(json.dumps(found))
 """
 
 
+@contextmanager
+def outside_kernels():
+    """Watches, while a grading runs in a container, for kernels of other graders on this machine
+    outside any container (this pid namespace, a kernel uid): a grader older than the fix of
+    processes_of (grader/kernel/sandbox_uid.py) kills every process of its kernel's uid it sees,
+    the container's too. Yields a set of (pid, uid, command) that fills as they are seen."""
+    seen, stop, own = set(), threading.Event(), os.readlink("/proc/self/ns/pid")
+
+    def sample():
+        while not stop.wait(0.2):
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    uid = os.stat(f"/proc/{pid}").st_uid
+                    if UID_BASE <= uid < UID_BASE + UID_SLOTS and os.readlink(f"/proc/{pid}/ns/pid") == own:
+                        command = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+                        seen.add((int(pid), uid, command[:100]))
+                except OSError:
+                    pass
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _disturbed(seen):
+    if not seen:
+        return ""
+    return (f"\n(While it ran, {len(seen)} kernels of other graders ran on this machine outside the container, "
+            f"at the same uids, e.g. {sorted(seen)[:3]}: a grader older than the pid-namespace check of "
+            "sandbox_uid.processes_of kills the container's kernels with its own.)")
+
+
 def _sandbox_line(stdout, landlock):
     expected = WITH_LANDLOCK if landlock else WITHOUT_LANDLOCK
     assert expected in stdout, f"run_autograder does not say {expected!r}:\n{stdout[-3000:]}"
     return next(line for line in stdout.splitlines() if line.startswith("sandbox: "))
 
 
-def _graded(grading):
+def _graded(grading, seen):
     results = grading.results
-    assert grading.status == 0, grading.stdout[-3000:]
-    assert results["extra_data"]["status"] == "graded", results["output"][:3000]
+    assert grading.status == 0, grading.stdout[-3000:] + _disturbed(seen)
+    assert results["extra_data"]["status"] == "graded", results["output"][:3000] + _disturbed(seen)
     assert results["extra_data"]["sandbox"] == "uid"
     return results
 
@@ -91,15 +130,15 @@ def test_the_build_closes_the_grader_and_logs_the_sandbox(image):
 @pytest.mark.parametrize("profile", PROFILES)
 def test_the_example_gets_full_marks(image, profile, record):
     seccomp, landlock = PROFILES[profile]
-    with Container(image.tag, seccomp) as box:
+    with Container(image.tag, seccomp) as box, outside_kernels() as seen:
         grading = box.grade(EXAMPLE.read_text(encoding="utf-8"))
         left = box.processes()
-    results = _graded(grading)
+    results = _graded(grading, seen)
     line = _sandbox_line(grading.stdout, landlock)
     record(f"{profile}: example", f"{results['score']:g} points, container start {box.start_seconds:.1f} s, "
                                   f"run_autograder {grading.seconds:.1f} s")
     record(f"{profile}: sandbox", line.split(";")[0][len("sandbox: "):][:110])
-    assert results["score"] == pytest.approx(FULL_MARKS), results["output"][:3000]
+    assert results["score"] == pytest.approx(FULL_MARKS), results["output"][:3000] + _disturbed(seen)
     assert all(test["status"] == "passed" for test in results["tests"]), \
         [test["name"] for test in results["tests"] if test["status"] != "passed"]
     assert left == [], f"processes left after grading: {left}"
@@ -111,20 +150,20 @@ def test_a_hostile_notebook_keeps_its_honest_points_and_nothing_more(image, prof
     token = f"week6-escape-{secrets.token_hex(4)}"
     submitted, _ = hostile_notebook(token)
     earlier = f"an earlier submission's hidden output {token}"
-    with Container(image.tag, seccomp) as box:
+    with Container(image.tag, seccomp) as box, outside_kernels() as seen:
         grading = box.grade(submitted.decode("utf-8"), {"previous_submissions": [{"results": {"output": earlier}}]})
         time.sleep(SETTLE)
         rewritten = box.read(RESULTS)
         left = box.processes()
-        traces = box.exec("sh", "-c", TRACES.format(below=KERNEL_UIDS - 1, token=token)).stdout.split()
+        traces = box.exec("sh", "-c", TRACES.format(below=UID_BASE - 1, token=token)).stdout.split()
         written = json.loads(box.exec("python3", "-c", TEXTS, "/autograder/grader-output").stdout)
-    results = _graded(grading)
+    results = _graded(grading, seen)
     line = _sandbox_line(grading.stdout, landlock)
     outputs = _cell_outputs(written[EXECUTED])
     record(f"{profile}: hostile", f"{results['score']:g} points, container start {box.start_seconds:.1f} s, "
                                   f"run_autograder {grading.seconds:.1f} s; "
                                   f"{outputs.get('shared-fill', '').strip().splitlines()[-1:]}")
-    assert results["score"] == pytest.approx(FULL_MARKS), results["output"][:3000]
+    assert results["score"] == pytest.approx(FULL_MARKS), results["output"][:3000] + _disturbed(seen)
     assert rewritten == grading.results_text, "results.json changed after run_autograder returned"
     assert left == [], f"processes left after grading: {left}"
     assert traces == [], f"files of the notebook left after grading: {traces[:20]}"
