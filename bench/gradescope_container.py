@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from assignment import BASE_POINTS, BONUS_POINTS
 from grader.gradescope.autograder import build_autograder_zip
 from student_template.week6_selfcheck import NOTEBOOK_FILES
 from tools import gradescope_docker
@@ -33,22 +34,21 @@ REPS = int(os.environ.get("GRADESCOPE_BENCH_REPS", "3"))
 SUITE = "bookworm"
 BARE_DIR = "/tmp/bare"
 # the grader's working directory holds the data and the self-check; the bare run gets the same
-BARE_SETUP = ("mkdir -p {dir} && cp /autograder/source/data/*.mat {dir}/ && "
+# (and the notebook itself: nbconvert runs the kernel in the notebook's directory)
+BARE_SETUP = (f"mkdir -p {{dir}} && cp {gradescope_docker.SUBMISSION} /autograder/source/data/*.mat {{dir}}/ && "
               + " && ".join(f"cp /autograder/source/student_template/{name} {{dir}}/" for name in NOTEBOOK_FILES))
 BARE = ["/autograder/venv/bin/python", "-m", "nbconvert", "--to", "notebook", "--execute",
         "--ExecutePreprocessor.kernel_name=python3", "--ExecutePreprocessor.timeout=600",
-        "--output", f"{BARE_DIR}/executed.ipynb", gradescope_docker.SUBMISSION]
+        "--output", f"{BARE_DIR}/executed.ipynb", f"{BARE_DIR}/{Path(gradescope_docker.SUBMISSION).name}"]
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
 
 def _image():
-    """The autograder image of this tree (built when the engine lacks it); (tag, build seconds or None)."""
+    """The autograder image of this tree, built (or found in the engine's layer cache): a Build."""
     directory = Path(tempfile.mkdtemp(prefix="week6-bench-zip-"))
     try:
         zip_path = build_autograder_zip(directory / "autograder.zip")
-        base = gradescope_docker.base_image(SUITE)
-        digest_tag = gradescope_docker.build_image(zip_path, base, fresh=False)
-        return digest_tag.tag if digest_tag.ok else None, digest_tag.seconds, digest_tag.log
+        return gradescope_docker.build_image(zip_path, gradescope_docker.base_image(SUITE), fresh=False)
     finally:
         for path in directory.iterdir():
             path.unlink()
@@ -72,8 +72,8 @@ def _one_round(tag, notebook_text, bare_first):
                 grading = box.grade(notebook_text)
                 timings["grader"] = grading.seconds
                 results = grading.results
-                if results["extra_data"]["status"] != "graded":
-                    raise RuntimeError(f"run_autograder did not grade: {results['output'][:2000]}")
+                if results["extra_data"]["status"] != "graded" or results["score"] != BASE_POINTS + BONUS_POINTS:
+                    raise RuntimeError(f"run_autograder did not give the example full marks: {results['output'][:2000]}")
         return box.start_seconds, timings["bare"], timings["grader"], results
 
 
@@ -84,14 +84,14 @@ def run():
               "tools/with-dockerd .venv/bin/python -m bench gradescope_container")
         return
     try:
-        tag, build_seconds, log = _image()
+        build = _image()
     except Exception as error:          # no base image (debootstrap needs root), the engine failing
         print(f"skipped: no autograder image: {error}")
         return
-    if tag is None:
-        print(f"skipped: the autograder image did not build:\n{log[-3000:]}")
-        return
-    print(f"Docker {gradescope_docker.engine_version()}, image {tag} (build {build_seconds:.0f} s); "
+    if not build.ok:
+        raise RuntimeError(f"the autograder image did not build:\n{build.log[-3000:]}")
+    tag = build.tag
+    print(f"Docker {gradescope_docker.engine_version()}, image {tag} (build {build.seconds:.0f} s); "
           f"load at start: {os.getloadavg()[0]:.1f}")
     notebook_text = NOTEBOOK.read_text(encoding="utf-8")
     rounds = [_one_round(tag, notebook_text, bare_first=rep % 2 == 0) for rep in range(REPS)]
@@ -102,7 +102,7 @@ def run():
     print(f"  run_autograder       {statistics.median(graders):6.2f} s   {' '.join(f'{s:.2f}' for s in graders)}")
     ratio = statistics.median(graders) / statistics.median(bares)
     print(f"  run_autograder / bare: {ratio:.2f} (aim <= 1.3)")
-    print(f"  sandbox: {rounds[0][3]['extra_data']['sandbox']}, score {rounds[0][3]['score']:g}")
+    print(f"  sandbox: {rounds[0][3]['extra_data']['sandbox']}, score {rounds[0][3]['score']:g} in every round")
     print("\nwhere run_autograder's seconds go (medians):")
     stage_names = list(rounds[0][3]["extra_data"].get("timings", {}))
     stages = {name: statistics.median(r[3]["extra_data"]["timings"].get(name, 0.0) for r in rounds)
