@@ -168,10 +168,10 @@ def test_a_hostile_notebook_keeps_its_honest_points_and_nothing_more(image, prof
     assert left == [], f"processes left after grading: {left}"
     assert traces == [], f"files of the notebook left after grading: {traces[:20]}"
     # what the student sees (results.json) and everything else the grader wrote for the submission
-    seen = {"results.json": grading.results_text, **written}
-    assert reference_leaks(seen, submitted) == []
-    assert not [name for name, text in seen.items() if earlier in text], "the submission metadata was read"
-    leaks = [line for text in outputs.values() for line in text.splitlines() if line.startswith(LEAK)]
+    shown = {"results.json": grading.results_text, **written}
+    assert reference_leaks(shown, submitted) == []
+    assert not [name for name, text in shown.items() if earlier in text], "the submission metadata was read"
+    leaks = [said for text in outputs.values() for said in text.splitlines() if said.startswith(LEAK)]
     assert leaks == [], leaks
     attacks = re.search(re.escape(SUMMARY) + r" (\d+) of (\d+)", outputs.get("grader-attacks", ""))
     assert attacks and attacks.group(1) == attacks.group(2) and int(attacks.group(2)) > 40, outputs.get("grader-attacks")
