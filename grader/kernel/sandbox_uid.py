@@ -126,22 +126,33 @@ def claim_uid() -> tuple[int, int]:
     raise SandboxUnavailable(f"all {UID_SLOTS} kernel uids from {UID_BASE} are in use")
 
 
+def _status_fields(status: str) -> dict[str, str]:
+    return dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+
+
+def _pid_namespace_depth(fields: dict[str, str]) -> int:
+    """How many pid namespaces the process is in, seen from this /proc (its ``NSpid`` pids); 0 where
+    the kernel does not say (before Linux 4.1). Read from ``status``, which any user may read: the
+    ``ns/pid`` link needs ptrace rights, which root lacks in a container (no CAP_SYS_PTRACE)."""
+    return len(fields.get("NSpid", "").split())
+
+
 def processes_of(uid: int) -> list[int]:
     """Live processes of this pid namespace any of whose uids (real, effective, saved, filesystem)
     is ``uid``. Another namespace's are not this grader's: a container's on the same machine, whose
-    own grader gave its kernels the same uid (a kernel can make no pid namespace of its own)."""
+    own grader gave its kernels the same uid (a kernel can make no pid namespace of its own), is one
+    namespace deeper than this grader."""
     found = []
-    own_namespace = os.readlink("/proc/self/ns/pid")
+    own_depth = _pid_namespace_depth(_status_fields(Path("/proc/self/status").read_text()))
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            status = Path(entry.path, "status").read_text()
-            if os.readlink(os.path.join(entry.path, "ns", "pid")) != own_namespace:
-                continue
+            fields = _status_fields(Path(entry.path, "status").read_text())
         except OSError:          # gone meanwhile
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if own_depth and _pid_namespace_depth(fields) != own_depth:
+            continue
         if str(uid) in fields.get("Uid", "").split() and fields.get("State", "").split()[:1] not in (["Z"], ["X"]):
             found.append(int(entry.name))
     return found
