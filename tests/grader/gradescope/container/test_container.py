@@ -72,7 +72,7 @@ def outside_kernels():
                     if UID_BASE <= uid < UID_BASE + UID_SLOTS and depth(pid) == own:
                         command = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
                         seen.add((int(pid), uid, command[:100]))
-                except OSError:
+                except (OSError, StopIteration):        # gone meanwhile; no NSpid before Linux 4.1
                     pass
 
     watcher = threading.Thread(target=sample, daemon=True)
