@@ -53,6 +53,7 @@ import fcntl
 import functools
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -109,9 +110,15 @@ def _account_uids() -> set[int]:
 
 def claim_uid() -> tuple[int, int]:
     """(uid, fd of its lock): a kernel uid no other grading holds; what an earlier grader left
-    running as that uid is killed first."""
+    running as that uid is killed first.
+
+    The slots are tried from a random one on: the locks only see this machine's (or container's)
+    gradings, while the kernel's uid is the host's. Containers on one Docker host share their uids'
+    process counts (RLIMIT_NPROC), so two containers' kernels on the same uid would share one
+    ``max_processes``, and a fork bomb in one would stop the other's kernel from starting."""
     directory, accounts = _lock_dir(), _account_uids()
-    for uid in range(UID_BASE, UID_BASE + UID_SLOTS):
+    start = secrets.randbelow(UID_SLOTS)
+    for uid in (UID_BASE + (start + k) % UID_SLOTS for k in range(UID_SLOTS)):
         if uid in accounts:
             continue
         fd = os.open(directory / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)

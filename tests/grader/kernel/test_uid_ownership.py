@@ -1,12 +1,16 @@
-"""The uid level kills every process of its kernel's uid: only in its own pid namespace, and all of them
-there, even without CAP_SYS_PTRACE (root in a Docker container has none).
+"""Which uid and which processes are a grading's own, at the uid level, where several graders share a
+machine (a host and the Docker containers on it: one set of uids, one set of per-uid process counts,
+each with its own lock files and /proc).
 
-A grader on a machine's host and one in a Docker container on it both give their kernels uid 61000
-(each has its own lock files); the host's saw the container's kernels in /proc and killed them with
-its own, so gradings in the container lost kernels at random (a correct notebook graded 0, or no
-kernel at all). Needs root (unshare, setpriv): skipped, visibly, without it.
-"""
-import os
+* It kills every process of its kernel's uid: only in its own pid namespace, and all of them there,
+  even without CAP_SYS_PTRACE (root in a Docker container has none). A grader on the host saw the
+  container's kernels in /proc and killed them with its own, so gradings in the container lost
+  kernels at random (a correct notebook graded 0, or no kernel at all).
+* It picks its uid from a random slot on, so that containers on one host rarely share a uid (and
+  with it RLIMIT_NPROC's count).
+
+Needs root (unshare, setpriv, the lock files): skipped, visibly, without it.
+"""import os
 import subprocess
 import sys
 import time
@@ -14,7 +18,7 @@ import time
 import pytest
 
 from grader import PROJECT_ROOT
-from grader.kernel.sandbox_uid import UID_BASE, UID_SLOTS, processes_of
+from grader.kernel.sandbox_uid import UID_BASE, UID_SLOTS, claim_uid, processes_of
 
 UID = UID_BASE + UID_SLOTS + 7      # no slot of the level's own: no grading here gives it out
 
@@ -61,3 +65,16 @@ def test_root_without_ptrace_rights_still_sees_the_processes_of_the_uid():
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: the uid level's lock files")
+def test_gradings_on_different_machines_rarely_share_a_uid():
+    """Each container has its own lock files: a first claim that always took the first slot gave every
+    container on a Docker host the same kernel uid, hence one shared process count (RLIMIT_NPROC)."""
+    firsts = set()
+    for _ in range(10):
+        uid, lock = claim_uid()
+        os.close(lock)                      # released: the next claim sees every slot free, as a new container
+        firsts.add(uid)
+    assert len(firsts) > 1, firsts
+    assert all(UID_BASE <= uid < UID_BASE + UID_SLOTS for uid in firsts)
