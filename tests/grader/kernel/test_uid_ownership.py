@@ -10,7 +10,8 @@ each with its own lock files and /proc).
   with it RLIMIT_NPROC's count).
 
 Needs root (unshare, setpriv, the lock files): skipped, visibly, without it.
-"""import os
+"""
+import os
 import subprocess
 import sys
 import time
