@@ -39,6 +39,7 @@ import io
 import json
 import os
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -245,6 +246,16 @@ def _environment_error(root, error, started, extra):
     return _stopped_results(root, "environment_error", message, time.monotonic() - started, extra)
 
 
+def _check_sandbox(config):
+    """Find out (once per process) whether ``config``'s level can be made here; the grading asks again
+    and gets the same answer, a refusal included."""
+    from grader.kernel.sandbox import SandboxUnavailable, resolve_level
+    try:
+        resolve_level(config)
+    except SandboxUnavailable:
+        pass
+
+
 def run_autograder(root=None, environ=None, config=None, level=None):
     """Grade the submission under ``root`` (default ``$AUTOGRADER_ROOT`` or /autograder) and
     write ``root/results/results.json``. Returns 0 when the submission was graded, 3 when
@@ -275,7 +286,6 @@ def run_autograder(root=None, environ=None, config=None, level=None):
 
     from grader.config import GraderConfig
     from grader.kernel.sandbox import SandboxUnavailable, requested_level
-    from grader.pipeline import grade_notebook
     others = [path.relative_to(submission_dir).as_posix() for path in notebooks if path != chosen]
     name = chosen.relative_to(submission_dir).as_posix()
     print(f"grading {name}" + (f" (not graded: {', '.join(others)})" if others else ""))
@@ -288,6 +298,12 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     except ValueError as error:         # a bad WEEK6_SANDBOX: the staff's setting, not the student's work
         _write_json(results_path, _environment_error(root, error, started, {"gradescope": gradescope_extra}))
         return 3
+    # The sandbox check (a confined process started and read, a second or more) while the pipeline is imported;
+    # its answer is kept for the grading (the checks run once per process).
+    check = threading.Thread(target=_check_sandbox, args=(config,), name="week6-sandbox-check")
+    check.start()
+    from grader.pipeline import grade_notebook
+    check.join()
     try:
         run = grade_notebook(chosen, out_root, config)
         results = json.loads((run.out_dir / "results.json").read_text(encoding="utf-8"))
