@@ -101,7 +101,9 @@ def run():
     print(f"  bare (nbconvert)     {statistics.median(bares):6.2f} s   {' '.join(f'{s:.2f}' for s in bares)}")
     print(f"  run_autograder       {statistics.median(graders):6.2f} s   {' '.join(f'{s:.2f}' for s in graders)}")
     ratio = statistics.median(graders) / statistics.median(bares)
-    print(f"  run_autograder / bare: {ratio:.2f} (aim <= 1.3)")
+    per_round = [g / b for g, b in zip(graders, bares)]
+    print(f"  run_autograder / bare: {ratio:.2f} (aim <= 1.3); per container {statistics.median(per_round):.2f} "
+          f"median ({' '.join(f'{r:.2f}' for r in per_round)})")
     print(f"  sandbox: {rounds[0][3]['extra_data']['sandbox']}, score {rounds[0][3]['score']:g} in every round")
     print("\nwhere run_autograder's seconds go (medians):")
     stage_names = list(rounds[0][3]["extra_data"].get("timings", {}))
