@@ -47,8 +47,6 @@ source, the reference-outcome cache, the results and the rest of
 the venv staying outside them. :func:`why_no_landlock` says in one line why
 Landlock is missing here; :func:`uid_enforcement` says what holds.
 """
-import ctypes
-import errno
 import fcntl
 import functools
 import json
@@ -65,6 +63,7 @@ from grader.kernel import sandbox
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
+from grader.kernel.landlock_refusal import landlock_refusal
 from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
 
 UID_BASE = 61000            # kernel uids are UID_BASE + slot (gid the same); never an account's
@@ -80,11 +79,6 @@ SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write
 # cache is checked wherever it is (grader_paths). grader/gradescope makes them root-only.
 GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results",
                     "/autograder/grader-output", "/autograder/submission_metadata.json"]
-# landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the ABI version, or why not. Its number is
-# the same on every architecture (it came after the unified syscall table).
-LANDLOCK_CREATE_RULESET = 444
-LANDLOCK_CREATE_RULESET_VERSION = 1
-LANDLOCK_SINCE = (5, 13)
 
 
 # --------------------------------------------------------------------------- uids
@@ -313,38 +307,7 @@ def why_no_landlock() -> str:
     """One line saying why this process cannot use Landlock; "" where it can."""
     if landlock_abi() > 0:
         return ""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    abi = libc.syscall(ctypes.c_long(LANDLOCK_CREATE_RULESET), None, ctypes.c_size_t(0),
-                       ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
-    if abi > 0:
-        return f"the kernel has Landlock ABI {abi}, but landlockpy could not use it (is it installed?)"
-    try:
-        status = Path("/proc/self/status").read_text()
-        filtered = any(line.split()[1:] == ["2"] for line in status.splitlines() if line.startswith("Seccomp:"))
-    except (OSError, IndexError):
-        filtered = False
-    return explain_landlock_errno(ctypes.get_errno(), os.uname().release, filtered)
-
-
-def explain_landlock_errno(error: int, release: str, seccomp_filtered: bool) -> str:
-    """Why ``landlock_create_ruleset`` failed with ``error`` on Linux ``release`` (a process under a
-    seccomp filter when ``seccomp_filtered``): one line."""
-    name = errno.errorcode.get(error, str(error))
-    try:
-        version = tuple(int(part) for part in release.split("-")[0].split(".")[:2])
-    except ValueError:
-        version = LANDLOCK_SINCE
-    if error == errno.EOPNOTSUPP:
-        return f"Linux {release} has Landlock but did not enable it at boot (landlock is not in its lsm= list)"
-    if version < LANDLOCK_SINCE and error == errno.ENOSYS:
-        return f"Linux {release} predates Landlock (5.13)"
-    if seccomp_filtered and error in (errno.ENOSYS, errno.EPERM):
-        return (f"a seccomp filter refuses the Landlock calls ({name}) although Linux {release} has them: in a "
-                "container, its seccomp profile predates them (Docker's default before 20.10.18)")
-    if error == errno.ENOSYS:
-        return f"Linux {release} was built without Landlock (CONFIG_SECURITY_LANDLOCK)"
-    return f"landlock_create_ruleset fails with {name} on Linux {release}"
+    return landlock_refusal()
 
 
 def grader_paths() -> list[str]:

@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from grader import PROJECT_ROOT
-from grader.kernel.sandbox_uid import explain_landlock_errno, landlock_abi, why_no_landlock
+from grader.kernel.landlock_refusal import explain_landlock_errno
+from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
 
 
 @pytest.mark.parametrize("error, release, filtered, expected", [
