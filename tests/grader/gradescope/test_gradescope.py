@@ -33,6 +33,7 @@ from tests.robustness.make_corpus import (BROKEN_POINTS, FULL_MARKS, Context, ap
                                           lingering_writer_cell, notebook_bytes, read_grader_files_cell,
                                           write_outside_cell)
 from tests.robustness.test_sandbox import refusing_bwrap_path  # noqa: E402
+from tools.gradescope_docker import unpack  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 DATA_FILES = sorted(f"data/{path.name}" for path in (ROOT / "data").glob("*.mat"))
@@ -41,16 +42,6 @@ DATA_FILES = sorted(f"data/{path.name}" for path in (ROOT / "data").glob("*.mat"
 @pytest.fixture(scope="module")
 def autograder_zip(tmp_path_factory):
     return gradescope.build_autograder_zip(tmp_path_factory.mktemp("dist") / "autograder.zip")
-
-
-def unpack(zip_path, target):
-    """Unzip like `unzip` does: keep the permission bits stored in the archive."""
-    with zipfile.ZipFile(zip_path) as archive:
-        for info in archive.infolist():
-            path = Path(archive.extract(info, target))
-            mode = (info.external_attr >> 16) & 0o777
-            if mode and not info.is_dir():
-                path.chmod(mode)
 
 
 def autograder_dir(tmp_path, zip_path):
