@@ -105,6 +105,13 @@ check: $(READY)  ## a student's self-check: NOTEBOOK=x.ipynb (public tests only)
 sandbox-check: $(READY)  ## the sandbox level auto picks here, and what each level enforces
 	$(PY) -m grader.kernel.sandbox
 
+# make gradescope-test: the autograder zip built into an image as Gradescope does (a debootstrapped Debian base,
+# setup.sh in the build) and graded in real containers under three seccomp profiles; as root, with a Docker
+# engine of its own (tools/with-dockerd installs docker.io and debootstrap where missing, stops dockerd after)
+.PHONY: gradescope-test
+gradescope-test: $(READY)  ## the Gradescope image built and graded in real Docker containers (root; installs docker.io)
+	tools/with-dockerd env WEEK6_GRADESCOPE_CONTAINER_TEST=1 $(PY) -m pytest -p no:xdist -q -rA tests/grader/gradescope/container
+
 # make robustness [JOBS=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
 robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JOBS=n]
 	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS))

@@ -14,6 +14,7 @@ BENCHES = [
     "bench.grading_speed",
     "bench.batch_throughput",
     "bench.backprop_evidence",
+    "bench.gradescope_container",
 ]
 
 

@@ -10,6 +10,7 @@ For each submission it puts the student's files in ``/autograder/submission``, r
 
   python -m grader.gradescope build [--out dist/autograder.zip]   (``make gradescope``)
   python -m grader.gradescope run [--root /autograder] [--sandbox LEVEL]   (what run_autograder calls)
+  python -m grader.gradescope protect [--root /autograder]   (what setup.sh calls: the grader's files root-only)
 
 The zip holds the two scripts (templates in ``grader/gradescope/files/``) and the
 grader's source: ``grader/``, ``assignment/``, ``reference/``, ``student_template/``, ``data/``, ``requirements.lock`` and
@@ -22,7 +23,11 @@ probes (set 20 minutes or more). Students submit ``week6_backprop.ipynb``.
 
 The notebook runs confined at the level ``auto`` picks (``grader/kernel/sandbox.py``): bubblewrap
 where the container allows user namespaces, else the ``uid`` level (Gradescope runs the
-autograder as root); ``WEEK6_SANDBOX`` or ``--sandbox`` may ask for one. Where the level
+autograder as root); ``WEEK6_SANDBOX`` or ``--sandbox`` may ask for one. The uid level keeps the
+kernel out of the grader's files with Landlock; where a container's seccomp profile refuses its
+calls (Docker before 20.10.18) only file permissions can, so ``setup.sh`` and every run make the
+grader's paths root-only (:func:`close_to_others`, ``python -m grader.gradescope protect``), the
+venv staying readable outside them. Where the level
 cannot be made, nothing is run and results.json says plainly that it is a problem for the
 course staff, not the student's work, and that the 0 its format needs is no grade (status
 ``environment_error``: grader.reports.results_json.not_graded_results, the total hidden). Only an
@@ -30,9 +35,12 @@ explicit ``none`` grades unconfined. Test one submission with "Test Autograder" 
 ``extra_data.sandbox`` in the results (and the stdout) says which level graded it.
 """
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -54,6 +62,10 @@ DEFAULT_ROOT = "/autograder"
 TEMPLATE_NAME = "week6_backprop.ipynb"
 OUTPUT_DIR_NAME = "grader-output"                        # root/grader-output/<stem>/: feedback, executed notebook
 MAX_FILES_LISTED = 20
+# Under the root, what no other user may read (the uid level's check, grader/kernel/sandbox_uid.GRADESCOPE_FILES,
+# refuses to grade without Landlock while any is readable); with the reference-outcome cache, wherever it is.
+ROOT_ONLY = ("source", "run_autograder", "results", OUTPUT_DIR_NAME, "submission_metadata.json")
+MADE_ROOT_ONLY = ("results", OUTPUT_DIR_NAME)       # made (empty) where missing: the grader writes into them
 
 
 # --------------------------------------------------------------------------- build
@@ -107,11 +119,21 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
 
 
 def autograder_readme():
-    """The zip's README: what it holds and which tests students see, and when."""
+    """The zip's README: what it holds, what students get where notebooks cannot be confined, and
+    which tests students see, and when."""
     from grader.reports.visibility import POLICY_FILE, describe, load_policy
 
-    # the static part (what it is, the base images, what was tried), then the visibility policy it was built with
+    # the static part (what it is, the base images, what the build log says, what was tried), then what
+    # students read when no sandbox can be made (from the code that writes it), then the visibility policy
+    with contextlib.redirect_stdout(io.StringIO()):
+        refusal = _environment_error(Path(DEFAULT_ROOT), "<why each sandbox level failed>", time.monotonic(), {})
     lines = [(FILES_DIR / ZIP_README).read_text(encoding="utf-8").rstrip(), "",
+             "## What students get when no sandbox can be made", "",
+             f"Status `{refusal['extra_data']['status']}`; the format needs a score, so {refusal['score']}, and "
+             "two tests that say it is none: "
+             + "; ".join(f"\"{test['name']}\" (`{test['visibility']}`)" for test in refusal["tests"])
+             + ". The message (Markdown; the staff's part names the reason the build log gives):", "",
+             *[f"> {line}" if line else ">" for line in refusal["output"].splitlines()], "",
              "## Which tests students see, and when", "",
              "Gradescope's test visibility, as this zip was built "
              f"(from `{POLICY_FILE.relative_to(PROJECT_ROOT).as_posix()}`; edit it and run `make gradescope` again to change it):", "",
@@ -119,6 +141,40 @@ def autograder_readme():
              "`visible`: at once; `after_due_date`: once the due date has passed; `after_published`: once the "
              "grades are published; `hidden`: never to students (instructors always see every test).", ""]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the grader's files, root-only
+
+def close_to_others(root):
+    """Make the grader's paths under ``root`` (:data:`ROOT_ONLY`) and the reference-outcome cache
+    readable by their owner only (``chmod -R go-rwx``, symbolic links left alone), making the
+    folders of :data:`MADE_ROOT_ONLY` where missing. Returns the paths it closed."""
+    from assignment.kit.reference_cache import cache_dir
+    root = Path(root)
+    for name in MADE_ROOT_ONLY:
+        (root / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+    cache = cache_dir()
+    closed = []
+    for top in [root / name for name in ROOT_ONLY] + ([cache] if cache is not None else []):
+        if not top.exists() or top.is_symlink():
+            continue
+        for path in [top] + (sorted(top.rglob("*")) if top.is_dir() else []):
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & 0o7700)
+        closed.append(top)
+    return closed
+
+
+def sandbox_note(level):
+    """One line for the log: the level that graded and, at the uid level, what keeps the kernel out."""
+    if level != "uid":
+        return level
+    from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
+    abi = landlock_abi()
+    if abi:
+        return f"uid, Landlock ABI {abi}"
+    return (f"uid without Landlock ({why_no_landlock()}): the grader's files are root-only, checked unreadable "
+            "to the kernel's uid")
 
 
 # --------------------------------------------------------------------------- run
@@ -195,6 +251,16 @@ def _environment_error(root, error, started, extra):
     return not_graded_results("environment_error", message, time.monotonic() - started, extra)
 
 
+def _check_sandbox(config):
+    """Find out (once per process) whether ``config``'s level can be made here; the grading asks again
+    and gets the same answer, a refusal included."""
+    from grader.kernel.sandbox import SandboxUnavailable, resolve_level
+    try:
+        resolve_level(config)
+    except SandboxUnavailable:
+        pass
+
+
 def run_autograder(root=None, environ=None, config=None, level=None):
     """Grade the submission under ``root`` (default ``$AUTOGRADER_ROOT`` or /autograder) and
     write ``root/results/results.json``. Returns 0 when the submission was graded, 3 when
@@ -211,6 +277,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     started = time.monotonic()
     if results_path.exists():
         results_path.unlink()
+    close_to_others(root)           # before the sandbox check, which needs them closed where Landlock is missing
     notebooks = find_notebooks(submission_dir)
     chosen = choose_notebook(notebooks)
     if chosen is None:
@@ -224,7 +291,6 @@ def run_autograder(root=None, environ=None, config=None, level=None):
 
     from grader.config import GraderConfig
     from grader.kernel.sandbox import SandboxUnavailable, requested_level
-    from grader.pipeline import grade_notebook
     others = [path.relative_to(submission_dir).as_posix() for path in notebooks if path != chosen]
     name = chosen.relative_to(submission_dir).as_posix()
     print(f"grading {name}" + (f" (not graded: {', '.join(others)})" if others else ""))
@@ -237,6 +303,12 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     except ValueError as error:         # a bad WEEK6_SANDBOX: the staff's setting, not the student's work
         _write_json(results_path, _environment_error(root, error, started, {"gradescope": gradescope_extra}))
         return 3
+    # The sandbox check (a confined process started and read, a second or more) while the pipeline is imported;
+    # its answer is kept for the grading (the checks run once per process).
+    check = threading.Thread(target=_check_sandbox, args=(config,), name="week6-sandbox-check")
+    check.start()
+    from grader.pipeline import grade_notebook
+    check.join()
     try:
         run = grade_notebook(chosen, out_root, config)
         results = json.loads((run.out_dir / "results.json").read_text(encoding="utf-8"))
@@ -257,7 +329,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
                              + results["output"])
     results.setdefault("extra_data", {})["gradescope"] = gradescope_extra
     _write_json(results_path, results)
-    print(f"sandbox: {results['extra_data'].get('sandbox')}; score: {results.get('score')} -> {results_path}")
+    print(f"sandbox: {sandbox_note(results['extra_data'].get('sandbox'))}; score: {results.get('score')} -> {results_path}")
     return 0
 
 
@@ -272,9 +344,15 @@ def main(argv=None):
     run.add_argument("--root", default=None, help="the autograder directory (default: $AUTOGRADER_ROOT or /autograder)")
     run.add_argument("--sandbox", choices=LEVELS, metavar="LEVEL",
                      help=f"{'|'.join(LEVELS)} (default: ${LEVEL_ENV}, else auto); none is UNSAFE")
+    protect = commands.add_parser("protect", help="make the grader's files root-only (setup.sh calls it)")
+    protect.add_argument("--root", default=None, help="the autograder directory (default: $AUTOGRADER_ROOT or /autograder)")
     args = parser.parse_args(argv)
     if args.command == "build":
         print(build_autograder_zip(args.out))
+        return 0
+    if args.command == "protect":
+        for path in close_to_others(args.root or os.environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT):
+            print(f"root-only: {path}")
         return 0
     return run_autograder(args.root, level=args.sandbox)
 

@@ -10,6 +10,7 @@ small shell prefix (:func:`cgroup_prefix`) at the bwrap and uid levels alike;
 where no cgroup can be made (not root, nothing delegated) the levels say so
 (:func:`grader.kernel.sandbox.enforcement`) and rely on the rlimits.
 """
+import errno
 import functools
 import os
 import secrets
@@ -71,9 +72,11 @@ class Cgroup:
                 try:
                     directory.rmdir()
                     break
-                except FileNotFoundError:
-                    break
-                except OSError:
+                except OSError as error:
+                    # EBUSY: its last processes are still exiting. Anything else (never made: ENOENT, or
+                    # EROFS on a container's read-only cgroupfs) will not change by waiting.
+                    if error.errno != errno.EBUSY:
+                        break
                     time.sleep(0.05)
 
 

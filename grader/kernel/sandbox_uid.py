@@ -34,19 +34,24 @@ confines it with the kernel's own mechanisms, which need no mount:
 
 :func:`check_uid` tries all this once, as the kernel would run, and checks
 that none of the grader's files (:func:`grader_paths`) can be read. Without
-libseccomp the level is refused. Without Landlock (an older kernel, or a
-container whose seccomp profile refuses its calls: Docker before 23) only
-the file permissions are left: the level is refused unless they already keep
-other users out of the grader's files (say a Gradescope image whose setup
-made /autograder/source root-only, its venv outside it); then the kernel
-still reads what any user may read, and may write /tmp, /var/tmp and
-/dev/shm (its files there are removed when grading ends, but the disk bound
-does not count them). :func:`uid_enforcement` says which holds here.
+libseccomp the level is refused. Without Landlock (Linux before 5.13, Landlock
+not enabled at boot, or a seccomp filter that refuses its calls: a container
+under Docker's default profile before 20.10.18, or any profile that predates
+them) only the file permissions are left: the level is refused unless they
+already keep other users out of the grader's files; then the kernel still
+reads what any user may read, and may write /tmp, /var/tmp and /dev/shm (its
+files there are removed when grading ends, but the disk bound does not count
+them). On Gradescope they do: ``setup.sh`` and ``run_autograder`` make the
+source, the reference-outcome cache, the results and the rest of
+:data:`GRADESCOPE_FILES` root-only (:func:`grader.gradescope.autograder.close_to_others`),
+the venv staying outside them. :func:`why_no_landlock` says in one line why
+Landlock is missing here; :func:`uid_enforcement` says what holds.
 """
 import fcntl
 import functools
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -58,6 +63,7 @@ from grader.kernel import sandbox
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
+from grader.kernel.landlock_refusal import landlock_refusal
 from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
 
 UID_BASE = 61000            # kernel uids are UID_BASE + slot (gid the same); never an account's
@@ -68,7 +74,11 @@ DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 READ_ONLY = ["/proc", "/sys/devices/system/cpu"]        # the CPU count and topology numpy's BLAS reads
 KILL_WAIT = 5.0
 SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write when no Landlock stops it
-GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results"]
+# Gradescope's paths the kernel must not read: the source (reference/ inside), the script, the results, the
+# grader's output, the submission's metadata (which holds the results of earlier submissions); the reference
+# cache is checked wherever it is (grader_paths). grader/gradescope makes them root-only.
+GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results",
+                    "/autograder/grader-output", "/autograder/submission_metadata.json"]
 
 
 # --------------------------------------------------------------------------- uids
@@ -94,9 +104,15 @@ def _account_uids() -> set[int]:
 
 def claim_uid() -> tuple[int, int]:
     """(uid, fd of its lock): a kernel uid no other grading holds; what an earlier grader left
-    running as that uid is killed first."""
+    running as that uid is killed first.
+
+    The slots are tried from a random one on: the locks only see this machine's (or container's)
+    gradings, while the kernel's uid is the host's. Containers on one Docker host share their uids'
+    process counts (RLIMIT_NPROC), so two containers' kernels on the same uid would share one
+    ``max_processes``, and a fork bomb in one would stop the other's kernel from starting."""
     directory, accounts = _lock_dir(), _account_uids()
-    for uid in range(UID_BASE, UID_BASE + UID_SLOTS):
+    start = secrets.randbelow(UID_SLOTS)
+    for uid in (UID_BASE + (start + k) % UID_SLOTS for k in range(UID_SLOTS)):
         if uid in accounts:
             continue
         fd = os.open(directory / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
@@ -111,17 +127,33 @@ def claim_uid() -> tuple[int, int]:
     raise SandboxUnavailable(f"all {UID_SLOTS} kernel uids from {UID_BASE} are in use")
 
 
+def _status_fields(status: str) -> dict[str, str]:
+    return dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+
+
+def _pid_namespace_depth(fields: dict[str, str]) -> int:
+    """How many pid namespaces the process is in, seen from this /proc (its ``NSpid`` pids); 0 where
+    the kernel does not say (before Linux 4.1). Read from ``status``, which any user may read: the
+    ``ns/pid`` link needs ptrace rights, which root lacks in a container (no CAP_SYS_PTRACE)."""
+    return len(fields.get("NSpid", "").split())
+
+
 def processes_of(uid: int) -> list[int]:
-    """Live processes any of whose uids (real, effective, saved, filesystem) is ``uid``."""
+    """Live processes of this pid namespace any of whose uids (real, effective, saved, filesystem)
+    is ``uid``. Another namespace's are not this grader's: a container's on the same machine, whose
+    own grader gave its kernels the same uid (a kernel can make no pid namespace of its own), is one
+    namespace deeper than this grader."""
     found = []
+    own_depth = _pid_namespace_depth(_status_fields(Path("/proc/self/status").read_text()))
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            status = Path(entry.path, "status").read_text()
+            fields = _status_fields(Path(entry.path, "status").read_text())
         except OSError:          # gone meanwhile
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if own_depth and _pid_namespace_depth(fields) != own_depth:
+            continue
         if str(uid) in fields.get("Uid", "").split() and fields.get("State", "").split()[:1] not in (["Z"], ["X"]):
             found.append(int(entry.name))
     return found
@@ -271,6 +303,13 @@ def landlock_abi() -> int:
         return 0
 
 
+def why_no_landlock() -> str:
+    """One line saying why this process cannot use Landlock; "" where it can."""
+    if landlock_abi() > 0:
+        return ""
+    return landlock_refusal()
+
+
 def grader_paths() -> list[str]:
     """What the kernel must not read, checked as the kernel: the project's top-level entries
     (except the venv the kernel runs from), the reference-outcome cache, Gradescope's files."""
@@ -352,10 +391,11 @@ def check_uid() -> tuple[bool, str]:
         readable = [line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("READABLE ")]
         if readable:
             shown = ", ".join(readable[:4]) + (f" and {len(readable) - 4} more" if len(readable) > 4 else "")
-            return False, ("this kernel has no Landlock (Linux 5.13+ with landlock among its LSMs, and a container "
-                           "that lets its calls through), so only file permissions keep the kernel out, and other "
-                           f"users can read the grader's files: {shown}. Make them root-only (chmod -R go-rwx), "
-                           "keeping the venv outside them, or grade on a kernel with Landlock.")
+            return False, (f"no Landlock here ({why_no_landlock()}), so only file permissions keep the kernel out, "
+                           f"and other users can read the grader's files: {shown}. Make them root-only (chmod -R "
+                           "go-rwx; on Gradescope the zip's setup.sh does), keeping the venv outside them, or "
+                           "grade where Landlock works (Linux 5.13+, and in Docker 20.10.18+ or a seccomp profile "
+                           "that allows landlock_create_ruleset, landlock_add_rule and landlock_restrict_self).")
         return True, ""
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -381,9 +421,10 @@ def uid_enforcement(config) -> dict[str, str]:
                          "working and runtime directories"
                          + ("; its signals and abstract Unix sockets stay inside" if abi >= 6 else "")
                          if abi else
-                         "NO Landlock here: file permissions only. The grader's files were checked unreadable to it, "
-                         "but it reads what any user may read on this machine, and may write /tmp, /var/tmp and "
-                         "/dev/shm (not counted by the disk bound; removed when grading ends)")),
+                         f"NO Landlock here ({why_no_landlock()}): file permissions only. The grader's files were "
+                         "checked unreadable to it, but it reads what any user may read on this machine, and may "
+                         "write /tmp, /var/tmp and /dev/shm (not counted by the disk bound; removed when grading "
+                         "ends)")),
         "network": "seccomp: sockets only for AF_UNIX (AF_INET/AF_INET6 and others get EPERM), no io_uring, "
                    "no new namespaces" + ("; Landlock refuses TCP too" if abi >= 4 else ""),
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt by message, then restart)",

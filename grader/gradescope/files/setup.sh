@@ -9,7 +9,11 @@
 #     the container refuses user namespaces the grader confines notebooks at the uid level
 #     (see run_autograder);
 #   * a virtual environment at $AUTOGRADER_ROOT/venv with the exact versions
-#     of requirements.lock.
+#     of requirements.lock;
+# then it trains the reference's outcomes into their cache, and makes the grader's files root-only
+# (the source, the cache, run_autograder, results/; the venv stays readable): where the container's
+# seccomp profile refuses Landlock (Docker before 20.10.18), file permissions are all that keeps a
+# notebook out of them, and the uid level grades only where they do.
 # AUTOGRADER_ROOT (default /autograder) and AUTOGRADER_VENV move things for a
 # trial run elsewhere.
 set -euxo pipefail
@@ -18,6 +22,7 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 VENV="${AUTOGRADER_VENV:-$ROOT/venv}"
 export DEBIAN_FRONTEND=noninteractive
+export WEEK6_GRADER_CACHE="${WEEK6_GRADER_CACHE:-$ROOT/reference-cache}"   # run_autograder uses the same
 
 apt-get update
 apt-get install -y --no-install-recommends ca-certificates
@@ -46,7 +51,11 @@ OMP_NUM_THREADS=1 MPLBACKEND=Agg "$VENV/bin/python" -c 'import grader.pipeline, 
 # The reference's trained outcomes are the same for every submission: train them once, now, into the
 # grader's on-disk cache (assignment/kit/reference_cache.py; run_autograder points at the same directory).
 # If this fails, or the cache does not match at grading time, each grading trains them itself.
-WEEK6_GRADER_CACHE="${WEEK6_GRADER_CACHE:-$ROOT/reference-cache}" OMP_NUM_THREADS=1 "$VENV/bin/python" -c \
+OMP_NUM_THREADS=1 "$VENV/bin/python" -c \
     'from assignment import TRAINED; from assignment.kit.reference_runs import reference_training; from grader.config import GraderConfig; [reference_training(e, GraderConfig().train_restarts) for e in TRAINED]' || true
-# For the build log only: the sandbox level auto picks here (the answer at grading time may differ).
+# The grader's files root-only (grader/gradescope/autograder.py, close_to_others); run_autograder does it
+# again for what appears at grading time.
+"$VENV/bin/python" -m grader.gradescope protect --root "$ROOT"
+# For the build log only: the sandbox level auto picks here (the answer at grading time may differ: the
+# build and the grading may run under different seccomp profiles).
 "$VENV/bin/python" -m grader.kernel.sandbox || true

@@ -5,6 +5,8 @@ from the unpacked zip, with this venv's interpreter (AUTOGRADER_PYTHON). Where t
 container refuses bubblewrap (a stand-in ``bwrap`` that exits 1, first on PATH) the
 grader runs as root here, as on Gradescope, so ``auto`` must grade under the uid level.
 """
+import contextlib
+import io
 import json
 import os
 import secrets
@@ -23,14 +25,16 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grader.gradescope import autograder as gradescope
-from grader.kernel import sandbox# noqa: E402
+from grader.gradescope import autograder as gradescope  # noqa: E402
+from grader.kernel import sandbox  # noqa: E402
 from grader.reports.results_json import validate_results  # noqa: E402
+from grader.reports.text import md_escape  # noqa: E402
 from tests.robustness.harness import reference_leaks  # noqa: E402
 from tests.robustness.make_corpus import (BROKEN_POINTS, FULL_MARKS, Context, append, broken_base,  # noqa: E402
                                           lingering_writer_cell, notebook_bytes, read_grader_files_cell,
                                           write_outside_cell)
 from tests.robustness.test_sandbox import refusing_bwrap_path  # noqa: E402
+from tools.gradescope_docker import unpack  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "example_submission.ipynb"
 DATA_FILES = sorted(f"data/{path.name}" for path in (ROOT / "data").glob("*.mat"))
@@ -39,16 +43,6 @@ DATA_FILES = sorted(f"data/{path.name}" for path in (ROOT / "data").glob("*.mat"
 @pytest.fixture(scope="module")
 def autograder_zip(tmp_path_factory):
     return gradescope.build_autograder_zip(tmp_path_factory.mktemp("dist") / "autograder.zip")
-
-
-def unpack(zip_path, target):
-    """Unzip like `unzip` does: keep the permission bits stored in the archive."""
-    with zipfile.ZipFile(zip_path) as archive:
-        for info in archive.infolist():
-            path = Path(archive.extract(info, target))
-            mode = (info.external_attr >> 16) & 0o777
-            if mode and not info.is_dir():
-                path.chmod(mode)
 
 
 def autograder_dir(tmp_path, zip_path):
@@ -106,6 +100,17 @@ def test_zip_holds_the_executable_scripts_and_every_grader_file_nothing_else(aut
     for package in ("grader", "reference"):
         for path in (ROOT / package).glob("*.py"):
             assert f"{package}/{path.name}" in names
+
+
+def test_zip_readme_says_what_students_get_where_no_sandbox_can_be_made():
+    readme = gradescope.autograder_readme()
+    with contextlib.redirect_stdout(io.StringIO()):
+        refusal = gradescope._environment_error(Path("/autograder"), "WHY", time.monotonic(), {})
+    quoted = [line[2:] for line in readme.splitlines() if line.startswith(">")]
+    # the output is Markdown: the placeholder is escaped in it as any reason would be
+    assert quoted and "\n".join(quoted) == refusal["output"].replace("WHY", md_escape("<why each sandbox level failed>"))
+    assert all(f'"{test["name"]}"' in readme for test in refusal["tests"])
+    assert "auto picks: NOTHING" in readme and "NO Landlock here" in readme        # the build log's lines
 
 
 def test_zip_is_reproducible(autograder_zip, tmp_path):
@@ -265,7 +270,7 @@ def test_a_level_that_cannot_be_made_is_the_staffs_problem_not_a_grade(autograde
     results = read_results(root)
     _environment_error(results)
     assert "No permissions to create new namespace" in results["output"]
-    assert not (root / gradescope.OUTPUT_DIR_NAME).exists()         # nothing of the notebook ran
+    assert not any((root / gradescope.OUTPUT_DIR_NAME).iterdir())     # nothing of the notebook ran
 
 
 def test_a_bad_level_setting_is_an_environment_error(tmp_path):
@@ -331,6 +336,101 @@ def test_bwrap_refused_a_hostile_submission_leaks_nothing_and_forges_nothing(aut
     assert reference_leaks({"results.json": text}, submitted) == []
     assert str(root / "source") not in text, "results.json names a file of the grader's"
     assert not [path for path in (root / "results").iterdir() if token in path.name]
+
+
+# ------------------------------------------------------------------ without Landlock: file permissions
+
+def test_close_to_others_makes_every_grader_path_root_only(tmp_path, monkeypatch):
+    root, venv, cache = tmp_path / "autograder", tmp_path / "autograder" / "venv", tmp_path / "cache"
+    for directory in (root / "source" / "reference", venv / "bin", root / "submission", cache / "sub"):
+        directory.mkdir(parents=True)
+    files = [root / "source" / "reference" / "network.py", root / "run_autograder",
+             root / "submission_metadata.json", cache / "sub" / "outcomes.npz", venv / "bin" / "python",
+             root / "submission" / "week6_backprop.ipynb"]
+    for path in files:
+        path.write_text("x")
+        path.chmod(0o755)
+    (root / "source" / "link").symlink_to(venv / "bin" / "python")
+    monkeypatch.setenv("WEEK6_GRADER_CACHE", str(cache))
+    closed = gradescope.close_to_others(root)
+    assert set(closed) == {root / "source", root / "run_autograder", root / "results", root / gradescope.OUTPUT_DIR_NAME,
+                           root / "submission_metadata.json", cache}
+    for top in closed:
+        for path in [top, *top.rglob("*")]:
+            if not path.is_symlink():
+                assert path.stat().st_mode & 0o077 == 0, f"{path} is still open to others: {oct(path.stat().st_mode)}"
+    assert (root / "run_autograder").stat().st_mode & 0o700 == 0o700          # still runs
+    # what the kernel runs from, and the student's own notebook, stay as they were
+    assert (venv / "bin" / "python").stat().st_mode & 0o777 == 0o755
+    assert (root / "submission" / "week6_backprop.ipynb").stat().st_mode & 0o777 == 0o755
+
+
+def test_what_is_made_root_only_is_what_the_uid_check_requires():
+    from grader.kernel.sandbox_uid import GRADESCOPE_FILES
+    assert {f"{gradescope.DEFAULT_ROOT}/{name}" for name in gradescope.ROOT_ONLY} == set(GRADESCOPE_FILES)
+
+
+def test_setup_closes_the_grader_files_before_its_sandbox_check():
+    lines = (gradescope.FILES_DIR / "setup.sh").read_text(encoding="utf-8").splitlines()
+    protect = [i for i, line in enumerate(lines) if "-m grader.gradescope protect" in line and not line.startswith("#")]
+    check = [i for i, line in enumerate(lines) if "-m grader.kernel.sandbox" in line and not line.startswith("#")]
+    training = [i for i, line in enumerate(lines) if "reference_training" in line]
+    assert len(protect) == 1 and check and training and training[-1] < protect[0] < check[0], (protect, check, training)
+
+
+# A seccomp filter that answers the Landlock calls with ENOSYS, as runc does for calls newer than a profile
+# (Docker before 20.10.18), then the command: every process it starts inherits the filter.
+WITHOUT_LANDLOCK = """
+import errno, os, sys
+import pyseccomp
+syscalls = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+for call in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
+    syscalls.add_rule(pyseccomp.ERRNO(errno.ENOSYS), call)
+syscalls.load()
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+# Tries the grader's paths in a Gradescope layout (ROOT), directly and through /proc of the grader.
+READ_GRADER_PATHS = r'''
+import os
+root, grader = {root!r}, os.getppid()
+for path in [root + "/source/reference/network.py", root + "/source", root + "/results", root + "/run_autograder",
+             root + "/submission_metadata.json", root + "/grader-output", {cache!r},
+             "/proc/%d/cwd/reference/network.py" % grader, "/proc/%d/root%s/source/reference" % (grader, root),
+             "/proc/%d/environ" % grader]:
+    try:
+        found = os.listdir(path) if os.path.isdir(path) else open(path, "rb").read(100)
+        print("LEAK:", path, repr(found)[:80])
+    except OSError as error:
+        print("denied:", path, type(error).__name__)
+'''
+
+
+def test_without_landlock_the_stock_layout_grades_at_uid_and_keeps_the_grader_closed(autograder_zip, open_root):
+    """Docker before 20.10.18 refuses the Landlock calls: the uid level falls back on file permissions,
+    which run_autograder closes (as setup.sh does), so the example is graded, not refused."""
+    if os.geteuid() != 0:
+        pytest.skip(f"the uid level needs root: these tests run as uid {os.geteuid()}")
+    root = autograder_dir(open_root, autograder_zip)
+    (root / "submission_metadata.json").write_text('{"previous_submissions": [{"results": {"score": 105}}]}')
+    (root / "submission_metadata.json").chmod(0o644)
+    cache = Path(os.environ["WEEK6_GRADER_CACHE"])
+    nb = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    attack = READ_GRADER_PATHS.format(root=str(root), cache=str(cache))
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "read-grader-paths", "metadata": {},
+                        "outputs": [], "source": attack})
+    (root / "submission" / "week6_backprop.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", WITHOUT_LANDLOCK, str(root / "run_autograder")], cwd=root,
+                          env=script_env(root, PATH=refusing_bwrap_path(open_root)),
+                          capture_output=True, text=True, timeout=900)
+    results = read_results(root)
+    _graded_under_uid(done, results)
+    assert results["score"] == pytest.approx(FULL_MARKS), results["output"]
+    assert "sandbox: uid without Landlock (a seccomp filter refuses the Landlock calls (ENOSYS)" in done.stdout, done.stdout
+    executed = next((root / gradescope.OUTPUT_DIR_NAME / "week6_backprop").glob("*.ipynb"))
+    outputs = [json.dumps(cell.get("outputs", [])) for cell in json.loads(executed.read_text())["cells"]
+               if cell.get("id") == "read-grader-paths"]
+    assert len(outputs) == 1 and outputs[0].count("denied:") == 10 and "LEAK:" not in outputs[0], outputs
 
 
 def test_the_python_lines_of_setup_sh_run_against_this_tree():
