@@ -125,11 +125,12 @@ class LaunchPrefix(list):
         """The kernel process (the prefix's first command) runs as ``pid``: watch its disk use."""
         self.kernel_pid = pid
         if self.quota is not None:
-            self.quota.watch(runtime_dir, self._stop_sandbox)
+            self.quota.watch(runtime_dir, self.stop_now)
 
-    def _stop_sandbox(self):
-        """Kill the sandbox now, from the quota's thread: its group (the kernel is a session
-        leader; bwrap's pid namespace dies with it), then whatever kill_all reaches."""
+    def stop_now(self):
+        """Kill the sandbox now (from the quota's thread, or past the grading's deadline): its
+        group (the kernel is a session leader; bwrap's pid namespace dies with it), then whatever
+        kill_all reaches."""
         if self.kernel_pid is not None:
             for kill in (os.killpg, os.kill):
                 try:
@@ -142,16 +143,29 @@ class LaunchPrefix(list):
         """Why the grader stopped the kernel, once (None: it died by itself)."""
         return self.quota.take_reason() if self.quota is not None else None
 
-    def hand_over(self, path):
-        """``path`` (made by the grader in the working directory) is where the kernel writes."""
+    def hand_over(self, folder):
+        """``folder`` (a :class:`grader.kernel.kernel_files.KernelDir` the grader made in the working
+        directory) is where the kernel writes."""
 
     def keep(self, path):
         """``path`` (made by the grader in the working directory) is the grader's: a disk-limit
-        cleanup leaves it."""
+        cleanup leaves it, and the disk bound does not count it."""
         if self.quota is not None:
             self.quota.keep(path)
 
+    def probe_folder(self, path):
+        """``path`` (a directory the grader made in the working directory) holds the probes'
+        files: kept, and what the kernel writes there is counted apart from the notebook's files."""
+        if self.quota is not None:
+            self.quota.probe_folder(path)
+
+    def check_disk(self):
+        """After a cell: why the sandbox was stopped for what that cell wrote (the disk bound), or None."""
+        return self.quota.check() if self.quota is not None else None
+
     def kill_all(self):
+        """Kill whatever the sandbox still runs; the kernel's pid is forgotten (it may be reused)."""
+        self.kernel_pid = None
         if self.cgroup is not None:
             self.cgroup.kill_all()
 

@@ -56,6 +56,7 @@ from pathlib import Path
 from grader import PROJECT_ROOT
 from grader.kernel import sandbox
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
+from grader.kernel.kernel_files import remove_tree
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
 from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
@@ -145,7 +146,7 @@ def remove_files_of(uid: int, keep: tuple[str, ...] = ()) -> None:
                 if entry.stat(follow_symlinks=False).st_uid != uid or os.path.realpath(entry.path) in keep:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    remove_tree(entry.path)
                 else:
                     os.unlink(entry.path)
             except OSError:
@@ -168,8 +169,8 @@ class UidPrefix(LaunchPrefix):
         super().kill_all()
         kill_uid(self.uid)
 
-    def hand_over(self, path):
-        os.chown(path, self.uid, self.uid, follow_symlinks=False)
+    def hand_over(self, folder):
+        os.fchown(folder.fd, self.uid, self.uid)
 
     def release(self):
         """Every process of the uid killed, its files outside the working directory removed

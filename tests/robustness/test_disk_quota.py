@@ -106,8 +106,9 @@ def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path
     exchange = workdir / ".grader-1"
     exchange.mkdir()
     (exchange / "inputs.npz").write_bytes(b"plan")
-    (exchange / "out").mkdir()
-    quota.keep(exchange)                                # as the probe stage does: its files, then the kernel's
+    quota.probe_folder(exchange)                        # as the probe stage does: its folder, its files
+    quota.keep(exchange / "inputs.npz")
+    (exchange / "out").mkdir()                          # then the kernel's (read by the grader before a cleanup)
     (exchange / "out" / "p.npy").write_bytes(b"o" * 600)
     (workdir / "big.bin").write_bytes(b"b" * 600)
     (workdir / "link").symlink_to(outside)
@@ -120,7 +121,7 @@ def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path
     assert quota.take_reason() is None                  # said once, for the cell that was running
     quota.clean()
     left = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*"))
-    assert left == [".grader-1", ".grader-1/inputs.npz", ".grader-1/out", "data.mat"], left
+    assert left == [".grader-1", ".grader-1/inputs.npz", "data.mat"], left
     assert outside.read_text() == "the grader's"
     assert Path(tmp_path / "outside.txt").exists()
 
