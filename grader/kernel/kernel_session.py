@@ -224,7 +224,8 @@ class KernelSession:
         )
         self.client.set_output_state(previous_output)
         try:
-            self.client.start_new_kernel(cwd=str(self.workdir))
+            env = getattr(self.launch_prefix, "env", None)      # the sandbox's own: nothing of the grader's
+            self.client.start_new_kernel(cwd=str(self.workdir), **({} if env is None else {"env": dict(env)}))
             self.client.start_new_kernel_client()
         except Exception as error:
             log = _tail(sockets / KERNEL_LOG)

@@ -57,6 +57,8 @@ from grader import PROJECT_ROOT
 from grader.kernel import sandbox
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
 from grader.kernel.kernel_files import remove_tree
+from grader.kernel.seccomp_filter import SUMMARY as SECCOMP_SUMMARY
+from grader.kernel.sysv_ipc import remove_ipc_of
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
 from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
@@ -70,6 +72,7 @@ READ_ONLY = ["/proc", "/sys/devices/system/cpu"]        # the CPU count and topo
 KILL_WAIT = 5.0
 SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write when no Landlock stops it
 GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results"]
+LANDLOCK_UNIX_PATHS = 9     # the Landlock ABI that can scope connections to pathname Unix sockets (RESOLVE_UNIX)
 
 
 # --------------------------------------------------------------------------- uids
@@ -95,7 +98,7 @@ def _account_uids() -> set[int]:
 
 def claim_uid() -> tuple[int, int]:
     """(uid, fd of its lock): a kernel uid no other grading holds; what an earlier grader left
-    running as that uid is killed first."""
+    of that uid (processes, System V IPC objects, files in the shared directories) goes first."""
     directory, accounts = _lock_dir(), _account_uids()
     for uid in range(UID_BASE, UID_BASE + UID_SLOTS):
         if uid in accounts:
@@ -106,7 +109,8 @@ def claim_uid() -> tuple[int, int]:
         except BlockingIOError:
             os.close(fd)
             continue
-        if kill_uid(uid):
+        if kill_uid(uid) and not remove_ipc_of(uid):
+            remove_files_of(uid)
             return uid, fd
         os.close(fd)
     raise SandboxUnavailable(f"all {UID_SLOTS} kernel uids from {UID_BASE} are in use")
@@ -173,9 +177,11 @@ class UidPrefix(LaunchPrefix):
         os.fchown(folder.fd, self.uid, self.uid)
 
     def release(self):
-        """Every process of the uid killed, its files outside the working directory removed
-        (only possible without Landlock), then the uid free for the next grading."""
+        """Every process of the uid killed, its System V IPC objects and its files outside the
+        working directory removed (files: only possible without Landlock), then the uid free for
+        the next grading."""
         self.kill_all()
+        remove_ipc_of(self.uid)
         if not self.landlock:
             remove_files_of(self.uid, keep=(self.workdir,))
         super().release()
@@ -254,7 +260,7 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
         args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), RUNTIME_DIR, "--"]
         args += sandbox.limits_args(config)
         return UidPrefix(args, uid, lock_fd, workdir, policy["landlock"], cgroup=cgroup,
-                         quota=sandbox.disk_quota(workdir, config))
+                         quota=sandbox.disk_quota(workdir, config), env=policy["env"])
     except BaseException:
         os.close(lock_fd)
         raise
@@ -304,7 +310,16 @@ try:
     sys.exit("an AF_INET socket could be opened")
 except PermissionError:
     pass
-socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    unix.connect("/nonexistent-week6-socket")
+except PermissionError:
+    pass
+except OSError:
+    sys.exit("connect() to a pathname Unix socket is not refused")
+import ctypes
+if ctypes.CDLL(None).shmget(0, 4096, 0o1600) != -1:
+    sys.exit("System V shared memory can be made")
 open("written", "w").close()
 """
 
@@ -385,8 +400,15 @@ def uid_enforcement(config) -> dict[str, str]:
                          "NO Landlock here: file permissions only. The grader's files were checked unreadable to it, "
                          "but it reads what any user may read on this machine, and may write /tmp, /var/tmp and "
                          "/dev/shm (not counted by the disk bound; removed when grading ends)")),
-        "network": "seccomp: sockets only for AF_UNIX (AF_INET/AF_INET6 and others get EPERM), no io_uring, "
-                   "no new namespaces" + ("; Landlock refuses TCP too" if abi >= 4 else ""),
+        "network": ("seccomp: Unix stream sockets only (AF_INET/AF_INET6 and the others get EPERM) and no connect() "
+                    "at all, so no socket of the host is reachable, in /tmp or elsewhere"
+                    + ("; Landlock refuses TCP too" if abi >= 4 else "")
+                    + ("; Landlock scopes pathname sockets too" if abi >= LANDLOCK_UNIX_PATHS else
+                       f"; Landlock ABI {abi} here cannot scope pathname sockets (ABI {LANDLOCK_UNIX_PATHS} can): "
+                       "seccomp is what holds")),
+        "seccomp": SECCOMP_SUMMARY,
+        "visible": ("what any user may read: every process's command line and status in /proc (not their "
+                    "environment, memory or descriptors, which are other uids'), and the system's files"),
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt by message, then restart)",
         "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
         "memory": memory,
@@ -394,6 +416,7 @@ def uid_enforcement(config) -> dict[str, str]:
         "files": (f"RLIMIT_FSIZE {sandbox.MAX_FILE_BYTES // 2**20} MiB per file; working directory "
                   + (f"{config.disk_limit_mb} MiB in all (grader/kernel/disk_quota.py)" if config.disk_limit_mb
                      else "total NOT capped (disk_limit_mb = 0)")),
-        "leftovers": "every process of the uid is killed when grading ends, whatever session it made",
+        "leftovers": ("every process of the uid is killed when grading ends, whatever session it made, and its "
+                      "System V IPC objects removed (before a uid is handed out, too)"),
         "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
     }
