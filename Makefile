@@ -76,9 +76,9 @@ check: $(READY)  ## a student's self-check: NOTEBOOK=x.ipynb (public tests only)
 sandbox-check: $(READY)  ## the sandbox level auto picks here, and what each level enforces
 	$(PY) -m grader.kernel.sandbox
 
-# make robustness [JOBS=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
-robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JOBS=n]
-	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS))
+# make robustness [JOBS=n] [REPEAT=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
+robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JOBS=n] [REPEAT=n: each case n times]
+	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS)) $(if $(REPEAT),--repeat $(REPEAT))
 
 bench: $(READY)  ## benchmarks, measured side by side in one run
 	$(PY) -m bench

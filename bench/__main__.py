@@ -14,6 +14,7 @@ BENCHES = [
     "bench.grading_speed",
     "bench.batch_throughput",
     "bench.backprop_evidence",
+    "bench.disk_watch",
 ]
 
 

@@ -16,10 +16,12 @@ inside it: the same notebook is graded the same on every run.
 What is counted is what the notebook made, at any depth: every entry below
 those directories but the grader's own (the data files, and what :meth:`keep`
 marks), walked by descriptors (:func:`grader.kernel.kernel_files.walk`), so no
-nesting hides a file and none costs more than its one entry. The probes'
-folder (:meth:`probe_folder`: the grader's, where the kernel writes the probes'
-outputs) is counted apart, so the notebook's own files may use the whole
-:data:`MAX_ENTRIES`; a cleanup leaves the grader's files in it.
+nesting hides a file and none costs more than its one entry. What the grader
+and the kernel exchange through is counted apart (:data:`MAX_EXCHANGE_ENTRIES`):
+the probes' folder (:meth:`probe_folder`: the grader's, where the kernel writes
+the probes' outputs; a cleanup leaves the grader's files in it) and the runtime
+directory (the kernel's sockets and log), so the notebook's own files may use
+the whole :data:`MAX_ENTRIES`.
 
 How often: every :data:`POLL_SECONDS`, or :data:`POLL_COST_FACTOR` times as
 long as the last walk took (capped at :data:`MAX_POLL_SECONDS`), so a tree of
@@ -43,7 +45,7 @@ POLL_SECONDS = 0.05
 POLL_COST_FACTOR = 4          # the watchdog waits at least this many times as long as its last walk took
 MAX_POLL_SECONDS = 1.0
 MAX_ENTRIES = 10_000          # files and directories the notebook made: a million empty files is a disk fill too
-MAX_PROBE_ENTRIES = 1_000     # entries in the probes' folder (a group of probes writes a few dozen files)
+MAX_EXCHANGE_ENTRIES = 1_000  # in the probes' folder and the runtime directories (a few dozen files each)
 
 
 def _entry_bytes(info: os.stat_result) -> int:
@@ -84,11 +86,11 @@ class DiskQuota:
     """
 
     def __init__(self, workdir: Path, limit_bytes: int, max_entries: int = MAX_ENTRIES,
-                 interval: float = POLL_SECONDS, max_probe_entries: int = MAX_PROBE_ENTRIES):
+                 interval: float = POLL_SECONDS, max_exchange_entries: int = MAX_EXCHANGE_ENTRIES):
         self.workdir = Path(workdir)
         self.limit_bytes = int(limit_bytes)
         self.max_entries = int(max_entries)
-        self.max_probe_entries = int(max_probe_entries)
+        self.max_exchange_entries = int(max_exchange_entries)
         self.interval = interval
         self.kept: dict[tuple, tuple] = {}      # path below the working directory (a tuple of names) -> identity
         self.probe_folders: set[str] = set()    # names (in the working directory) of the probes' folders
@@ -136,7 +138,7 @@ class DiskQuota:
 
     def probe_folder(self, path: Path) -> None:
         """``path`` (a directory of the working directory) is the grader's folder for the probes:
-        kept, and what the kernel writes in it is counted apart (:data:`MAX_PROBE_ENTRIES`)."""
+        kept, and what the kernel writes in it is counted apart (:data:`MAX_EXCHANGE_ENTRIES`)."""
         self.keep(path)
         self.probe_folders.add(self._relative(path)[0])
 
@@ -149,9 +151,9 @@ class DiskQuota:
         return identity[0] == info.st_ino if stat.S_ISDIR(info.st_mode) else identity == _identity(info)
 
     def usage(self) -> tuple[int, int, int]:
-        """(bytes, the notebook's entries, entries in the probes' folders) the kernel's directories
-        hold now; the walk stops once an entry limit is passed."""
-        total, entries, probe_entries = 0, 0, 0
+        """(bytes, the notebook's entries, entries in the probes' folders and the runtime
+        directories) the kernel's directories hold now; the walk stops once an entry limit is passed."""
+        total, entries, exchange_entries = 0, 0, 0
         depth_limit = self._kept_depth
         try:
             top = os.open(self.workdir, DIR_FLAGS)
@@ -164,30 +166,31 @@ class DiskQuota:
                     if self._is_kept(parents, name, info, depth_limit):
                         continue
                     if (parents[0] if parents else name) in self.probe_folders:
-                        probe_entries += 1
+                        exchange_entries += 1
                     else:
                         entries += 1
-                    if entries > self.max_entries or probe_entries > self.max_probe_entries:
+                    if entries > self.max_entries or exchange_entries > self.max_exchange_entries:
                         break
             except (TreeMoved, OSError):
                 pass
             finally:
                 os.close(top)
         for directory in self.runtime_dirs:
-            more_bytes, more_entries = usage(directory, self.max_entries - entries)
-            total, entries = total + more_bytes, entries + more_entries
-        return total, entries, probe_entries
+            more_bytes, more_entries = usage(directory, self.max_exchange_entries - exchange_entries)
+            total, exchange_entries = total + more_bytes, exchange_entries + more_entries
+        return total, entries, exchange_entries
 
-    def _over(self) -> str | None:
+    def over_limit(self) -> str | None:
         """Why the directories are over a limit now, or None."""
-        total, entries, probe_entries = self.usage()
+        total, entries, exchange_entries = self.usage()
         self.largest_seen = max(self.largest_seen, total)
         if total > self.limit_bytes:
             return f"the working directory reached its {self.limit_mib} MiB limit"
         if entries > self.max_entries:
             return f"the working directory reached its limit of {self.max_entries:,} files"
-        if probe_entries > self.max_probe_entries:
-            return f"the probes' folder reached its limit of {self.max_probe_entries:,} files"
+        if exchange_entries > self.max_exchange_entries:
+            return (f"the folders the kernel shares with the grader reached their limit of "
+                    f"{self.max_exchange_entries:,} files")
         return None
 
     def _trip(self, why: str, kill: Callable[[], None]) -> None:
@@ -213,7 +216,7 @@ class DiskQuota:
         wait = self.interval
         while not stop.wait(wait):
             started = time.monotonic()
-            why = self._over()
+            why = self.over_limit()
             if why is not None:
                 self._trip(why, kill)
                 return
@@ -224,7 +227,7 @@ class DiskQuota:
         now, and say why (the cell that just ran wrote too much; so also when a poll stopped it a
         moment after the cell ended); else None."""
         if self._kill is not None and self.tripped is None:
-            why = self._over()
+            why = self.over_limit()
             if why is not None:
                 self._trip(why, self._kill)
         return self.take_reason()

@@ -317,3 +317,27 @@ def test_the_process_cap_holds_and_every_child_goes(tmp_path):
     forked, refusal, uid = int(found.group(1)), found.group(2), int(found.group(3))
     assert forked < config.max_processes and refusal == "BlockingIOError", text
     assert processes_of(uid) == []
+
+
+MAKE_IPC = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+IPC_CREAT = 0o1000
+ids = [libc.shmget(0, 2**20, IPC_CREAT | 0o600), libc.semget(0, 2, IPC_CREAT | 0o600), libc.msgget(0, IPC_CREAT | 0o600)]
+assert min(ids) >= 0, ids
+"""
+
+
+def test_system_v_objects_of_a_kernel_uid_are_removed():
+    """What a process of a kernel uid made outside the grader's filter (an older grader's kernel, say)
+    goes before the uid is handed out again and after each grading (grader/kernel/sysv_ipc.py)."""
+    from grader.kernel.sysv_ipc import ipc_objects_of, remove_ipc_of
+    uid, lock = claim_uid()
+    try:
+        subprocess.run([sys.executable, "-I", "-S", "-c", MAKE_IPC], user=uid, group=uid, check=True,
+                       capture_output=True, timeout=30)
+        assert sorted(kind for kind, _ in ipc_objects_of(uid)) == ["msg", "sem", "shm"]
+        assert remove_ipc_of(uid) == []
+        assert ipc_objects_of(uid) == []
+    finally:
+        os.close(lock)
