@@ -3,8 +3,6 @@ the notebook's folders, the disk watchdog, the processes and environment it can 
 outlive it, the host's sockets, and a float32 network. Each takes the corpus's Context (where
 the harness says what to look for: its token, the grader's canary variable, the host's sockets).
 """
-import socket
-
 from tests.robustness.cell_kit import LEAK, hostile
 
 SWAP_KINDS = ("fifo", "socket", "symlink")
@@ -203,21 +201,65 @@ def host_sockets_cell(ctx):
 
 
 def float32_cell():
-    """The network functions rerun on float32 copies of W and X (a student's "faster" version)."""
+    """The network functions written again in float32 (a student's "faster" version): W, X and
+    every product and sum in single precision, the results float32 numbers."""
     return hostile("float32", """
         import numpy as np
-        def _single(function):
-            def single(W, X, *rest, **options):
-                return function(np.asarray(W, dtype=np.float32), np.asarray(X, dtype=np.float32), *rest, **options)
-            return single
-        bce_loss, bce_grad, backprop, ce_backprop = map(_single, (bce_loss, bce_grad, backprop, ce_backprop))
+        F = np.float32
+
+        def _layers(W, sizes):
+            W, out, k = np.asarray(W, dtype=F), [], 0
+            for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+                out.append((W[k:k + n_in * n_out].reshape(n_out, n_in), W[k + n_in * n_out:k + n_in * n_out + n_out]))
+                k += n_in * n_out + n_out
+            return out
+
+        def _sigmoid(a):
+            e = np.exp(-np.abs(a))
+            return np.where(a >= 0, F(1) / (F(1) + e), e / (F(1) + e))
+
+        def _network(W, X, sizes, lam, activation, targets):
+            layers = _layers(W, sizes)
+            hidden = _sigmoid if activation == "sigmoid" else (lambda a: np.maximum(a, F(0)))
+            slope = (lambda a: _sigmoid(a) * (F(1) - _sigmoid(a))) if activation == "sigmoid" else (lambda a: (a > 0).astype(F))
+            Z, A = [np.asarray(X, dtype=F)], []
+            for l, (w, b) in enumerate(layers):
+                A.append(Z[-1] @ w.T + b)
+                if l < len(layers) - 1:
+                    Z.append(hidden(A[-1]))
+            loss, dA = targets(A[-1])
+            loss = loss + F(lam) * sum(np.sum(w * w) for w, _ in layers)
+            grads = []
+            for l in reversed(range(len(layers))):
+                w, b = layers[l]
+                grads.append(np.concatenate([(dA.T @ Z[l] + F(2 * lam) * w).ravel(), dA.sum(axis=0)]))
+                if l:
+                    dA = (dA @ w) * slope(A[l - 1])
+            return float(loss), np.concatenate(grads[::-1])
+
+        def _binary(t):
+            t = np.asarray(t, dtype=F).reshape(-1, 1)
+            return lambda a: (np.mean(np.logaddexp(F(0), a) - t * a), (_sigmoid(a) - t) / F(len(t)))
+
+        def _multiclass(t):
+            def targets(a):
+                T = np.eye(a.shape[1], dtype=F)[np.asarray(t).astype(int)]
+                shifted = a - a.max(axis=1, keepdims=True)
+                log_Y = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                return -np.mean(np.sum(T * log_Y, axis=1)), (np.exp(log_Y) - T) / F(len(T))
+            return targets
+
+        def bce_loss(W, X, t, layer_sizes, lam):
+            return _network(W, X, layer_sizes, lam, "sigmoid", _binary(t))[0]
+
+        def bce_grad(W, X, t, layer_sizes, lam):
+            return _network(W, X, layer_sizes, lam, "sigmoid", _binary(t))[1]
+
+        def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+            return _network(W, X, layer_sizes, lam, activation, _binary(t))
+
+        def ce_backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
+            return _network(W, X, layer_sizes, lam, activation, _multiclass(t))
+
         print("the network runs in float32")
     """)
-
-
-def abstract_address(token):
-    """The abstract Unix address (no file) the harness listens on for ``token``."""
-    return "\0" + token
-
-
-UNIX_KINDS = {"stream": socket.SOCK_STREAM, "dgram": socket.SOCK_DGRAM}
