@@ -24,13 +24,17 @@ confines it with the kernel's own mechanisms, which need no mount:
   tried (``..``, ``/proc/self/cwd``, ``/proc/1/root``): they follow the
   file, not the name; the grader's own ``/proc/<pid>`` entries are closed to
   another uid anyway.
-* **seccomp** (libseccomp through pyseccomp): sockets only for AF_UNIX, no
-  io_uring, no new namespaces (see :mod:`grader.kernel.uid_exec`).
+* **seccomp** (:mod:`grader.kernel.seccomp_filter`, the filter of both confined
+  levels): Unix stream sockets only and no connect() (so no socket of the host,
+  which Landlock cannot scope by path before ABI 9), no access to other
+  processes, no System V IPC, no io_uring, no new namespaces.
 * the rlimits of every level (:func:`grader.kernel.sandbox.limits_args`); here
   RLIMIT_NPROC applies for real, as the uid is not root; and the cgroup,
   where the grader can make one.
 * when grading ends (and between kernel restarts), every process of the
-  uid is killed, whatever session it made (:func:`kill_uid`).
+  uid is killed, whatever session it made (:func:`kill_uid`); when grading
+  ends and before a uid is handed out, its System V IPC objects are removed
+  (:mod:`grader.kernel.sysv_ipc`).
 
 :func:`check_uid` tries all this once, as the kernel would run, and checks
 that none of the grader's files (:func:`grader_paths`) can be read. Without
