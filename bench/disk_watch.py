@@ -15,30 +15,14 @@ from pathlib import Path
 
 from grader.kernel.disk_quota import MAX_POLL_SECONDS, POLL_COST_FACTOR, POLL_SECONDS, DiskQuota
 from grader.kernel.kernel_files import remove_tree
+from tests.robustness.trees import nested, wide
 
 REPEATS = 5
 
 
-def nested(top, levels):
-    fd = os.open(top, os.O_RDONLY)
-    for _ in range(levels):
-        os.mkdir("d", dir_fd=fd)
-        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
-        os.close(fd)
-        fd = inner
-    os.close(fd)
-
-
-def wide(top, folders, files):
-    for k in range(folders):
-        os.makedirs(top / f"{k:03d}")
-        for n in range(files):
-            (top / f"{k:03d}" / f"{n:05d}").touch()
-
-
 TREES = {
-    "120 nested folders": lambda top: nested(top, 120),
-    "10,000 nested folders": lambda top: nested(top, 10_000),
+    "120 nested folders": lambda top: os.close(nested(top, 120)),
+    "10,000 nested folders": lambda top: os.close(nested(top, 10_000)),
     "100 folders x 90 files": lambda top: wide(top, 100, 90),
     "10,000 files in one folder": lambda top: wide(top, 1, 10_000),
 }

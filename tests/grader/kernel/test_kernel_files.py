@@ -11,6 +11,7 @@ import threading
 import pytest
 
 from grader.kernel.kernel_files import HELD_LEVELS, KernelDir, TreeMoved, read_regular, read_tail, remove_tree, walk
+from tests.robustness.trees import nested
 
 DEADLINE = 10.0
 
@@ -23,17 +24,6 @@ def within_deadline(function, *args):
     thread.join(DEADLINE)
     assert not thread.is_alive(), f"{function.__name__}{args} blocked"
     return done["value"]
-
-
-def nest(top, levels, name="d"):
-    """``levels`` directories nested below ``top`` (by descriptors: deeper than PATH_MAX allows by name)."""
-    fd = os.open(top, os.O_RDONLY)
-    for _ in range(levels):
-        os.mkdir(name, dir_fd=fd)
-        inner = os.open(name, os.O_RDONLY, dir_fd=fd)
-        os.close(fd)
-        fd = inner
-    return fd
 
 
 def open_descriptors():
@@ -86,7 +76,7 @@ def test_a_held_directory_reads_what_it_holds_whatever_its_name_becomes(planted,
 
 
 def test_a_write_replaces_what_the_kernel_planted_and_never_goes_through_it(planted, tmp_path):
-    os.close(nest(planted / "dir.json", 50))
+    os.close(nested(planted / "dir.json", 50))
     with KernelDir.open(planted) as folder:
         for name in ("fifo.json", "socket.json", "link.json", "dir.json", "dirlink"):
             within_deadline(folder.write, name, b"the grader's")
@@ -113,7 +103,7 @@ def test_a_name_the_kernel_keeps_taking_is_given_up(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("levels", [120, 10_000])
 def test_a_walk_counts_every_level_with_a_few_descriptors(tmp_path, levels):
-    os.close(nest(tmp_path, levels))
+    os.close(nested(tmp_path, levels))
     before = open_descriptors()
     top = os.open(tmp_path, os.O_RDONLY)
     most = 0
@@ -128,7 +118,7 @@ def test_a_walk_counts_every_level_with_a_few_descriptors(tmp_path, levels):
 
 
 def test_a_walk_stops_when_a_deep_directory_is_moved_away(tmp_path):
-    os.close(nest(tmp_path, HELD_LEVELS + 10))
+    os.close(nested(tmp_path, HELD_LEVELS + 10))
     top = os.open(tmp_path, os.O_RDONLY)
     seen = 0
     with pytest.raises(TreeMoved):
@@ -148,7 +138,7 @@ def test_a_tree_of_any_depth_is_removed_without_following_links(tmp_path):
     (outside / "keep.txt").write_text("the grader's")
     tree = tmp_path / "tree"
     tree.mkdir()
-    deepest = nest(tree, 3_000)          # shutil.rmtree raises RecursionError past ~1,000 levels
+    deepest = nested(tree, 3_000)          # shutil.rmtree raises RecursionError past ~1,000 levels
     os.symlink(outside, "link", dir_fd=deepest)
     os.mkfifo("fifo", dir_fd=deepest)
     os.close(deepest)
