@@ -10,9 +10,11 @@ Enforced, and how:
   ``/tmp``, a read-only root showing only the OS, the interpreter and the venv
   (:mod:`grader.kernel.confined_view`: what a confined kernel sees at every
   level), the working and runtime directories the only ones writable, the
-  environment rebuilt with nothing pointing into the project. Interrupts (cell
-  timeouts) go by message, since a signal to the launcher's process group does
-  not reach bwrap's new session.
+  environment rebuilt with nothing pointing into the project (bubblewrap itself
+  starts with it: nothing of the grader's environment is anywhere inside), the
+  kernel the pid namespace's first process. Interrupts (cell timeouts) go by
+  message, since a signal to the launcher's process group does not reach bwrap's
+  new session.
 * **limits** (set inside, just before ipykernel starts; they bind every
   process of the sandbox): ``RLIMIT_AS`` = ``memory_limit_mb`` per process
   (a hog gets ``MemoryError``), ``RLIMIT_FSIZE`` (no file over

@@ -791,10 +791,12 @@ CASES = [
            _correct_with(lambda ctx, kind=kind: swap_cell(kind, ctx), after="load_data"),
            Expect(cells={f"swap-{kind}": {"ok"}}, max_seconds=SWAP_SECONDS), config=SWAP_CONFIG)
       for kind in SWAP_KINDS],
+    # 10,000 is the limit itself: at the uid level the kernel's own files in its private /tmp (IPython's) take
+    # it past, and the cell is stopped; on a slow disk the cell may run out of time first. The score is the same.
     *[Case(f"deep-tree-{levels}", f"{levels:,} nested empty folders: {levels:,} entries, whatever the depth "
                                   "(up to the limit of 10,000 the notebook may make: the rest is graded)",
            _correct_with(deep_tree_cell(levels), after="sigmoid_grad"),
-           Expect(cells={f"deep-tree-{levels}": {"ok"} if levels < 10_000 else {"ok", "died"}},
+           Expect(cells={f"deep-tree-{levels}": {"ok"} if levels < 10_000 else {"ok", "died", "timeout"}},
                   passing_exercises=EXERCISES_1_TO_2 + ("3",)))
       for levels in DEEP_LEVELS],
     Case("wide-tree", "100 folders of 90 empty files: 9,100 entries, under the limit", _correct_with(
