@@ -20,8 +20,8 @@ bubblewrap process inside, whose memory, environment and descriptors, pipes to t
 among them, the kernel could otherwise read as its own uid), so every process it can see
 is its own or its children's. The seccomp filter of every confined kernel
 (:mod:`grader.kernel.seccomp_filter`: no ptrace, process_vm_*, pidfd_getfd or kcmp, no
-connect, no System V IPC, ...) is loaded by bubblewrap (``--seccomp``) from a file the
-grader compiled, opened on descriptor :data:`SECCOMP_FD` by :func:`bwrap_command`.
+System V IPC, Unix stream sockets only, ...) is loaded by bubblewrap (``--seccomp``) from a
+file the grader compiled, opened on descriptor :data:`SECCOMP_FD` by :func:`bwrap_command`.
 """
 import functools
 import os

@@ -30,9 +30,10 @@ Enforced, and how:
   directories may hold ``disk_limit_mb`` in all; past it a watchdog kills the
   sandbox, the cell says so, the notebook's files go, and the rest is graded.
 
-* **seccomp** (both confined levels, :mod:`grader.kernel.seccomp_filter`): no connect(), no
-  socket but Unix stream ones, no access to other processes (ptrace, process_vm_*,
-  pidfd_getfd, kcmp), no System V IPC, no io_uring, no new namespaces.
+* **seccomp** (both confined levels, :mod:`grader.kernel.seccomp_filter`): no socket but Unix
+  stream ones (and at the uid level, where Landlock cannot scope them by path, no connect()),
+  no access to other processes (ptrace, process_vm_*, pidfd_getfd, kcmp), no System V IPC, no
+  io_uring, no new namespaces.
 
 Not enforced: CPU share (the cell and notebook timeouts bound the time); the process count
 when the grader runs as root without a usable cgroup (then RLIMIT_NPROC does
@@ -57,7 +58,7 @@ from pathlib import Path
 from grader.kernel.bwrap import SANDBOX_TMP_BYTES, bwrap_command, check_bwrap, find_bwrap
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support
 from grader.kernel.confined_view import KERNEL_LOG, RUNTIME_DIR, sandbox_env
-from grader.kernel.seccomp_filter import SUMMARY as SECCOMP_SUMMARY
+from grader.kernel.seccomp_filter import describe as describe_seccomp
 
 MAX_FILE_BYTES = 64 * 2**20         # RLIMIT_FSIZE: largest file the kernel may write (bounds how far one write passes the disk limit)
 LEVELS = ("auto", "bwrap", "uid", "none")     # config.sandbox, --sandbox, WEEK6_SANDBOX
@@ -336,7 +337,7 @@ def enforcement(config, level=None):
         "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
     }
     if level == "bwrap" and ok:
-        limits["seccomp"] = SECCOMP_SUMMARY
+        limits["seccomp"] = describe_seccomp(refuse_connect=False)
     return limits
 
 

@@ -25,9 +25,10 @@ confines it with the kernel's own mechanisms, which need no mount:
   file, not the name; the grader's own ``/proc/<pid>`` entries are closed to
   another uid anyway.
 * **seccomp** (:mod:`grader.kernel.seccomp_filter`, the filter of both confined
-  levels): Unix stream sockets only and no connect() (so no socket of the host,
-  which Landlock cannot scope by path before ABI 9), no access to other
-  processes, no System V IPC, no io_uring, no new namespaces.
+  levels): Unix stream sockets only and, where Landlock cannot scope pathname
+  Unix sockets (ABI < 9, so also without Landlock), no connect() at all, so no
+  socket of the host is reachable; no access to other processes, no System V
+  IPC, no io_uring, no new namespaces.
 * the rlimits of every level (:func:`grader.kernel.sandbox.limits_args`); here
   RLIMIT_NPROC applies for real, as the uid is not root; and the cgroup,
   where the grader can make one.
@@ -61,7 +62,7 @@ from grader import PROJECT_ROOT
 from grader.kernel import sandbox
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
 from grader.kernel.kernel_files import remove_tree
-from grader.kernel.seccomp_filter import SUMMARY as SECCOMP_SUMMARY
+from grader.kernel.seccomp_filter import describe as describe_seccomp
 from grader.kernel.sysv_ipc import remove_ipc_of
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
@@ -216,7 +217,8 @@ def _policy(workdir: Path, uid: int) -> dict:
     env = {key: tmp + value[len("/tmp"):] if value == "/tmp" or value.startswith("/tmp/") else value
            for key, value in sandbox_env(workdir).items()}
     env["JPY_PARENT_PID"] = str(os.getpid())        # ipykernel exits if the grader goes
-    return {"uid": uid, "gid": uid, "landlock": landlock_abi() > 0, "read": read,
+    abi = landlock_abi()
+    return {"uid": uid, "gid": uid, "landlock": abi > 0, "refuse_connect": abi < LANDLOCK_UNIX_PATHS, "read": read,
             "read_only": [p for p in READ_ONLY + ETC_FILES if os.path.exists(p)],
             "devices": [p for p in DEVICES if os.path.exists(p)],
             "write": [str(workdir)], "env": env}
@@ -404,13 +406,13 @@ def uid_enforcement(config) -> dict[str, str]:
                          "NO Landlock here: file permissions only. The grader's files were checked unreadable to it, "
                          "but it reads what any user may read on this machine, and may write /tmp, /var/tmp and "
                          "/dev/shm (not counted by the disk bound; removed when grading ends)")),
-        "network": ("seccomp: Unix stream sockets only (AF_INET/AF_INET6 and the others get EPERM) and no connect() "
-                    "at all, so no socket of the host is reachable, in /tmp or elsewhere"
+        "network": ("seccomp: Unix stream sockets only (AF_INET/AF_INET6 and the others get EPERM)"
                     + ("; Landlock refuses TCP too" if abi >= 4 else "")
-                    + ("; Landlock scopes pathname sockets too" if abi >= LANDLOCK_UNIX_PATHS else
-                       f"; Landlock ABI {abi} here cannot scope pathname sockets (ABI {LANDLOCK_UNIX_PATHS} can): "
-                       "seccomp is what holds")),
-        "seccomp": SECCOMP_SUMMARY,
+                    + ("; Landlock lets it connect only to sockets in its own directories" if abi >= LANDLOCK_UNIX_PATHS
+                       else f"; Landlock ABI {abi} here cannot scope pathname Unix sockets (ABI "
+                            f"{LANDLOCK_UNIX_PATHS} can), so seccomp refuses connect() altogether: no socket of the "
+                            "host is reachable (nor one the notebook makes itself)")),
+        "seccomp": describe_seccomp(abi < LANDLOCK_UNIX_PATHS),
         "visible": ("what any user may read: every process's command line and status in /proc (not their "
                     "environment, memory or descriptors, which are other uids'), and the system's files"),
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt by message, then restart)",

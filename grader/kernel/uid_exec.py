@@ -4,8 +4,9 @@ Started by the kernel manager as ``python -I uid_exec.py POLICY RUNTIME -- COMMA
 (see :mod:`grader.kernel.sandbox_uid`; ``-I``: nothing from the environment or the
 working directory is imported). POLICY is JSON: ``uid``, ``gid``, ``read``
 (paths the kernel may read and run), ``read_only`` (paths it may only read),
-``write`` (its working directory), ``devices`` (character devices it may use)
-and ``env`` (its whole environment). In this order, each step before the one
+``write`` (its working directory), ``devices`` (character devices it may use),
+``refuse_connect`` (no connect() at all: Landlock cannot scope pathname Unix
+sockets here) and ``env`` (its whole environment). In this order, each step before the one
 that would make it impossible:
 
 1. the runtime directory RUNTIME (sockets, connection file) becomes the
@@ -18,8 +19,9 @@ that would make it impossible:
    reads only below ``read``/``read_only``, writes only in ``write`` and
    RUNTIME, no TCP, no signals or abstract Unix sockets outside;
 4. the seccomp filter of every confined kernel (:mod:`grader.kernel.seccomp_filter`):
-   Unix stream sockets only and no connect(), no access to other processes, no
-   System V IPC, no io_uring, no new namespaces;
+   Unix stream sockets only (and no connect() where Landlock cannot scope them
+   by path), no access to other processes, no System V IPC, no io_uring, no
+   new namespaces;
 5. exec COMMAND with the policy's environment. The filter and the ruleset
    bind it and every process it starts.
 
@@ -62,7 +64,7 @@ def _ruleset(policy, runtime):
     return ruleset
 
 
-def _seccomp_filter():
+def _seccomp_filter(refuse_connect):
     """The kernel's seccomp filter (grader/kernel/seccomp_filter.py, read by path: nothing of the
     project is importable here)."""
     import importlib.util
@@ -70,7 +72,7 @@ def _seccomp_filter():
         "week6_seccomp_filter", os.path.join(os.path.dirname(os.path.abspath(__file__)), "seccomp_filter.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.kernel_filter()
+    return module.kernel_filter(refuse_connect)
 
 
 def _take_runtime_dir(runtime, uid, gid):
@@ -106,7 +108,7 @@ def main(argv):
     except OSError:             # already a session leader (the kernel manager made one)
         pass
     ruleset = _ruleset(policy, runtime) if policy["landlock"] else None
-    syscalls = _seccomp_filter()
+    syscalls = _seccomp_filter(bool(policy["refuse_connect"]))
     os.chdir(policy["write"][0])
     _drop_privileges(uid, gid)
     if ruleset is not None:
