@@ -112,9 +112,9 @@ sandbox-check: $(READY)  ## the sandbox level auto picks here, and what each lev
 gradescope-test: $(READY)  ## the Gradescope image built and graded in real Docker containers (root; installs docker.io)
 	tools/with-dockerd env WEEK6_GRADESCOPE_CONTAINER_TEST=1 $(PY) -m pytest -p no:xdist -q -rA tests/grader/gradescope/container
 
-# make robustness [JOBS=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
-robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JOBS=n]
-	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS))
+# make robustness [JOBS=n] [REPEAT=n]: grade the hostile-notebook corpus (tests/robustness) and print a table
+robustness: $(READY)  ## grade the hostile-notebook corpus and print a table [JOBS=n] [REPEAT=n: each case n times]
+	$(PY) -m tests.robustness.run_corpus $(if $(JOBS),--jobs $(JOBS)) $(if $(REPEAT),--repeat $(REPEAT))
 
 # make slurm-test: a one-node Slurm cluster on this machine (Debian's munge, slurmctld, slurmd; installed
 # with apt-get as root when missing; its own slurm.conf in a temporary directory, daemons stopped by pid)

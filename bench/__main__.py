@@ -15,6 +15,7 @@ BENCHES = [
     "bench.batch_throughput",
     "bench.backprop_evidence",
     "bench.gradescope_container",
+    "bench.disk_watch",
 ]
 
 

@@ -5,68 +5,143 @@ read -> sanitize -> execute -> probe -> check -> diagnose -> report
 Each stage takes the :class:`grader.model.GradingRun` and fills in its part.
 A stage that cannot go on calls ``run.stop(status, message)``; the stages
 after it are skipped except ``report``, which always writes results.json.
+A grading still at work past its deadline is stopped and reported with what
+it knows by then (:class:`grader.budget.OverrunWatchdog`).
 """
-import shutil
+import copy
 import time
 from pathlib import Path
 
 from assignment.kit.plan import seed_for
 
-from grader.budget import Budget
+from grader.budget import OUT_OF_TIME, Budget, GradingOverrun, OverrunWatchdog
 from grader.config import GraderConfig
 from grader.kernel import sandbox
+from grader.kernel.kernel_files import remove_tree
 from grader.model import GradingRun
 from grader.stages.check import check
 from grader.stages.diagnose import diagnose
 from grader.stages.execute import execute
-from grader.stages.probe import probe
+from grader.stages.probe import ProbeOutcome, probe
 from grader.stages.read import read
 from grader.stages.report import report
 from grader.stages.sanitize import sanitize
 
 STAGES = [read, sanitize, execute, probe, check, diagnose, report]
 ALWAYS_RUN = {report}
+OVERRUN_MESSAGE = ("The grading time ran out while the grader was still at work (on what the notebook left for "
+                   "it): what was not checked by then scores 0.")
 
 
-def grade_notebook(notebook_path, out_root, config=None, out_dir=None):
+def grade_notebook(notebook_path, out_root, config=None, out_dir=None, on_hard_stop=None):
     """Grade one notebook; results land in ``out_dir`` (default ``out_root/<stem>/``). Returns the GradingRun.
 
     Raises :class:`grader.kernel.sandbox.SandboxUnavailable`, and writes nothing, when the notebook
-    cannot be confined as ``config.sandbox`` asks: an environment failure is not a grade."""
+    cannot be confined as ``config.sandbox`` asks: an environment failure is not a grade.
+
+    The whole grading keeps to ``config.time_budget`` (:mod:`grader.budget`), the grader's own work
+    included: past the deadline it is interrupted and finished with what is known (the rest "not
+    checked: the grading time ran out"). Should even that not end, ``on_hard_stop(run)`` is called
+    from another thread once the results known so far are written (the command line and Gradescope's
+    runner end the process there; without it, the grading's thread is left to finish)."""
     config = config or GraderConfig()
     sandbox.resolve_level(config)
     notebook_path = Path(notebook_path)
     out_dir = Path(out_dir) if out_dir is not None else Path(out_root) / notebook_path.stem
     run = GradingRun(notebook_path=notebook_path, out_dir=out_dir, config=config)
     run.budget = Budget(config.time_budget)
-    started = run.budget.started
     try:
         run.seed = config.seed if config.seed is not None else seed_for(notebook_path.read_bytes())
     except OSError:
         run.seed = 0
+    watchdog = OverrunWatchdog(run.budget.deadline, lambda: _stop_kernel(run),
+                               lambda: _hard_stop(run, on_hard_stop))
+    overrun = False
     try:
-        for stage in STAGES:
-            if run.status != "graded" and stage not in ALWAYS_RUN:
-                continue
-            if stage is report:
-                run.execution_time = time.monotonic() - started
-            stage_started = time.monotonic()
+        with watchdog:
             try:
-                stage(run)
-            except sandbox.SandboxUnavailable:
-                raise
-            except Exception as error:   # one stage's bug must not lose the whole grade
-                run.stop("grader_error", f"The grader failed in stage '{stage.__name__}': "
-                                         f"{type(error).__name__}: {error}")
-                if stage is report:
-                    raise
-            # the report stage records its own time, as it writes it into results.json
-            run.timings.setdefault(stage.__name__, time.monotonic() - stage_started)
-            if stage is probe and run.session is not None:
-                run.session.shutdown()
+                _run_stages(run)
+            except GradingOverrun:
+                overrun = True
+                _finish_overrun(run)
     finally:
         if run.session is not None:
-            run.session.shutdown()
+            if overrun:
+                run.session.abandon()
+            else:
+                run.session.shutdown()
         if run.workdir is not None:
-            shutil.rmtree(run.workdir, ignore_errors=True)
+            remove_tree(run.workdir)         # the notebook's files, at any depth, no link followed
     return run
+
+
+def _run_stages(run):
+    for stage in STAGES:
+        if run.status != "graded" and stage not in ALWAYS_RUN:
+            continue
+        if stage is report:
+            run.execution_time = time.monotonic() - run.budget.started
+        stage_started = time.monotonic()
+        try:
+            stage(run)
+        except sandbox.SandboxUnavailable:
+            raise
+        except Exception as error:   # one stage's bug must not lose the whole grade
+            run.stop("grader_error", f"The grader failed in stage '{stage.__name__}': "
+                                     f"{type(error).__name__}: {error}")
+            if stage is report:
+                raise
+        # the report stage records its own time, as it writes it into results.json
+        run.timings.setdefault(stage.__name__, time.monotonic() - stage_started)
+        if stage is probe and run.session is not None:
+            run.session.shutdown()
+
+
+# -- past the deadline (grader.budget.OverrunWatchdog) -------------------------------------
+
+def _stop_kernel(run):
+    """Stop the notebook's processes now: whatever the grader waits for from them ends."""
+    session = run.session
+    if session is not None and hasattr(session.launch_prefix, "stop_now"):
+        session.launch_prefix.stop_now()
+
+
+def _settle_tests(run):
+    """Judge what came back by now: every probe without an outcome is "not checked: the grading
+    time ran out". Without a probe plan yet there is nothing to judge: the run stops as a timeout."""
+    pending = run.background.get("plan")
+    if run.probe_plan is None and pending is not None and pending.done() and pending.exception() is None:
+        run.probe_plan = pending.result()[0]
+    if run.probe_plan is None:
+        run.stop("timeout", "The grading time ran out before the notebook's functions could be checked.")
+        return
+    for probe_id in run.probe_plan.probes:
+        run.probe_outcomes.setdefault(probe_id, ProbeOutcome("no_time", OUT_OF_TIME))
+    if "check" not in run.timings:           # the check stage did not finish: judge everything again
+        run.tests = []
+        check(run)
+    run.message = " ".join(part for part in (run.message, OVERRUN_MESSAGE) if part)
+
+
+def _finish_overrun(run):
+    _stop_kernel(run)
+    _settle_tests(run)
+    run.execution_time = time.monotonic() - run.budget.started
+    report(run)
+
+
+def _hard_stop(run, on_hard_stop):
+    """From the watchdog's thread, the grading's own thread being stuck: write the results known so
+    far (on a copy of the run), then hand over to ``on_hard_stop``."""
+    _stop_kernel(run)
+    emergency = copy.copy(run)
+    emergency.probe_outcomes = dict(run.probe_outcomes)
+    emergency.timings = dict(run.timings)
+    emergency.tests = list(run.tests) if "check" in run.timings else []
+    try:
+        _settle_tests(emergency)
+        emergency.execution_time = time.monotonic() - run.budget.started
+        report(emergency)
+    finally:
+        if on_hard_stop is not None:
+            on_hard_stop(emergency)

@@ -447,6 +447,18 @@ MISTAKES = [
 CATALOG = {mistake.id: mistake for mistake in MISTAKES}
 assert len(CATALOG) == len(MISTAKES), "mistake ids must be unique"
 
+# Not simulated (no variant of the reference rounds the way a float32 notebook does, operation by
+# operation): the diagnose stage recognizes it from the numbers themselves, float32 values that agree
+# with the reference only to single precision (grader/stages/diagnose.py, Diagnoser.single_precision).
+SINGLE_PRECISION = Mistake(
+    "float32", "dtype float32 found: the values are computed in single precision",
+    "Single precision (float32) keeps about 7 digits, fewer after the sums over the samples, and the tests "
+    "compare your values to the reference's to 1e-6, as the contract's float64 arrays allow. Use float64, "
+    "numpy's default: look for float32 in your functions (a dtype, a conversion of W, X or a result) and "
+    "leave the arrays as they come.",
+    functions=())
+assert SINGLE_PRECISION.id not in CATALOG, "mistake ids must be unique"
+
 
 def form_name(mistake, form):
     """The name the student reads, with the form when the mistake has several."""

@@ -303,6 +303,13 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     except ValueError as error:         # a bad WEEK6_SANDBOX: the staff's setting, not the student's work
         _write_json(results_path, _environment_error(root, error, started, {"gradescope": gradescope_extra}))
         return 3
+
+    def end_after_overrun(run):     # the grading could not end by itself past its deadline: pass its results on
+        results = json.loads((run.out_dir / "results.json").read_text(encoding="utf-8"))
+        results.setdefault("extra_data", {})["gradescope"] = gradescope_extra
+        _write_json(results_path, results)
+        os._exit(0)
+
     # The sandbox check (a confined process started and read, a second or more) while the pipeline is imported;
     # its answer is kept for the grading (the checks run once per process).
     check = threading.Thread(target=_check_sandbox, args=(config,), name="week6-sandbox-check")
@@ -310,7 +317,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     from grader.pipeline import grade_notebook
     check.join()
     try:
-        run = grade_notebook(chosen, out_root, config)
+        run = grade_notebook(chosen, out_root, config, on_hard_stop=end_after_overrun)
         results = json.loads((run.out_dir / "results.json").read_text(encoding="utf-8"))
     except SandboxUnavailable as error:     # no sandbox here: no grade
         _write_json(results_path, _environment_error(root, error, started, {"gradescope": gradescope_extra}))

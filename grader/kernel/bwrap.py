@@ -12,6 +12,16 @@ shows only ``.venv`` inside, and the project's own packages are hidden even if
 installed in the venv. The kernel runs as uid/gid 65534 in its user namespace,
 with no capabilities and no_new_privs, in a new session, and dies with the
 grader (``--die-with-parent``; its pid namespace takes every child with it).
+
+Nothing of the grader is visible from inside: bubblewrap itself is started with the
+kernel's own environment (:func:`grader.kernel.confined_view.sandbox_env`, no variable of
+the grader's), and the kernel is the pid namespace's first process (``--as-pid-1``: no
+bubblewrap process inside, whose memory, environment and descriptors, pipes to the grader
+among them, the kernel could otherwise read as its own uid), so every process it can see
+is its own or its children's. The seccomp filter of every confined kernel
+(:mod:`grader.kernel.seccomp_filter`: no ptrace, process_vm_*, pidfd_getfd or kcmp, no
+System V IPC, Unix stream sockets only, ...) is loaded by bubblewrap (``--seccomp``) from a
+file the grader compiled, opened on descriptor :data:`SECCOMP_FD` by :func:`bwrap_command`.
 """
 import functools
 import os
@@ -23,10 +33,14 @@ from pathlib import Path
 
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
+from grader.kernel.seccomp_filter import program_file
 
 
 SANDBOX_TMP_BYTES = 256 * 2**20     # size of the private /tmp (a tmpfs, counted in the memory cgroup)
 SANDBOX_UID = 65534                 # "nobody" inside the sandbox's user namespace
+SECCOMP_FD = 3                      # the descriptor bwrap reads the compiled seccomp filter from
+# Opens the filter's file ($0) on SECCOMP_FD for bwrap (the kernel manager passes no descriptor on).
+OPEN_SECCOMP = f'exec "$@" {SECCOMP_FD}<"$0"'
 
 
 def _covered(path, bound):
@@ -40,8 +54,8 @@ def bwrap_args(workdir, bwrap="bwrap"):
             "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "week6-sandbox",
-            "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--clearenv"]
+            "--die-with-parent", "--as-pid-1", "--new-session", "--cap-drop", "ALL",
+            "--seccomp", str(SECCOMP_FD), "--clearenv"]
     for key, value in sandbox_env(workdir).items():
         args += ["--setenv", key, value]
     args += ["--ro-bind", "/usr", "/usr"]
@@ -75,6 +89,12 @@ def bwrap_args(workdir, bwrap="bwrap"):
     return args
 
 
+def bwrap_command(workdir, bwrap="bwrap"):
+    """The command words that start bubblewrap for a kernel in ``workdir``, up to and including
+    "--": bwrap's own (:func:`bwrap_args`) behind a shell that opens the seccomp filter for it."""
+    return ["/bin/sh", "-c", OPEN_SECCOMP, program_file(), *bwrap_args(workdir, bwrap)]
+
+
 @functools.lru_cache(maxsize=None)
 def find_bwrap():
     """The bwrap to use: the system's where one is on PATH (distributions patch and update it),
@@ -99,10 +119,10 @@ def check_bwrap():
     workdir = tempfile.mkdtemp(prefix="week6-sandbox-check-")
     runtime = tempfile.mkdtemp(prefix="week6-sandbox-check-")
     try:
-        command = [arg.replace(RUNTIME_DIR, runtime) for arg in bwrap_args(workdir, bwrap)]
+        command = [arg.replace(RUNTIME_DIR, runtime) for arg in bwrap_command(workdir, bwrap)]
         command += [sys.executable, "-I", "-S", "-c", "import os; os.listdir('.')"]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=sandbox_env(workdir))
         except (OSError, subprocess.TimeoutExpired) as error:
             return False, f"bubblewrap could not be run: {error}"
         if done.returncode != 0:

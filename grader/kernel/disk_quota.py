@@ -4,112 +4,98 @@ Every sandbox level (bwrap, uid, none) lets the kernel write into its working
 directory (and its runtime directory, where its sockets live). RLIMIT_FSIZE
 caps each file; this caps their sum. No mount is needed (a size-limited
 tmpfs or loop device needs privileges that containers refuse), so a
-watchdog thread in the grader walks those directories every
-:data:`POLL_SECONDS` (a few files: microseconds) and, past the limit, kills
-every process of the sandbox at once. The cell that was running reports the
-reason (:meth:`DiskQuota.take_reason`), the files the notebook wrote are
+watchdog thread in the grader walks those directories and, past the limit,
+kills every process of the sandbox at once. The cell that was running reports
+the reason (:meth:`DiskQuota.take_reason`), the files the notebook wrote are
 removed (:meth:`DiskQuota.clean`, before the next kernel starts), and the
 kernel session replays the notebook without that cell, so the rest is graded.
+The session also asks (:meth:`DiskQuota.check`) after every cell, so a cell that
+writes too much is the one stopped and left out whether or not a poll fell
+inside it: the same notebook is graded the same on every run.
 
-How far past the limit a writer gets is its write rate times the poll
-interval plus the kill's latency (measured here: a few tens of MiB at
-~460 MB/s), and at most one RLIMIT_FSIZE-sized ``write`` beyond that.
-Sizes count ``max(st_size, st_blocks * 512)``: allocated blocks, and the
-apparent size where a file system reports its blocks late.
+What is counted is what the notebook made, at any depth: every entry below
+those directories but the grader's own (the data files, and what :meth:`keep`
+marks), walked by descriptors (:func:`grader.kernel.kernel_files.walk`), so no
+nesting hides a file and none costs more than its one entry. What the grader
+and the kernel exchange through is counted apart (:data:`MAX_EXCHANGE_ENTRIES`):
+the probes' folder (:meth:`probe_folder`: the grader's, where the kernel writes
+the probes' outputs; a cleanup leaves the grader's files in it) and the runtime
+directory (the kernel's sockets and log), so the notebook's own files may use
+the whole :data:`MAX_ENTRIES`.
+
+How often: every :data:`POLL_SECONDS`, or :data:`POLL_COST_FACTOR` times as
+long as the last walk took (capped at :data:`MAX_POLL_SECONDS`), so a tree of
+10,000 entries costs the grader at most about a fifth of a core. How far past
+the limit a writer gets is its write rate times that interval plus the kill's
+latency (measured here: a few tens of MiB at ~460 MB/s with few files), and at
+most one RLIMIT_FSIZE-sized ``write`` beyond that. Sizes count
+``max(st_size, st_blocks * 512)``: allocated blocks, and the apparent size where
+a file system reports its blocks late.
 """
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
+from grader.kernel.kernel_files import DIR_FLAGS, TreeMoved, remove_tree, walk
+
 POLL_SECONDS = 0.05
-MAX_ENTRIES = 10_000        # files and directories: a million empty files is a disk fill too
-MAX_DEPTH = 64              # directories nested deeper than this count as too many files
+POLL_COST_FACTOR = 4          # the watchdog waits at least this many times as long as its last walk took
+MAX_POLL_SECONDS = 1.0
+MAX_ENTRIES = 10_000          # files and directories the notebook made: a million empty files is a disk fill too
+MAX_EXCHANGE_ENTRIES = 1_000  # in the probes' folder and the runtime directories (a few dozen files each)
 
 
 def _entry_bytes(info: os.stat_result) -> int:
     return max(info.st_size, info.st_blocks * 512)
 
 
-def usage(directory: Path, stop_at_entries: int | None = None) -> tuple[int, int]:
-    """(bytes, entries) below ``directory``, symbolic links not followed; the walk stops
-    early once ``stop_at_entries`` is passed (the limit is broken anyway).
-
-    It goes by directory descriptors, so no depth of nesting hides a file (a path past
-    PATH_MAX could not be opened by name); a tree deeper than :data:`MAX_DEPTH` counts as
-    over any entry limit."""
-    total, entries = 0, 0
-    try:
-        top = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return 0, 0
-    stack = [(top, os.scandir(top))]
-    try:
-        while stack:
-            fd, listing = stack[-1]
-            entry = next(listing, None)
-            if entry is None:
-                listing.close()
-                os.close(fd)
-                stack.pop()
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:            # removed while we looked
-                continue
-            entries += 1
-            total += _entry_bytes(info)
-            if stop_at_entries is not None and entries > stop_at_entries:
-                break
-            if stat.S_ISDIR(info.st_mode):
-                if len(stack) >= MAX_DEPTH:
-                    entries = max(entries, (stop_at_entries or 0) + 1, MAX_ENTRIES + 1)
-                    break
-                try:
-                    sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-                except OSError:
-                    continue
-                stack.append((sub, os.scandir(sub)))
-    finally:
-        for fd, listing in stack:
-            listing.close()
-            os.close(fd)
-    return total, entries
-
-
 def _identity(info: os.stat_result) -> tuple:
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def _snapshot(root: Path) -> dict[str, tuple]:
-    """{path relative to ``root``: (inode, size, mtime)} of everything below it."""
-    found = {}
-    for directory, subdirs, files in os.walk(root):
-        for name in subdirs + files:
-            path = os.path.join(directory, name)
-            try:
-                found[os.path.relpath(path, root)] = _identity(os.lstat(path))
-            except OSError:
-                pass
-    return found
+def usage(directory: Path, stop_at_entries: int | None = None) -> tuple[int, int]:
+    """(bytes, entries) below ``directory``, links not followed, at any depth; the walk stops
+    early once ``stop_at_entries`` is passed (the limit is broken anyway)."""
+    total, entries = 0, 0
+    try:
+        top = os.open(directory, DIR_FLAGS)
+    except OSError:
+        return 0, 0
+    try:
+        for _, _, info, _ in walk(top):
+            entries += 1
+            total += _entry_bytes(info)
+            if stop_at_entries is not None and entries > stop_at_entries:
+                break
+    except (TreeMoved, OSError):         # moved or removed while walked: the next poll counts again
+        pass
+    finally:
+        os.close(top)
+    return total, entries
 
 
 class DiskQuota:
     """Watches a kernel's working directory (and its runtime directories) against a size limit.
 
     What is in the working directory when the quota is made (the data files)
-    and what the grader adds with :meth:`keep` survives :meth:`clean`, if
-    unchanged; everything else there is the notebook's.
+    and what the grader adds with :meth:`keep` is the grader's: not counted,
+    and left by :meth:`clean` if unchanged; everything else there is the notebook's.
     """
 
     def __init__(self, workdir: Path, limit_bytes: int, max_entries: int = MAX_ENTRIES,
-                 interval: float = POLL_SECONDS):
+                 interval: float = POLL_SECONDS, max_exchange_entries: int = MAX_EXCHANGE_ENTRIES):
         self.workdir = Path(workdir)
         self.limit_bytes = int(limit_bytes)
         self.max_entries = int(max_entries)
+        self.max_exchange_entries = int(max_exchange_entries)
         self.interval = interval
-        self.kept = _snapshot(self.workdir)
+        self.kept: dict[tuple, tuple] = {}      # path below the working directory (a tuple of names) -> identity
+        self.probe_folders: set[str] = set()    # names (in the working directory) of the probes' folders
+        for parents, name, info in self._entries(self.workdir):
+            self.kept[(*parents, name)] = _identity(info)
         self.runtime_dirs: list[Path] = []
         self.tripped: str | None = None       # why the last kernel was stopped (until cleaned)
         self.largest_seen = 0                 # bytes: the most the directories held at one poll
@@ -117,52 +103,134 @@ class DiskQuota:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._kill: Callable[[], None] | None = None
 
     @property
     def limit_mib(self) -> int:
         return self.limit_bytes // 2**20
 
-    def keep(self, path: Path) -> None:
-        """Mark a file or directory tree the grader wrote in the working directory as its own."""
-        path = Path(path)
-        if path.is_dir() and not path.is_symlink():
-            self.kept.update({os.path.relpath(os.path.join(path, rel), self.workdir): ident
-                              for rel, ident in _snapshot(path).items()})
-        self.kept[os.path.relpath(path, self.workdir)] = _identity(os.lstat(path))
+    @property
+    def _kept_depth(self) -> int:
+        return max((len(path) for path in self.kept), default=0)
 
-    def usage(self) -> tuple[int, int]:
-        """(bytes, entries) the kernel's directories hold now."""
-        total, entries = 0, 0
-        for directory in [self.workdir, *self.runtime_dirs]:
-            more_bytes, more_entries = usage(directory, self.max_entries)
-            total, entries = total + more_bytes, entries + more_entries
-        return total, entries
+    @staticmethod
+    def _entries(root: Path):
+        """(parents tuple, name, lstat) of everything below ``root`` (for what the grader made)."""
+        try:
+            top = os.open(root, DIR_FLAGS)
+        except OSError:
+            return
+        try:
+            for parents, name, info, _ in walk(top):
+                yield tuple(parents), name, info
+        except (TreeMoved, OSError):
+            pass
+        finally:
+            os.close(top)
+
+    def _relative(self, path: Path) -> tuple:
+        return Path(os.path.relpath(path, self.workdir)).parts
+
+    def keep(self, path: Path) -> None:
+        """Mark ``path``, a file or directory the grader made in the working directory, as its own
+        (a directory: itself, not what is in it)."""
+        self.kept[self._relative(path)] = _identity(os.lstat(path))
+
+    def probe_folder(self, path: Path) -> None:
+        """``path`` (a directory of the working directory) is the grader's folder for the probes:
+        kept, and what the kernel writes in it is counted apart (:data:`MAX_EXCHANGE_ENTRIES`)."""
+        self.keep(path)
+        self.probe_folders.add(self._relative(path)[0])
+
+    def _is_kept(self, parents: list, name: str, info: os.stat_result, depth_limit: int) -> bool:
+        if len(parents) >= depth_limit:
+            return False
+        identity = self.kept.get((*parents, name))
+        if identity is None:
+            return False
+        return identity[0] == info.st_ino if stat.S_ISDIR(info.st_mode) else identity == _identity(info)
+
+    def usage(self) -> tuple[int, int, int]:
+        """(bytes, the notebook's entries, entries in the probes' folders and the runtime
+        directories) the kernel's directories hold now; the walk stops once an entry limit is passed."""
+        total, entries, exchange_entries = 0, 0, 0
+        depth_limit = self._kept_depth
+        try:
+            top = os.open(self.workdir, DIR_FLAGS)
+        except OSError:
+            top = None
+        if top is not None:
+            try:
+                for parents, name, info, _ in walk(top):
+                    total += _entry_bytes(info)
+                    if self._is_kept(parents, name, info, depth_limit):
+                        continue
+                    if (parents[0] if parents else name) in self.probe_folders:
+                        exchange_entries += 1
+                    else:
+                        entries += 1
+                    if entries > self.max_entries or exchange_entries > self.max_exchange_entries:
+                        break
+            except (TreeMoved, OSError):
+                pass
+            finally:
+                os.close(top)
+        for directory in self.runtime_dirs:
+            more_bytes, more_entries = usage(directory, self.max_exchange_entries - exchange_entries)
+            total, exchange_entries = total + more_bytes, exchange_entries + more_entries
+        return total, entries, exchange_entries
+
+    def over_limit(self) -> str | None:
+        """Why the directories are over a limit now, or None."""
+        total, entries, exchange_entries = self.usage()
+        self.largest_seen = max(self.largest_seen, total)
+        if total > self.limit_bytes:
+            return f"the working directory reached its {self.limit_mib} MiB limit"
+        if entries > self.max_entries:
+            return f"the working directory reached its limit of {self.max_entries:,} files"
+        if exchange_entries > self.max_exchange_entries:
+            return (f"the folders the kernel shares with the grader reached their limit of "
+                    f"{self.max_exchange_entries:,} files")
+        return None
+
+    def _trip(self, why: str, kill: Callable[[], None]) -> None:
+        # the reason first: the grader sees the kernel die while kill() runs, and asks why then
+        with self._lock:
+            if self.tripped is not None:
+                return
+            self.tripped = self._reason = why
+        kill()
 
     def watch(self, runtime_dir: Path | None, kill: Callable[[], None]) -> None:
         """Start polling (a new kernel started); ``kill`` stops every process of the sandbox."""
         self.stop()
         if runtime_dir is not None:
             self.runtime_dirs.append(Path(runtime_dir))
+        self._kill = kill
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, args=(self._stop, kill),
                                         name="week6-disk-quota", daemon=True)
         self._thread.start()
 
     def _poll(self, stop: threading.Event, kill: Callable[[], None]) -> None:
-        while not stop.wait(self.interval):
-            total, entries = self.usage()
-            self.largest_seen = max(self.largest_seen, total)
-            if total > self.limit_bytes:
-                why = f"the working directory reached its {self.limit_mib} MiB limit"
-            elif entries > self.max_entries:
-                why = f"the working directory reached its limit of {self.max_entries:,} files"
-            else:
-                continue
-            # the reason first: the grader sees the kernel die while kill() runs, and asks why then
-            with self._lock:
-                self.tripped = self._reason = why
-            kill()
-            return
+        wait = self.interval
+        while not stop.wait(wait):
+            started = time.monotonic()
+            why = self.over_limit()
+            if why is not None:
+                self._trip(why, kill)
+                return
+            wait = min(max(self.interval, POLL_COST_FACTOR * (time.monotonic() - started)), MAX_POLL_SECONDS)
+
+    def check(self) -> str | None:
+        """After a cell that ended normally: when the directories are over a limit, stop the sandbox
+        now, and say why (the cell that just ran wrote too much; so also when a poll stopped it a
+        moment after the cell ended); else None."""
+        if self._kill is not None and self.tripped is None:
+            why = self.over_limit()
+            if why is not None:
+                self._trip(why, self._kill)
+        return self.take_reason()
 
     def stop(self) -> None:
         """Stop polling (the kernel is stopped or about to be)."""
@@ -182,76 +250,45 @@ class DiskQuota:
 
     def clean(self) -> None:
         """After a trip, with the sandbox's processes gone: remove what the notebook wrote
-        (everything not kept, or kept but changed since), and empty the runtime directories
-        of the stopped kernels. Works on directory descriptors, never following a link.
+        (everything not kept, or kept but changed since; in the probes' folder too, whose
+        outputs the grader has read by then), and empty the runtime directories of the stopped
+        kernels. Works on directory descriptors, never following a link, at any depth.
 
         The watchdog is stopped first: a kill it has begun ends before anything is looked at,
         so no file of the stopped kernel survives into the next one."""
         self.stop()
+        self._kill = None
         if self.tripped is None:
             return
-        _clean_tree(self.workdir, self.kept)
+        self._clean_tree(self.workdir, keep=True)
         for directory in self.runtime_dirs:
-            _clean_tree(directory, {})
+            self._clean_tree(directory, keep=False)
         self.tripped = None
 
-
-def _clean_tree(root: Path, kept: dict[str, tuple]) -> None:
-    try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return
-    try:
-        _clean_dir(fd, "", kept)
-    finally:
-        os.close(fd)
-
-
-def _clean_dir(fd: int, relative: str, kept: dict[str, tuple]) -> None:
-    for entry in os.scandir(fd):
-        rel = os.path.join(relative, entry.name) if relative else entry.name
+    def _clean_tree(self, root: Path, keep: bool) -> None:
         try:
-            info = os.stat(entry.name, dir_fd=fd, follow_symlinks=False)
+            top = os.open(root, DIR_FLAGS)
         except OSError:
-            continue
-        if not stat.S_ISDIR(info.st_mode):
-            if kept.get(rel) != _identity(info):
-                try:
-                    os.unlink(entry.name, dir_fd=fd)
-                except OSError:
-                    pass
-        elif rel in kept and kept[rel][0] == info.st_ino:
-            try:
-                sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-            except OSError:
-                continue
-            try:
-                _clean_dir(sub, rel, kept)
-            finally:
-                os.close(sub)
-        else:
-            _remove_tree(fd, entry.name)
+            return
+        depth_limit = self._kept_depth if keep else 0
+        kept_dirs = set()
 
+        def descend(parents, name, info):
+            return (*parents, name) in kept_dirs
 
-def _remove_tree(fd: int, name: str) -> None:
-    """``name`` in the directory ``fd``, and everything below it, never through a symlink (what
-    shutil.rmtree(name, dir_fd=fd) does, but that needs Python 3.11: on 3.10 it raised TypeError)."""
-    try:
-        sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-    except OSError:
-        return
-    try:
-        for entry in os.scandir(sub):
-            if entry.is_dir(follow_symlinks=False):
-                _remove_tree(sub, entry.name)
-            else:
-                try:
-                    os.unlink(entry.name, dir_fd=sub)
-                except OSError:
-                    pass
-    finally:
-        os.close(sub)
-    try:
-        os.rmdir(name, dir_fd=fd)
-    except OSError:
-        pass
+        try:
+            for parents, name, info, dir_fd in walk(top, descend):
+                if self._is_kept(parents, name, info, depth_limit):
+                    if stat.S_ISDIR(info.st_mode):
+                        kept_dirs.add((*parents, name))
+                elif stat.S_ISDIR(info.st_mode):
+                    remove_tree(name, dir_fd=dir_fd)
+                else:
+                    try:
+                        os.unlink(name, dir_fd=dir_fd)
+                    except OSError:
+                        pass
+        except (TreeMoved, OSError):
+            pass
+        finally:
+            os.close(top)

@@ -10,7 +10,6 @@ the sockets and connection file, a fresh one for each kernel started.
 """
 import copy
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -25,9 +24,11 @@ from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 
 from grader.kernel.confined_view import KERNEL_LOG, RUNTIME_DIR
+from grader.kernel.kernel_files import read_tail, remove_tree
 from grader.model import CellRecord
 
 TIMEOUT_ENAME = "CellTimeout"
+STOPPED_ENAME = "KernelStopped"     # the grader stopped the kernel for a limit (the disk bound) the cell broke
 IOPUB_TIMEOUT = 2          # seconds to wait for a cell's last outputs after its reply (nbclient's default: 4)
 RESPONSIVE_TIMEOUT = 5     # seconds an interrupted kernel has to answer "pass" before it counts as hung
 REPLAY_TIMEOUT_AFTER_TIMEOUT = 10   # a cell that timed out is replayed (after a restart) for at most this long
@@ -147,12 +148,8 @@ class CappedClient(NotebookClient):
 
 
 def _tail(path, size=2000):
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, handle.seek(0, 2) - size))
-            return handle.read().decode("utf-8", "replace").strip()
-    except OSError:
-        return ""
+    """The end of the kernel's log (the kernel writes it: read without following or blocking)."""
+    return read_tail(path, size).decode("utf-8", "replace").strip()
 
 
 def _shortened(msg, room):
@@ -227,7 +224,8 @@ class KernelSession:
         )
         self.client.set_output_state(previous_output)
         try:
-            self.client.start_new_kernel(cwd=str(self.workdir))
+            env = getattr(self.launch_prefix, "env", None)      # the sandbox's own: nothing of the grader's
+            self.client.start_new_kernel(cwd=str(self.workdir), **({} if env is None else {"env": dict(env)}))
             self.client.start_new_kernel_client()
         except Exception as error:
             log = _tail(sockets / KERNEL_LOG)
@@ -258,7 +256,19 @@ class KernelSession:
         release = getattr(self.launch_prefix, "release", None)
         if release is not None:
             release()
-        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+        remove_tree(self.runtime_dir)        # the kernel's sockets directory: whatever it made there, at any depth
+
+    def abandon(self):
+        """Stop for good without a word to the kernel (the grading's time is up and its client may
+        be stuck mid-call): the sandbox's processes are killed, its cgroup and directories go."""
+        stop_now = getattr(self.launch_prefix, "stop_now", None)
+        if stop_now is not None:
+            stop_now()
+        self.client = None
+        release = getattr(self.launch_prefix, "release", None)
+        if release is not None:
+            release()
+        remove_tree(self.runtime_dir)
 
     def restart(self, skip=()):
         """Fresh kernel; silently re-run the replay list minus ``skip``. A replayed cell that
@@ -282,10 +292,11 @@ class KernelSession:
                         break
                 original = self.nb.cells[index]
                 cell = nbformat.from_dict(dict(original))
-                outcome = self._execute(cell, index, timeout)
+                outcome = self._checked(self._execute(cell, index, timeout), cell)
                 self.nb.cells[index] = original   # nbclient stores the copy it ran: keep the first run's outputs
                 if outcome.status in ENDED_KERNEL:
-                    if outcome.status == "died" and index not in died_once:
+                    # a cell stopped for a limit it broke is left out at once: its cause is known
+                    if outcome.status == "died" and outcome.ename != STOPPED_ENAME and index not in died_once:
                         died_once.add(index)
                     else:
                         self.replay.remove(index)
@@ -303,7 +314,8 @@ class KernelSession:
         """Run notebook cell ``index`` (outputs land in self.nb) for at most ``timeout`` seconds
         (default: the cell timeout); returns a CellRecord."""
         cell = self.nb.cells[index]
-        outcome = self._execute(cell, index, self.config.cell_timeout if timeout is None else timeout)
+        outcome = self._checked(self._execute(cell, index, self.config.cell_timeout if timeout is None else timeout),
+                                cell)
         if outcome.status in ENDED_KERNEL:
             self.restart(skip=[index])
         elif outcome.status in ("ok", "error", "timeout"):
@@ -312,14 +324,28 @@ class KernelSession:
                 self.replay_timeouts[index] = min(self.config.cell_timeout, REPLAY_TIMEOUT_AFTER_TIMEOUT)
         return outcome
 
-    def run_source(self, source, timeout):
+    def run_source(self, source, timeout, restart=True):
         """Run grader code (a probe) in the kernel. Returns a CellRecord with index -1;
-        after a death or hang the kernel is restarted with the notebook replayed."""
+        after a death or hang the kernel is restarted with the notebook replayed, unless
+        ``restart`` is False: then the caller restarts it (:meth:`restart`) once it has read
+        what the code wrote (a restart may clean the working directory)."""
         cell = nbformat.v4.new_code_cell(source)
         outcome = self._execute(cell, -1, timeout)
-        if outcome.status in ENDED_KERNEL:
+        if outcome.status in ENDED_KERNEL and restart:
             self.restart()
         return outcome, cell
+
+    def _checked(self, outcome, cell):
+        """``outcome`` of a notebook cell, or "died" when what it wrote broke the disk bound (the
+        sandbox is stopped now: the cell that wrote it is the one left out, on every run)."""
+        if outcome.status not in ("ok", "error", "timeout"):
+            return outcome
+        reason = getattr(self.launch_prefix, "check_disk", lambda: None)()
+        if reason is None:
+            return outcome
+        cell.setdefault("outputs", []).append(
+            nbformat.v4.new_output("error", ename=STOPPED_ENAME, evalue=reason, traceback=[]))
+        return CellRecord(outcome.index, "died", STOPPED_ENAME, reason, outcome.seconds)
 
     def alive(self):
         """Is the kernel still running? (A cell's thread, a signal or the memory limit may have ended it
@@ -346,10 +372,11 @@ class KernelSession:
             self._execute_in_place(cell, index)
         except DeadKernelError:
             reason = getattr(self.launch_prefix, "death_reason", lambda: None)()     # e.g. the disk limit
+            ename = STOPPED_ENAME if reason else "KernelDied"
             evalue = reason or "the kernel died while running this cell (os._exit, a crash, or the memory limit)"
             cell.setdefault("outputs", []).append(
-                nbformat.v4.new_output("error", ename="KernelDied", evalue=evalue, traceback=[]))
-            return CellRecord(index, "died", "KernelDied", evalue, time.monotonic() - started)
+                nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[]))
+            return CellRecord(index, "died", ename, evalue, time.monotonic() - started)
         seconds = time.monotonic() - started
         if self.client.output_channel_lost():
             cell.setdefault("outputs", []).append(nbformat.v4.new_output(

@@ -10,9 +10,11 @@ Enforced, and how:
   ``/tmp``, a read-only root showing only the OS, the interpreter and the venv
   (:mod:`grader.kernel.confined_view`: what a confined kernel sees at every
   level), the working and runtime directories the only ones writable, the
-  environment rebuilt with nothing pointing into the project. Interrupts (cell
-  timeouts) go by message, since a signal to the launcher's process group does
-  not reach bwrap's new session.
+  environment rebuilt with nothing pointing into the project (bubblewrap itself
+  starts with it: nothing of the grader's environment is anywhere inside), the
+  kernel the pid namespace's first process. Interrupts (cell timeouts) go by
+  message, since a signal to the launcher's process group does not reach bwrap's
+  new session.
 * **limits** (set inside, just before ipykernel starts; they bind every
   process of the sandbox): ``RLIMIT_AS`` = ``memory_limit_mb`` per process
   (a hog gets ``MemoryError``), ``RLIMIT_FSIZE`` (no file over
@@ -28,10 +30,14 @@ Enforced, and how:
   directories may hold ``disk_limit_mb`` in all; past it a watchdog kills the
   sandbox, the cell says so, the notebook's files go, and the rest is graded.
 
+* **seccomp** (both confined levels, :mod:`grader.kernel.seccomp_filter`): no socket but Unix
+  stream ones (and at the uid level, where Landlock cannot scope them by path, no connect()),
+  no access to other processes (ptrace, process_vm_*, pidfd_getfd, kcmp), no System V IPC, no
+  io_uring, no new namespaces.
+
 Not enforced: CPU share (the cell and notebook timeouts bound the time); the process count
 when the grader runs as root without a usable cgroup (then RLIMIT_NPROC does
-not apply: extra processes only end with the pid namespace); a seccomp
-filter (the kernel's system calls are not filtered).
+not apply: extra processes only end with the pid namespace).
 
 **Levels** (``config.sandbox``; ``--sandbox LEVEL`` or ``WEEK6_SANDBOX``):
 ``bwrap`` is the above; ``uid`` (:mod:`grader.kernel.sandbox_uid`) runs the kernel
@@ -49,9 +55,10 @@ import signal
 import sys
 from pathlib import Path
 
-from grader.kernel.bwrap import SANDBOX_TMP_BYTES, bwrap_args, check_bwrap, find_bwrap
+from grader.kernel.bwrap import SANDBOX_TMP_BYTES, bwrap_command, check_bwrap, find_bwrap
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support
-from grader.kernel.confined_view import KERNEL_LOG, RUNTIME_DIR
+from grader.kernel.confined_view import KERNEL_LOG, RUNTIME_DIR, sandbox_env
+from grader.kernel.seccomp_filter import describe as describe_seccomp
 
 MAX_FILE_BYTES = 64 * 2**20         # RLIMIT_FSIZE: largest file the kernel may write (bounds how far one write passes the disk limit)
 LEVELS = ("auto", "bwrap", "uid", "none")     # config.sandbox, --sandbox, WEEK6_SANDBOX
@@ -103,11 +110,15 @@ class LaunchPrefix(list):
     runs, ``release()`` after the last one; ``kill_all()`` kills whatever the
     sandbox still runs (between restarts). ``quota`` (a
     :class:`grader.kernel.disk_quota.DiskQuota`) bounds what the kernel writes: past
-    its limit the sandbox is killed, and :meth:`death_reason` says why.
+    its limit the sandbox is killed, and :meth:`death_reason` says why. ``env``: the whole
+    environment the prefix's first command starts with (None: the grader's own, at the level
+    "none").
     """
 
-    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False, quota=None, level="none"):
+    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False, quota=None, level="none",
+                 env=None):
         super().__init__(args)
+        self.env = env
         self.cgroup = cgroup
         self.interrupt_mode = interrupt_mode
         self.sandboxed = sandboxed
@@ -125,11 +136,12 @@ class LaunchPrefix(list):
         """The kernel process (the prefix's first command) runs as ``pid``: watch its disk use."""
         self.kernel_pid = pid
         if self.quota is not None:
-            self.quota.watch(runtime_dir, self._stop_sandbox)
+            self.quota.watch(runtime_dir, self.stop_now)
 
-    def _stop_sandbox(self):
-        """Kill the sandbox now, from the quota's thread: its group (the kernel is a session
-        leader; bwrap's pid namespace dies with it), then whatever kill_all reaches."""
+    def stop_now(self):
+        """Kill the sandbox now (from the quota's thread, or past the grading's deadline): its
+        group (the kernel is a session leader; bwrap's pid namespace dies with it), then whatever
+        kill_all reaches."""
         if self.kernel_pid is not None:
             for kill in (os.killpg, os.kill):
                 try:
@@ -142,16 +154,29 @@ class LaunchPrefix(list):
         """Why the grader stopped the kernel, once (None: it died by itself)."""
         return self.quota.take_reason() if self.quota is not None else None
 
-    def hand_over(self, path):
-        """``path`` (made by the grader in the working directory) is where the kernel writes."""
+    def hand_over(self, folder):
+        """``folder`` (a :class:`grader.kernel.kernel_files.KernelDir` the grader made in the working
+        directory) is where the kernel writes."""
 
     def keep(self, path):
         """``path`` (made by the grader in the working directory) is the grader's: a disk-limit
-        cleanup leaves it."""
+        cleanup leaves it, and the disk bound does not count it."""
         if self.quota is not None:
             self.quota.keep(path)
 
+    def probe_folder(self, path):
+        """``path`` (a directory the grader made in the working directory) holds the probes'
+        files: kept, and what the kernel writes there is counted apart from the notebook's files."""
+        if self.quota is not None:
+            self.quota.probe_folder(path)
+
+    def check_disk(self):
+        """After a cell: why the sandbox was stopped for what that cell wrote (the disk bound), or None."""
+        return self.quota.check() if self.quota is not None else None
+
     def kill_all(self):
+        """Kill whatever the sandbox still runs; the kernel's pid is forgotten (it may be reused)."""
+        self.kernel_pid = None
         if self.cgroup is not None:
             self.cgroup.kill_all()
 
@@ -239,11 +264,12 @@ def launch_prefix(workdir, config):
         return uid_launch_prefix(workdir, config)
     cgroup, args = cgroup_prefix(config)
     if level == "bwrap":
-        args += bwrap_args(workdir, find_bwrap())
+        args += bwrap_command(workdir, find_bwrap())
     args += limits_args(config)
     # inside bwrap the kernel is in its own session: interrupt it with a message, not a signal to a group
     return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if level == "bwrap" else "signal",
-                        sandboxed=level == "bwrap", level=level, quota=disk_quota(workdir, config))
+                        sandboxed=level == "bwrap", level=level, quota=disk_quota(workdir, config),
+                        env=sandbox_env(os.path.realpath(workdir)) if level == "bwrap" else None)
 
 
 def disk_quota(workdir, config):
@@ -286,7 +312,9 @@ def enforcement(config, level=None):
         isolation = "OFF: the kernel can read and write whatever the grader can, and use the network"
     elif ok:
         isolation = ("bubblewrap: own user/pid/net/ipc/uts namespaces, no network, private /tmp, only the "
-                     "working directory writable, the project hidden except the venv")
+                     "working directory writable, the project hidden except the venv; bubblewrap started with the "
+                     "kernel's own environment and the kernel the first process of its pid namespace (nothing of "
+                     "the grader's visible: no environment variable, process, memory or descriptor)")
     else:
         isolation = f"UNAVAILABLE: {why}"
     memory = f"RLIMIT_AS {config.memory_limit_mb} MiB per process"
@@ -299,7 +327,7 @@ def enforcement(config, level=None):
         processes = f"cgroup pids.max = {config.max_processes}"
     else:
         processes = f"RLIMIT_NPROC = {config.max_processes} (per sandbox: the grader is not root)"
-    return {
+    limits = {
         "isolation": isolation,
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt, then restart if the kernel does not answer)",
         "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
@@ -308,6 +336,9 @@ def enforcement(config, level=None):
         "files": files if level == "none" else f"{files}; private /tmp {SANDBOX_TMP_BYTES // 2**20} MiB",
         "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
     }
+    if level == "bwrap" and ok:
+        limits["seccomp"] = describe_seccomp(refuse_connect=False)
+    return limits
 
 
 def main():

@@ -24,13 +24,18 @@ confines it with the kernel's own mechanisms, which need no mount:
   tried (``..``, ``/proc/self/cwd``, ``/proc/1/root``): they follow the
   file, not the name; the grader's own ``/proc/<pid>`` entries are closed to
   another uid anyway.
-* **seccomp** (libseccomp through pyseccomp): sockets only for AF_UNIX, no
-  io_uring, no new namespaces (see :mod:`grader.kernel.uid_exec`).
+* **seccomp** (:mod:`grader.kernel.seccomp_filter`, the filter of both confined
+  levels): Unix stream sockets only and, where Landlock cannot scope pathname
+  Unix sockets (ABI < 9, so also without Landlock), no connect() at all, so no
+  socket of the host is reachable; no access to other processes, no System V
+  IPC, no io_uring, no new namespaces.
 * the rlimits of every level (:func:`grader.kernel.sandbox.limits_args`); here
   RLIMIT_NPROC applies for real, as the uid is not root; and the cgroup,
   where the grader can make one.
 * when grading ends (and between kernel restarts), every process of the
-  uid is killed, whatever session it made (:func:`kill_uid`).
+  uid is killed, whatever session it made (:func:`kill_uid`); when grading
+  ends and before a uid is handed out, its System V IPC objects are removed
+  (:mod:`grader.kernel.sysv_ipc`).
 
 :func:`check_uid` tries all this once, as the kernel would run, and checks
 that none of the grader's files (:func:`grader_paths`) can be read. Without
@@ -61,6 +66,9 @@ from pathlib import Path
 from grader import PROJECT_ROOT
 from grader.kernel import sandbox
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
+from grader.kernel.kernel_files import remove_tree
+from grader.kernel.seccomp_filter import describe as describe_seccomp
+from grader.kernel.sysv_ipc import remove_ipc_of
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
 from grader.kernel.landlock_refusal import landlock_refusal
@@ -79,6 +87,7 @@ SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write
 # cache is checked wherever it is (grader_paths). grader/gradescope makes them root-only.
 GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results",
                     "/autograder/grader-output", "/autograder/submission_metadata.json"]
+LANDLOCK_UNIX_PATHS = 9     # the Landlock ABI that can scope connections to pathname Unix sockets (RESOLVE_UNIX)
 
 
 # --------------------------------------------------------------------------- uids
@@ -104,7 +113,7 @@ def _account_uids() -> set[int]:
 
 def claim_uid() -> tuple[int, int]:
     """(uid, fd of its lock): a kernel uid no other grading holds; what an earlier grader left
-    running as that uid is killed first.
+    of that uid (processes, System V IPC objects, files in the shared directories) goes first.
 
     The slots are tried from a random one on: the locks only see this machine's (or container's)
     gradings, while the kernel's uid is the host's. Containers on one Docker host share their uids'
@@ -121,7 +130,8 @@ def claim_uid() -> tuple[int, int]:
         except BlockingIOError:
             os.close(fd)
             continue
-        if kill_uid(uid):
+        if kill_uid(uid) and not remove_ipc_of(uid):
+            remove_files_of(uid)
             return uid, fd
         os.close(fd)
     raise SandboxUnavailable(f"all {UID_SLOTS} kernel uids from {UID_BASE} are in use")
@@ -177,7 +187,7 @@ def remove_files_of(uid: int, keep: tuple[str, ...] = ()) -> None:
                 if entry.stat(follow_symlinks=False).st_uid != uid or os.path.realpath(entry.path) in keep:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    remove_tree(entry.path)
                 else:
                     os.unlink(entry.path)
             except OSError:
@@ -200,13 +210,15 @@ class UidPrefix(LaunchPrefix):
         super().kill_all()
         kill_uid(self.uid)
 
-    def hand_over(self, path):
-        os.chown(path, self.uid, self.uid, follow_symlinks=False)
+    def hand_over(self, folder):
+        os.fchown(folder.fd, self.uid, self.uid)
 
     def release(self):
-        """Every process of the uid killed, its files outside the working directory removed
-        (only possible without Landlock), then the uid free for the next grading."""
+        """Every process of the uid killed, its System V IPC objects and its files outside the
+        working directory removed (files: only possible without Landlock), then the uid free for
+        the next grading."""
         self.kill_all()
+        remove_ipc_of(self.uid)
         if not self.landlock:
             remove_files_of(self.uid, keep=(self.workdir,))
         super().release()
@@ -237,7 +249,8 @@ def _policy(workdir: Path, uid: int) -> dict:
     env = {key: tmp + value[len("/tmp"):] if value == "/tmp" or value.startswith("/tmp/") else value
            for key, value in sandbox_env(workdir).items()}
     env["JPY_PARENT_PID"] = str(os.getpid())        # ipykernel exits if the grader goes
-    return {"uid": uid, "gid": uid, "landlock": landlock_abi() > 0, "read": read,
+    abi = landlock_abi()
+    return {"uid": uid, "gid": uid, "landlock": abi > 0, "refuse_connect": abi < LANDLOCK_UNIX_PATHS, "read": read,
             "read_only": [p for p in READ_ONLY + ETC_FILES if os.path.exists(p)],
             "devices": [p for p in DEVICES if os.path.exists(p)],
             "write": [str(workdir)], "env": env}
@@ -285,7 +298,7 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
         args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), RUNTIME_DIR, "--"]
         args += sandbox.limits_args(config)
         return UidPrefix(args, uid, lock_fd, workdir, policy["landlock"], cgroup=cgroup,
-                         quota=sandbox.disk_quota(workdir, config))
+                         quota=sandbox.disk_quota(workdir, config), env=policy["env"])
     except BaseException:
         os.close(lock_fd)
         raise
@@ -342,7 +355,16 @@ try:
     sys.exit("an AF_INET socket could be opened")
 except PermissionError:
     pass
-socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    unix.connect("/nonexistent-week6-socket")
+except PermissionError:
+    pass
+except OSError:
+    sys.exit("connect() to a pathname Unix socket is not refused")
+import ctypes
+if ctypes.CDLL(None).shmget(0, 4096, 0o1600) != -1:
+    sys.exit("System V shared memory can be made")
 open("written", "w").close()
 """
 
@@ -425,8 +447,15 @@ def uid_enforcement(config) -> dict[str, str]:
                          "checked unreadable to it, but it reads what any user may read on this machine, and may "
                          "write /tmp, /var/tmp and /dev/shm (not counted by the disk bound; removed when grading "
                          "ends)")),
-        "network": "seccomp: sockets only for AF_UNIX (AF_INET/AF_INET6 and others get EPERM), no io_uring, "
-                   "no new namespaces" + ("; Landlock refuses TCP too" if abi >= 4 else ""),
+        "network": ("seccomp: Unix stream sockets only (AF_INET/AF_INET6 and the others get EPERM)"
+                    + ("; Landlock refuses TCP too" if abi >= 4 else "")
+                    + ("; Landlock lets it connect only to sockets in its own directories" if abi >= LANDLOCK_UNIX_PATHS
+                       else f"; Landlock ABI {abi} here cannot scope pathname Unix sockets (ABI "
+                            f"{LANDLOCK_UNIX_PATHS} can), so seccomp refuses connect() altogether: no socket of the "
+                            "host is reachable (nor one the notebook makes itself)")),
+        "seccomp": describe_seccomp(abi < LANDLOCK_UNIX_PATHS),
+        "visible": ("what any user may read: every process's command line and status in /proc (not their "
+                    "environment, memory or descriptors, which are other uids'), and the system's files"),
         "cell timeout": f"{config.cell_timeout:g} s per cell (interrupt by message, then restart)",
         "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
         "memory": memory,
@@ -434,6 +463,7 @@ def uid_enforcement(config) -> dict[str, str]:
         "files": (f"RLIMIT_FSIZE {sandbox.MAX_FILE_BYTES // 2**20} MiB per file; working directory "
                   + (f"{config.disk_limit_mb} MiB in all (grader/kernel/disk_quota.py)" if config.disk_limit_mb
                      else "total NOT capped (disk_limit_mb = 0)")),
-        "leftovers": "every process of the uid is killed when grading ends, whatever session it made",
+        "leftovers": ("every process of the uid is killed when grading ends, whatever session it made, and its "
+                      "System V IPC objects removed (before a uid is handed out, too)"),
         "output": f"{config.max_cell_output_bytes} bytes per cell, {config.max_notebook_output_bytes} per notebook kept",
     }

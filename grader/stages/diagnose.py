@@ -10,6 +10,15 @@ warnings, emitted that warning). A gradient must match as a whole. Random
 outputs therefore match nothing and get no name; several mistakes that
 explain the same outputs are all named.
 
+A failed test none of them explains, whose outputs are float32 numbers (exactly
+representable in single precision, where the reference's are not) that agree with
+the reference to single precision only, is named too: ``mistake:float32``
+(:data:`assignment.kit.mistakes.SINGLE_PRECISION`, "dtype float32 found"). Its points
+do not stand: the contract's values are float64, compared to 1e-6, and single
+precision does not hold 1e-6 after the sums of a network (nor do finite differences
+of a float32 loss), but the student is told the one cause instead of a list of
+failed comparisons.
+
 A diagnosed test gets a tag ``mistake:<id>`` (results.json ``tags``, counted by
 the class report), a first line in its hint ("This looks like: ...") and
 ``extra["diagnosis"]``. A failed gradient test also gets
@@ -33,11 +42,12 @@ import time
 
 import numpy as np
 
+import reference
 from assignment import TESTS_BY_ID, TRAINING_FUNCTIONS
 from assignment.kit.backprop_evidence import FLAG as FINITE_DIFFERENCES_FLAG
 from assignment.kit.judges import Context
-from assignment.kit.mistakes import (GRADIENT_OUTPUT, MISTAKES, PARTNERS, REFERENCE, central_differences, form_name,
-                                     simulate)
+from assignment.kit.mistakes import (GRADIENT_OUTPUT, MISTAKES, PARTNERS, REFERENCE, SINGLE_PRECISION,
+                                     central_differences, form_name, simulate)
 from assignment.kit.plan import DEFAULT_ACTIVATION
 from assignment.kit.training import training_probe_id, training_proxy, training_setup_of
 from reference.activations import get_activation
@@ -50,6 +60,9 @@ log = logging.getLogger(__name__)
 RTOL = 1e-6                  # a submission's output "equals" a simulated one within this
 ATOL = 1e-9
 TRAINING_PROXY_BUDGET = 15.0  # seconds for all training simulations of one run
+# float32 outputs agree with float64 ones to about 1e-7 per operation; sums over the samples and the
+# cancellations of a gradient lose a few digits more. Much further off is another mistake.
+SINGLE_PRECISION_RTOL = 1e-3
 
 
 class Diagnoser:
@@ -149,6 +162,74 @@ class Diagnoser:
                 return []
         return list(dict.fromkeys(evidence))
 
+    def single_precision(self, spec):
+        """The probes of the test that show single precision, [] unless one does: every compared
+        output equals the reference's or comes within :data:`SINGLE_PRECISION_RTOL` of it, and the
+        difference is float32's, seen in the numbers: the output is made of float32 numbers (where
+        the reference's are not), or equals the reference's on arguments rounded to float32 (W,
+        or every float array, stored as float32), or some output of the submission's, in this
+        test or another, is made of float32 numbers (float32 somewhere in a float64 pipeline)."""
+        evidence, shown = [], False
+        for probe_id, k in self.items(spec):
+            if self.plan.probes[probe_id].kind != "call":
+                continue            # finite differences of a float32 loss are noise, not float32 numbers
+            got_all = self.outcomes[probe_id].values
+            if k >= len(got_all):
+                return []
+            got, expected = np.asarray(got_all[k], dtype=float), np.asarray(self.reference_outputs(probe_id)[k])
+            if got.size != expected.size or not np.all(np.isfinite(got)):
+                return []
+            if same(got, expected):
+                continue
+            if relative_error(got, expected) > SINGLE_PRECISION_RTOL:
+                return []
+            shown = shown or (is_float32(got) and not is_float32(expected)) or any(
+                k < len(rounded) and same(got, rounded[k])
+                for rounded in (self.rounded_reference(probe_id, every) for every in (False, True)))
+            evidence.append(probe_id)
+        if not evidence or not (shown or self.float32_output() is not None):
+            return []
+        return list(dict.fromkeys(evidence))
+
+    def float32_output(self):
+        """The id of a call probe whose output is made of float32 numbers where the reference's are
+        not (and agrees with it to single precision), or None."""
+        if "float32_output" not in self._cache:
+            found = None
+            for probe_id, probe in self.plan.probes.items():
+                outcome = self.outcomes.get(probe_id)
+                if probe.kind != "call" or outcome is None or not outcome.ok:
+                    continue
+                for got, expected in zip(outcome.values, self.reference_outputs(probe_id)):
+                    got = np.asarray(got, dtype=float)
+                    if got.size > 1 and got.size == np.size(expected) and np.all(np.isfinite(got)) \
+                            and is_float32(got) and not is_float32(expected) \
+                            and relative_error(got, expected) <= SINGLE_PRECISION_RTOL:
+                        found = probe_id
+                        break
+                if found is not None:
+                    break
+            self._cache["float32_output"] = found
+        return self._cache["float32_output"]
+
+    def rounded_reference(self, probe_id, every):
+        """The reference's outputs for the probe's call with its first float array (W, for most
+        functions) rounded to float32, or (``every``) all of them."""
+        key = ("float32", probe_id, every)
+        if key not in self._cache:
+            probe = self.plan.probes[probe_id]
+            args, kwargs = self.plan.call_args(probe)
+            rounded, done = [], False
+            for arg in args:
+                if isinstance(arg, np.ndarray) and arg.dtype.kind == "f" and not (done and not every):
+                    arg, done = arg.astype(np.float32).astype(float), True
+                rounded.append(arg)
+            with np.errstate(all="ignore"):
+                result = getattr(reference, probe.func)(*rounded, **kwargs)
+            outputs = list(result) if probe.outputs > 1 else [result]
+            self._cache[key] = [np.asarray(part, dtype=float) for part in outputs]
+        return self._cache[key]
+
     def contradicted_functions(self, mistake, form):
         """The contract functions whose outputs in PASSED tests would have come out wrong with this
         mistake (a set; empty when nothing the submission got right speaks against it)."""
@@ -221,6 +302,13 @@ class Diagnoser:
 
     def _close(self, got, expected):
         return bool(np.all(np.isclose(got, expected, rtol=self.tol.rtol, atol=self.tol.atol)))
+
+
+def is_float32(values):
+    """Is every value a float32 number (a float64 array that single precision holds exactly)?"""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(over="ignore"):
+        return bool(np.all(values.astype(np.float32).astype(float) == values))
 
 
 def same(got, expected):
@@ -318,9 +406,13 @@ def diagnose(run):
             continue
         try:
             found = diagnoser.matches(spec)
+            if not found:
+                evidence = diagnoser.single_precision(spec)
+                found = [(SINGLE_PRECISION, 0, evidence)] if evidence else []
             if found:
                 found_by_test.append((test, spec, found))
-            blocks = diagnoser.gradient_blocks(spec)
+            # (block by block, a float32 gradient is "wrong" everywhere by 1e-7: that says nothing more)
+            blocks = None if found and found[0][0] is SINGLE_PRECISION else diagnoser.gradient_blocks(spec)
             if blocks:
                 probe_id, rows, summary = blocks
                 test.extra["gradient_blocks"] = rows
@@ -345,6 +437,8 @@ def diagnose(run):
                                          -support[match[0].id]))
             _annotate(test, found)
             for mistake, form, evidence in found:
+                if mistake is SINGLE_PRECISION:      # no reference network to train with it
+                    continue
                 for probe_id in evidence:
                     probe = run.probe_plan.probes[probe_id]
                     shown.setdefault(probe.func, {}).setdefault((mistake, form), set()).add(_part(probe, spec))

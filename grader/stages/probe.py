@@ -1,16 +1,21 @@
 """Stage 4, probe: call the submission's functions in its own kernel, read back plain arrays.
 
 Each group of probes is one cell in the kernel running :mod:`grader.kernel.probe_driver`.
-The driver writes ``<id>_<k>.npy`` and ``<id>.json`` into a directory whose
-name is drawn after the notebook has run. Here they are read with
-``numpy.load(allow_pickle=False)`` and ``json.load`` only, with size caps;
-nothing a submission produced is ever unpickled or executed by the grader.
+The driver writes ``<id>_<k>.npy`` and ``<id>.json`` into a folder of the grader's
+exchange directory (whose name is drawn after the notebook has run), one folder per
+run of the group's cell. Here they are read with ``numpy.load(allow_pickle=False)``
+and ``json.load`` only, with size caps; nothing a submission produced is ever
+unpickled or executed by the grader. The kernel can replace any of those files (or
+the grader's own inputs beside them) by a link, a FIFO or a socket at any moment, so
+the exchange is held open and every file in it is read and written by
+:mod:`grader.kernel.kernel_files` (no link followed, no open that can block); what is
+not a plain file of reasonable size is a bad output of that probe. A folder's files
+are read as soon as its cell ends, before a restart may clean the working
+directory, and the folder is removed then.
 """
 import io
 import json
-import os
 import secrets
-import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +27,8 @@ from assignment.kit.reference_runs import reference_training
 
 from grader import PROJECT_ROOT
 from grader.budget import OUT_OF_TIME
+from grader.kernel.kernel_files import KernelDir
+from grader.kernel.kernel_session import ENDED_KERNEL, STOPPED_ENAME
 from grader.model import PROBE_STATUSES, ProbeStatus, error_frames
 
 
@@ -31,6 +38,7 @@ MAX_STATUS_BYTES = 1_000_000
 # restart with the notebook replayed; a probe is blamed after it killed two kernels in a row)
 MAX_DEATHS_PER_GROUP = 6
 KILLED_TWICE = "the kernel died during this check, on a freshly restarted kernel too"
+UNWRITABLE = "the grader's files for these checks could not be written in the notebook's folder"
 MAX_ARRAY_BYTES = 200_000_000
 
 
@@ -116,31 +124,39 @@ def probe(run):
             run.timings["probe.plan_wait"] = time.monotonic() - started
         else:
             run.probe_plan = plan_for(run.seed, run.config, run.timings)
-    exchange = run.workdir / f".grader-{secrets.token_hex(8)}"
-    exchange.mkdir()
-    inputs_path = exchange / "inputs.npz"
-    np.savez(inputs_path, **run.probe_plan.arrays)
+    inputs = io.BytesIO()
+    np.savez(inputs, **run.probe_plan.arrays)
     deadline = run.budget.probe_deadline if run.budget is not None else None
-    for group, probes in run.probe_plan.groups().items():
-        group_started = time.monotonic()
-        run.probe_outcomes.update(probe_group(run.session, exchange, inputs_path, group, probes, run.config, deadline))
-        run.timings[f"probe.group.{group}"] = time.monotonic() - group_started
+    with KernelDir.make(run.workdir / f".grader-{secrets.token_hex(8)}") as exchange:
+        sandbox = run.session.launch_prefix
+        if hasattr(sandbox, "probe_folder"):          # the grader's files survive a disk-limit cleanup
+            sandbox.probe_folder(exchange.path)
+        try:
+            inputs_path = exchange.write("inputs.npz", inputs.getvalue())
+        except OSError as error:          # the kernel kept taking its place: nothing can be probed
+            run.probe_outcomes.update({probe_id: ProbeOutcome("not_run", f"{UNWRITABLE}: {error}")
+                                       for probe_id in run.probe_plan.probes})
+            return
+        if hasattr(sandbox, "keep"):
+            sandbox.keep(inputs_path)
+        for group, probes in run.probe_plan.groups().items():
+            group_started = time.monotonic()
+            run.probe_outcomes.update(probe_group(run.session, exchange, inputs_path, group, probes, run.config,
+                                                  deadline))
+            run.timings[f"probe.group.{group}"] = time.monotonic() - group_started
 
 
 def probe_group(session, exchange, inputs_path, group, probes, config, deadline=None):
     """{probe id: ProbeOutcome} for one group, run as one cell in the submission's kernel.
 
+    ``exchange``: the grader's :class:`grader.kernel.kernel_files.KernelDir` for the probes.
     A kernel that is gone before the group (a thread of the notebook, a signal, ``exit()``)
     is started again first. When the kernel dies during the group, the probes that wrote
     their results keep them, and the rest of the group runs again on a fresh kernel (the
     notebook replayed): a probe is "could not be checked" only when it kills a fresh kernel
     too. Past ``deadline`` (time.monotonic()), the probes not yet run are not checked.
     """
-    out_dir = exchange / group
-    out_dir.mkdir()
     sandbox = session.launch_prefix
-    if hasattr(sandbox, "hand_over"):       # out_dir is the kernel's
-        sandbox.hand_over(out_dir)
     outcomes, pending, suspect, deaths = {}, list(probes), None, 0
     while pending:
         session.ensure_alive()
@@ -150,23 +166,39 @@ def probe_group(session, exchange, inputs_path, group, probes, config, deadline=
         if timeout < 1:
             outcomes.update({p.id: ProbeOutcome("no_time", OUT_OF_TIME) for p in pending})
             break
-        plan_path = exchange / f"{group}-{deaths}.json"
-        plan_path.write_text(json.dumps([p.entry() for p in pending]))
+        attempt = f"{group}-{deaths}"
+        try:
+            plan_path, out_dir = _prepare(exchange, attempt, pending)
+        except OSError as error:        # the kernel kept taking the place of the grader's files
+            outcomes.update({p.id: ProbeOutcome("not_run", f"{UNWRITABLE}: {error}") for p in pending})
+            break
         if hasattr(sandbox, "keep"):        # the grader's files survive a disk-limit cleanup
-            sandbox.keep(exchange)
-        cell_outcome, _ = session.run_source(probe_cell_source(plan_path, inputs_path, out_dir), timeout)
-        cut_short = timeout < natural and cell_outcome.status in ("timeout", "hung")
-        finished = [p for p in pending if (out_dir / f"{p.id}.json").is_file()]
-        for p in finished:
-            outcomes[p.id] = read_outcome(out_dir, p.id, cell_outcome)
-        pending = [p for p in pending if p not in finished]
-        if cell_outcome.status != "died" or not pending:
-            reason = ProbeOutcome("no_time", OUT_OF_TIME) if cut_short else None
-            outcomes.update({p.id: reason or read_outcome(out_dir, p.id, cell_outcome) for p in pending})
+            sandbox.keep(plan_path)
+        with out_dir:
+            if hasattr(sandbox, "hand_over"):       # out_dir is the kernel's
+                sandbox.hand_over(out_dir)
+            cell_outcome, _ = session.run_source(probe_cell_source(plan_path, inputs_path, out_dir.path), timeout,
+                                                 restart=False)
+            cut_short = timeout < natural and cell_outcome.status in ("timeout", "hung")
+            finished = [p for p in pending if out_dir.is_file(f"{p.id}.json")]
+            for p in finished:
+                outcomes[p.id] = read_outcome(out_dir, p.id, cell_outcome)
+            pending = [p for p in pending if p not in finished]
+            if cell_outcome.status != "died" or not pending:
+                reason = ProbeOutcome("no_time", OUT_OF_TIME) if cut_short else None
+                outcomes.update({p.id: reason or read_outcome(out_dir, p.id, cell_outcome) for p in pending})
+                pending = []
+        exchange.remove(attempt)        # read: the next run of the group writes a folder of its own
+        if cell_outcome.status in ENDED_KERNEL:
+            session.restart()
+        if not pending:
             break
         deaths += 1
         running = pending[0]          # the driver runs the group in order: this one was running
-        if running is suspect:        # it killed a fresh kernel too: it is the probe's doing
+        if cell_outcome.ename == STOPPED_ENAME:     # it broke a limit (the disk bound): its cause is known
+            outcomes[running.id] = ProbeOutcome("not_run", cell_outcome.evalue)
+            pending = pending[1:]
+        elif running is suspect:      # it killed a fresh kernel too: it is the probe's doing
             outcomes[running.id] = ProbeOutcome("not_run", KILLED_TWICE)
             pending = pending[1:]
         suspect = running
@@ -177,16 +209,35 @@ def probe_group(session, exchange, inputs_path, group, probes, config, deadline=
     return {p.id: outcomes[p.id] for p in probes}
 
 
+def _prepare(exchange, attempt, pending):
+    """(plan path, the folder the kernel writes) for one run of a group's cell; OSError when the
+    kernel keeps taking their places."""
+    plan_path = exchange.write(f"{attempt}.json", json.dumps([p.entry() for p in pending]).encode())
+    for _ in range(3):
+        exchange.remove(attempt)
+        try:
+            return plan_path, exchange.make_dir(attempt)
+        except FileExistsError:
+            continue
+    raise OSError(f"{exchange.path / attempt} kept being made by someone else")
+
+
 def read_outcome(out_dir, probe_id, cell_outcome):
-    """Parse one probe's status and arrays with safe readers; explain anything missing."""
-    status_path = out_dir / f"{probe_id}.json"
-    if not status_path.is_file():
+    """Parse one probe's status and arrays with safe readers; explain anything missing.
+
+    ``out_dir``: the folder the probe wrote, a :class:`grader.kernel.kernel_files.KernelDir`
+    (or a path, opened for this call)."""
+    if not isinstance(out_dir, KernelDir):
+        with KernelDir.open(out_dir) as folder:
+            return read_outcome(folder, probe_id, cell_outcome)
+    status_name = f"{probe_id}.json"
+    if not out_dir.exists(status_name):
         reason = {"died": "the kernel died during this group of checks",
                   "hung": "this group of checks stopped answering and was stopped",
                   "timeout": "this group of checks ran out of time"}.get(
             cell_outcome.status, f"the check did not run ({cell_outcome.ename}: {cell_outcome.evalue})".strip())
         return ProbeOutcome("not_run", reason)
-    raw = _read_plain_file(status_path, MAX_STATUS_BYTES)
+    raw = out_dir.read(status_name, MAX_STATUS_BYTES)
     if raw is None:
         return ProbeOutcome("bad_output", "the probe's status file is not a plain file of reasonable size")
     try:
@@ -206,29 +257,15 @@ def read_outcome(out_dir, probe_id, cell_outcome):
     if not isinstance(count, int) or not 0 <= count <= 64:
         return ProbeOutcome("bad_output", "the probe reported no outputs")
     for k in range(count):
-        array = _load_array(out_dir / f"{probe_id}_{k}.npy")
+        array = _load_array(out_dir, f"{probe_id}_{k}.npy")
         if array is None:
             return ProbeOutcome("bad_output", f"output {k} could not be read as a numeric array")
         outcome.values.append(array)
     return outcome
 
 
-def _read_plain_file(path, max_bytes):
-    """The bytes of a regular file the kernel wrote, or None. A symlink is refused (the kernel
-    could point one at a grader file), and so is anything larger than ``max_bytes``."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            return None
-        return handle.read(max_bytes + 1)
-
-
-def _load_array(path):
-    raw = _read_plain_file(path, MAX_ARRAY_BYTES)
+def _load_array(folder, name):
+    raw = folder.read(name, MAX_ARRAY_BYTES)
     if raw is None:
         return None
     try:

@@ -7,12 +7,14 @@ table of ``make robustness`` (tests/robustness/run_corpus.py).
   (status, message, cell statuses and texts, tests that must pass or fail,
   the score above its honest part, output sizes).
 * leaks: what the notebook saw that it must not (lines after ``LEAK:`` in its
-  outputs; connections accepted by listeners the harness opens on the host;
-  lines of ``reference/`` in anything the grader wrote for it).
+  outputs; connections accepted, or datagrams received, by the TCP and Unix
+  sockets the harness opens on the host; lines of ``reference/`` in anything the
+  grader wrote for it). While a case is graded the grader's environment holds a
+  canary variable (:data:`CANARY_VARIABLE`) that no cell may find.
 * escapes: what it changed outside its working directory (files named with the
   case's token anywhere it tried to write them, files of the project modified,
-  processes, cgroups or directories of its sandbox left behind, results.json
-  rewritten after grading).
+  processes, cgroups or directories of its sandbox left behind, System V IPC
+  objects under the case's keys, results.json rewritten after grading).
 """
 import json
 import os
@@ -40,6 +42,8 @@ CORPUS_CONFIG = {"figures": False, "train_budget": 20.0}
 WATCHED = ["reference", "grader", "tests", "examples", "data", os.path.join(sys.prefix, "pyvenv.cfg"),
            os.path.join(sysconfig.get_paths()["purelib"], "numpy", "__init__.py")]
 REFERENCE_LINE_CHARS = 45       # a line of reference/ this long is its own, not a phrase anyone would write
+CANARY_VARIABLE = "WEEK6_GRADER_CANARY"     # set in the grader's environment while a case is graded
+SYSV_TABLES = Path("/proc/sysvipc")
 
 
 @dataclass
@@ -65,12 +69,18 @@ class CaseResult:
 
 class Listeners:
     """TCP listeners on the host that no sandboxed notebook may reach: one IPv4 (reached at 127.0.0.1
-    and the host's outgoing address) and one IPv6 (at ::1) where the host has IPv6. Each target is
-    first reached from here, so "no connection" from the notebook means the sandbox refused it.
+    and the host's outgoing address) and one IPv6 (at ::1) where the host has IPv6; and Unix sockets
+    named after ``token``: a stream one and a datagram one in the host's /tmp (world-writable, as a
+    careless service's would be) and an abstract one (``unix_targets``). Each target is first
+    reached from here, so "no connection" from the notebook means the sandbox refused it.
     ``not_tested``: what this host cannot offer (no IPv6 at all), said, never dropped silently."""
 
-    def __init__(self):
+    def __init__(self, token="week6-listeners"):
         self.sockets, self.targets, self.not_tested = [], [], []
+        self.unix = [self._unix(socket.SOCK_STREAM, f"/tmp/{token}-host.sock"),
+                     self._unix(socket.SOCK_DGRAM, f"/tmp/{token}-host.dgram"),
+                     self._unix(socket.SOCK_STREAM, "\0" + token)]
+        self.unix_targets = tuple(server.getsockname() for server in self.unix)
         self.sockets.append(self._listen(socket.AF_INET, "0.0.0.0"))
         self.targets += [(address, self.sockets[0].getsockname()[1]) for address in host_addresses()]
         try:
@@ -84,9 +94,28 @@ class Listeners:
             self.targets.append(("::1", server.getsockname()[1]))
         for target in self.targets:             # the listeners work: reachable from the grader's side
             socket.create_connection(target, timeout=2).close()
+        for server in self.unix:
+            probe = socket.socket(socket.AF_UNIX, server.type)
+            if server.type == socket.SOCK_DGRAM:
+                probe.sendto(b"harness", server.getsockname())
+            else:
+                probe.connect(server.getsockname())
+            probe.close()
         time.sleep(0.05)
-        if len(self.accepted()) != len(self.targets):
-            raise RuntimeError(f"the harness's own listeners did not accept its test connections: {self.targets}")
+        if len(self.accepted()) != len(self.targets) + len(self.unix):
+            raise RuntimeError(f"the harness's own listeners did not accept its test connections: "
+                               f"{self.targets + list(self.unix_targets)}")
+
+    @staticmethod
+    def _unix(kind, address):
+        server = socket.socket(socket.AF_UNIX, kind)
+        server.bind(address)
+        if not address.startswith("\0"):
+            os.chmod(address, 0o777)            # anyone may connect
+        if kind == socket.SOCK_STREAM:
+            server.listen(16)
+        server.setblocking(False)
+        return server
 
     @staticmethod
     def _listen(family, address):
@@ -112,11 +141,24 @@ class Listeners:
                     break
                 got.append(f"a connection from {peer[0]} reached the host's listener on port {server.getsockname()[1]}")
                 connection.close()
+        for server in self.unix:
+            while True:
+                try:
+                    if server.type == socket.SOCK_DGRAM:
+                        server.recv(1024)
+                    else:
+                        server.accept()[0].close()
+                except (BlockingIOError, OSError):
+                    break
+                got.append(f"the host's Unix socket {server.getsockname()!r} was reached")
         return got
 
     def close(self):
-        for server in self.sockets:
+        for server in self.sockets + self.unix:
+            name = server.getsockname()
             server.close()
+            if isinstance(name, str) and name.startswith("/"):
+                Path(name).unlink(missing_ok=True)
 
 
 def _has_ipv6_address():
@@ -172,6 +214,21 @@ def token_files(token, places):
                     found += [str(e) for e in entry.iterdir() if token in e.name]
                 except OSError:
                     pass
+    return found
+
+
+def sysv_objects(keys):
+    """[(kind, key)] of the System V IPC objects of the machine whose key is one of ``keys``."""
+    keys, found = set(keys), []
+    for kind in ("shm", "sem", "msg"):
+        try:
+            lines = (SYSV_TABLES / kind).read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines[1:]:
+            key = int(line.split()[0])
+            if key in keys:
+                found.append((kind, key))
     return found
 
 
@@ -246,20 +303,23 @@ def grade_case(case, work_dir, config_overrides=None):
     work_dir.mkdir(parents=True, exist_ok=True)
     out_root = work_dir / "out"
     token = f"week6-escape-{case.name}-{secrets.token_hex(4)}"
-    listeners = Listeners()
+    listeners = Listeners(token)
     path = work_dir / f"{case.name}.ipynb"
     ctx = Context(token=token, listen_targets=tuple(listeners.targets), out_dir=str(out_root / case.name),
-                  repo=str(ROOT), large_path=str(path))
+                  repo=str(ROOT), large_path=str(path), canary=f"{token}-canary",
+                  ipc_key=0x5EE60000 + int(token[-8:], 16) % 2**24 * 4, unix_targets=listeners.unix_targets)
     content = case.build(ctx)
     if content is not None:
         path.write_bytes(content)
     result = CaseResult(case.name, honest=case.honest_part(), not_tested=list(listeners.not_tested))
     before = snapshot()
     started = time.monotonic()
+    os.environ[CANARY_VARIABLE] = ctx.canary
     try:
         run = grade_notebook(path, out_root, config_for(case, config_overrides))
     finally:
         result.seconds = time.monotonic() - started
+        del os.environ[CANARY_VARIABLE]
         time.sleep(case.expect.settle)          # what outlived the kernel would act now
         result.leaks += listeners.accepted()
         listeners.close()
@@ -282,6 +342,8 @@ def _judge(case, run, result):
         problems.append(f"score {run.score:g} is above the honest part {result.honest:g}")
     if expect.min_score is not None and run.score < expect.min_score - 1e-9:
         problems.append(f"score {run.score:g} is below {expect.min_score:g}")
+    if expect.max_seconds is not None and result.seconds > expect.max_seconds:
+        problems.append(f"the grading took {result.seconds:.0f} s (at most {expect.max_seconds:g})")
     if run.status != "graded":
         if run.score != 0:
             problems.append(f"a run that was not graded scored {run.score:g}")
@@ -317,6 +379,11 @@ def _judge(case, run, result):
             problems.append(f"test {name!r} is missing")
         elif verdicts[name].passed or verdicts[name].score:
             problems.append(f"test {name!r} should fail (its honest verdict) but passed")
+    if expect.failing_tag:
+        untagged = [test.id for test in run.tests if not test.passed and not test.id.endswith(".training")
+                    and expect.failing_tag not in test.tags]
+        if untagged or all(test.passed for test in run.tests):
+            problems.append(f"the failed tests {untagged or '(none failed)'} should carry {expect.failing_tag!r}")
     if expect.max_output_bytes is not None:
         size = _executed_size(run)
         if size > expect.max_output_bytes:
@@ -386,6 +453,8 @@ def _look_for_escapes(run, result, before, token, ctx):
               str(ROOT / "grader"), str(ROOT / "tests"), str(ROOT / "examples"),
               ctx.out_dir, str(Path(ctx.out_dir).parent), "/etc", "/usr", "/var/tmp", "/dev/shm", "/root"]
     result.escapes += [f"file left outside the sandbox: {p}" for p in token_files(token, places)]
+    result.escapes += [f"System V {kind} object left under key {key:#x}"
+                       for kind, key in sysv_objects(range(ctx.ipc_key, ctx.ipc_key + 3))]
     session = run.session
     marks = [token] + ([str(session.runtime_dir)] if session is not None else [])
     result.escapes += leftover_processes(marks, os.path.realpath(run.workdir) if run.workdir else None)

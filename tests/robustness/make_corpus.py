@@ -46,10 +46,12 @@ if str(ROOT) not in sys.path:
 
 from examples.notebook_builder import EXAMPLE_PATH, graded_cells, render  # noqa: E402
 from grader.kernel.sandbox import MAX_FILE_BYTES  # noqa: E402
+from tests.robustness.cell_kit import LEAK, MARKER, hostile  # noqa: E402,F401  (MARKER: the harness's too)
+from tests.robustness.machine_cells import (DEEP_LEVELS, SWAP_KINDS, deep_tree_cell, float32_cell,  # noqa: E402
+                                            host_sockets_cell, leftovers_cell, proc_snoop_cell, small_files_cell,
+                                            swap_cell, wide_tree_cell)
 
 FULL_MARKS = 105.0
-MARKER = "# week6-robustness: "
-LEAK = "LEAK:"
 
 # Tests the broken base fails, whatever else happens (see ``broken_base``). (predict_multiclass returns
 # the label 7: all zeros would pass when the grader's random weights give class 0 everywhere.)
@@ -97,6 +99,9 @@ class Context:
     out_dir: str = "/nonexistent-results"     # where the grader writes this case's results
     repo: str = str(ROOT)
     large_path: str = ""                      # where to write the 200 MB file (only for that case)
+    canary: str = "week6-canary"              # the value of a variable in the grader's environment
+    ipc_key: int = 0x5EE60000                 # System V IPC keys a leftovers case uses (this one, +1, +2)
+    unix_targets: tuple = ("/nonexistent-stream.sock", "/nonexistent-dgram.sock", "\0week6-nonexistent")
 
 
 @dataclass
@@ -113,6 +118,8 @@ class Expect:
     failing: set = field(default_factory=set)  # ids of the tests that must fail
     max_output_bytes: int | None = None        # executed notebook size (the file the report writes, or in memory)
     settle: float = 0.0                        # seconds to wait after grading before judging (late writers)
+    failing_tag: str = ""                      # every failed test (training aside) carries it, and one fails
+    max_seconds: float | None = None           # the grading ends within this many seconds, whatever happens
 
 
 @dataclass
@@ -169,10 +176,6 @@ def broken_base():
 def cell_index(nb, graded_name):
     """Index of the graded cell defining ``graded_name``."""
     return dict((name, index) for index, name in graded_cells(nb))[graded_name]
-
-
-def hostile(label, source):
-    return nbformat.v4.new_code_cell(MARKER + label + "\n" + textwrap.dedent(source).strip("\n"))
 
 
 def insert_after(nb, graded_name, *cells):
@@ -719,6 +722,9 @@ def _broken_with(*cells):
 
 # long enough for the honest first cell (numpy, scipy, matplotlib imports) on a loaded machine
 HANG_CONFIG = {"cell_timeout": 10.0}
+# the swap cases: a grader that blocked would be stopped by its deadline (grader/budget.py); a short one
+SWAP_CONFIG = {"time_budget": 240.0}
+SWAP_SECONDS = SWAP_CONFIG["time_budget"] + 60.0
 CASES = [
     Case("control", "the example's graded cells, unchanged: the baseline every other case is measured against",
          _correct_with(), Expect(passing_exercises=EXERCISES_1_TO_2 + ("3",))),
@@ -780,6 +786,42 @@ CASES = [
          _broken_with(tamper_cells), Expect(failing=BROKEN_TESTS), base="broken"),
     Case("fake-results", "the broken base plus fake results.json everywhere and a thread forging the probes' files",
          _broken_with(fake_results_cell), Expect(failing=BROKEN_TESTS), base="broken"),
+    *[Case(f"swap-{kind}", f"a thread that plants a {kind} at every name the grader will write in its probes' "
+                           f"folder and swaps every probe output for one: graded, within budget + 60 s",
+           _correct_with(lambda ctx, kind=kind: swap_cell(kind, ctx), after="load_data"),
+           Expect(cells={f"swap-{kind}": {"ok"}}, max_seconds=SWAP_SECONDS), config=SWAP_CONFIG)
+      for kind in SWAP_KINDS],
+    # 10,000 is the limit itself: at the uid level the kernel's own files in its private /tmp (IPython's) take
+    # it past, and the cell is stopped; on a slow disk the cell may run out of time first. The score is the same.
+    *[Case(f"deep-tree-{levels}", f"{levels:,} nested empty folders: {levels:,} entries, whatever the depth "
+                                  "(up to the limit of 10,000 the notebook may make: the rest is graded)",
+           # (the 10,000 at the end: every later cell is followed by a walk of the whole tree, 0.1-0.5 s)
+           _correct_with(deep_tree_cell(levels), after="sigmoid_grad" if levels < 10_000 else None),
+           Expect(cells={f"deep-tree-{levels}": {"ok"} if levels < 10_000 else {"ok", "died", "timeout"}},
+                  passing_exercises=EXERCISES_1_TO_2 + ("3",)))
+      for levels in DEEP_LEVELS],
+    Case("wide-tree", "100 folders of 90 empty files: 9,100 entries, under the limit", _correct_with(
+        wide_tree_cell(), after="sigmoid_grad"), Expect(cells={"wide-tree": {"ok"}},
+                                                        passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("small-files", "20,000 files of 512 bytes: over the 10,000 entries a notebook may make, so the cell is "
+                        "stopped and left out, the rest graded",
+         _correct_with(small_files_cell(), after="sigmoid_grad"),
+         Expect(cells={"small-files": {"died"}}, cell_text={"small-files": "limit of 10,000 files"},
+                passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("proc-snoop", "reads every visible process's environment (for a variable of the grader's) and memory, "
+                       "ptrace-attaches them, takes their descriptors with pidfd_getfd",
+         _correct_with(proc_snoop_cell), Expect(cells={"proc-snoop": {"ok"}}, cell_text={"proc-snoop": "looked at"},
+                                                passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("ipc-leftovers", "System V shared memory, semaphores and a message queue, and POSIX shared memory, made "
+                          "to outlive the kernel",
+         _correct_with(leftovers_cell), Expect(cells={"ipc-leftovers": {"ok"}},
+                                               passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("host-sockets", "connects to the host's Unix sockets (a world-writable one in /tmp, an abstract one) and "
+                         "sends to its datagram socket",
+         _correct_with(host_sockets_cell), Expect(cells={"host-sockets": {"ok"}},
+                                                  passing_exercises=EXERCISES_1_TO_2 + ("3",))),
+    Case("float32", "the network functions rerun in float32: what fails is named 'dtype float32 found'",
+         _correct_with(float32_cell()), Expect(cells={"float32": {"ok"}}, failing_tag="mistake:float32")),
     Case("not-json", "a file that is not JSON", lambda ctx: b"this is not a notebook {\n",
          Expect(status="unreadable", message="not valid JSON"), base="none"),
     Case("not-a-notebook", "JSON, but a list", lambda ctx: b'[1, 2, 3]\n',

@@ -1,14 +1,16 @@
 """Grade the whole robustness corpus under each sandbox level and print one line per case and level
 (``make robustness``).
 
-    python -m tests.robustness.run_corpus [--jobs N] [--case NAME ...] [--sandbox LEVEL ...]
+    python -m tests.robustness.run_corpus [--jobs N] [--case NAME ...] [--sandbox LEVEL ...] [--repeat N]
 
 Levels: bwrap and uid unless ``--sandbox`` names others (``none`` is UNSAFE: hostile
 notebooks unconfined). Columns: the level, the case, how it ended (status, and each
 hostile cell's end), score / honest part (the most it may score), seconds, LEAK (what it
 saw that it must not), ESCAPE (what it changed or left outside its working directory)
-and the verdict. Exit status 1 when any case differs from its declaration, or a level
-cannot be made here. First it prints what each level enforces on this machine.
+and the verdict. ``--repeat N`` grades each case N times and ends with the scores of each
+case and level, run by run (the same notebook must score the same every time). Exit status 1
+when any case differs from its declaration, or a level cannot be made here. First it prints
+what each level enforces on this machine.
 """
 import argparse
 import sys
@@ -52,6 +54,7 @@ def main(argv=None):
     parser.add_argument("--case", action="append", choices=sorted(CASES_BY_NAME), help="only these cases")
     parser.add_argument("--sandbox", action="append", choices=[l for l in sandbox.LEVELS if l != "auto"],
                         help=f"grade under this level (repeatable; default: {' and '.join(DEFAULT_LEVELS)})")
+    parser.add_argument("--repeat", type=int, default=1, help="grade each case this many times")
     args = parser.parse_args(argv)
     cases = [CASES_BY_NAME[name] for name in args.case] if args.case else CASES
     levels = args.sandbox or list(DEFAULT_LEVELS)
@@ -70,8 +73,8 @@ def main(argv=None):
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="week6-robustness-") as tmp:
-        jobs = [(case.name, str(Path(tmp) / level / case.name), {"sandbox": level})
-                for level in levels for case in cases]
+        jobs = [(case.name, str(Path(tmp) / level / case.name / str(run)), {"sandbox": level})
+                for run in range(args.repeat) for level in levels for case in cases]
         if args.jobs > 1:
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 results = list(pool.map(_grade_one, jobs))
@@ -93,6 +96,13 @@ def main(argv=None):
         for kind, items in (("problem", result.problems), ("leak", result.leaks), ("escape", result.escapes)):
             for item in items:
                 print(f"  {kind}: {item}")
+    if args.repeat > 1:
+        print("\nscores, run by run:")
+        for level in levels:
+            for case in cases:
+                scores = [f"{result.score:g}" for where, result in results if where == level and result.name == case.name]
+                print(f"  {level:6s} {case.name:17s} {' '.join(scores)}"
+                      + ("" if len(set(scores)) == 1 else "   DIFFER"))
     print(f"\n{len(results) - len(failed)} of {len(results)} gradings as declared; "
           f"{sum(len(r.leaks) for _, r in results)} leaks, {sum(len(r.escapes) for _, r in results)} escapes; "
           f"{time.monotonic() - started:.0f} s in all"

@@ -17,6 +17,7 @@ from grader.kernel.sandbox import MAX_FILE_BYTES
 from grader.pipeline import grade_notebook
 from tests.robustness.level_fixtures import (cell_text, config_for, notebook_with, record_of,
                                              require_level, source_cell, work_root)
+from tests.robustness.trees import nested
 
 FILE_MIB = MAX_FILE_BYTES // 2**20 - 1        # each file just under the per-file cap (RLIMIT_FSIZE)
 FILL = f'''
@@ -106,8 +107,9 @@ def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path
     exchange = workdir / ".grader-1"
     exchange.mkdir()
     (exchange / "inputs.npz").write_bytes(b"plan")
-    (exchange / "out").mkdir()
-    quota.keep(exchange)                                # as the probe stage does: its files, then the kernel's
+    quota.probe_folder(exchange)                        # as the probe stage does: its folder, its files
+    quota.keep(exchange / "inputs.npz")
+    (exchange / "out").mkdir()                          # then the kernel's (read by the grader before a cleanup)
     (exchange / "out" / "p.npy").write_bytes(b"o" * 600)
     (workdir / "big.bin").write_bytes(b"b" * 600)
     (workdir / "link").symlink_to(outside)
@@ -120,7 +122,7 @@ def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path
     assert quota.take_reason() is None                  # said once, for the cell that was running
     quota.clean()
     left = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*"))
-    assert left == [".grader-1", ".grader-1/inputs.npz", ".grader-1/out", "data.mat"], left
+    assert left == [".grader-1", ".grader-1/inputs.npz", "data.mat"], left
     assert outside.read_text() == "the grader's"
     assert Path(tmp_path / "outside.txt").exists()
 
@@ -200,3 +202,85 @@ def test_a_flood_of_empty_files_is_stopped_too(grader_temp, tmp_path, monkeypatc
     later = cell_text(source_cell(run, "LATER CELL RAN"))
     assert "LATER CELL RAN" in later and "'many'" not in later, later
     assert run.score == 105
+
+
+@pytest.mark.parametrize("levels", [120, 10_000])
+def test_nested_folders_count_as_what_they_are_not_as_their_depth(tmp_path, levels):
+    """The third held-out round: 120 nested empty folders tripped the limit of 10,000 files (a depth
+    past 64 counted as too many), and the cleanup that followed cost honest points."""
+    (tmp_path / "data.mat").write_bytes(b"seed")
+    quota = DiskQuota(tmp_path, limit_bytes=2**30)
+    os.close(nested(tmp_path, levels))
+    assert quota.usage()[1] == levels                       # the data file is the grader's: not counted
+    assert quota.over_limit() is None                            # 10,000 is the limit itself, not past it
+    (tmp_path / "one-more").mkdir()
+    assert (quota.over_limit() is not None) == (levels == 10_000)
+
+
+def test_the_probes_folder_and_the_runtime_directory_are_counted_apart(tmp_path):
+    workdir, runtime = tmp_path / "work", tmp_path / "runtime"
+    workdir.mkdir()
+    runtime.mkdir()
+    quota = DiskQuota(workdir, limit_bytes=2**30, max_entries=10, max_exchange_entries=5)
+    exchange = workdir / ".grader-1"
+    exchange.mkdir()
+    quota.probe_folder(exchange)
+    (exchange / "inputs.npz").write_bytes(b"plan")
+    quota.keep(exchange / "inputs.npz")
+    for n in range(10):
+        (workdir / f"mine-{n}").write_bytes(b"")
+    for n in range(3):
+        (exchange / f"output-{n}.npy").write_bytes(b"")
+    quota.runtime_dirs.append(runtime)
+    (runtime / "kernel.sock").write_bytes(b"")
+    assert quota.usage()[1:] == (10, 4)
+    assert quota.over_limit() is None
+    (runtime / "connection.json").write_bytes(b"")
+    (runtime / "kernel-stderr.log").write_bytes(b"")
+    assert "shares with the grader" in quota.over_limit()
+    (workdir / "mine-10").write_bytes(b"")
+    assert "limit of 10 files" in quota.over_limit()
+
+
+def test_a_cell_that_wrote_too_much_is_named_after_it_ran(tmp_path):
+    """The check after each cell stops the sandbox at once, so the cell that wrote too much is the one
+    left out whether or not a poll fell inside it; a poll that stopped it a moment after the cell ended
+    is reported for that cell too, once."""
+    quota = DiskQuota(tmp_path, limit_bytes=1000, interval=60)     # no poll comes: only the check sees it
+    kills = []
+    quota.watch(None, lambda: kills.append(1))
+    assert quota.check() is None and not kills
+    (tmp_path / "big.bin").write_bytes(b"b" * 5000)
+    reason = quota.check()
+    assert reason.startswith("the working directory reached its 0 MiB limit") and kills == [1]
+    assert quota.check() is None and kills == [1]                   # said once, killed once
+    quota.clean()
+    assert not (tmp_path / "big.bin").exists()
+    quota.interval = 0.01
+    polled = threading.Event()
+    quota.watch(None, polled.set)
+    (tmp_path / "big.bin").write_bytes(b"b" * 5000)
+    assert polled.wait(5), "the quota never saw the directory over its limit"
+    assert quota.check().startswith("the working directory reached its 0 MiB limit")   # the poll's reason
+    assert quota.check() is None
+    quota.stop()
+
+
+def test_a_cleanup_removes_a_tree_of_any_depth_and_leaves_the_probes_folder(tmp_path):
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    (workdir / "data.mat").write_bytes(b"seed")
+    quota = DiskQuota(workdir, limit_bytes=1000, interval=60)
+    exchange = workdir / ".grader-1"
+    exchange.mkdir()
+    quota.probe_folder(exchange)
+    (exchange / "1b-0.json").write_bytes(b"[]")
+    quota.keep(exchange / "1b-0.json")
+    (exchange / "planted").mkdir()                                   # the kernel's, in the grader's folder
+    os.close(nested(workdir, 3_000))
+    (workdir / "big.bin").write_bytes(b"b" * 5000)
+    quota.watch(None, lambda: None)
+    assert quota.check() is not None
+    quota.clean()
+    left = sorted(str(p.relative_to(workdir)) for p in workdir.rglob("*"))
+    assert left == [".grader-1", ".grader-1/1b-0.json", "data.mat"], left

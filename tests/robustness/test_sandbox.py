@@ -237,3 +237,41 @@ def test_long_outputs_are_cut_with_their_head_kept():
     cut = _shortened(error, 20_000)
     assert len(json.dumps(cut["content"])) <= 20_200
     assert _shortened({"msg_type": "display_data", "content": {"data": {}}}, 10_000) is None
+
+
+def _tree(pid):
+    """``pid`` and every process below it."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.parametrize("level", ["bwrap", "uid"])
+def test_no_variable_of_the_graders_is_in_the_sandbox_or_the_process_that_makes_it(level, monkeypatch):
+    """bubblewrap's own process (pid 1 inside, before --as-pid-1) carried the grader's whole environment,
+    which the kernel could read from /proc/1/environ: every process of the sandbox starts with the
+    kernel's variables only."""
+    require_level(level)
+    from grader.kernel.kernel_session import KernelSession
+    from grader.stages.execute import prepare_workdir
+    from tests.robustness.level_fixtures import config_for
+    monkeypatch.setenv("WEEK6_GRADER_CANARY", "canary-of-the-grader-environment")
+    workdir = prepare_workdir()
+    prefix = sandbox.launch_prefix(workdir, config_for(level))
+    session = KernelSession(nbformat.v4.new_notebook(), workdir, config_for(level), prefix)
+    try:
+        session.start()
+        processes = _tree(prefix.kernel_pid)
+        environs = {pid: Path(f"/proc/{pid}/environ").read_bytes() for pid in processes}
+    finally:
+        session.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+    assert len(processes) >= 2 if level == "bwrap" else processes, processes      # bwrap, and the kernel below it
+    assert not [pid for pid, environ in environs.items() if b"canary-of-the-grader" in environ], environs
