@@ -17,7 +17,7 @@ from grader.kernel.sandbox import MAX_FILE_BYTES
 from grader.pipeline import grade_notebook
 from tests.robustness.level_fixtures import (cell_text, config_for, notebook_with, record_of,
                                              require_level, source_cell, work_root)
-from tests.robustness.trees import nested
+
 
 FILE_MIB = MAX_FILE_BYTES // 2**20 - 1        # each file just under the per-file cap (RLIMIT_FSIZE)
 FILL = f'''
@@ -205,12 +205,12 @@ def test_a_flood_of_empty_files_is_stopped_too(grader_temp, tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("levels", [120, 10_000])
-def test_nested_folders_count_as_what_they_are_not_as_their_depth(tmp_path, levels):
+def test_nested_folders_count_as_what_they_are_not_as_their_depth(tmp_path, levels, nested_tree):
     """The third held-out round: 120 nested empty folders tripped the limit of 10,000 files (a depth
     past 64 counted as too many), and the cleanup that followed cost honest points."""
     (tmp_path / "data.mat").write_bytes(b"seed")
     quota = DiskQuota(tmp_path, limit_bytes=2**30)
-    os.close(nested(tmp_path, levels))
+    os.close(nested_tree(tmp_path, levels))
     assert quota.usage()[1] == levels                       # the data file is the grader's: not counted
     assert quota.over_limit() is None                            # 10,000 is the limit itself, not past it
     (tmp_path / "one-more").mkdir()
@@ -266,7 +266,7 @@ def test_a_cell_that_wrote_too_much_is_named_after_it_ran(tmp_path):
     quota.stop()
 
 
-def test_a_cleanup_removes_a_tree_of_any_depth_and_leaves_the_probes_folder(tmp_path):
+def test_a_cleanup_removes_a_tree_of_any_depth_and_leaves_the_probes_folder(tmp_path, nested_tree):
     workdir = tmp_path / "work"
     workdir.mkdir()
     (workdir / "data.mat").write_bytes(b"seed")
@@ -277,7 +277,7 @@ def test_a_cleanup_removes_a_tree_of_any_depth_and_leaves_the_probes_folder(tmp_
     (exchange / "1b-0.json").write_bytes(b"[]")
     quota.keep(exchange / "1b-0.json")
     (exchange / "planted").mkdir()                                   # the kernel's, in the grader's folder
-    os.close(nested(workdir, 3_000))
+    os.close(nested_tree(workdir, 3_000))
     (workdir / "big.bin").write_bytes(b"b" * 5000)
     quota.watch(None, lambda: None)
     assert quota.check() is not None

@@ -102,8 +102,8 @@ def test_a_name_the_kernel_keeps_taking_is_given_up(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("levels", [120, 10_000])
-def test_a_walk_counts_every_level_with_a_few_descriptors(tmp_path, levels):
-    os.close(nested(tmp_path, levels))
+def test_a_walk_counts_every_level_with_a_few_descriptors(tmp_path, levels, nested_tree):
+    os.close(nested_tree(tmp_path, levels))
     before = open_descriptors()
     top = os.open(tmp_path, os.O_RDONLY)
     most = 0
@@ -132,13 +132,13 @@ def test_a_walk_stops_when_a_deep_directory_is_moved_away(tmp_path):
     assert seen == HELD_LEVELS + 10        # what it had entered, then no step up into tmp_path itself
 
 
-def test_a_tree_of_any_depth_is_removed_without_following_links(tmp_path):
+def test_a_tree_of_any_depth_is_removed_without_following_links(tmp_path, nested_tree):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("the grader's")
     tree = tmp_path / "tree"
     tree.mkdir()
-    deepest = nested(tree, 3_000)          # shutil.rmtree raises RecursionError past ~1,000 levels
+    deepest = nested_tree(tree, 3_000)          # shutil.rmtree raises RecursionError past ~1,000 levels
     os.symlink(outside, "link", dir_fd=deepest)
     os.mkfifo("fifo", dir_fd=deepest)
     os.close(deepest)
