@@ -3,8 +3,8 @@
 Each module of :mod:`assignment` (``ex1a_load_data``, ..., ``ex3_multiclass``) defines, at module
 level, what the exercise is: ``ID``, ``TITLE``, ``POINTS``, ``FUNCTIONS`` (the contract functions it
 asks for, in notebook order) and optionally ``BONUS``; then, section by section, how it is probed and
-graded, what the public self-check runs, and its part of the handout. :class:`Exercise` is the one
-view of such a module the rest of the project uses; a module missing a required name is refused
+graded, which mistakes the diagnosis names, what the public self-check runs, and its part of the
+handout. :class:`Exercise` is the one view of such a module the rest of the project uses; a module missing a required name is refused
 when the assignment is imported.
 """
 from __future__ import annotations
@@ -68,6 +68,12 @@ class Exercise:
         """How its backpropagated gradient is probed for finite differences
         (:class:`assignment.kit.gradient_cost.CostSpec`), or None."""
         return self._optional("GRADIENT_COST")
+
+    # -- known mistakes ---------------------------------------------------------------------
+    @property
+    def mistakes(self) -> list:
+        """The mistakes the diagnosis names for it (:class:`assignment.kit.mistake.Mistake`), in its order."""
+        return list(self._optional("MISTAKES", []))
 
     # -- public self-check --------------------------------------------------------------------
     @property

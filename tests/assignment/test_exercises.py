@@ -7,8 +7,9 @@ import pytest
 
 import assignment
 import reference
+from assignment.kit.assembly import assemble_plan
 from assignment.kit.exercise import Exercise
-from assignment.kit.mistakes import REFERENCE, simulate
+from assignment.kit.simulator import REFERENCE, simulate
 from assignment.kit.training import Training
 from grader.config import GraderConfig
 from grader.reports.results_json import load_schema
@@ -101,13 +102,12 @@ def _same_inputs(first, second):
 def test_an_exercise_keeps_its_probes_when_another_is_moved_or_left_out():
     """Each exercise draws from a stream of its own: putting the bonus last, or leaving it out,
     changes no other exercise's probes (a new exercise may go anywhere in MODULES)."""
-    from assignment.kit.plan import build_plan
     config, seed = GraderConfig(), 20261202
     others = [e for e in assignment.EXERCISES if e.id != "bonus"]
     bonus = assignment.BY_ID["bonus"]
-    as_listed = build_plan(assignment.EXERCISES, seed, config)
-    bonus_last = build_plan(others + [bonus], seed, config)
-    without_bonus = build_plan(others, seed, config)
+    as_listed = assemble_plan(assignment.EXERCISES, seed, config)
+    bonus_last = assemble_plan(others + [bonus], seed, config)
+    without_bonus = assemble_plan(others, seed, config)
     for exercise in others:
         listed = _probe_inputs(as_listed, exercise.id)
         assert listed, exercise.id
