@@ -41,7 +41,7 @@ from student_template.arraycheck import relative_error
 
 from .backprop_evidence import FLAG as FINITE_DIFFERENCES_FLAG
 from .gradient_blocks import gradient_blocks
-from .judges import Context, TestSpec
+from .judges import GradingContext, TestSpec
 from .mistake import SINGLE_PRECISION, MistakeCatalog, form_name
 from .simulator import GRADIENT_OUTPUT, PARTNERS, REFERENCE, central_differences, same, simulate
 from .training import training_setup_of
@@ -63,7 +63,7 @@ class Diagnoser:
         self.run = run
         self.tests_by_id = tests_by_id
         self.catalog = catalog
-        self.ctx = Context(run)
+        self.ctx = GradingContext(run)
         self.plan = run.probe_plan
         self.outcomes = run.probe_outcomes
         self.tol = run.config.tolerances

@@ -257,12 +257,12 @@ def cost_evidence(ns, seed, workdir):
     working directory): the real driver runs the plan's cost probes in this process, the real
     grader code reads them. No kernel: the cost probes measure the same calls either way."""
     from assignment.kit.backprop_evidence import evidence
-    from assignment.kit.judges import Context
+    from assignment.kit.judges import GradingContext
     from assignment.kit.plan import ProbePlan
     from tests.grader.mistake_fixtures import new_run, probe_in_process
     run = new_run(workdir, seed)
     costs = ProbePlan(run.seed, {k: p for k, p in run.probe_plan.probes.items() if p.kind == "cost"},
                       run.probe_plan.arrays)
     run.probe_outcomes = probe_in_process(costs, ns, Path(workdir) / "exchange")
-    ctx = Context(run)
+    ctx = GradingContext(run)
     return {probe.exercise: evidence(ctx, probe.exercise) for probe in costs.probes.values()}

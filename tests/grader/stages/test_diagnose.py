@@ -138,9 +138,9 @@ def test_several_seeds_random_and_mistake(tmp_path, in_data_dir):
 def _run_with(tmp_path, outcomes):
     """A checked run whose call probes return ``outcomes(plan, probe, reference outputs)``."""
     from grader.stages.check import check
-    from assignment.kit.judges import Context
+    from assignment.kit.judges import GradingContext
     run = new_run(tmp_path, seed=5)
-    ctx = Context(run)
+    ctx = GradingContext(run)
     for probe in run.probe_plan.probes.values():
         if probe.kind == "call":
             run.probe_outcomes[probe.id] = outcomes(run.probe_plan, probe, ctx.expected(probe.id))
