@@ -8,13 +8,13 @@ handout) is derived from that list. To add an exercise, write its module and add
 from . import bonus_relu, ex1a_load_data, ex1b_sigmoid, ex1c_bce_loss, ex1d_bce_grad, ex1e_init_predict, ex2_backprop, ex3_multiclass
 from .kit import diagnosis
 from .kit.assembly import assemble_plan
-from .kit.exercise import Exercise
+from .kit.exercise import Exercise, labelled
 from .kit.mistake import MistakeCatalog
 from .kit.plan import ProbePlan
 
 MODULES = [ex1a_load_data, ex1b_sigmoid, ex1c_bce_loss, ex1d_bce_grad, ex1e_init_predict, bonus_relu, ex2_backprop,
            ex3_multiclass]
-EXERCISES: list[Exercise] = [Exercise.of(module) for module in MODULES]
+EXERCISES: list[Exercise] = labelled(Exercise.of(module) for module in MODULES)
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 assert len(BY_ID) == len(EXERCISES), "exercise ids must be unique"
 
@@ -54,5 +54,5 @@ TITLES: dict[str, str] = {exercise.id: exercise.title for exercise in EXERCISES}
 
 
 def label_of(key: str) -> str:
-    """"Exercise 1a", "Bonus": how reports name an exercise id, or a trained network's key ("Exercise 1")."""
+    """"Exercise 1a", "Bonus" (:func:`assignment.kit.exercise.labelled`): how reports name an exercise id, or a trained network's key ("Exercise 1")."""
     return BY_ID[key].label if key in BY_ID else f"Exercise {key}"

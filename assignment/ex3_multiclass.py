@@ -4,7 +4,7 @@ import numpy as np
 import reference
 from reference.losses import cross_entropy
 
-from .kit.handout import Ask, Code, Markdown, Plot, Question, Stub
+from .kit.handout import Ask, Code, Markdown, Plot, Question, Stub, activation_choices
 from .kit.judges import TestSpec, call_problem, gradient_consistency_test, judge_load_values, no_warnings_test, values_test
 from .kit.mistake import Mistake
 from .kit.plan import (Probe, add_fd_probe, add_loss_probes, call_id, call_ids, discriminating_weights, fd_ids,
@@ -215,7 +215,7 @@ point, the class with the highest probability (sigmoid hidden layers).
         t: (N,) int labels in {0, ..., K-1}
         layer_sizes: [n0, n1, ..., K], any number of hidden layers, K output units
         lam: float >= 0, the regularization strength lambda
-        activation: "sigmoid" or "relu", the activation of the hidden layers (the output is always softmax)
+        activation: """ + activation_choices() + """, the activation of the hidden layers (the output is always softmax)
         Returns: (loss, grad): loss a float, -(1/N) sum_n log Y[n, t_n] + R(W); grad a (P,) float array
         """),
     Stub("predict_multiclass(W, X, layer_sizes)", """

@@ -9,7 +9,8 @@ when the assignment is imported.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +24,15 @@ REQUIRED = ("ID", "TITLE", "POINTS", "FUNCTIONS")
 class Exercise:
     """id: "1a" ... "3" or "bonus" (the contract's and the gradebook's column name); title: a few
     words for reports; points: the exercise's total (the contract's); functions: the contract names
-    it asks for; bonus: its points are extra, outside the 100; module: where the rest is defined."""
+    it asks for; bonus: its points are extra, outside the 100; module: where the rest is defined;
+    label: how reports name it ("Exercise 1a", "Bonus"), set by :func:`labelled` among the others."""
     id: str
     title: str
     points: float
     functions: tuple[str, ...]
     bonus: bool
     module: ModuleType
+    label: str = ""
 
     @classmethod
     def of(cls, module: ModuleType) -> "Exercise":
@@ -38,11 +41,6 @@ class Exercise:
             raise TypeError(f"{module.__name__} does not define {', '.join(missing)}")
         return cls(id=module.ID, title=module.TITLE, points=module.POINTS, functions=tuple(module.FUNCTIONS),
                    bonus=bool(getattr(module, "BONUS", False)), module=module)
-
-    @property
-    def label(self) -> str:
-        """"Exercise 1a", or "Bonus"."""
-        return "Bonus" if self.bonus else f"Exercise {self.id}"
 
     def _optional(self, name: str, default: Any = None) -> Any:
         return getattr(self.module, name, default)
@@ -85,6 +83,7 @@ class Exercise:
         """Add the exercise's public cases to ``cases`` (:class:`assignment.kit.public.PublicCases`)."""
         add = self._optional("public_cases")
         if add is not None:
+            cases.begin(self.id)
             add(cases)
 
     @property
@@ -114,3 +113,16 @@ class Exercise:
     def plots(self) -> tuple:
         """The figures its handout asks for (:class:`assignment.kit.handout.Plot`), collected for the TAs."""
         return tuple(self._optional("PLOTS", ()))
+
+
+def labelled(exercises: Iterable[Exercise]) -> list[Exercise]:
+    """The exercises with their labels: "Exercise <id>", and "Bonus" for the bonus exercise, or
+    "Bonus: <title>" for each when there are several, so that reports tell them apart."""
+    exercises = list(exercises)
+    several = sum(exercise.bonus for exercise in exercises) > 1
+
+    def label(exercise: Exercise) -> str:
+        if not exercise.bonus:
+            return f"Exercise {exercise.id}"
+        return f"Bonus: {exercise.title}" if several else "Bonus"
+    return [replace(exercise, label=label(exercise)) for exercise in exercises]
