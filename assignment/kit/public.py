@@ -4,7 +4,7 @@ Each exercise module's ``# -- public self-check`` section defines ``public_cases
 adds that exercise's cases to a :class:`PublicCases` (inputs drawn from the exercise's own random
 stream, outputs computed by the reference), and ``PUBLIC_CHECKS``, a list of :func:`check` entries naming those
 cases. ``tools/build_public_fixture.py`` writes both to ``student_template/public_fixture.json``;
-the shipped self-check runs the checks the fixture lists (``student_template/public_checks.py``
+the shipped self-check runs the checks the fixture lists (``student_template/check_kinds.py``
 implements each check ``kind``).
 
 The inputs are fixed (one seed) and small; the grader's hidden probes draw other inputs for every
@@ -32,7 +32,7 @@ from .plan import part_rng, random_weights
 ONE_HIDDEN_SIZES = [2, 3, 1]        # exercises 1c, 1d, 1e
 DEEP_SIZES = [2, 3, 2, 1]           # the bonus and exercise 2
 
-# The kinds of check the self-check implements (student_template/public_checks.py: KINDS), and the
+# The kinds of check the self-check implements (student_template/check_kinds.py: KINDS), and the
 # parameters each takes besides id, name, cases and hint. A kind or parameter outside this table is
 # refused here, when the assignment is imported, rather than by a student's self-check.
 KINDS: dict[str, set[str]] = {
