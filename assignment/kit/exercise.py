@@ -25,7 +25,7 @@ class Exercise:
     """id: "1a" ... "3" or "bonus" (the contract's and the gradebook's column name); title: a few
     words for reports; points: the exercise's total (the contract's); functions: the contract names
     it asks for; bonus: its points are extra, outside the 100; module: where the rest is defined;
-    label: how reports name it ("Exercise 1a", "Bonus"), set by :func:`labelled` among the others."""
+    label: how reports name it ("Exercise 1a", "Bonus"; :func:`labelled` tells several bonus exercises apart)."""
     id: str
     title: str
     points: float
@@ -39,8 +39,9 @@ class Exercise:
         missing = [name for name in REQUIRED if not hasattr(module, name)]
         if missing:
             raise TypeError(f"{module.__name__} does not define {', '.join(missing)}")
+        bonus = bool(getattr(module, "BONUS", False))
         return cls(id=module.ID, title=module.TITLE, points=module.POINTS, functions=tuple(module.FUNCTIONS),
-                   bonus=bool(getattr(module, "BONUS", False)), module=module)
+                   bonus=bonus, module=module, label="Bonus" if bonus else f"Exercise {module.ID}")
 
     def _optional(self, name: str, default: Any = None) -> Any:
         return getattr(self.module, name, default)
