@@ -1,13 +1,16 @@
 """ReLU: the bonus exercise of the assignment."""
 import numpy as np
 
+import reference
 from student_template.arraycheck import Verdict, describe
 
 from .kit.gradient_cost import CostSpec
 from .kit.handout import Ask, Code, Markdown, Question, Stub
 from .kit.judges import TestSpec, all_of, call_problem, values_test, values_verdicts
+from .kit.mistake import Mistake
 from .kit.plan import Probe, add_loss_probes, call_id, random_lam, weights_clear_of_kink
 from .kit.public import DEEP_SIZES, PublicCases, check, relu_clear_of_kink
+from .kit.simulator import Pieces
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "bonus"
@@ -62,6 +65,24 @@ TESTS = [
              values_test([BACKPROP_RELU], 0, scalar=True)),
     TestSpec("bonus.backprop_gradient", "backprop(..., activation='relu'): gradient", 2,
              values_test([BACKPROP_RELU], 1), requires_backprop=True),
+]
+
+
+# -- known mistakes (named by the diagnosis) -----------------------------------------------
+def relu_grad_is_relu(a):
+    return reference.relu(a)
+
+
+def relu_grad_ones(a):
+    return np.ones_like(np.asarray(a, dtype=float))
+
+
+MISTAKES = [
+    Mistake("relu_grad_wrong", "the ReLU derivative is wrong",
+            "relu'(a) is a step: 1 where a > 0, 0 where a < 0. It depends only on the sign of a.",
+            ("relu_grad", "backprop"),
+            (Pieces(label="relu_grad returns relu(a)", functions={"relu_grad": relu_grad_is_relu}),
+             Pieces(label="relu_grad is 1 everywhere", functions={"relu_grad": relu_grad_ones}))),
 ]
 
 

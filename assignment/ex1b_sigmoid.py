@@ -1,10 +1,14 @@
 """Sigmoid and its derivative: exercise 1b of the assignment."""
 import numpy as np
 
+import reference
+
 from .kit.handout import Code, Markdown, Plot, Stub
 from .kit.judges import TestSpec, no_warnings_test, values_test
+from .kit.mistake import Mistake
 from .kit.plan import Probe, call_id, call_ids, value
 from .kit.public import PublicCases, check
+from .kit.simulator import GRADIENT_FUNCTIONS, Pieces
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "1b"
@@ -41,6 +45,94 @@ TESTS = [
     TestSpec("1b.sigmoid_grad_stable", "sigmoid_grad is stable for |a| up to 1000", 1,
              no_warnings_test([call_id(ID, "sigmoid_grad", "extreme")],
                               "sigmoid_grad is exact and silent for |a| up to 1000.")),
+]
+
+
+# -- known mistakes (named by the diagnosis) -----------------------------------------------
+def sigmoid_grad_mixed(a):
+    """sigma(a) * (1 - a): sigma taken once, the pre-activation used for the second factor."""
+    return reference.sigmoid(a) * (1.0 - np.asarray(a, dtype=float))
+
+
+def sigmoid_grad_twice(a):
+    """sigma'(sigma(a)): the derivative formula applied to an already activated value."""
+    s = reference.sigmoid(reference.sigmoid(a))
+    return s * (1.0 - s)
+
+
+def sigmoid_grad_of_activation(a):
+    """a * (1 - a): the formula z (1 - z), which needs z = sigma(a), given a itself."""
+    a = np.asarray(a, dtype=float)
+    return a * (1.0 - a)
+
+
+def sigmoid_grad_plus(a):
+    """sigma(a) * (1 + sigma(a)): the minus of the second factor written as a plus."""
+    s = reference.sigmoid(a)
+    return s * (1.0 + s)
+
+
+def sigmoid_grad_negated(a):
+    """sigma(a) * (sigma(a) - 1): the factors of 1 - sigma(a) swapped, so the sign flips."""
+    s = reference.sigmoid(a)
+    return s * (s - 1.0)
+
+
+def sigmoid_grad_tanh_form(a):
+    """(1 - sigma(a)) * (1 + sigma(a)) = 1 - sigma(a)**2: tanh's derivative 1 - tanh**2 carried over."""
+    s = reference.sigmoid(a)
+    return (1.0 - s) * (1.0 + s)
+
+
+def sigmoid_naive(a):
+    return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=float)))
+
+
+def sigmoid_naive_ratio(a):
+    e = np.exp(np.asarray(a, dtype=float))
+    return e / (1.0 + e)
+
+
+def _grad_of(sigmoid):
+    def grad(a):
+        s = sigmoid(a)
+        return s * (1.0 - s)
+    return grad
+
+
+MISTAKES = [
+    Mistake("sigmoid_grad_mixed", "sigma'(a) computed as sigma(a) * (1 - a)",
+            "sigma'(a) = sigma(a) * (1 - sigma(a)): both factors use sigma(a), not the pre-activation a.",
+            ("sigmoid_grad",) + GRADIENT_FUNCTIONS, (Pieces(functions={"sigmoid_grad": sigmoid_grad_mixed}),)),
+    Mistake("sigmoid_grad_twice", "sigma applied twice in sigma'",
+            "sigma' must be evaluated at the pre-activation a (A_l in the backward pass). Here it "
+            "looks like it gets sigma(a): either sigmoid_grad applies sigma to an input that is already "
+            "an activation, or the backward pass passes Z_l instead of A_l.",
+            ("sigmoid_grad",) + GRADIENT_FUNCTIONS, (Pieces(functions={"sigmoid_grad": sigmoid_grad_twice}),)),
+    Mistake("sigmoid_grad_of_activation", "sigma'(a) computed as a * (1 - a)",
+            "z * (1 - z) is sigma' only when z = sigma(a). sigmoid_grad receives the pre-activation a: "
+            "apply sigma first. In the backward pass, use A_l with sigmoid_grad, or Z_l with z * (1 - z).",
+            ("sigmoid_grad",) + GRADIENT_FUNCTIONS,
+            (Pieces(functions={"sigmoid_grad": sigmoid_grad_of_activation}),)),
+    Mistake("sigmoid_grad_sign", "a sign slip in sigma'",
+            "sigma'(a) = sigma(a) * (1 - sigma(a)): both factors are positive, so sigma' lies between 0 and "
+            "1/4, with its top at a = 0. Check each sign in the formula against that (tanh's derivative, "
+            "1 - tanh**2, has another form).",
+            ("sigmoid_grad",) + GRADIENT_FUNCTIONS,
+            (Pieces(label="sigma(a) * (1 + sigma(a))", functions={"sigmoid_grad": sigmoid_grad_plus}),
+             Pieces(label="sigma(a) * (sigma(a) - 1), the opposite sign",
+                    functions={"sigmoid_grad": sigmoid_grad_negated}),
+             Pieces(label="(1 - sigma(a)) * (1 + sigma(a)), tanh's form",
+                    functions={"sigmoid_grad": sigmoid_grad_tanh_form}))),
+    Mistake("sigmoid_overflow", "exp overflows in sigmoid",
+            "For a << 0, exp(-a) overflows to inf (with a RuntimeWarning), and exp(a) / (1 + exp(a)) gives "
+            "inf / inf for a >> 0. Use a form in which exp only sees non-positive numbers, or np.logaddexp.",
+            ("sigmoid", "sigmoid_grad"),
+            (Pieces(label="1 / (1 + exp(-a))",
+                    functions={"sigmoid": sigmoid_naive, "sigmoid_grad": _grad_of(sigmoid_naive)}),
+             Pieces(label="exp(a) / (1 + exp(a))",
+                    functions={"sigmoid": sigmoid_naive_ratio, "sigmoid_grad": _grad_of(sigmoid_naive_ratio)})),
+            warning="overflow"),
 ]
 
 

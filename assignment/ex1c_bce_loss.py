@@ -1,9 +1,17 @@
 """Binary cross-entropy loss: exercise 1c of the assignment."""
+import numpy as np
+
+import reference
+from reference.losses import binary_cross_entropy, cross_entropy
+from reference.params import n_params
+
 from .kit import shared_cells
 from .kit.handout import Code, Markdown, Stub
 from .kit.judges import TestSpec, values_test
+from .kit.mistake import Mistake
 from .kit.plan import add_loss_probes, call_ids, random_weights, saturating_weights, without_and_with_lam
 from .kit.public import ONE_HIDDEN_SIZES, PublicCases, check
+from .kit.simulator import LOSS_FUNCTIONS, Pieces, reg_reference
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "1c"
@@ -41,6 +49,101 @@ TESTS = [
              values_test(call_ids(ID, "bce_loss", ["single"]), scalar=True)),
     TestSpec("1c.saturated", "bce_loss stays finite when the outputs saturate (advice, no points)", 0,
              values_test(call_ids(ID, "bce_loss", ["saturated"]), scalar=True)),
+]
+
+
+# -- known mistakes (named by the diagnosis) -----------------------------------------------
+def unpack_column_major(W, layer_sizes):
+    """Like :func:`reference.params.unpack`, each W_l read in column-major (Fortran) order.
+
+    Numerically the same as storing W_l transposed, as (n[l-1], n[l]) row-major."""
+    W = np.asarray(W)
+    if W.shape != (n_params(layer_sizes),):
+        raise ValueError(f"W has shape {W.shape}")
+    layers, start = [], 0
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        weights = W[start:start + n_out * n_in].reshape(n_out, n_in, order="F")
+        start += n_out * n_in
+        layers.append((weights, W[start:start + n_out]))
+        start += n_out
+    return layers
+
+
+def pack_column_major(layers):
+    return np.concatenate([part for W_l, b_l in layers for part in (np.ravel(W_l, order="F"), np.ravel(b_l))])
+
+
+# regularizations: (layers [(W_l, b_l)], lam, n_samples) -> (penalty, [(dR/dW_l, dR/db_l)])
+def reg_with_biases(layers, lam, n):
+    return (lam * sum(float(np.sum(W_l ** 2) + np.sum(b_l ** 2)) for W_l, b_l in layers),
+            [(2.0 * lam * W_l, 2.0 * lam * b_l) for W_l, b_l in layers])
+
+
+def reg_half(layers, lam, n):
+    """lam/2 * sum(W**2) and its gradient lam * W."""
+    return (0.5 * lam * sum(float(np.sum(W_l ** 2)) for W_l, _ in layers),
+            [(lam * W_l, np.zeros_like(b_l)) for W_l, b_l in layers])
+
+
+def reg_over_n(layers, lam, n):
+    """lam/N * sum(W**2): the regularization averaged over the batch with the data term."""
+    return reg_reference(layers, lam / n, n)
+
+
+# output losses: (A_L (N, K) logits, t (N,) labels) -> (data loss, dLoss/dA_L (N, K))
+def bce_sum(A_L, t):
+    loss, delta = binary_cross_entropy(A_L, t)
+    n = A_L.shape[0]
+    return loss * n, delta * n
+
+
+def bce_naive_log(A_L, t):
+    """log(p) and log(1 - p) of the probabilities: -inf once p rounds to 0 or 1."""
+    t = np.asarray(t, dtype=float)
+    p = reference.sigmoid(A_L[:, 0])
+    loss = -np.mean(t * np.log(p) + (1.0 - t) * np.log(1.0 - p))
+    return float(loss), binary_cross_entropy(A_L, t)[1]
+
+
+def ce_sum(A_L, t):
+    loss, delta = cross_entropy(A_L, t)
+    n = A_L.shape[0]
+    return loss * n, delta * n
+
+
+def ce_naive_log(A_L, t):
+    Y = reference.softmax(A_L)
+    return float(-np.mean(np.log(Y[np.arange(A_L.shape[0]), np.asarray(t).astype(int)]))), cross_entropy(A_L, t)[1]
+
+
+MISTAKES = [
+    Mistake("biases_regularized", "the biases are regularized",
+            "R(W) sums the squares of the weight-matrix entries only. Leave every b_l out of the "
+            "penalty, and so out of its gradient: a bias's gradient is the data term alone.",
+            LOSS_FUNCTIONS, (Pieces(regularization=reg_with_biases),)),
+    Mistake("half_lambda", "lam/2 instead of lam in the regularization",
+            "Some textbooks write (lam/2) * sum(W**2) so that its derivative is lam * W. This lab's "
+            "R(W) is lam * sum(W**2), with no 1/2: its derivative is 2 * lam * W_l.",
+            LOSS_FUNCTIONS, (Pieces(regularization=reg_half),)),
+    Mistake("reg_divided_by_n", "the regularization is divided by N",
+            "Only the data term is a mean over the N samples. R(W) = lam * sum(W**2) is added once, "
+            "with no 1/N, in the loss and in the gradient.",
+            LOSS_FUNCTIONS, (Pieces(regularization=reg_over_n),)),
+    Mistake("missing_mean", "the 1/N of the mean is missing (a sum over the samples)",
+            "The data term of the loss is the mean over the N samples, and so is its gradient: both "
+            "carry a factor 1/N (the regularization does not). Check the loss and the output delta.",
+            LOSS_FUNCTIONS, (Pieces(losses={"bce": bce_sum, "ce": ce_sum}),)),
+    Mistake("weights_layout", "W_l laid out in the wrong order (column-major, or stored as (n[l-1], n[l]))",
+            "Each W_l has shape (n[l], n[l-1]), one row per unit of layer l, flattened row by row (C order); "
+            "the layer's inputs multiply it as Z_{l-1} @ W_l.T. Use unpack from the template to read W "
+            "and lay out your gradient the same way.",
+            LOSS_FUNCTIONS + ("predict", "predict_multiclass"),
+            (Pieces(unpack=unpack_column_major, pack=pack_column_major),)),
+    Mistake("naive_log_loss", "log of a probability that rounds to 0 (the loss overflows to inf/NaN)",
+            "When the outputs saturate, p rounds to exactly 0 or 1 and log(p) or log(1 - p) is -inf. "
+            "Compute the logarithm from the pre-activation instead: log(sigma(a)) = -log(1 + exp(-a)), "
+            "which np.logaddexp evaluates without overflow (log-softmax likewise).",
+            LOSS_FUNCTIONS, (Pieces(losses={"bce": bce_naive_log, "ce": ce_naive_log}),)),
 ]
 
 

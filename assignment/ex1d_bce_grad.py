@@ -1,11 +1,18 @@
 """Gradient of the loss: exercise 1d of the assignment."""
+import numpy as np
+
+import reference
+from reference.losses import binary_cross_entropy, cross_entropy
+
 from .ex1c_bce_loss import LOSS_CASES
 from .kit import shared_cells
 from .kit.gradient_cost import CostSpec
 from .kit.handout import Code, Markdown, Stub
 from .kit.judges import TestSpec, gradient_consistency_test, values_test
+from .kit.mistake import Mistake
 from .kit.plan import add_fd_probe, add_loss_probes, call_ids, fd_ids, random_weights
 from .kit.public import ONE_HIDDEN_SIZES, PublicCases, check
+from .kit.simulator import GRADIENT_FUNCTIONS, Pieces, reg_reference
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "1d"
@@ -32,6 +39,62 @@ TESTS = [
              values_test(call_ids(ID, "bce_grad", ["h3-lam", "h5-lam", "single"])), requires_backprop=True),
     TestSpec("1d.consistent_with_loss", "bce_grad is the derivative of your own bce_loss (finite differences)", 5,
              gradient_consistency_test([fd_ids(ID, "h3")], output=0), requires_backprop=True),
+]
+
+
+# -- known mistakes (named by the diagnosis) -----------------------------------------------
+def reg_grad_without_2(layers, lam, n):
+    """The right penalty, the gradient lam * W (the factor 2 of d/dW W**2 forgotten)."""
+    return (reg_reference(layers, lam, n)[0], [(lam * W_l, np.zeros_like(b_l)) for W_l, b_l in layers])
+
+
+def no_derivative(a):
+    return np.ones_like(np.asarray(a, dtype=float))
+
+
+# output losses: (A_L (N, K) logits, t (N,) labels) -> (data loss, dLoss/dA_L (N, K))
+def bce_delta_sigma_prime(A_L, t):
+    """delta_L = (p - t) * p * (1 - p) / N: the output delta of a squared error."""
+    loss, delta = binary_cross_entropy(A_L, t)
+    p = reference.sigmoid(A_L)
+    return loss, delta * p * (1.0 - p)
+
+
+def bce_delta_sign(A_L, t):
+    loss, delta = binary_cross_entropy(A_L, t)
+    return loss, -delta
+
+
+def ce_delta_sigma_prime(A_L, t):
+    loss, delta = cross_entropy(A_L, t)
+    Y = reference.softmax(A_L)
+    return loss, delta * Y * (1.0 - Y)
+
+
+def ce_delta_sign(A_L, t):
+    loss, delta = cross_entropy(A_L, t)
+    return loss, -delta
+
+
+MISTAKES = [
+    Mistake("reg_grad_without_2", "the regularization gradient is lam * W instead of 2 * lam * W",
+            "Differentiate lam * w**2 with respect to w once more: the exponent comes down as a factor. "
+            "The loss may be right while this term of the gradient is half what it should be.",
+            GRADIENT_FUNCTIONS, (Pieces(regularization=reg_grad_without_2),)),
+    Mistake("missing_sigma_prime", "the activation's derivative (sigma') is missing in the backward pass",
+            "Going back one layer, delta_j = g'(a_j) * sum_k w_kj delta_k: after multiplying by the "
+            "weights, multiply elementwise by the activation's derivative at that layer's pre-activation.",
+            GRADIENT_FUNCTIONS, (Pieces(hidden_grad=no_derivative),)),
+    Mistake("gradient_sign", "the gradient has the wrong sign",
+            "minimize needs the gradient of the loss itself (the direction of steepest ascent). Check the "
+            "output delta: it is y - t (prediction minus target), and the regularization term is added.",
+            GRADIENT_FUNCTIONS, (Pieces(label="the whole gradient negated", grad_sign=-1.0),
+                                 Pieces(label="the output delta t - y",
+                                        losses={"bce": bce_delta_sign, "ce": ce_delta_sign}))),
+    Mistake("output_delta_sigma_prime", "the output delta goes through sigma' (a squared-error habit)",
+            "With cross-entropy on a sigmoid (or softmax) output the derivatives cancel: dE/da_L = (y - t) / N "
+            "exactly. The extra factor y * (1 - y) belongs to a squared-error loss.",
+            GRADIENT_FUNCTIONS, (Pieces(losses={"bce": bce_delta_sigma_prime, "ce": ce_delta_sigma_prime}),)),
 ]
 
 

@@ -1,8 +1,8 @@
 """Backpropagation for any depth: exercise 2 of the assignment."""
 from .kit.gradient_cost import CostSpec
-from .kit.handout import Code, Markdown, Stub
+from .kit.handout import Code, Markdown, Stub, activation_choices, other_activations
 from .kit.judges import TestSpec, gradient_consistency_test, values_test
-from .kit.plan import add_fd_probe, add_loss_probes, call_ids, fd_ids, random_weights, without_and_with_lam
+from .kit.plan import DEFAULT_ACTIVATION, add_fd_probe, add_loss_probes, call_ids, fd_ids, random_weights, without_and_with_lam
 from .kit.training import Training, judge_training
 from .ex1c_bce_loss import FORWARD_HINT
 from .kit.public import DEEP_SIZES, PublicCases, check
@@ -96,7 +96,7 @@ $$\frac{\partial E}{\partial W_l} = \Delta_l^\top Z_{l-1} + 2\lambda W_l, \qquad
 
 (This is the batch form of the per-sample rules of 1d, with the $1/N$ of the
 mean moved into $\Delta_L$.) The hidden activation $g$ is the sigmoid by default;
-with `activation="relu"` it is your bonus `relu`, with `relu_grad` as $g'$. The
+""" + other_activations(DEFAULT_ACTIVATION) + r""". The
 output is always $p = \sigma(A_L)$ with the binary cross-entropy, whatever the
 hidden activation.
 
@@ -116,7 +116,7 @@ $10^{-6}$ the network learns the data.
         t: (N,) int labels in {0, 1}
         layer_sizes: [n0, n1, ..., n_{L-1}, 1], any number of hidden layers
         lam: float >= 0, the regularization strength lambda
-        activation: "sigmoid" or "relu", the activation of the hidden layers (the output is always sigmoid)
+        activation: """ + activation_choices() + """, the activation of the hidden layers (the output is always sigmoid)
         Returns: (loss, grad): loss a float as in bce_loss, grad a (P,) float array in the layout of W
         """),
     Code("ex2-check", r"""

@@ -2,13 +2,16 @@
 import numpy as np
 
 import reference
+from reference.losses import cross_entropy
 
-from .kit.handout import Ask, Code, Markdown, Plot, Question, Stub
+from .kit.handout import Ask, Code, Markdown, Plot, Question, Stub, activation_choices
 from .kit.judges import TestSpec, call_problem, gradient_consistency_test, judge_load_values, no_warnings_test, values_test
+from .kit.mistake import Mistake
 from .kit.plan import (Probe, add_fd_probe, add_loss_probes, call_id, call_ids, discriminating_weights, fd_ids,
                        random_weights, value, without_and_with_lam)
-from .kit.training import Training, judge_training
 from .kit.public import PublicCases, all_class_labels, check, clear_of_threshold, points
+from .kit.simulator import Pieces
+from .kit.training import Training, judge_training
 
 # -- what is asked --------------------------------------------------------------------------
 ID = "3"
@@ -66,6 +69,31 @@ TESTS = [
     TestSpec("3.predict", "predict_multiclass gives the argmax labels", 1, values_test(["3-predict"])),
     TestSpec("3.training", "training [2, 10, 3] with your ce_backprop reaches the reference's accuracy", 2,
              judge_training("3", "ce_backprop")),
+]
+
+
+# -- known mistakes (named by the diagnosis) -----------------------------------------------
+def softmax_without_shift(A):
+    E = np.exp(np.asarray(A, dtype=float))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def ce_labels_from_one(A_L, t):
+    """Labels read as 1..K: label k picks column k - 1, so label 0 picks the last column."""
+    k = A_L.shape[1]
+    return cross_entropy(A_L, (np.asarray(t).astype(int) - 1) % k)
+
+
+MISTAKES = [
+    Mistake("softmax_without_shift", "softmax without the max shift (exp overflows)",
+            "exp(1000) is inf, and inf / inf is NaN. Subtracting each row's maximum before exp does not "
+            "change the softmax and keeps every exponent <= 0.",
+            ("softmax",), (Pieces(functions={"softmax": softmax_without_shift}),)),
+    Mistake("labels_off_by_one", "class labels counted from 1 instead of 0",
+            "Class k's file gives label k - 1: labels run 0, 1, ..., K-1, and label k picks column k of "
+            "the outputs.",
+            ("load_data", "load_data_multiclass", "ce_backprop"),
+            (Pieces(label_offset=1, losses={"ce": ce_labels_from_one}),)),
 ]
 
 
@@ -187,7 +215,7 @@ point, the class with the highest probability (sigmoid hidden layers).
         t: (N,) int labels in {0, ..., K-1}
         layer_sizes: [n0, n1, ..., K], any number of hidden layers, K output units
         lam: float >= 0, the regularization strength lambda
-        activation: "sigmoid" or "relu", the activation of the hidden layers (the output is always softmax)
+        activation: """ + activation_choices() + """, the activation of the hidden layers (the output is always softmax)
         Returns: (loss, grad): loss a float, -(1/N) sum_n log Y[n, t_n] + R(W); grad a (P,) float array
         """),
     Stub("predict_multiclass(W, X, layer_sizes)", """

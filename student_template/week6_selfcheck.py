@@ -59,7 +59,8 @@ FIXTURE_PATH = HERE / "public_fixture.json"
 # The self-check's files, side by side: those a notebook's working directory needs for run_selfcheck
 # (check_notebook.prepare_workdir, and the grader's), then those of the command line. A student gets
 # them all (tools/build_bundle.py): they are the one list of shipped files.
-NOTEBOOK_FILES = ("week6_selfcheck.py", "public_checks.py", "arraycheck.py", "public_fixture.json", "keep_going.py")
+NOTEBOOK_FILES = ("week6_selfcheck.py", "public_checks.py", "check_kinds.py", "notebook_calls.py", "arraycheck.py",
+                  "public_fixture.json", "keep_going.py")
 SHIPPED_FILES = NOTEBOOK_FILES + ("check_notebook.py", "cell_names.py", "written_answers.py")
 LINE_WIDTH = 100
 

@@ -6,8 +6,8 @@
 The student self-check (``student_template/week6_selfcheck.py``) has no reference solution: it
 runs the checks listed here and compares the student's functions with the values stored here.
 Everything comes from the assignment: each exercise module's ``public_cases`` and
-``PUBLIC_CHECKS`` (see :mod:`assignment.kit.public`), in notebook order, from one rng seeded
-``PUBLIC_SEED``; the tolerances are the grader's.
+``PUBLIC_CHECKS`` (see :mod:`assignment.kit.public`), in notebook order, each exercise from its own
+random stream of ``PUBLIC_SEED``; the tolerances are the grader's.
 
 Layout: ``{"format", "about", "seed", "tolerances", "exercises": [{"id", "heading"}],
 "checks": [{"id", "exercise", "name", "kind", "cases", ...}], "cases": {id: case}}``.
@@ -16,8 +16,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -35,7 +33,7 @@ COMMAND = "python tools/build_public_fixture.py"
 
 def build() -> dict:
     """The fixture as a JSON-ready dict (nothing written)."""
-    cases = PublicCases(np.random.default_rng(PUBLIC_SEED))
+    cases = PublicCases(PUBLIC_SEED)
     for exercise in EXERCISES:
         exercise.add_public_cases(cases)
     checks = [entry for exercise in EXERCISES for entry in exercise.public_checks]

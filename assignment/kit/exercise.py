@@ -3,13 +3,14 @@
 Each module of :mod:`assignment` (``ex1a_load_data``, ..., ``ex3_multiclass``) defines, at module
 level, what the exercise is: ``ID``, ``TITLE``, ``POINTS``, ``FUNCTIONS`` (the contract functions it
 asks for, in notebook order) and optionally ``BONUS``; then, section by section, how it is probed and
-graded, what the public self-check runs, and its part of the handout. :class:`Exercise` is the one
-view of such a module the rest of the project uses; a module missing a required name is refused
+graded, which mistakes the diagnosis names, what the public self-check runs, and its part of the
+handout. :class:`Exercise` is the one view of such a module the rest of the project uses; a module missing a required name is refused
 when the assignment is imported.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -23,26 +24,24 @@ REQUIRED = ("ID", "TITLE", "POINTS", "FUNCTIONS")
 class Exercise:
     """id: "1a" ... "3" or "bonus" (the contract's and the gradebook's column name); title: a few
     words for reports; points: the exercise's total (the contract's); functions: the contract names
-    it asks for; bonus: its points are extra, outside the 100; module: where the rest is defined."""
+    it asks for; bonus: its points are extra, outside the 100; module: where the rest is defined;
+    label: how reports name it ("Exercise 1a", "Bonus"; :func:`labelled` tells several bonus exercises apart)."""
     id: str
     title: str
     points: float
     functions: tuple[str, ...]
     bonus: bool
     module: ModuleType
+    label: str = ""
 
     @classmethod
     def of(cls, module: ModuleType) -> "Exercise":
         missing = [name for name in REQUIRED if not hasattr(module, name)]
         if missing:
             raise TypeError(f"{module.__name__} does not define {', '.join(missing)}")
+        bonus = bool(getattr(module, "BONUS", False))
         return cls(id=module.ID, title=module.TITLE, points=module.POINTS, functions=tuple(module.FUNCTIONS),
-                   bonus=bool(getattr(module, "BONUS", False)), module=module)
-
-    @property
-    def label(self) -> str:
-        """"Exercise 1a", or "Bonus"."""
-        return "Bonus" if self.bonus else f"Exercise {self.id}"
+                   bonus=bonus, module=module, label="Bonus" if bonus else f"Exercise {module.ID}")
 
     def _optional(self, name: str, default: Any = None) -> Any:
         return getattr(self.module, name, default)
@@ -69,6 +68,12 @@ class Exercise:
         (:class:`assignment.kit.gradient_cost.CostSpec`), or None."""
         return self._optional("GRADIENT_COST")
 
+    # -- known mistakes ---------------------------------------------------------------------
+    @property
+    def mistakes(self) -> list:
+        """The mistakes the diagnosis names for it (:class:`assignment.kit.mistake.Mistake`), in its order."""
+        return list(self._optional("MISTAKES", []))
+
     # -- public self-check --------------------------------------------------------------------
     @property
     def public_checks(self) -> list[dict]:
@@ -79,6 +84,7 @@ class Exercise:
         """Add the exercise's public cases to ``cases`` (:class:`assignment.kit.public.PublicCases`)."""
         add = self._optional("public_cases")
         if add is not None:
+            cases.begin(self.id)
             add(cases)
 
     @property
@@ -108,3 +114,16 @@ class Exercise:
     def plots(self) -> tuple:
         """The figures its handout asks for (:class:`assignment.kit.handout.Plot`), collected for the TAs."""
         return tuple(self._optional("PLOTS", ()))
+
+
+def labelled(exercises: Iterable[Exercise]) -> list[Exercise]:
+    """The exercises with their labels: "Exercise <id>", and "Bonus" for the bonus exercise, or
+    "Bonus: <title>" for each when there are several, so that reports tell them apart."""
+    exercises = list(exercises)
+    several = sum(exercise.bonus for exercise in exercises) > 1
+
+    def label(exercise: Exercise) -> str:
+        if not exercise.bonus:
+            return f"Exercise {exercise.id}"
+        return f"Bonus: {exercise.title}" if several else "Bonus"
+    return [replace(exercise, label=label(exercise)) for exercise in exercises]

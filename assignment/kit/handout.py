@@ -17,12 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Union
 
+from reference.activations import ACTIVATIONS
 from student_template.written_answers import Plot, Question
 
 if TYPE_CHECKING:
     from .exercise import Exercise
 
-__all__ = ["Ask", "Cell", "Code", "Markdown", "Plot", "Question", "Stub", "placed_cells"]
+__all__ = ["Ask", "Cell", "Code", "Markdown", "Plot", "Question", "Stub", "activation_choices", "other_activations",
+           "placed_cells"]
 
 Role = Literal["imports", "settings", "given", "run", "selfcheck"]
 
@@ -82,3 +84,18 @@ def placed_cells(exercises: Iterable["Exercise"]) -> list[tuple["Exercise", Cell
         placed += [(exercise, cell) for cell in exercise.handout]
         placed += later.get(exercise.id, [])
     return placed
+
+
+# -- the registered hidden activations, as the handout names them ------------------------------
+def activation_choices() -> str:
+    """'"sigmoid" or "relu"': every hidden activation reference.activations registers, quoted as the
+    ``activation=`` argument takes them."""
+    names = [f'"{name}"' for name in ACTIVATIONS]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def other_activations(default: str) -> str:
+    """'with `activation="relu"` it is your `relu`, with `relu_grad` as $g'$': a clause for every
+    registered hidden activation but ``default``, joined with "; "."""
+    return "; ".join(f'with `activation="{name}"` it is your `{name}`, with `{name}_grad` as $g\'$'
+                     for name in ACTIVATIONS if name != default)

@@ -19,7 +19,7 @@ from student_template.arraycheck import Verdict, check_array, check_scalar, desc
 from .backprop_evidence import FLAG, cached_evidence
 from .gradient_cost import cost_probe_id
 
-Judge = Callable[["Context"], Verdict]
+Judge = Callable[["GradingContext"], Verdict]
 
 
 @dataclass
@@ -67,7 +67,7 @@ def reads(judge, probes, output=None):
     return judge
 
 
-class Context:
+class GradingContext:
     """What a judge may look at: the plan, the outcomes, the reference, the tolerances."""
 
     def __init__(self, run):

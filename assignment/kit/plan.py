@@ -2,7 +2,7 @@
 
 Each exercise module adds its probes (its ``add_probes``); this kit holds what they share: the
 :class:`Probe` and :class:`ProbePlan` records, the seed, the weight and case helpers, and the
-assembly in phases (:func:`build_plan`). Inputs are random with a seed derived from the submission
+assembly in phases is :func:`assignment.kit.assembly.assemble_plan`. Inputs are random with a seed derived from the submission
 (recorded in results.json), plus fixed edge cases. Weights always carry nonzero biases, so a
 submission that regularizes the biases is caught.
 
@@ -232,24 +232,3 @@ def part_rng(seed: int, part: str) -> np.random.Generator:
     no part's draws depend on how many numbers another part drew, or on the order of the parts."""
     name_key = int.from_bytes(hashlib.sha256(part.encode("utf-8")).digest()[:8], "big")
     return np.random.default_rng([seed, name_key])
-
-
-def build_plan(exercises: Iterable, seed: int, config: Any) -> ProbePlan:
-    """Every probe of every exercise, for one submission: the shared data, then each exercise's
-    value probes (its module's ``add_probes(plan, rng, data, config)``) in notebook order, its
-    trained network's probe, and last its gradient-cost probe; each part on its own stream."""
-    exercises = list(exercises)
-    plan = ProbePlan(seed)
-    data = add_shared_data(plan, part_rng(seed, "shared data"))
-    for exercise in exercises:
-        if exercise.add_probes is not None:
-            exercise.add_probes(plan, part_rng(seed, exercise.id), data, config)
-    from .training import add_training_probe
-    for exercise in exercises:
-        if exercise.training is not None:
-            add_training_probe(plan, exercise, data, config)
-    from .gradient_cost import add_cost_probe
-    for exercise in exercises:
-        if exercise.gradient_cost is not None:
-            add_cost_probe(plan, part_rng(seed, f"{exercise.id} gradient cost"), data, exercise)
-    return plan

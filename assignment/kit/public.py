@@ -1,17 +1,19 @@
 """The public self-check's cases and checks, declared exercise by exercise.
 
 Each exercise module's ``# -- public self-check`` section defines ``public_cases(cases)``, which
-adds that exercise's cases to a :class:`PublicCases` (inputs drawn from its one rng, outputs
-computed by the reference), and ``PUBLIC_CHECKS``, a list of :func:`check` entries naming those
+adds that exercise's cases to a :class:`PublicCases` (inputs drawn from the exercise's own random
+stream, outputs computed by the reference), and ``PUBLIC_CHECKS``, a list of :func:`check` entries naming those
 cases. ``tools/build_public_fixture.py`` writes both to ``student_template/public_fixture.json``;
-the shipped self-check runs the checks the fixture lists (``student_template/public_checks.py``
+the shipped self-check runs the checks the fixture lists (``student_template/check_kinds.py``
 implements each check ``kind``).
 
 The inputs are fixed (one seed) and small; the grader's hidden probes draw other inputs for every
 submission. Every network input carries nonzero biases, so a submission that regularizes the
 biases fails the ``lam > 0`` cases. Inputs that two exercises share (1c and 1d's network, the
 depth-4 batch of the bonus and exercise 2) are drawn once, by name (:meth:`PublicCases.shared`),
-when the first exercise in notebook order asks for them: the rng's draws stay in one fixed order.
+from a stream of their own. Each exercise and each shared input draws from a stream made from the
+fixture's seed and its name (as the hidden probes do, :func:`assignment.kit.plan.part_rng`), so
+adding, removing or moving an exercise changes no other exercise's public inputs.
 
 A case is ``{"func", "args": {name: JSON value}, ["kwargs"], ["expected"] | ["files"]}``: arrays
 as nested lists; the argument ``t`` an int array, ``layer_sizes``/``lam``/``activation`` plain
@@ -25,12 +27,12 @@ import numpy as np
 
 import reference
 
-from .plan import random_weights
+from .plan import part_rng, random_weights
 
 ONE_HIDDEN_SIZES = [2, 3, 1]        # exercises 1c, 1d, 1e
 DEEP_SIZES = [2, 3, 2, 1]           # the bonus and exercise 2
 
-# The kinds of check the self-check implements (student_template/public_checks.py: KINDS), and the
+# The kinds of check the self-check implements (student_template/check_kinds.py: KINDS), and the
 # parameters each takes besides id, name, cases and hint. A kind or parameter outside this table is
 # refused here, when the assignment is imported, rather than by a student's self-check.
 KINDS: dict[str, set[str]] = {
@@ -128,10 +130,12 @@ SHARED_INPUTS: dict[str, Callable[[np.random.Generator], dict[str, np.ndarray]]]
 
 
 class PublicCases:
-    """The fixture's cases, filled exercise by exercise in notebook order from one rng."""
+    """The fixture's cases, filled exercise by exercise in notebook order, each exercise from its
+    own random stream (:meth:`begin`)."""
 
-    def __init__(self, rng: np.random.Generator):
-        self.rng = rng
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.rng: np.random.Generator | None = None   # the stream of the exercise being filled
         self._files: dict[str, dict] = {}      # the data sets' cases: listed first, they describe files
         self._calls: dict[str, dict] = {}      # every other case: a call and its expected result
         self._shared: dict[str, dict[str, np.ndarray]] = {}
@@ -141,10 +145,15 @@ class PublicCases:
         """Every case by id: the data sets' first, then the calls, each in the order added."""
         return {**self._files, **self._calls}
 
+    def begin(self, exercise_id: str) -> None:
+        """The cases added next are exercise ``exercise_id``'s: ``rng`` becomes its stream."""
+        self.rng = part_rng(self.seed, f"public {exercise_id}")
+
     def shared(self, name: str) -> dict[str, np.ndarray]:
-        """The shared input ``name`` of :data:`SHARED_INPUTS`, drawn the first time it is asked for."""
+        """The shared input ``name`` of :data:`SHARED_INPUTS`, drawn from its own stream the first time it
+        is asked for."""
         if name not in self._shared:
-            self._shared[name] = SHARED_INPUTS[name](self.rng)
+            self._shared[name] = SHARED_INPUTS[name](part_rng(self.seed, f"public shared {name}"))
         return self._shared[name]
 
     def add(self, case_id: str, case: dict) -> None:

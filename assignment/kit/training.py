@@ -1,11 +1,11 @@
-"""Trained networks: the probe that trains with the submission's own functions, the judge of
-its accuracy, and the proxy that trains the reference with a diagnosed mistake put in.
+"""Trained networks: the probe that trains with the submission's own functions, and the judge of
+its accuracy (the proxy that trains the reference with a diagnosed mistake put in is
+:mod:`assignment.kit.training_proxy`).
 
 An exercise that trains a network declares a :class:`Training` as ``TRAINING`` in its module.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,6 @@ from reference.activations import get_activation
 from reference.training import METHOD, OPTIONS, SETUPS
 
 from .judges import reads, call_problem
-from .mistakes import LOSS_FUNCTIONS, REFERENCE, loss_and_grad
 from .plan import Probe, ProbePlan, Ref, activation_kwargs
 from .reference_runs import accuracy_of, reference_training, training_data, training_inits
 
@@ -112,57 +111,3 @@ def judge_training(exercise, functions):
                        "look at speed (the time budget is "
                        f"{ctx.run.config.train_budget:g} s); otherwise fix those first.")
     return reads(judge, [probe_id])
-
-
-def training_proxy(run, exercise, diagnosed, budget):
-    """Train the reference network with a diagnosed mistake put in, from the grader's initializations,
-    in the grader's process (the submission's kernel never sees the reference).
-
-    diagnosed: {(mistake, form): {"loss", "grad"}}: which parts of the submission showed the mistake
-    (its loss, its gradient or both); the other part stays the reference's -- a swap of the
-    submission's parts for the reference's, simulated with the diagnosed variant.
-    Returns {"mistake", "parts", "accuracy", "target", "explains", "timed_out"} or None.
-    """
-    from scipy.optimize import minimize
-
-    usable = [(m, f, parts) for (m, f), parts in diagnosed.items()
-              if set(m.functions) & set(LOSS_FUNCTIONS)]
-    if not usable or exercise not in SETUPS:
-        return None
-    mistake, form, parts = usable[0]      # the most likely one (the order of the tests' diagnoses)
-    pieces = mistake.forms[form]
-    setup = SETUPS[exercise]
-    X, t = training_data(exercise)
-    sizes = list(setup.layer_sizes)
-    target = reference_training(exercise, run.config.train_restarts)[0] - run.config.tolerances.accuracy_margin
-    deadline = time.monotonic() + budget
-
-    class _Stop(Exception):
-        pass
-
-    def objective(W, state):
-        if time.monotonic() > deadline:
-            raise _Stop
-        state["W"], state["calls"] = np.array(W, dtype=float), state["calls"] + 1
-        if state["calls"] % 10 == 0 and accuracy_of(state["W"], exercise) >= target:
-            raise _Stop
-        with np.errstate(all="ignore"):
-            loss_m, grad_m = loss_and_grad(pieces, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
-            loss_r, grad_r = loss_and_grad(REFERENCE, W, X, t, sizes, setup.lam, setup.activation, setup.loss)
-        loss = loss_m if "loss" in parts else loss_r
-        grad = grad_m if "grad" in parts else grad_r
-        return (loss if np.isfinite(loss) else 1e300), np.nan_to_num(grad)
-
-    best = 0.0
-    for W0 in training_inits(exercise, run.config.train_restarts):
-        state = {"W": np.array(W0, dtype=float), "calls": 0}
-        try:
-            state["W"] = minimize(objective, state["W"], args=(state,), jac=True, method=METHOD,
-                                  options=dict(OPTIONS)).x
-        except _Stop:
-            pass
-        best = max(best, accuracy_of(state["W"], exercise))
-        if best >= target or time.monotonic() > deadline:
-            break
-    return {"mistake": mistake.id, "parts": sorted(parts), "accuracy": best, "target": target,
-            "explains": best < target, "timed_out": best < target and time.monotonic() > deadline}

@@ -2,14 +2,14 @@
 import traceback
 
 from assignment import TESTS
-from assignment.kit.judges import FAILED_CALL, Context
+from assignment.kit.judges import FAILED_CALL, GradingContext
 
 from grader.model import TestResult
 
 
 def check(run):
     """Fill run.tests from the probe outcomes; one test's crash fails that test only."""
-    ctx = Context(run)
+    ctx = GradingContext(run)
     for spec in TESTS:
         result = TestResult(name=spec.name, number=spec.number, max_score=spec.points, id=spec.id)
         try:

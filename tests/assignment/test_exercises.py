@@ -1,5 +1,6 @@
 """The assignment's list of exercises and what is derived from it: each exercise's tests, probes,
 points and ids, the schema, and the registries that refuse names they do not know."""
+import dataclasses
 import types
 
 import numpy as np
@@ -7,8 +8,10 @@ import pytest
 
 import assignment
 import reference
-from assignment.kit.exercise import Exercise
-from assignment.kit.mistakes import REFERENCE, simulate
+from assignment.kit.assembly import assemble_plan
+from assignment.kit.exercise import Exercise, labelled
+from assignment.kit.public import PublicCases
+from assignment.kit.simulator import REFERENCE, simulate
 from assignment.kit.training import Training
 from grader.config import GraderConfig
 from grader.reports.results_json import load_schema
@@ -98,16 +101,38 @@ def _same_inputs(first, second):
         and all(np.array_equal(first[i][1][n], second[i][1][n]) for n in first[i][1]) for i in first)
 
 
+def test_labels_tell_every_exercise_apart_two_bonus_exercises_too():
+    assert len({e.label for e in assignment.EXERCISES}) == len(assignment.EXERCISES)
+    twin = dataclasses.replace(assignment.BY_ID["bonus"], id="bonus-twin", title="A second bonus")
+    labels = [e.label for e in labelled(assignment.EXERCISES + [twin])]
+    assert len(set(labels)) == len(labels), labels
+
+
+def test_an_exercise_keeps_its_public_inputs_when_another_is_moved_or_left_out():
+    """The self-check's cases draw from a stream per exercise (and per shared input): leaving the bonus
+    out, or moving it last, changes no other exercise's public case."""
+    def public_cases(exercises):
+        cases = PublicCases(6_2026)
+        for exercise in exercises:
+            exercise.add_public_cases(cases)
+        return cases.cases
+    others = [e for e in assignment.EXERCISES if e.id != "bonus"]
+    as_listed = public_cases(assignment.EXERCISES)
+    for changed in (public_cases(others), public_cases(others + [assignment.BY_ID["bonus"]])):
+        assert set(changed) <= set(as_listed)
+        assert all(changed[case_id] == as_listed[case_id] for case_id in changed), \
+            [case_id for case_id in changed if changed[case_id] != as_listed[case_id]]
+
+
 def test_an_exercise_keeps_its_probes_when_another_is_moved_or_left_out():
     """Each exercise draws from a stream of its own: putting the bonus last, or leaving it out,
     changes no other exercise's probes (a new exercise may go anywhere in MODULES)."""
-    from assignment.kit.plan import build_plan
     config, seed = GraderConfig(), 20261202
     others = [e for e in assignment.EXERCISES if e.id != "bonus"]
     bonus = assignment.BY_ID["bonus"]
-    as_listed = build_plan(assignment.EXERCISES, seed, config)
-    bonus_last = build_plan(others + [bonus], seed, config)
-    without_bonus = build_plan(others, seed, config)
+    as_listed = assemble_plan(assignment.EXERCISES, seed, config)
+    bonus_last = assemble_plan(others + [bonus], seed, config)
+    without_bonus = assemble_plan(others, seed, config)
     for exercise in others:
         listed = _probe_inputs(as_listed, exercise.id)
         assert listed, exercise.id

@@ -8,7 +8,13 @@ solution's cells, then one cell that redefines bce_grad and backprop.
 from functools import partial
 from pathlib import Path
 
+from reference.activations import ACTIVATIONS, get_activation
 from tests.grader.independent_solutions import variant
+
+# g(A) of every registered hidden activation, as the cells below compute it (numpy on arrays, real or
+# complex): the reference's registry writes each one's numpy source, so a new activation needs nothing here
+HIDDEN = "HIDDEN = {" + ", ".join(f"{name!r}: lambda A: {get_activation(name).numpy_source}"
+                                   for name in ACTIVATIONS) + "}\n"
 
 # any-depth loss of the einsum solution, for the finite-difference variants built on it
 EINSUM_LOSS = '''
@@ -50,7 +56,7 @@ def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
 
 # central differences of every coordinate at once: all 2P perturbed networks in one batched
 # forward pass, no function of the notebook called with a perturbed W; step 1e-4
-FD_VECTORIZED = '''
+FD_VECTORIZED = HIDDEN + '''
 def batched_loss(Ws, X, t, layer_sizes, lam, activation="sigmoid"):
     """Loss of each row of Ws (B, P) on (X, t): (B,)."""
     B = Ws.shape[0]
@@ -64,7 +70,7 @@ def batched_loss(Ws, X, t, layer_sizes, lam, activation="sigmoid"):
         penalty = penalty + lam * np.sum(Wl ** 2, axis=(1, 2))
         A = np.einsum("bni,bji->bnj", Z, Wl) + bl[:, None, :]
         if l < len(layer_sizes) - 2:
-            Z = np.maximum(A, 0) if activation == "relu" else 0.5 * (1 + np.tanh(A / 2))
+            Z = HIDDEN[activation](A)
     a = A[:, :, 0]
     return np.mean(np.logaddexp(0, a) - t * a, axis=1) + penalty
 
@@ -89,7 +95,7 @@ def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
 # function (no function of the notebook sees a perturbed W, and a relative step has the same
 # truncation error at the amplified point): only the cost could show it, and the cost alone
 # never decides. The one finite-difference form the grader is known to miss.
-FD_RELATIVE_INLINE = '''
+FD_RELATIVE_INLINE = HIDDEN + '''
 def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
     def inline_loss(V):
         Z, k, penalty = X, 0, 0.0
@@ -100,7 +106,7 @@ def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
             k += n_out
             penalty += lam * np.sum(Vl ** 2)
             if l < len(layer_sizes) - 2:
-                Z = np.maximum(A, 0) if activation == "relu" else 0.5 * (1 + np.tanh(A / 2))
+                Z = HIDDEN[activation](A)
         a = A[:, 0]
         return np.mean(np.logaddexp(0, a) - t * a) + penalty
 
@@ -124,7 +130,7 @@ def bce_grad(W, X, t, layer_sizes, lam):
 
 # the complex step: Im(E(W + i h e_k)) / h, exact to rounding (no truncation error to see), through
 # a loss helper written for complex weights
-FD_COMPLEX_STEP = '''
+FD_COMPLEX_STEP = HIDDEN + '''
 def complex_loss(V, X, t, layer_sizes, lam, activation="sigmoid"):
     Z, k, penalty = X, 0, 0.0
     for l, (n_in, n_out) in enumerate(zip(layer_sizes, layer_sizes[1:])):
@@ -134,7 +140,7 @@ def complex_loss(V, X, t, layer_sizes, lam, activation="sigmoid"):
         k += n_out
         penalty = penalty + lam * np.sum(Vl * Vl)
         if l < len(layer_sizes) - 2:
-            Z = A * (A.real > 0) if activation == "relu" else 1 / (1 + np.exp(-A))
+            Z = HIDDEN[activation](A)
     a = A[:, 0]
     return np.mean(np.log(1 + np.exp(a)) - t * a) + penalty
 
@@ -161,8 +167,8 @@ def backprop(W, X, t, layer_sizes, lam, activation="sigmoid"):
     layers = unpack(W, layer_sizes)
     grad = np.zeros_like(W)
     grads = unpack(grad, layer_sizes)
-    g = (lambda a: max(a, 0.0)) if activation == "relu" else (lambda a: float(sigmoid(a)))
-    g_prime = (lambda a: 1.0 if a > 0 else 0.0) if activation == "relu" else (lambda a: float(sigmoid_grad(a)))
+    g = lambda a: float(globals()[activation](a))              # the notebook's own g and g'
+    g_prime = lambda a: float(globals()[f"{activation}_grad"](a))
     N = len(X)
     loss = 0.0
     for n in range(N):
@@ -257,12 +263,12 @@ def cost_evidence(ns, seed, workdir):
     working directory): the real driver runs the plan's cost probes in this process, the real
     grader code reads them. No kernel: the cost probes measure the same calls either way."""
     from assignment.kit.backprop_evidence import evidence
-    from assignment.kit.judges import Context
+    from assignment.kit.judges import GradingContext
     from assignment.kit.plan import ProbePlan
     from tests.grader.mistake_fixtures import new_run, probe_in_process
     run = new_run(workdir, seed)
     costs = ProbePlan(run.seed, {k: p for k, p in run.probe_plan.probes.items() if p.kind == "cost"},
                       run.probe_plan.arrays)
     run.probe_outcomes = probe_in_process(costs, ns, Path(workdir) / "exchange")
-    ctx = Context(run)
+    ctx = GradingContext(run)
     return {probe.exercise: evidence(ctx, probe.exercise) for probe in costs.probes.values()}

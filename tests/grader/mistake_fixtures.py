@@ -1,4 +1,4 @@
-"""One fixture submission per mistake of assignment/kit/mistakes.py, built by script as a variant of an
+"""One fixture submission per mistake of the catalog (each exercise's MISTAKES), built by script as a variant of an
 independent solution (tests/grader/independent/), and a way to grade them without a kernel.
 
 ``MISTAKE_FIXTURES`` lists, for each catalog entry, a notebook with that one

@@ -19,7 +19,8 @@ from assignment.kit.judges import FLAT_SLOPE, MATCHES_REFERENCE
 from grader.cli import main as cli_main
 from assignment import EXERCISE_POINTS
 from grader.config import GraderConfig
-from assignment.kit.mistakes import CATALOG, REFERENCE, central_differences
+from assignment import MISTAKES
+from assignment.kit.simulator import REFERENCE, central_differences
 from grader.model import GradingRun
 from grader.pipeline import grade_notebook
 from grader.stages.probe import KILLED_TWICE
@@ -109,7 +110,7 @@ def test_sign_slips_of_sigma_prime_are_named(fixture, tmp_path, in_data_dir):
     missing = {name for name in failed(run) if fixture.mistake not in names.get(name, [])}
     assert not missing, f"not named on {sorted(missing)}: {names}"
     assert all(ids[0] == fixture.mistake for ids in names.values()), names
-    assert fixture.mistake in CATALOG
+    assert fixture.mistake in MISTAKES
 
 
 # ------------------------------------------------------------ 4. editors' formats (read stage)

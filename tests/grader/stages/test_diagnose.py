@@ -16,8 +16,11 @@ import reference
 from assignment import TESTS, TESTS_BY_ID
 from grader.config import GraderConfig
 from grader.reports.feedback import write_feedback
-from grader.stages.diagnose import block_summary, diagnose, training_proxy
-from assignment.kit.mistakes import CATALOG, MISTAKES, REFERENCE, simulate
+from grader.stages.diagnose import diagnose
+from assignment import MISTAKES
+from assignment.kit.gradient_blocks import block_summary
+from assignment.kit.simulator import REFERENCE, simulate
+from assignment.kit.training_proxy import training_proxy
 from grader.model import TestResult as Result   # not "Test...": pytest would collect it
 from grader.pipeline import STAGES, grade_notebook
 from grader.reports.results_json import results_dict, validate_results
@@ -42,7 +45,7 @@ def test_catalog_entries_are_complete_and_each_has_a_fixture():
         assert set(mistake.functions) <= CONTRACT, mistake.id
         assert mistake.forms, mistake.id
         assert "def " not in mistake.hint and "np." not in mistake.hint.replace("np.logaddexp", ""), mistake.id
-    assert {fixture.mistake for fixture in MISTAKE_FIXTURES + SIGMA_PRIME_SIGN_FIXTURES} == set(CATALOG)
+    assert {fixture.mistake for fixture in MISTAKE_FIXTURES + SIGMA_PRIME_SIGN_FIXTURES} == set(MISTAKES.ids())
 
 
 def test_stage_runs_between_check_and_report():
@@ -135,9 +138,9 @@ def test_several_seeds_random_and_mistake(tmp_path, in_data_dir):
 def _run_with(tmp_path, outcomes):
     """A checked run whose call probes return ``outcomes(plan, probe, reference outputs)``."""
     from grader.stages.check import check
-    from assignment.kit.judges import Context
+    from assignment.kit.judges import GradingContext
     run = new_run(tmp_path, seed=5)
-    ctx = Context(run)
+    ctx = GradingContext(run)
     for probe in run.probe_plan.probes.values():
         if probe.kind == "call":
             run.probe_outcomes[probe.id] = outcomes(run.probe_plan, probe, ctx.expected(probe.id))
@@ -163,7 +166,7 @@ def test_odd_outputs_never_break_the_stage(tmp_path):
 
 def test_a_passed_test_is_left_alone_even_when_it_matches(tmp_path):
     """Outputs of the biases-regularized variant, but the test marked passed: no name."""
-    mistake = CATALOG["biases_regularized"]
+    mistake = MISTAKES["biases_regularized"]
 
     def variant(plan, probe, expected):
         values = mistake.simulate(0, probe.func, *plan.call_args(probe))
@@ -200,11 +203,11 @@ def test_block_summary_sentences():
 
 def test_training_proxy_tells_whether_the_mistake_explains_a_failed_training(tmp_path):
     run = new_run(tmp_path, seed=5, config=GraderConfig(figures=False, train_restarts=1))
-    bad = training_proxy(run, "1", {(CATALOG["gradient_sign"], 0): {"grad"}}, budget=20)
+    bad = training_proxy(run, "1", {(MISTAKES["gradient_sign"], 0): {"grad"}}, budget=20)
     assert bad["explains"] and bad["accuracy"] < bad["target"]
-    harmless = training_proxy(run, "1", {(CATALOG["biases_regularized"], 0): {"loss", "grad"}}, budget=20)
+    harmless = training_proxy(run, "1", {(MISTAKES["biases_regularized"], 0): {"loss", "grad"}}, budget=20)
     assert not harmless["explains"]
-    assert training_proxy(run, "1", {(CATALOG["softmax_without_shift"], 0): {"loss"}}, budget=20) is None
+    assert training_proxy(run, "1", {(MISTAKES["softmax_without_shift"], 0): {"loss"}}, budget=20) is None
 
 
 # ------------------------------------------------------------ results.json and feedback

@@ -1,13 +1,13 @@
 """A network computed in single precision is named (mistake:float32, "dtype float32 found"): the
-diagnose stage's Diagnoser.single_precision, on fixture notebooks graded in this process
+diagnosis's Diagnoser.single_precision (assignment/kit/diagnosis.py), on fixture notebooks graded in this process
 (tests/grader/mistake_fixtures.py). That nothing else is called float32 is held by
 tests/grader/stages/test_diagnose.py: every mistake fixture is named as itself only, on three seeds,
 and no correct submission gets a name."""
 import numpy as np
 import pytest
 
-from assignment.kit.mistakes import SINGLE_PRECISION
-from grader.stages.diagnose import is_float32
+from assignment.kit.diagnosis import is_float32
+from assignment.kit.mistake import SINGLE_PRECISION
 from tests.grader.independent_solutions import variant
 from tests.grader.mistake_fixtures import TRAINING_TESTS, diagnosed, grade_in_process
 
