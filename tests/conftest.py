@@ -6,7 +6,7 @@ import sys
 import pytest
 
 import student_template.keep_going
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from tests.uid_access import NOT_TESTED, require_uid_level
 
 # The notebooks whose cells the tests run in their own process import the lab's given helper as in the

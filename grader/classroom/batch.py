@@ -30,7 +30,7 @@ is computed once in the parent (or read from the reference cache) and shipped to
 workers, which :func:`assignment.kit.reference_runs.preload` it.
 
 Resuming: ``OUT/<key>/.grade-key`` records the notebook's sha256, the grader's
-fingerprint (:func:`grader_fingerprint`: a hash of assignment/, grader/, reference/,
+fingerprint (:func:`grader_fingerprint`: a hash of project/, assignment/, grader/, reference/,
 student_template/ and data/*.mat) and a hash of the configuration. A submission whose key is
 unchanged and whose results.json is readable is not graded again, unless its
 status was ``grader_error`` (``force`` grades everything). Before a submission
@@ -53,7 +53,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT, tree_digest
 from grader.classroom.attempts import ATTEMPTED_FILE, attempted_json
 from grader.classroom.gradebook import IDENTITY_FILE, KEY_FILE, read_key
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
@@ -68,7 +68,7 @@ from grader.config import GraderConfig
 from grader.kernel.sandbox import resolve_level
 from grader.reports.written_work import ANSWERS_DIR
 
-FINGERPRINT_DIRS = ("assignment", "grader", "reference", "student_template")
+FINGERPRINT_DIRS = ("project", "assignment", "grader", "reference", "student_template")
 FINGERPRINT_GLOBS = ("data/*.mat",)
 
 UNPACKED_DIR = ".submissions"            # where a SUBMISSIONS zip is unpacked
@@ -87,19 +87,7 @@ def grader_fingerprint(root=PROJECT_ROOT):
     Any change to one of them (a tolerance, a check, the reference, the data)
     changes the fingerprint, so a resumed batch grades everything again.
     """
-    root = Path(root)
-    files = set()
-    for directory in FINGERPRINT_DIRS:
-        for path in (root / directory).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
-                files.add(path)
-    for pattern in FINGERPRINT_GLOBS:
-        files.update(p for p in root.glob(pattern) if p.is_file())
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(root, FINGERPRINT_DIRS, FINGERPRINT_GLOBS)
 
 
 def config_digest(config):

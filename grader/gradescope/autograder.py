@@ -45,13 +45,13 @@ import time
 import zipfile
 from pathlib import Path
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT, cache_dir
 from grader.kernel.sandbox import LEVEL_ENV, LEVELS
 from grader.reports.text import md_escape, replacing, write_text_atomically
 
 FILES_DIR = Path(__file__).resolve().parent / "files"
 SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, executable
-SOURCE_DIRS = ("grader", "assignment", "reference", "student_template", "data")
+SOURCE_DIRS = ("project", "grader", "assignment", "reference", "student_template", "data")
 SOURCE_FILES = ("requirements.lock", "pyproject.toml", "tools/find-python")   # setup.sh picks the image's python3 with it
 ZIP_README = "README.md"      # in FILES_DIR: the zip README's static part (base images, what was tried)
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
@@ -149,7 +149,6 @@ def close_to_others(root):
     """Make the grader's paths under ``root`` (:data:`ROOT_ONLY`) and the reference-outcome cache
     readable by their owner only (``chmod -R go-rwx``, symbolic links left alone), making the
     folders of :data:`MADE_ROOT_ONLY` where missing. Returns the paths it closed."""
-    from assignment.kit.reference_cache import cache_dir
     root = Path(root)
     for name in MADE_ROOT_ONLY:
         (root / name).mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -63,7 +63,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT, cache_dir
 from grader.kernel import sandbox
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
 from grader.kernel.kernel_files import remove_tree
@@ -326,7 +326,6 @@ def why_no_landlock() -> str:
 def grader_paths() -> list[str]:
     """What the kernel must not read, checked as the kernel: the project's top-level entries
     (except the venv the kernel runs from), the reference-outcome cache, Gradescope's files."""
-    from assignment.kit.reference_cache import cache_dir
     venvs = [os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix)]
     paths = [str(entry) for entry in sorted(PROJECT_ROOT.iterdir())
              if not any(venv == str(entry) or venv.startswith(str(entry) + "/") for venv in venvs)]

@@ -13,7 +13,6 @@ with a visible ``[... truncated ...]`` marker, and the whole file is kept under
 """
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_POINTS
 from grader.model import EXERCISES
 from grader.reports.text import clean_text, finite_number, truncate, write_text_atomically
+from project import __version__
 
 MAX_BYTES = 1_000_000            # results.json stays below this (Gradescope uploads it)
 TARGET_BYTES = 900_000           # what the shrinking steps aim for, leaving a margin
@@ -39,14 +39,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 OUTPUT_FORMAT = "md"
 
 
-def _grader_version():
-    """``grader.__version__`` when the package defines one, else "0.1.0"."""
-    package = sys.modules.get(__package__ or "grader")
-    version = getattr(package, "__version__", None)
-    return str(version) if version else "0.1.0"
-
-
-GRADER_VERSION = _grader_version()
+GRADER_VERSION = __version__
 
 
 # ------------------------------------------------------------------------ values
@@ -162,7 +155,7 @@ def results_dict(run, notes=(), model=None):
         "seed": jsonable(run.seed),
         "status": clean_text(run.status),
         "exercise_scores": {k: round(finite_number(v), 4) for k, v in exercise_scores(run).items()},
-        "grader_version": _grader_version(),
+        "grader_version": GRADER_VERSION,
         "timings": {clean_text(k): round(finite_number(v), 4) for k, v in dict(run.timings or {}).items()},
     }
     if clean_text(run.message).strip():      # why grading stopped, in plain words (the output is Markdown)
@@ -223,7 +216,7 @@ def not_graded_results(status, message, execution_time=0.0, extra=None):
             "output_format": OUTPUT_FORMAT, "test_output_format": OUTPUT_FORMAT, "tests": [notice, withheld],
             "extra_data": {"seed": None, "status": clean_text(status), "message": truncate(message, EXTRA_STR_CHARS),
                            "exercise_scores": {number: 0.0 for number in EXERCISES},
-                           "grader_version": _grader_version(), "timings": {}, **(extra or {})}}
+                           "grader_version": GRADER_VERSION, "timings": {}, **(extra or {})}}
 
 
 def dumps(results, indent=None):

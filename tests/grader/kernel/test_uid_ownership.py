@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.kernel.sandbox_uid import UID_BASE, UID_SLOTS, claim_uid, processes_of
 
 UID = UID_BASE + UID_SLOTS + 7      # no slot of the level's own: no grading here gives it out

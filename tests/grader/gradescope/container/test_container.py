@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.kernel.sandbox_uid import UID_BASE, UID_SLOTS
 from tests.grader.gradescope.container.hostile import SUMMARY, hostile_notebook
 from tests.robustness.harness import reference_leaks
