@@ -29,7 +29,7 @@ confines it with the kernel's own mechanisms, which need no mount:
   Unix sockets (ABI < 9, so also without Landlock), no connect() at all, so no
   socket of the host is reachable; no access to other processes, no System V
   IPC, no io_uring, no new namespaces.
-* the rlimits of every level (:func:`grader.kernel.sandbox.limits_args`); here
+* the rlimits of every level (:func:`grader.kernel.launch.limits_args`); here
   RLIMIT_NPROC applies for real, as the uid is not root; and the cgroup,
   where the grader can make one.
 * when grading ends (and between kernel restarts), every process of the
@@ -64,7 +64,7 @@ import tempfile
 from pathlib import Path
 
 from project import PROJECT_ROOT, cache_dir
-from grader.kernel import sandbox
+from grader.kernel import launch
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
 from grader.kernel.kernel_files import remove_tree
 from grader.kernel.seccomp_filter import describe as describe_seccomp
@@ -72,7 +72,7 @@ from grader.kernel.sysv_ipc import remove_ipc_of
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
 from grader.kernel.landlock_refusal import landlock_refusal
-from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
+from grader.kernel.launch import LaunchPrefix, SandboxUnavailable
 
 UID_BASE = 61000            # kernel uids are UID_BASE + slot (gid the same); never an account's
 UID_SLOTS = 200
@@ -296,9 +296,9 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
         cgroup, args = cgroup_prefix(config)
         policy = _policy(workdir, uid)
         args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), RUNTIME_DIR, "--"]
-        args += sandbox.limits_args(config)
+        args += launch.limits_args(config)
         return UidPrefix(args, uid, lock_fd, workdir, policy["landlock"], cgroup=cgroup,
-                         quota=sandbox.disk_quota(workdir, config), env=policy["env"])
+                         quota=launch.disk_quota(workdir, config), env=policy["env"])
     except BaseException:
         os.close(lock_fd)
         raise
@@ -459,7 +459,7 @@ def uid_enforcement(config) -> dict[str, str]:
         "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
         "memory": memory,
         "processes": processes,
-        "files": (f"RLIMIT_FSIZE {sandbox.MAX_FILE_BYTES // 2**20} MiB per file; working directory "
+        "files": (f"RLIMIT_FSIZE {launch.MAX_FILE_BYTES // 2**20} MiB per file; working directory "
                   + (f"{config.disk_limit_mb} MiB in all (grader/kernel/disk_quota.py)" if config.disk_limit_mb
                      else "total NOT capped (disk_limit_mb = 0)")),
         "leftovers": ("every process of the uid is killed when grading ends, whatever session it made, and its "
