@@ -55,9 +55,9 @@ from pathlib import Path
 
 from project import PROJECT_ROOT, tree_digest
 from grader.classroom.attempts import ATTEMPTED_FILE, attempted_json
-from grader.classroom.gradebook import IDENTITY_FILE, KEY_FILE, read_key
+from grader.classroom.gradebook import GRADEBOOK, IDENTITY_FILE, KEY_FILE, read_key
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
-from grader.classroom.outputs import GRADEBOOK, BatchError, BatchResult, finish_outputs, overrides_for
+from grader.classroom.outputs import BatchError, BatchResult, finish_outputs, overrides_for
 from grader.classroom.overrides import RAW_FILES, has_raw, is_adjusted, keep_raw
 from grader.classroom.pool import Task, WorkerPool, grade_task, write_stopped
 from grader.classroom.shards import parse_shard, shard_of, write_manifest

@@ -16,6 +16,7 @@ from pathlib import Path
 from grader.model import EXERCISES
 from grader.reports.text import one_line, replacing
 
+GRADEBOOK = "gradebook.csv"              # in OUT: the class's gradebook
 KEY_FILE = ".grade-key"
 IDENTITY_FILE = "submission.json"
 CONTRACT_COLUMNS = ["submission", "score", *EXERCISES, "status"]

@@ -14,15 +14,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.classroom.gradebook import LIST_SEPARATOR, empty_row, gradebook_row, write_gradebook
+from grader.classroom.answers_page import write_answers_page
+from grader.classroom.class_report import write_class_report
+from grader.classroom.gradebook import GRADEBOOK, LIST_SEPARATOR, empty_row, gradebook_row, write_gradebook
 from grader.classroom.inputs import identities_of, input_summary
 from grader.classroom.lms_export import lms_options, write_lms_files
 from grader.classroom.overrides import OverridesError, apply_overrides, read_overrides, resolve
 from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
 from grader.classroom.similarity import CODE_FILE, partners, similar_pairs
+from grader.classroom.submissions import Found
 
 
-GRADEBOOK = "gradebook.csv"
 OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
 MISSING_SHARD = "its shard was not among the merged directories"   # a missing row's message, unless told why
 
@@ -78,7 +80,6 @@ class BatchResult:
                  f"{len(self.resumed)} kept (unchanged since their last grading); {self.elapsed:.1f} s"]
         if self.files is not None:
             lines.append(input_summary(self.files, self.rows, self.skipped, self.out_root))
-        from grader.classroom.submissions import Found
         lines += Found(root=self.out_root, skipped=self.skipped).skipped_summary()
         if self.similar:
             lines.append(f"{len(self.similar)} pair(s) of near-identical submissions to look at (class report)")
@@ -161,8 +162,6 @@ def finish_outputs(result, entries, override_table, override_note, keys, class_r
     for name, why in result.lms_not_written.items():
         result.notes.append(f"{name} not written: {why}")
     if class_report:
-        from grader.classroom.class_report import write_class_report
         result.class_report = write_class_report(out_root, rows, pairs=result.similar, batch=result)
-        from grader.classroom.answers_page import write_answers_page
         result.answers_page = write_answers_page(out_root, rows)
     return result

@@ -41,10 +41,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+import yaml
+
 from grader.classroom.keys import assign_keys
 from grader.classroom.lms_names import LmsName, canvas_name, moodle_name, upload_order, uploaded_stem
 from grader.classroom.roster import RosterError, apply_roster, read_roster
 from grader.classroom.unzip import DONE_MARKER, UnzipError, unpack_zip
+from grader.handed_in import TEMPLATE_NAME, choose_notebook
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -262,7 +265,6 @@ def newest_first(submissions):
     """One student's notebooks, the one to grade first: named like the assignment's notebook
     (``week6_backprop*``) before any other, then the newest: by the time the LMS gives, else by
     Canvas's ``-N`` suffix and attachment id (:func:`grader.classroom.lms_names.upload_order`)."""
-    from grader.gradescope.autograder import TEMPLATE_NAME
     template = Path(TEMPLATE_NAME).stem.lower()
 
     def rank(submission):
@@ -328,8 +330,6 @@ def _students_other_files(found, skipped, lms_folders):
 
 
 def _gradescope(metadata_path, excluded=frozenset()):
-    import yaml
-
     root = metadata_path.parent
     try:
         metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))
@@ -337,8 +337,6 @@ def _gradescope(metadata_path, excluded=frozenset()):
         raise SubmissionsError(f"{metadata_path}: not readable YAML ({type(error).__name__})") from None
     if not isinstance(metadata, dict):
         raise SubmissionsError(f"{metadata_path}: expected one entry per submission folder")
-    from grader.gradescope.autograder import choose_notebook
-
     notebooks, skipped = _walk(root, excluded)
     metadata_relpath = metadata_path.relative_to(root).as_posix()
     skipped = [item for item in skipped if item.relpath != metadata_relpath]

@@ -46,6 +46,7 @@ import zipfile
 from pathlib import Path
 
 from project import PROJECT_ROOT, cache_dir
+from grader.handed_in import TEMPLATE_NAME, choose_notebook
 from grader.kernel.sandbox import LEVEL_ENV, LEVELS
 from grader.reports.text import md_escape, replacing, write_text_atomically
 
@@ -59,7 +60,6 @@ SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)                         # fixed: the same source gives the same zip
 
 DEFAULT_ROOT = "/autograder"
-TEMPLATE_NAME = "week6_backprop.ipynb"
 OUTPUT_DIR_NAME = "grader-output"                        # root/grader-output/<stem>/: feedback, executed notebook
 MAX_FILES_LISTED = 20
 # Under the root, what no other user may read (the uid level's check, grader/kernel/sandbox_uid.GRADESCOPE_FILES,
@@ -192,22 +192,6 @@ def find_notebooks(submission_dir):
         return any(part.startswith((".", "__MACOSX")) for part in path.relative_to(submission_dir).parts)
 
     return sorted(path for path in submission_dir.rglob("*.ipynb") if path.is_file() and not ignored(path))
-
-
-def choose_notebook(notebooks):
-    """The notebook to grade: the one named like the template (``week6_backprop.ipynb``;
-    else a name starting with ``week6_backprop``, any case, such as ``week6_backprop (1).ipynb``),
-    else the first; None when there is none."""
-    if not notebooks:
-        return None
-    for path in notebooks:
-        if path.name == TEMPLATE_NAME:
-            return path
-    stem = Path(TEMPLATE_NAME).stem.lower()
-    for path in notebooks:
-        if path.name.lower().startswith(stem):
-            return path
-    return notebooks[0]
 
 
 def _listing(directory):
