@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_POINTS
-from grader.model import EXERCISES
+from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_IDS, EXERCISE_POINTS
 from grader.reports.text import clean_text, finite_number, truncate, write_text_atomically
 from project import __version__
 
@@ -215,7 +214,7 @@ def not_graded_results(status, message, execution_time=0.0, extra=None):
     return {"score": 0, "execution_time": round(finite_number(execution_time), 3), "output": output,
             "output_format": OUTPUT_FORMAT, "test_output_format": OUTPUT_FORMAT, "tests": [notice, withheld],
             "extra_data": {"seed": None, "status": clean_text(status), "message": truncate(message, EXTRA_STR_CHARS),
-                           "exercise_scores": {number: 0.0 for number in EXERCISES},
+                           "exercise_scores": {number: 0.0 for number in EXERCISE_IDS},
                            "grader_version": GRADER_VERSION, "timings": {}, **(extra or {})}}
 
 
@@ -273,8 +272,8 @@ def load_schema(name="gradescope_results"):
     if name == "week6_results":
         properties = schema["properties"]
         properties["score"]["maximum"] = BASE_POINTS + BONUS_POINTS
-        schema["$defs"]["test"]["properties"]["number"]["enum"] = list(EXERCISES)
-        properties["extra_data"]["properties"]["exercise_scores"]["required"] = list(EXERCISES)
+        schema["$defs"]["test"]["properties"]["number"]["enum"] = list(EXERCISE_IDS)
+        properties["extra_data"]["properties"]["exercise_scores"]["required"] = list(EXERCISE_IDS)
     return schema
 
 
