@@ -165,14 +165,14 @@ def _lms(args):
 
 
 def cmd_grade_batch(args):
-    from grader.classroom.batch import grade_batch
+    from grader.classroom.batch import BatchOptions, grade_batch
     from grader.classroom.outputs import BatchError
     try:
-        result = grade_batch(Path(args.directory), Path(args.out), jobs=args.jobs, config=_config(args),
-                             shard=args.shard, timeout=args.timeout, force=args.force,
-                             progress=not (args.quiet or args.json), roster=args.roster, overrides=args.overrides,
-                             only=args.only, due=args.due, assignment=_lms(args),
-                             similarity=not args.no_similarity)
+        options = BatchOptions(jobs=args.jobs, config=_config(args), shard=args.shard, timeout=args.timeout,
+                               force=args.force, progress=not (args.quiet or args.json), roster=args.roster,
+                               overrides=args.overrides, only=args.only, due=args.due, assignment=_lms(args),
+                               similarity=not args.no_similarity)
+        result = grade_batch(Path(args.directory), Path(args.out), options)
     except BatchError as error:
         return _batch_error(error, args.json)
     except sandbox.SandboxUnavailable as error:

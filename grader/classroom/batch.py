@@ -1,10 +1,10 @@
 """Grade a whole class, as an LMS hands it over, several notebooks at a time.
 
-    result = grade_batch("submissions/", "out/", jobs=4)            # all of them
-    result = grade_batch("canvas.zip", "out/", roster="roster.csv", overrides="overrides.csv")
-    result = grade_batch("submissions/", "out/", only="alice")      # regrade one into a graded OUT
-    result = grade_batch("submissions/", "out/shard-2", shard=(2, 4))  # the 2nd of 4 disjoint shares
-                                                                       # (grader.classroom.shards merges them)
+    result = grade_batch("submissions/", "out/", BatchOptions(jobs=4))          # all of them
+    result = grade_batch("canvas.zip", "out/", BatchOptions(roster="roster.csv", overrides="overrides.csv"))
+    result = grade_batch("submissions/", "out/", BatchOptions(only="alice"))    # regrade one into a graded OUT
+    result = grade_batch("submissions/", "out/shard-2", BatchOptions(shard=(2, 4)))  # the 2nd of 4 disjoint shares
+                                                                                 # (grader.classroom.shards merges them)
 
 Each submission is graded by :func:`grader.pipeline.grade_notebook` in a worker
 of a process pool (:mod:`grader.classroom.pool`: ``forkserver`` start method; each worker is the
@@ -51,12 +51,15 @@ import time
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from project import PROJECT_ROOT, tree_digest
 from grader.classroom.attempts import ATTEMPTED_FILE, attempted_json
 from grader.classroom.gradebook import GRADEBOOK, IDENTITY_FILE, KEY_FILE, read_key
-from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
+from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, LmsOptions
 from grader.classroom.outputs import BatchError, BatchResult, finish_outputs, overrides_for
 from grader.classroom.overrides import RAW_FILES, has_raw, is_adjusted, keep_raw
 from grader.classroom.pool import Task, WorkerPool, grade_task, write_stopped
@@ -66,6 +69,7 @@ from grader.classroom.keys import SelectError, select
 from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due
 from grader.config import GraderConfig
 from grader.kernel.sandbox import resolve_level
+from grader.reports.text import write_text_if_changed
 from grader.reports.written_work import ANSWERS_DIR
 
 FINGERPRINT_DIRS = ("project", "assignment", "grader", "reference", "student_template")
@@ -328,26 +332,21 @@ def _prepare_dir(submission, out_root):
     identity = json.dumps(submission.identity(), indent=1, ensure_ascii=False) + "\n"
     code = notebook_code(submission.path)
     for name, text in ((IDENTITY_FILE, identity), (CODE_FILE, code), (ATTEMPTED_FILE, attempted_json(submission.path))):
-        path = result_dir / name
-        try:
-            if path.read_text(encoding="utf-8") == text:
-                continue
-        except OSError:
-            pass
-        path.write_text(text, encoding="utf-8")
+        write_text_if_changed(result_dir / name, text)
     return result_dir
 
 
-def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *, timeout=None, force=False,
-                progress=True, class_report=True, fingerprint=None, grade_function=None,
-                roster=None, overrides=None, only=None, due=None, assignment=DEFAULT_ASSIGNMENT, similarity=True):
-    """Grade every submission found in ``submissions_dir`` into ``out_root``; returns a :class:`BatchResult`.
+@dataclass
+class BatchOptions:
+    """How :func:`grade_batch` grades a class (every field has a default).
 
-    submissions_dir: a folder tree, a zip, an LMS download (:func:`grader.classroom.submissions.find_submissions`).
     jobs: submissions graded at once (default ``os.cpu_count()``).
+    config: the grading's limits and tolerances (default :class:`GraderConfig`).
     shard: (k, n) or "k/n": grade only the k-th of n disjoint shares (:func:`shard_of`).
     timeout: wall-clock seconds per submission before it is stopped (:func:`default_timeout`).
     force: grade again even what is unchanged since its last grading.
+    progress: a progress bar and a first line on stderr.
+    class_report: write the class report and the TAs' page of written answers.
     fingerprint: the grader's version for resuming (default :func:`grader_fingerprint`).
     grade_function: what grades one notebook in a worker, ``f(path, out_root, config, out_dir=...)
     -> GradingRun`` writing ``out_dir/results.json`` (default :func:`grader.pipeline.grade_notebook`);
@@ -358,9 +357,36 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     assignment: what goes into the LMS files, :class:`grader.classroom.lms_export.LmsOptions` (which files,
     Canvas's column, blank or 0 for nothing gradable), or just Canvas's column name.
     similarity: flag near-identical pairs.
-    Writes ``out_root/<key>/results.json`` for every submission, ``gradebook.csv``, the LMS files,
-    ``shard.json`` and (``class_report``) the class report.
     """
+    jobs: int | None = None
+    config: GraderConfig | None = None
+    shard: tuple | str | None = None
+    timeout: float | None = None
+    force: bool = False
+    progress: bool = True
+    class_report: bool = True
+    fingerprint: str | None = None
+    grade_function: Callable | None = None
+    roster: str | Path | None = None
+    overrides: str | Path | None = None
+    only: str | None = None
+    due: datetime | str | None = None
+    assignment: LmsOptions | str = DEFAULT_ASSIGNMENT
+    similarity: bool = True
+
+
+def grade_batch(submissions_dir, out_root, options: BatchOptions | None = None) -> BatchResult:
+    """Grade every submission found in ``submissions_dir`` into ``out_root`` as ``options`` say
+    (:class:`BatchOptions`); returns a :class:`BatchResult`.
+
+    submissions_dir: a folder tree, a zip, an LMS download (:func:`grader.classroom.submissions.find_submissions`).
+    Writes ``out_root/<key>/results.json`` for every submission, ``gradebook.csv``, the LMS files,
+    ``shard.json`` and (``options.class_report``) the class report.
+    """
+    options = options or BatchOptions()
+    jobs, config, shard, timeout, grade_function, only = (options.jobs, options.config, options.shard,
+                                                          options.timeout, options.grade_function, options.only)
+    force, progress = options.force, options.progress
     started = time.monotonic()
     config = config or GraderConfig()
     if grade_function is None:      # no sandbox here: SandboxUnavailable before anyone is graded
@@ -374,7 +400,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     if only is not None and not (out_root / GRADEBOOK).is_file():
         raise BatchError(f"ONLY= regrades one submission into a graded OUT, and {out_root} holds no {GRADEBOOK}")
     out_root.mkdir(parents=True, exist_ok=True)
-    found = _find(submissions_dir, out_root, roster, due)
+    found = _find(submissions_dir, out_root, options.roster, options.due)
     class_subs = found.submissions
     shard = parse_shard(shard) if shard is not None else None
     subs = shard_of(class_subs, shard)
@@ -386,9 +412,9 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
             raise BatchError(str(error)) from None
         if chosen not in subs:
             raise BatchError(f"{chosen.relpath} is not in shard {shard[0]}/{shard[1]}")
-    override_table, override_note = overrides_for(out_root, overrides, class_subs)
+    override_table, override_note = overrides_for(out_root, options.overrides, class_subs)
     timeout = float(timeout) if timeout else default_timeout(config)
-    fingerprint = fingerprint or grader_fingerprint()
+    fingerprint = options.fingerprint or grader_fingerprint()
     result = BatchResult(out_root=out_root, shard=shard, fingerprint=fingerprint, jobs=jobs, source=found.source,
                          skipped=found.skipped, files=None if shard else found.files)
 
@@ -446,11 +472,10 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
         names = [row["name"] or row["sis_id"] or row["email"] for row in found.roster_unmatched]
         result.notes.append(f"{len(names)} student(s) of the roster handed in nothing: " + ", ".join(names[:10])
                             + (" ..." if len(names) > 10 else ""))
-    keys = [s.key for s in subs]
     write_manifest(out_root, [s.relpath for s in subs], [s.relpath for s in class_subs],
                     {s.relpath: s.key for s in class_subs}, shard, fingerprint)
-    finish_outputs(result, [(s.relpath, s.key) for s in subs], override_table, override_note, keys,
-                    class_report, assignment, similarity)
+    finish_outputs(result, [(s.relpath, s.key) for s in subs], overrides=override_table, override_note=override_note,
+                   class_report=options.class_report, lms=options.assignment, similarity=options.similarity)
     result.elapsed = time.monotonic() - started
     return result
 

@@ -18,7 +18,7 @@ from grader.classroom.answers_page import write_answers_page
 from grader.classroom.class_report import write_class_report
 from grader.classroom.gradebook import GRADEBOOK, LIST_SEPARATOR, empty_row, gradebook_row, write_gradebook
 from grader.classroom.inputs import identities_of, input_summary
-from grader.classroom.lms_export import lms_options, write_lms_files
+from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, lms_options, write_lms_files
 from grader.classroom.overrides import OverridesError, apply_overrides, read_overrides, resolve
 from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
 from grader.classroom.similarity import CODE_FILE, partners, similar_pairs
@@ -117,15 +117,19 @@ def overrides_for(out_root, overrides, submissions):
     return by_key, f"overrides: {len(table)} adjustment(s) from {path}{where}"
 
 
-def finish_outputs(result, entries, override_table, override_note, keys, class_report, lms, similarity,
-                   missing_reasons=None):
+def finish_outputs(result, entries, *, overrides=None, override_note=None, class_report=True,
+                   lms=DEFAULT_ASSIGNMENT, similarity=True, missing_reasons=None):
     """Overrides, rows, similarity, gradebook, LMS files and class report from ``OUT/<key>/``.
 
     entries: [(submission relpath, key)] in gradebook order; a key of None gets a ``missing`` row, whose
     message is ``missing_reasons[relpath]`` where given (e.g. why its Slurm task did not finish).
+    overrides: {key: [Override]} and override_note its line for the summary (:func:`overrides_for`).
     lms: :class:`grader.classroom.lms_export.LmsOptions`, or Canvas's column name (the other options' defaults).
+    similarity: flag near-identical pairs; class_report: write the class report and the TAs' page.
     """
     out_root = Path(result.out_root)
+    override_table = overrides or {}
+    keys = [key for _, key in entries if key is not None]
     for relpath, key in entries:
         if key is not None:
             apply_overrides(out_root / key, override_table.get(key, []))

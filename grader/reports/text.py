@@ -132,3 +132,17 @@ def write_text_atomically(path: "str | os.PathLike[str]", text: str) -> Path:
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+def write_text_if_changed(path: "str | os.PathLike[str]", text: str) -> bool:
+    """Write ``text`` (UTF-8) to ``path`` atomically unless the file holds it already (read back; an
+    unreadable file is written), so that a file rebuilt on every run keeps its time when nothing
+    changed. True when it wrote."""
+    path = Path(path)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_text_atomically(path, text)
+    return True

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.classroom.batch import grade_batch
+from grader.classroom.batch import BatchOptions, grade_batch
 from grader.classroom.gradebook import CONTRACT_COLUMNS, read_gradebook
 from grader.classroom.lms_export import LmsOptions
 from grader.classroom.submissions import Submission, find_submissions, newest_first
@@ -27,8 +27,8 @@ NEWER = "fourdan_45678_70110_week6_backprop-1.ipynb"
 
 
 def batch(submissions, out, **kwargs):
-    return grade_batch(submissions, out, config=GraderConfig(figures=False), progress=False, jobs=1,
-                       grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs)
+    return grade_batch(submissions, out, BatchOptions(config=GraderConfig(figures=False), progress=False, jobs=1,
+                                    grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs))
 
 
 def csv_rows(path):
