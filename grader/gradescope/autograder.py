@@ -47,7 +47,11 @@ from pathlib import Path
 
 from project import PROJECT_ROOT, cache_dir
 from grader.handed_in import TEMPLATE_NAME, choose_notebook
-from grader.kernel.sandbox import LEVEL_ENV, LEVELS
+from grader.config import GraderConfig
+from grader.kernel.sandbox import LEVEL_ENV, LEVELS, SandboxUnavailable, requested_level, resolve_level
+from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
+from grader.model import GradingRun
+from grader.reports.visibility import POLICY_FILE, describe, load_policy
 from grader.reports.text import md_escape, replacing, write_text_atomically
 
 FILES_DIR = Path(__file__).resolve().parent / "files"
@@ -121,7 +125,6 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
 def autograder_readme():
     """The zip's README: what it holds, what students get where notebooks cannot be confined, and
     which tests students see, and when."""
-    from grader.reports.visibility import POLICY_FILE, describe, load_policy
 
     # the static part (what it is, the base images, what the build log says, what was tried), then what
     # students read when no sandbox can be made (from the code that writes it), then the visibility policy
@@ -168,7 +171,6 @@ def sandbox_note(level):
     """One line for the log: the level that graded and, at the uid level, what keeps the kernel out."""
     if level != "uid":
         return level
-    from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
     abi = landlock_abi()
     if abi:
         return f"uid, Landlock ABI {abi}"
@@ -203,9 +205,7 @@ def _listing(directory):
 
 def _stopped_results(root, status, message, execution_time, extra=None):
     """A results dict with score 0 and ``message``, made by the report's own code."""
-    from grader.config import GraderConfig
-    from grader.model import GradingRun
-    from grader.reports.results_json import results_dict
+    from grader.reports.results_json import results_dict     # here: see _write_json
     run = GradingRun(notebook_path=Path(root) / "submission" / TEMPLATE_NAME,
                      out_dir=Path(root) / OUTPUT_DIR_NAME, config=GraderConfig())
     run.seed = None
@@ -217,6 +217,8 @@ def _stopped_results(root, status, message, execution_time, extra=None):
 
 
 def _write_json(path, results):
+    # the reports are imported when first needed, not at the top: they import the assignment (seconds),
+    # which `build` and the sandbox check that starts `run` do not need
     from grader.reports.results_json import dumps
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_text_atomically(path, dumps(results, indent=1) + "\n")
@@ -226,7 +228,7 @@ def _environment_error(root, error, started, extra):
     """results.json for a notebook that could not be confined: not graded (results_json.not_graded_results:
     no grade, the total hidden from the student), with a message that says it is the course staff's
     problem, not the student's work."""
-    from grader.reports.results_json import not_graded_results
+    from grader.reports.results_json import not_graded_results     # here: see _write_json
     message = (f"Your notebook was not run: the autograder could not confine it on this machine. This is a "
                f"problem with the autograder's setup, not with your work; please tell the course staff. Your "
                f"submission is kept and can be graded again once they fix it. (For the staff: {error})")
@@ -237,7 +239,6 @@ def _environment_error(root, error, started, extra):
 def _check_sandbox(config):
     """Find out (once per process) whether ``config``'s level can be made here; the grading asks again
     and gets the same answer, a refusal included."""
-    from grader.kernel.sandbox import SandboxUnavailable, resolve_level
     try:
         resolve_level(config)
     except SandboxUnavailable:
@@ -272,8 +273,6 @@ def run_autograder(root=None, environ=None, config=None, level=None):
                                                    {"gradescope": {"notebook": None}}))
         return 0
 
-    from grader.config import GraderConfig
-    from grader.kernel.sandbox import SandboxUnavailable, requested_level
     others = [path.relative_to(submission_dir).as_posix() for path in notebooks if path != chosen]
     name = chosen.relative_to(submission_dir).as_posix()
     print(f"grading {name}" + (f" (not graded: {', '.join(others)})" if others else ""))
@@ -297,7 +296,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     # its answer is kept for the grading (the checks run once per process).
     check = threading.Thread(target=_check_sandbox, args=(config,), name="week6-sandbox-check")
     check.start()
-    from grader.pipeline import grade_notebook
+    from grader.pipeline import grade_notebook     # imported while the sandbox check runs: start-up time
     check.join()
     try:
         run = grade_notebook(chosen, out_root, config, on_hard_stop=end_after_overrun)
@@ -309,7 +308,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
         message = (f"The autograder failed before it could grade {name} ({type(error).__name__}: {error}). "
                    "This is not a problem with your work; tell the course staff.")
         print(message)
-        from grader.reports.results_json import not_graded_results
+        from grader.reports.results_json import not_graded_results     # here: see _write_json
         _write_json(results_path, not_graded_results("grader_error", message, time.monotonic() - started,
                                                      {"gradescope": gradescope_extra}))
         return 1

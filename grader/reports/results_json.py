@@ -18,7 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_IDS, EXERCISE_POINTS
+from grader.render import render
+from grader.reports.feedback import summary_output, test_output
+from grader.reports.feedback_model import build, exercise_scores
 from grader.reports.text import clean_text, finite_number, truncate, write_text_atomically
+from grader.reports.visibility import load_policy, visibility_of
 from project import __version__
 
 MAX_BYTES = 1_000_000            # results.json stays below this (Gradescope uploads it)
@@ -103,7 +107,6 @@ def repr_safe(value):
 def test_dict(test, output, policy=None):
     """One entry of ``tests``: ``output`` is its Markdown (grader.reports.feedback.test_output); its
     visibility by the policy of :mod:`grader.reports.visibility`."""
-    from grader.reports.visibility import visibility_of
     visibility = visibility_of(clean_text(getattr(test, "number", "")), clean_text(getattr(test, "name", "")),
                                clean_text(getattr(test, "visibility", "visible")), policy)
     tags = getattr(test, "tags", None) or []
@@ -144,9 +147,6 @@ def results_dict(run, notes=(), model=None):
     built here when not given: the outputs are its words, in Markdown. The result serializes with
     ``allow_nan=False`` to fewer than :data:`MAX_BYTES` bytes.
     """
-    from grader.reports.feedback import summary_output, test_output
-    from grader.reports.feedback_model import build, exercise_scores
-    from grader.reports.visibility import load_policy
     policy = load_policy()
     model = model if model is not None else build(run, notes=notes)
     tests = [test_dict(test, _output(test_output, model, key), policy) for test, key in zip(run.tests, model["order"])]
@@ -203,7 +203,6 @@ def not_graded_results(status, message, execution_time=0.0, extra=None):
     0 / 0 points shown only "after_published" hides the total from the student (Gradescope's rule:
     "If test cases are hidden, students will not be able to see their total score") until the staff
     publish the grades, which they do after grading the submission again."""
-    from grader.render import render
     output = render("not_graded.md", message=truncate(message, SUMMARY_CHARS), withheld=WITHHELD).strip()
     notice = {"name": NOT_GRADED, "name_format": "text", "status": "failed", "output": output,
               "output_format": OUTPUT_FORMAT, "visibility": "visible", "tags": [], "extra_data": {"notice": status}}
