@@ -77,7 +77,7 @@ def unanswered_questions(nb: dict) -> list[tuple[str, str]] | None:
     Informational only: the TAs read the answers, so they change neither the checks nor the exit status.
     None when written_answers.py is not next to this file (then nothing can be said).
     """
-    try:
+    try:     # optional: the report goes without it (imported here, where its absence is known to be harmless)
         from .written_answers import unanswered
     except ImportError:
         try:

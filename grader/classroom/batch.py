@@ -118,6 +118,8 @@ def reference_outcomes(config):
     """{(network, restarts): (accuracy, W)} for every trained network of the assignment, computed once
     in the parent (or read from the one on-disk cache, assignment/kit/reference_cache.py) and shipped
     to the workers."""
+    # here, not at the top: start-up time (the assignment takes seconds to import, and a resumed batch with
+    # nothing to grade never needs it)
     from assignment import TRAINED
     from assignment.kit.reference_runs import reference_training
 
