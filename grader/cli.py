@@ -31,6 +31,8 @@ from grader import __version__
 from grader.config import GraderConfig
 from grader.kernel import sandbox
 
+# Each subcommand imports the modules it needs inside its own function: start-up time (``--help``, ``check``
+# and ``merge`` never import the pipeline, and only grading imports the assignment).
 SOURCE_FILE = ".source.json"
 ENVIRONMENT_FAILURE = 3        # exit status: no sandbox here, so no grade (not the notebook's fault)
 
