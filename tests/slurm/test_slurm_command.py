@@ -214,8 +214,8 @@ def test_each_task_grades_with_the_configuration_the_command_was_given(tmp_path,
     assert seen["merge_options"] == ["--overrides", str(Path("o.csv").resolve()), "--assignment", "Week 6 (12)"]
     graded = {}
 
-    def capture_batch(*args, **kwargs):
-        graded.update(kwargs)
+    def capture_batch(submissions, out, options):
+        graded.update(vars(options))
         raise BatchError("captured")
     monkeypatch.setattr(batch_module, "grade_batch", capture_batch)
     assert main(["grade-batch", str(tmp_path / "class"), "--out", str(tmp_path / "s"), *seen["grade_options"]]) == 2

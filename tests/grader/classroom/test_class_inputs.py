@@ -4,6 +4,7 @@ Downloads are made by tests/grader/lms_downloads.py; the grading is the stand-in
 :func:`batch_fakes.fake_grade` (each notebook says its points), as what is tested is who gets which
 row and which file, not the grading.
 """
+import dataclasses
 import csv
 import re
 import subprocess
@@ -133,9 +134,10 @@ def test_the_canvas_column_is_named_from_the_command_line_and_make(tmp_path, mon
     assert stop.value.code == 2 and "unknown LMS blackboard" in capsys.readouterr().err
     seen, real = {}, grader.classroom.batch.grade_batch
 
-    def stand_in(*args, **kwargs):       # the command line's options, graded by the stand-in grader
-        seen.update(kwargs)
-        return real(*args, **{**kwargs, "grade_function": fake_grade, "fingerprint": "test-fingerprint", "jobs": 1})
+    def stand_in(submissions, out, options):       # the command line's options, graded by the stand-in grader
+        seen.update(vars(options))
+        return real(submissions, out, dataclasses.replace(options, grade_function=fake_grade,
+                                                          fingerprint="test-fingerprint", jobs=1))
     monkeypatch.setattr(grader.classroom.batch, "grade_batch", stand_in)
     assert main(["grade-batch", str(canvas), "--out", str(tmp_path / "out"), "--quiet",
                  "--assignment", "Week 6 (1234)", "--ungraded", "zero", "--lms", "canvas"]) == 0
