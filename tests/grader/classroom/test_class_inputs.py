@@ -4,8 +4,8 @@ Downloads are made by tests/grader/lms_downloads.py; the grading is the stand-in
 :func:`batch_fakes.fake_grade` (each notebook says its points), as what is tested is who gets which
 row and which file, not the grading.
 """
-import dataclasses
 import csv
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
