@@ -281,10 +281,8 @@ def grade_batch(submissions_dir, out_root, options: BatchOptions | None = None) 
               + f" ({found.source}): {len(tasks)} to grade, {len(result.resumed)} unchanged since their last grading"
               + (f", {len(found.skipped)} files skipped" if found.skipped else ""), file=sys.stderr)
     if tasks:
-        reference_started = time.monotonic()
         # a custom grade_function (tests) may not need the reference: it is then not trained
         reference = reference_outcomes(config) if grade_function is None else None
-        result.reference_seconds = time.monotonic() - reference_started
         function_name = None if grade_function is None else f"{grade_function.__module__}:{grade_function.__qualname__}"
         batch = BatchRun(tasks, out_root, min(jobs, len(tasks)), config, timeout, reference, progress, function_name)
         batch.run()

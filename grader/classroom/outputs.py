@@ -53,7 +53,6 @@ class BatchResult:
     fingerprint: str = ""
     jobs: int = 0
     elapsed: float = 0.0
-    reference_seconds: float = 0.0
     pool_restarts: int = 0
     worker_rss_mb: dict = field(default_factory=dict)
     kernel_rss_mb: dict = field(default_factory=dict)

@@ -4,7 +4,6 @@ written whole or not at all.
 Anything shown may come from a submission (values it returned, error messages, file names), so
 every helper takes any value, never raises on it, and returns text that encodes to UTF-8.
 """
-import html
 import math
 import os
 import re
@@ -100,13 +99,6 @@ def md_block(text: Any) -> str:
     text = clean_text(text)
     fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     return f"{fence}text\n{text}\n{fence}"
-
-
-# --------------------------------------------------------------------------- HTML
-
-def esc(text: Any) -> str:
-    """``text`` for HTML content or a quoted attribute (``&<>"'`` escaped)."""
-    return html.escape(clean_text(text), quote=True)
 
 
 # -------------------------------------------------------------------------- files
