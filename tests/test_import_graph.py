@@ -39,6 +39,11 @@ LAYERS = [
     ("tools, bench, tests, examples, data, cluster", ("tools", "bench", "tests", "examples", "data", "cluster",
                                                       "conftest")),
 ]
+# Where a function-level import of the project must say why (an optional or heavy dependency, start-up
+# time) in a comment on its line or just above it; the command line says it once, at its top, for all
+# its subcommands (each imports what it needs when it runs).
+SHIPPED = ("project", "reference", "student_template", "assignment", "grader")
+WHY_SAID_ONCE = ("grader.cli",)
 # What a package imports of the project's other packages, beyond the layers' rule: student_template
 # is what a student downloads, so it imports nothing but itself; reference is the answer alone.
 ONLY_ITSELF = ("student_template", "reference")
@@ -235,6 +240,32 @@ def test_package_imports_nothing_else_of_the_project(graph, package):
     outside = [edge for edge in edges
                if edge.source.split(".")[0] == package and edge.target.split(".")[0] != package]
     assert not outside, f"{package} imports other packages of the project:\n  " + "\n  ".join(map(repr, outside))
+
+
+def _says_why(lines: list[str], line: int) -> bool:
+    """The import on ``line`` (1-based) has a comment on its line or just above it, where "above" passes
+    over the imports of the same group and the ``try:``/``except``/``else:`` that guard them."""
+    index = line - 1
+    while index >= 0:
+        text = lines[index].strip()
+        if "#" in lines[index]:
+            return True
+        if not (text.startswith(("import ", "from ", "try:", "except", "else:")) or index == line - 1):
+            return False
+        index -= 1
+    return False
+
+
+def test_function_level_imports_say_why(graph):
+    modules, edges = graph
+    silent = []
+    for edge in edges:
+        if (edge.in_function and edge.source.split(".")[0] in SHIPPED and edge.source not in WHY_SAID_ONCE):
+            lines = modules[edge.source].read_text(encoding="utf-8").splitlines()
+            if not _says_why(lines, edge.line):
+                silent.append(edge)
+    assert not silent, ("imports inside functions that do not say why (README: only for an optional or heavy "
+                        "dependency or start-up time, with a comment):\n  " + "\n  ".join(map(repr, silent)))
 
 
 def test_the_layers_are_the_readmes():

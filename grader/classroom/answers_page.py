@@ -27,7 +27,7 @@ PAGE_NAME = "written_answers.html"
 
 
 def _model_answers():
-    try:
+    try:     # optional: imported here, where a grader without the reference still makes the page
         from reference.answers import WRITTEN_ANSWERS
     except ImportError:          # a grader installed without the reference shows the students' answers only
         return {}

@@ -101,7 +101,7 @@ def start_plan(run):
         plan = plan_for(seed, config, timings)
         started = time.monotonic()
         try:
-            from grader.reports.figures import warm_up
+            from grader.reports.figures import warm_up     # matplotlib: heavy, and only a head start (below)
             warm_up()
         except Exception:     # only a head start: the report stage imports (and reports) for itself
             pass
