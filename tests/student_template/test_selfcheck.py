@@ -35,6 +35,7 @@ from assignment import ex1b_sigmoid, ex3_multiclass  # noqa: E402
 from reference.params import unpack  # noqa: E402
 from student_template import check_notebook as runner  # noqa: E402
 from student_template import public_checks  # noqa: E402
+from student_template import selfcheck_report  # noqa: E402
 from student_template import week6_selfcheck as selfcheck  # noqa: E402
 from tools import build_public_fixture as generator  # noqa: E402
 
@@ -370,7 +371,7 @@ def test_an_empty_namespace_and_a_module_work(tmp_path, monkeypatch):
 
 def test_ascii_terminals_get_ascii_symbols():
     stream = io.StringIO()   # encoding None: treated as ASCII
-    selfcheck._print("  \u2713 sigmoid values\n  \u2717 relu values \u2014 x", stream)
+    selfcheck_report.print_text("  \u2713 sigmoid values\n  \u2717 relu values \u2014 x", stream)
     assert stream.getvalue() == "  ok sigmoid values\n  XX relu values ? x\n"
 
 
