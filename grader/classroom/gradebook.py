@@ -6,7 +6,7 @@ in :data:`GRADEBOOK_COLUMNS`, the one list of columns: a stage that adds a colum
 
 A row comes from the submission's ``results.json`` (overrides already applied,
 see :mod:`grader.classroom.overrides`), its ``.grade-key`` and ``submission.json`` (who handed
-it in: :class:`grader.classroom.submissions.Submission`). ``similar_to`` is filled by the
+it in: :class:`grader.classroom.submission_records.Submission`). ``similar_to`` is filled by the
 batch from :mod:`grader.classroom.similarity`.
 """
 import csv

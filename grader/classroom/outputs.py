@@ -22,7 +22,7 @@ from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, lms_options, write_l
 from grader.classroom.overrides import OverridesError, apply_overrides, read_overrides, resolve
 from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
 from grader.classroom.similarity import CODE_FILE, partners, similar_pairs
-from grader.classroom.submissions import Found
+from grader.classroom.submission_records import Found
 
 
 OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
@@ -60,7 +60,7 @@ class BatchResult:
     class_report: tuple | None = None
     lms_files: tuple = ()
     source: str = "folder"
-    skipped: list = field(default_factory=list)         # [grader.classroom.submissions.Skipped]: files of no student
+    skipped: list = field(default_factory=list)         # [grader.classroom.submission_records.Skipped]: files of no student
     files: int | None = None                            # input files seen (None: not known, e.g. after a merge)
     lms_not_written: dict = field(default_factory=dict)  # LMS file name -> why it was not written
     notes: list = field(default_factory=list)

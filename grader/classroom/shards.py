@@ -18,7 +18,7 @@ from pathlib import Path
 from grader.classroom.gradebook import read_identity
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
 from grader.classroom.outputs import OVERRIDES_FILE, BatchError, BatchResult, finish_outputs, overrides_for
-from grader.classroom.submissions import Submission
+from grader.classroom.submission_records import Submission
 
 
 MANIFEST = "shard.json"
