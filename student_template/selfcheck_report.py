@@ -10,10 +10,10 @@ from pathlib import Path
 
 try:
     from .public_checks import FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, CheckResult, validate
-    from .selfcheck_files import FIXTURE_PATH
+    from . import selfcheck_files
 except ImportError:   # shipped to students next to public_checks.py and selfcheck_files.py
     from public_checks import FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, CheckResult, validate
-    from selfcheck_files import FIXTURE_PATH
+    import selfcheck_files
 
 LINE_WIDTH = 100
 
@@ -61,9 +61,9 @@ class SelfCheckResults(list):
 
 
 def load_fixture(path: str | Path | None = None) -> dict:
-    """The fixture (default :data:`FIXTURE_PATH`): its checks, cases and tolerances; OSError or
+    """The fixture (default ``selfcheck_files.FIXTURE_PATH``, read when called): its checks, cases and tolerances; OSError or
     ValueError (public_checks.FixtureError) when it cannot be read or is not one this self-check runs."""
-    with open(path or FIXTURE_PATH, encoding="utf-8") as handle:
+    with open(path or selfcheck_files.FIXTURE_PATH, encoding="utf-8") as handle:
         fixture = json.load(handle)
     validate(fixture)
     return fixture

@@ -36,9 +36,11 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from .selfcheck_files import FIXTURE_PATH, NOTEBOOK_FILES, SHIPPED_FILES, STUDENT_PACKAGES  # noqa: F401
+    from . import selfcheck_files
+    from .selfcheck_files import NOTEBOOK_FILES, SHIPPED_FILES, STUDENT_PACKAGES  # noqa: F401
 except ImportError:   # shipped to students as week6_selfcheck.py, next to selfcheck_files.py
-    from selfcheck_files import FIXTURE_PATH, NOTEBOOK_FILES, SHIPPED_FILES, STUDENT_PACKAGES  # noqa: F401
+    import selfcheck_files
+    from selfcheck_files import NOTEBOOK_FILES, SHIPPED_FILES, STUDENT_PACKAGES  # noqa: F401
 
 try:
     import numpy  # noqa: F401  (public_checks needs it: say how to install it before anything else)
@@ -70,7 +72,7 @@ def run_selfcheck(namespace: Any, verbose: bool = True) -> SelfCheckResults:
     except (OSError, ValueError) as error:
         if verbose:
             print(f"The self-check needs public_fixture.json next to {Path(__file__).name} "
-                  f"({FIXTURE_PATH}): {error}")
+                  f"({selfcheck_files.FIXTURE_PATH}): {error}")
         return SelfCheckResults()
     ctx = Context(namespace, fixture)
     results = SelfCheckResults(run_check(ctx, entry) for entry in fixture["checks"])
