@@ -386,8 +386,8 @@ def imported_modules(path):
         if isinstance(node, ast.Import):
             names = {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                relative.add(node.module)
+            if node.level:      # from .x import y, or from . import x
+                relative.update([node.module] if node.module else [alias.name for alias in node.names])
                 continue
             names = {node.module}
         else:
