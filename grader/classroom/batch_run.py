@@ -30,7 +30,6 @@ def default_timeout(config):
 class BatchRun:
     """The graded tasks of one :func:`grader.classroom.batch.grade_batch` run through the worker pool."""
 
-
     def __init__(self, tasks, out_root, jobs, config, timeout, reference, progress, grade_function=None):
         self.tasks = tasks
         self.out_root = Path(out_root)
