@@ -23,7 +23,7 @@ import tempfile
 import numpy as np
 import pytest
 
-from assignment.kit.reference_cache import CACHE_ENV
+from project import CACHE_ENV
 from tests.cell_ids import install_counted_cell_ids
 
 SESSION_DIR_ENV = "WEEK6_TEST_SESSION_DIR"      # set by the process that made the directory (and owns it)

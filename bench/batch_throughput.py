@@ -64,7 +64,7 @@ def _differing_tests(out_a, out_b, name):
 
 
 def run(size=None, jobs_list=JOBS):
-    from grader.classroom.batch import grade_batch, grader_fingerprint, reference_outcomes
+    from grader.classroom.batch import BatchOptions, grade_batch, grader_fingerprint, reference_outcomes
     from grader.config import GraderConfig
 
     if size is None:
@@ -84,8 +84,8 @@ def run(size=None, jobs_list=JOBS):
         measured = {}
         for jobs in jobs_list:
             started = time.perf_counter()
-            result = grade_batch(root / "class", root / f"out-jobs{jobs}", jobs=jobs, config=config, force=True,
-                                 fingerprint=fingerprint, progress=sys.stderr.isatty())
+            result = grade_batch(root / "class", root / f"out-jobs{jobs}", BatchOptions(jobs=jobs, config=config, force=True,
+                                              fingerprint=fingerprint, progress=sys.stderr.isatty()))
             seconds = time.perf_counter() - started
             measured[jobs] = (seconds, result)
             statuses = ", ".join(f"{n} {s}" for s, n in sorted(result.statuses.items()))

@@ -31,6 +31,8 @@ from grader import __version__
 from grader.config import GraderConfig
 from grader.kernel import sandbox
 
+# Each subcommand imports the modules it needs inside its own function: start-up time (``--help``, ``check``
+# and ``merge`` never import the pipeline, and only grading imports the assignment).
 SOURCE_FILE = ".source.json"
 ENVIRONMENT_FAILURE = 3        # exit status: no sandbox here, so no grade (not the notebook's fault)
 
@@ -165,14 +167,14 @@ def _lms(args):
 
 
 def cmd_grade_batch(args):
-    from grader.classroom.batch import grade_batch
+    from grader.classroom.batch import BatchOptions, grade_batch
     from grader.classroom.outputs import BatchError
     try:
-        result = grade_batch(Path(args.directory), Path(args.out), jobs=args.jobs, config=_config(args),
-                             shard=args.shard, timeout=args.timeout, force=args.force,
-                             progress=not (args.quiet or args.json), roster=args.roster, overrides=args.overrides,
-                             only=args.only, due=args.due, assignment=_lms(args),
-                             similarity=not args.no_similarity)
+        options = BatchOptions(jobs=args.jobs, config=_config(args), shard=args.shard, timeout=args.timeout,
+                               force=args.force, progress=not (args.quiet or args.json), roster=args.roster,
+                               overrides=args.overrides, only=args.only, due=args.due, assignment=_lms(args),
+                               similarity=not args.no_similarity)
+        result = grade_batch(Path(args.directory), Path(args.out), options)
     except BatchError as error:
         return _batch_error(error, args.json)
     except sandbox.SandboxUnavailable as error:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from assignment import EXERCISE_IDS as EXERCISES  # noqa: E402  (the gradebook's order)
+from assignment import EXERCISE_IDS
 
 # How a notebook cell ran; how one probe call went (the driver writes the first five).
 CellStatus = Literal["ok", "error", "timeout", "hung", "died", "exited", "skipped", "not_run"]
@@ -114,7 +114,7 @@ class GradingRun:
 
     def exercise_scores(self):
         """{exercise id: points earned} for every exercise, 0 where no test ran."""
-        scores = {number: 0.0 for number in EXERCISES}
+        scores = {number: 0.0 for number in EXERCISE_IDS}
         for test in self.tests:
             scores[test.number] += test.score
         return scores

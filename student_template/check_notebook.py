@@ -2,7 +2,7 @@
 
 ``python week6_selfcheck.py NOTEBOOK`` (and the project's ``make check NOTEBOOK=...``) call
 :func:`check_notebook`. The notebook runs in a temporary directory holding the data files and the
-self-check's files (:data:`week6_selfcheck.NOTEBOOK_FILES`); the report says which cells raised,
+self-check's files (:data:`selfcheck_files.NOTEBOOK_FILES`); the report says which cells raised,
 what the public checks found, and which written questions are still unanswered.
 
 Needs what the lab's students install (numpy, scipy, matplotlib, jupyter); the Jupyter packages are
@@ -20,12 +20,12 @@ from pathlib import Path
 
 try:
     from .cell_names import describe_cell, first_line as _first_line, raised_in
-    from .week6_selfcheck import (FIXTURE_PATH, NOTEBOOK_FILES, STUDENT_PACKAGES, SelfCheckResults, _print,
-                                  _symbols, format_report, headings, load_fixture)
-except ImportError:   # shipped: week6_selfcheck.py is next to this file
+    from .selfcheck_files import FIXTURE_PATH, NOTEBOOK_FILES, STUDENT_PACKAGES
+    from .selfcheck_report import SelfCheckResults, format_report, headings, load_fixture, print_text, symbols_for
+except ImportError:   # shipped: the self-check's files are next to this file
     from cell_names import describe_cell, first_line as _first_line, raised_in
-    from week6_selfcheck import (FIXTURE_PATH, NOTEBOOK_FILES, STUDENT_PACKAGES, SelfCheckResults, _print,
-                                 _symbols, format_report, headings, load_fixture)
+    from selfcheck_files import FIXTURE_PATH, NOTEBOOK_FILES, STUDENT_PACKAGES
+    from selfcheck_report import SelfCheckResults, format_report, headings, load_fixture, print_text, symbols_for
 
 HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE.parent / "data"          # the repository's data sets (absent on a student's computer)
@@ -77,7 +77,7 @@ def unanswered_questions(nb: dict) -> list[tuple[str, str]] | None:
     Informational only: the TAs read the answers, so they change neither the checks nor the exit status.
     None when written_answers.py is not next to this file (then nothing can be said).
     """
-    try:
+    try:     # optional: the report goes without it (imported here, where its absence is known to be harmless)
         from .written_answers import unanswered
     except ImportError:
         try:
@@ -114,7 +114,7 @@ def check_notebook(path: str | Path, exercises: list[str] | None = None) -> int:
     path = Path(path)
     missing = missing_modules()
     if missing:
-        _print(f"error: the self-check needs the Python package(s) {', '.join(missing)}, missing from "
+        print_text(f"error: the self-check needs the Python package(s) {', '.join(missing)}, missing from "
                f"{sys.executable}; install them with: {sys.executable} -m pip install {' '.join(STUDENT_PACKAGES)}",
                sys.stderr)
         return CANNOT_CHECK
@@ -122,25 +122,25 @@ def check_notebook(path: str | Path, exercises: list[str] | None = None) -> int:
     try:
         nb = nbformat.read(str(path), as_version=4)
     except Exception as error:   # missing file, not JSON, not a notebook
-        _print(f"error: cannot read {path} as a notebook: {type(error).__name__}: {_first_line(error, 200)}",
+        print_text(f"error: cannot read {path} as a notebook: {type(error).__name__}: {_first_line(error, 200)}",
                sys.stderr)
         return CANNOT_CHECK
     try:
         fixture = load_fixture()
     except (OSError, ValueError) as error:
-        _print(f"error: the self-check needs {FIXTURE_PATH.name} next to {SELFCHECK}: {error}", sys.stderr)
+        print_text(f"error: the self-check needs {FIXTURE_PATH.name} next to {SELFCHECK}: {error}", sys.stderr)
         return CANNOT_CHECK
     workdir, missing_data = prepare_workdir(path, data_files(fixture))
     try:
         if missing_data:
-            _print(f"error: the data files {', '.join(missing_data)} are not next to {path.name} "
+            print_text(f"error: the data files {', '.join(missing_data)} are not next to {path.name} "
                    f"({path.resolve().parent}) nor to {SELFCHECK}: keep the notebook in the folder "
                    "of the lab's files", sys.stderr)
             return CANNOT_CHECK
         cache = RUN_CACHE / f"{_run_key(path, workdir)}.json" if exercises else None
         kept = SelfCheckResults.read_json(cache) if cache else None
         if kept is not None:
-            _print(f"(The checks of {path.name} as the self-check ran them a moment ago: the notebook, "
+            print_text(f"(The checks of {path.name} as the self-check ran them a moment ago: the notebook, "
                    "the data and the self-check have not changed since.)")
             return _report_exercises(kept, exercises, headings(fixture))
         return _run_and_report(nb, path, workdir, headings(fixture), exercises, cache)
@@ -174,10 +174,10 @@ def _report_exercises(results, exercises, all_exercises):
     """Print the checks of ``exercises`` only; ALL_PASSED when each of them passed.
     all_exercises: the fixture's {id: heading}."""
     mine = SelfCheckResults(r for r in results if r.exercise in exercises)
-    _print("")
-    _print(format_report(mine, all_exercises, _symbols(sys.stdout)))
+    print_text("")
+    print_text(format_report(mine, all_exercises, symbols_for(sys.stdout)))
     passed = mine.all_passed
-    _print(f"\nExercise(s) {', '.join(exercises)}: " + ("every public check passed." if passed else
+    print_text(f"\nExercise(s) {', '.join(exercises)}: " + ("every public check passed." if passed else
                                                         f"not every public check passes yet (exit status {NOT_ALL_PASSED})."))
     return ALL_PASSED if passed else NOT_ALL_PASSED
 
@@ -213,7 +213,7 @@ def _run_and_report(nb, path, workdir, all_exercises, exercises=None, cache=None
 
     runtime = Path(tempfile.mkdtemp(prefix="week6-kernel-"))   # sockets, the kernel's log, the results
     code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and not _is_selfcheck_cell(cell)]
-    _print(f"Running {path.name} ({len(code_cells)} code cells) in a fresh kernel; this takes a minute ...")
+    print_text(f"Running {path.name} ({len(code_cells)} code cells) in a fresh kernel; this takes a minute ...")
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
                             interrupt_on_timeout=True, kernel_manager_class=_kernel_manager_class(runtime),
                             resources={"metadata": {"path": str(workdir)}})
@@ -243,36 +243,36 @@ def _run_and_report(nb, path, workdir, all_exercises, exercises=None, cache=None
                 pass
         return _report_exercises(results, exercises, all_exercises)
     if run["report"] is not None:
-        _print("")
-        _print(run["report"])
+        print_text("")
+        print_text(run["report"])
     if not run["started"]:
-        _print(f"\nerror: the Python kernel would not start: {run['failure']}", sys.stderr)
+        print_text(f"\nerror: the Python kernel would not start: {run['failure']}", sys.stderr)
         status = CANNOT_CHECK
     elif run["died"] is not None:
         index, error = run["died"]
         where = f" in {describe_cell(nb.cells, index)}" if index is not None else " during the self-check"
-        _print(f"\nThe kernel died{where}: {_first_line(error, 200)}. The self-check could not run to the end; "
+        print_text(f"\nThe kernel died{where}: {_first_line(error, 200)}. The self-check could not run to the end; "
                "look for code that uses a lot of memory or exits Python.")
     elif run["failure"]:
-        _print(f"\nThe self-check could not run to the end: {run['failure']}")
+        print_text(f"\nThe self-check could not run to the end: {run['failure']}")
     elif results is not None and results.all_passed:
         status = ALL_PASSED
     if status != ALL_PASSED and (run["died"] is not None or run["failure"]):
         tail = [line for line in log.splitlines() if line.strip() and "without encryption" not in line][-10:]
         if tail:
-            _print("The kernel's last messages:\n" + "\n".join("  " + line for line in tail))
+            print_text("The kernel's last messages:\n" + "\n".join("  " + line for line in tail))
     if run["problems"]:
-        _print(f"\nNotebook cells that raised an error ({len(run['problems'])}):")
+        print_text(f"\nNotebook cells that raised an error ({len(run['problems'])}):")
         for index, message in run["problems"]:
-            _print(f"  {describe_cell(nb.cells, index)}: {message}")
+            print_text(f"  {describe_cell(nb.cells, index)}: {message}")
     elif run["started"] and run["died"] is None:
-        _print("\nNo notebook cell raised an error.")
+        print_text("\nNo notebook cell raised an error.")
     if run["started"]:
-        _print("\nAll public checks passed." if status == ALL_PASSED else
+        print_text("\nAll public checks passed." if status == ALL_PASSED else
                f"\nNot every public check passes yet (exit status {status}).")
     report = unanswered_report(nb)
     if report:
-        _print(report)
+        print_text(report)
     return status
 
 

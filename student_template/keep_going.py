@@ -10,7 +10,7 @@ that calls the student's functions (plots, checks, training) in it:
 * an interrupt (Jupyter's stop button) still stops everything.
 
 So "Run All" always reaches the self-check at the end of the notebook. Ships next to the notebook
-(week6_selfcheck.NOTEBOOK_FILES); needs nothing but the standard library.
+(selfcheck_files.NOTEBOOK_FILES); needs nothing but the standard library.
 """
 import ast
 import inspect

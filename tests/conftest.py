@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import student_template.keep_going
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.kernel.kernel_files import remove_tree
 from tests.robustness.trees import nested
 from tests.uid_access import NOT_TESTED, require_uid_level

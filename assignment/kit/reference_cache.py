@@ -25,46 +25,24 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import scipy
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CACHE_ENV = "WEEK6_GRADER_CACHE"
+# the project's root, version and cache directory are the neutral module's (project/), shared with the grader
+from project import CACHE_ENV, PROJECT_ROOT, __version__, cache_dir, tree_digest
+
 SOURCE_DIRS = ("reference",)
 SOURCE_GLOBS = ("data/*.mat",)
 SOURCE_FILES = ("assignment/kit/reference_runs.py", "assignment/kit/reference_cache.py")
 
 
-def cache_dir():
-    """The cache directory, or None when the cache is off (``WEEK6_GRADER_CACHE=""``)."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured is not None:
-        return Path(configured).expanduser() if configured.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "week6-grader"
-
-
 @lru_cache(maxsize=None)
 def sources_fingerprint(root=PROJECT_ROOT):
     """sha256 over the files that decide the reference's trained outcomes (names and contents)."""
-    root = Path(root)
-    files = set()
-    for directory in SOURCE_DIRS:
-        files.update(p for p in (root / directory).rglob("*")
-                     if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
-    for pattern in SOURCE_GLOBS:
-        files.update(p for p in root.glob(pattern) if p.is_file())
-    files.update(root / name for name in SOURCE_FILES if (root / name).is_file())
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(root, SOURCE_DIRS, SOURCE_GLOBS, SOURCE_FILES)
 
 
 def cache_key(exercise, restarts, seed, setup, method, options):
     """The hex key of one trained outcome: everything its value depends on."""
-    import scipy
-
-    from grader import __version__
     material = {"exercise": str(exercise), "restarts": int(restarts), "seed": int(seed), "setup": repr(setup),
                 "method": str(method), "options": repr(sorted(dict(options).items())),
                 "sources": sources_fingerprint(), "grader": __version__,

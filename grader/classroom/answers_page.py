@@ -16,6 +16,7 @@ from pathlib import Path
 
 from student_template.written_answers import PLOTS, QUESTIONS, THUMBNAIL_PLOTS
 
+from grader.classroom.gradebook import GRADEBOOK, read_gradebook
 from grader.classroom.people import full_name, short_name, who
 from grader.render import render
 from grader.reports.answer_markdown import answer_model
@@ -26,7 +27,7 @@ PAGE_NAME = "written_answers.html"
 
 
 def _model_answers():
-    try:
+    try:     # optional: imported here, where a grader without the reference still makes the page
         from reference.answers import WRITTEN_ANSWERS
     except ImportError:          # a grader installed without the reference shows the students' answers only
         return {}
@@ -38,8 +39,6 @@ def _model_answers():
 def _class_entries(out_root, rows):
     """[(row, folder, record or None)] in the gradebook's order (else the folders' order); a row without
     a gradebook is {"submission": the notebook's name}."""
-    from grader.classroom.gradebook import read_gradebook
-    from grader.classroom.outputs import GRADEBOOK
     out_root = Path(out_root)
     if rows is None and (out_root / GRADEBOOK).is_file():
         rows = read_gradebook(out_root / GRADEBOOK)

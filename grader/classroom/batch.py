@@ -1,10 +1,10 @@
 """Grade a whole class, as an LMS hands it over, several notebooks at a time.
 
-    result = grade_batch("submissions/", "out/", jobs=4)            # all of them
-    result = grade_batch("canvas.zip", "out/", roster="roster.csv", overrides="overrides.csv")
-    result = grade_batch("submissions/", "out/", only="alice")      # regrade one into a graded OUT
-    result = grade_batch("submissions/", "out/shard-2", shard=(2, 4))  # the 2nd of 4 disjoint shares
-                                                                       # (grader.classroom.shards merges them)
+    result = grade_batch("submissions/", "out/", BatchOptions(jobs=4))          # all of them
+    result = grade_batch("canvas.zip", "out/", BatchOptions(roster="roster.csv", overrides="overrides.csv"))
+    result = grade_batch("submissions/", "out/", BatchOptions(only="alice"))    # regrade one into a graded OUT
+    result = grade_batch("submissions/", "out/shard-2", BatchOptions(shard=(2, 4)))  # the 2nd of 4 disjoint shares
+                                                                                 # (grader.classroom.shards merges them)
 
 Each submission is graded by :func:`grader.pipeline.grade_notebook` in a worker
 of a process pool (:mod:`grader.classroom.pool`: ``forkserver`` start method; each worker is the
@@ -30,7 +30,7 @@ is computed once in the parent (or read from the reference cache) and shipped to
 workers, which :func:`assignment.kit.reference_runs.preload` it.
 
 Resuming: ``OUT/<key>/.grade-key`` records the notebook's sha256, the grader's
-fingerprint (:func:`grader_fingerprint`: a hash of assignment/, grader/, reference/,
+fingerprint (:func:`grader_fingerprint`: a hash of project/, assignment/, grader/, reference/,
 student_template/ and data/*.mat) and a hash of the configuration. A submission whose key is
 unchanged and whose results.json is readable is not graded again, unless its
 status was ``grader_error`` (``force`` grades everything). Before a submission
@@ -44,31 +44,31 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-from collections import Counter, deque
-from concurrent.futures import FIRST_COMPLETED, wait
-from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT, tree_digest
 from grader.classroom.attempts import ATTEMPTED_FILE, attempted_json
-from grader.classroom.gradebook import IDENTITY_FILE, KEY_FILE, read_key
-from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
-from grader.classroom.outputs import GRADEBOOK, BatchError, BatchResult, finish_outputs, overrides_for
+from grader.classroom.gradebook import GRADEBOOK, IDENTITY_FILE, KEY_FILE, read_key
+from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, LmsOptions
+from grader.classroom.outputs import BatchError, BatchResult, finish_outputs, overrides_for
 from grader.classroom.overrides import RAW_FILES, has_raw, is_adjusted, keep_raw
-from grader.classroom.pool import Task, WorkerPool, grade_task, write_stopped
+from grader.classroom.batch_run import BatchRun, default_timeout
+from grader.classroom.pool import Task, write_stopped
 from grader.classroom.shards import parse_shard, shard_of, write_manifest
 from grader.classroom.similarity import CODE_FILE, notebook_code
 from grader.classroom.keys import SelectError, select
 from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due
 from grader.config import GraderConfig
 from grader.kernel.sandbox import resolve_level
+from grader.reports.text import write_text_if_changed
 from grader.reports.written_work import ANSWERS_DIR
 
-FINGERPRINT_DIRS = ("assignment", "grader", "reference", "student_template")
+FINGERPRINT_DIRS = ("project", "assignment", "grader", "reference", "student_template")
 FINGERPRINT_GLOBS = ("data/*.mat",)
 
 UNPACKED_DIR = ".submissions"            # where a SUBMISSIONS zip is unpacked
@@ -76,7 +76,6 @@ NO_NOTEBOOK = "no_notebook"              # the status of a submission that holds
 PREVIOUS_OUTPUTS = (KEY_FILE, "results.json", "feedback.md", "feedback.html", "feedback.json", "*.executed.ipynb",
                     "decision_boundary_*.png", "gradient_blocks_*.png",
                     *RAW_FILES.values(), f"{ANSWERS_DIR}/*")   # removed before grading again
-BOOT_GRACE = 120.0                       # seconds a worker may take to start before its task's clock runs
 
 
 # --------------------------------------------------------------------- identity
@@ -87,19 +86,7 @@ def grader_fingerprint(root=PROJECT_ROOT):
     Any change to one of them (a tolerance, a check, the reference, the data)
     changes the fingerprint, so a resumed batch grades everything again.
     """
-    root = Path(root)
-    files = set()
-    for directory in FINGERPRINT_DIRS:
-        for path in (root / directory).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
-                files.add(path)
-    for pattern in FINGERPRINT_GLOBS:
-        files.update(p for p in root.glob(pattern) if p.is_file())
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return tree_digest(root, FINGERPRINT_DIRS, FINGERPRINT_GLOBS)
 
 
 def config_digest(config):
@@ -126,6 +113,8 @@ def reference_outcomes(config):
     """{(network, restarts): (accuracy, W)} for every trained network of the assignment, computed once
     in the parent (or read from the one on-disk cache, assignment/kit/reference_cache.py) and shipped
     to the workers."""
+    # here, not at the top: start-up time (the assignment takes seconds to import, and a resumed batch with
+    # nothing to grade never needs it)
     from assignment import TRAINED
     from assignment.kit.reference_runs import reference_training
 
@@ -134,171 +123,6 @@ def reference_outcomes(config):
 
 
 # ----------------------------------------------------------------------- batch
-
-def default_timeout(config):
-    """Wall-clock cap for one submission: far above what the grader's own limits allow (the whole
-    grading's time budget among them: a grading ends by itself, with its results, before this)."""
-    return max(2 * float(config.notebook_timeout) + 600.0, float(config.time_budget) + 300.0)
-
-
-class _Batch:
-    def __init__(self, tasks, out_root, jobs, config, timeout, reference, progress, grade_function=None):
-        self.tasks = tasks
-        self.out_root = Path(out_root)
-        self.jobs = jobs
-        self.config = config
-        self.timeout = timeout
-        self.reference = reference
-        self.progress = progress
-        self.grade_function = grade_function
-        self.restarts = 0
-        self.worker_rss = {}
-        self.kernel_rss = {}
-        self.outcomes = Counter()
-        self.bar = None
-
-    # one submission is finished: its key makes it resumable
-    def _done(self, task, outcome=None, status=None, message=""):
-        if outcome is not None:
-            status = outcome.get("status", "graded")
-            pid = outcome.get("pid")
-            if pid is not None:
-                self.worker_rss[pid] = max(self.worker_rss.get(pid, 0.0), float(outcome.get("worker_rss_mb", 0)))
-                self.kernel_rss[pid] = max(self.kernel_rss.get(pid, 0.0), float(outcome.get("kernel_rss_mb", 0)))
-        else:
-            elapsed = time.monotonic() - (task.started or task.submitted or time.monotonic())
-            try:
-                write_stopped(task.path, task.out_dir, self.config, status, message, elapsed)
-            except Exception as error:    # not even a results.json: the gradebook says grader_error
-                print(f"could not write results for {task.path.name}: {error}", file=sys.stderr)
-        try:
-            task.out_dir.mkdir(parents=True, exist_ok=True)
-            keep_raw(task.out_dir)        # the autograder's own files: overrides go on top of them
-            (task.out_dir / KEY_FILE).write_text(json.dumps({**task.grade_key, "status": status}) + "\n",
-                                                 encoding="utf-8")
-        except OSError:
-            pass
-        self.outcomes[status] += 1
-        if self.bar is not None:
-            self.bar.set_postfix({s: c for s, c in sorted(self.outcomes.items())}, refresh=False)
-            self.bar.update(1)
-
-    def run(self):
-        from tqdm import tqdm
-
-        # on a terminal the bar redraws every second; in a log (CI) a line every 30 s is enough
-        self.bar = tqdm(total=len(self.tasks), desc="grading", unit="nb", file=sys.stderr, dynamic_ncols=True,
-                        smoothing=0.05, mininterval=1 if sys.stderr.isatty() else 30,
-                        disable=not self.progress) if self.tasks else None
-        tmpdir = tempfile.mkdtemp(prefix="week6-batch-")
-        queue = deque(self.tasks)
-        suspects = deque()
-        pool = None
-        inflight = {}
-        try:
-            while queue or suspects or inflight:
-                if pool is None:
-                    pool = WorkerPool(self.jobs, self.reference, tmpdir)
-                if suspects:
-                    if not inflight:
-                        self._submit(pool, inflight, suspects.popleft(), isolated=True)
-                else:
-                    while queue and len(inflight) < self.jobs:
-                        self._submit(pool, inflight, queue.popleft())
-                done, _ = wait(list(inflight), timeout=0.5, return_when=FIRST_COMPLETED)
-                pool.drain()
-                broken = self._collect(done, inflight)
-                killed = self._enforce_timeouts(pool, inflight)
-                if broken or killed:
-                    settled, _ = wait(list(inflight), timeout=60)
-                    broken += self._collect(settled, inflight)
-                    broken += list(inflight.values())     # did not settle: count as lost with the pool
-                    inflight.clear()
-                    self._triage(broken, queue, suspects, deliberate=bool(killed))
-                    pool.close(kill=True)
-                    pool = None
-                    self.restarts += 1
-        except BaseException:
-            if pool is not None:
-                pool.close(kill=True)
-                pool = None
-            raise
-        finally:
-            if pool is not None:
-                pool.close()
-            if self.bar is not None:
-                self.bar.close()
-            shutil.rmtree(tmpdir, ignore_errors=True)
-
-    def _submit(self, pool, inflight, task, isolated=False):
-        task.isolated = isolated
-        task.submitted = time.monotonic()
-        task.started = task.pid = None
-        task.not_sent = False
-        try:
-            future = pool.executor.submit(grade_task, str(task.path), str(task.out_dir), self.config, task.index,
-                                          self.grade_function)
-        except BrokenProcessPool:    # broke between two submissions: caught by the next wait
-            task.not_sent = True
-            future = _failed_future()
-        inflight[future] = task
-
-    def _collect(self, done, inflight):
-        """Finish the completed futures; return the tasks lost with a broken pool."""
-        lost = []
-        for future in done:
-            task = inflight.pop(future, None)
-            if task is None:
-                continue
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                lost.append(task)
-                continue
-            except Exception as error:     # e.g. a result that cannot be pickled: a grader bug
-                self._done(task, status="grader_error",
-                           message=f"The grader failed: {type(error).__name__}: {error}")
-                continue
-            self._done(task, outcome)
-        return lost
-
-    def _enforce_timeouts(self, pool, inflight):
-        killed = []
-        now = time.monotonic()
-        for task in inflight.values():
-            running = pool.running.get(task.index)
-            if running is not None:
-                task.pid, task.started = running
-            # a worker that has not even begun (still starting up) gets BOOT_GRACE more
-            if now - (task.started or task.submitted + BOOT_GRACE) > self.timeout:
-                task.timed_out = True
-                killed.append(task)
-        for task in killed:
-            for pid in ([task.pid] if task.pid else pool.all_pids()):
-                pool.kill_tree(pid)
-        return killed
-
-    def _triage(self, lost, queue, suspects, deliberate):
-        """Decide about the submissions that were in flight when the pool broke."""
-        running = [task for task in lost if not task.not_sent and not task.timed_out]
-        for task in sorted(lost, key=lambda t: t.index, reverse=True):
-            if task.timed_out:
-                self._done(task, status="timeout",
-                           message=f"Grading this notebook took longer than {self.timeout:g} s and was stopped. "
-                                   "Look for code that runs for a long time outside functions.")
-            elif deliberate or (task.not_sent and task.requeued < 3):
-                # the pool was killed for another submission's timeout, or broke before this one was sent
-                task.requeued += 1
-                queue.appendleft(task)
-            elif task.isolated or len(running) == 1:
-                self._done(task, status="grader_error",
-                           message="The grading process died while grading this notebook (it may have used "
-                                   "too much memory); the notebook was graded alone and the process died again."
-                           if task.isolated else
-                           "The grading process died while grading this notebook (it may have used too much memory).")
-            else:                               # who broke the pool? grade each alone to find out
-                suspects.appendleft(task)
-
 
 def _clear_previous(result_dir):
     """Remove what an earlier grading of this submission wrote (only the files the grader writes)."""
@@ -311,13 +135,6 @@ def _clear_previous(result_dir):
                     path.unlink()
             except OSError:
                 pass
-
-
-def _failed_future():
-    from concurrent.futures import Future
-    future = Future()
-    future.set_exception(BrokenProcessPool("the process pool broke before the submission could be sent"))
-    return future
 
 
 def _find(submissions, out_root, roster, due):
@@ -340,26 +157,21 @@ def _prepare_dir(submission, out_root):
     identity = json.dumps(submission.identity(), indent=1, ensure_ascii=False) + "\n"
     code = notebook_code(submission.path)
     for name, text in ((IDENTITY_FILE, identity), (CODE_FILE, code), (ATTEMPTED_FILE, attempted_json(submission.path))):
-        path = result_dir / name
-        try:
-            if path.read_text(encoding="utf-8") == text:
-                continue
-        except OSError:
-            pass
-        path.write_text(text, encoding="utf-8")
+        write_text_if_changed(result_dir / name, text)
     return result_dir
 
 
-def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *, timeout=None, force=False,
-                progress=True, class_report=True, fingerprint=None, grade_function=None,
-                roster=None, overrides=None, only=None, due=None, assignment=DEFAULT_ASSIGNMENT, similarity=True):
-    """Grade every submission found in ``submissions_dir`` into ``out_root``; returns a :class:`BatchResult`.
+@dataclass
+class BatchOptions:
+    """How :func:`grade_batch` grades a class (every field has a default).
 
-    submissions_dir: a folder tree, a zip, an LMS download (:func:`grader.classroom.submissions.find_submissions`).
     jobs: submissions graded at once (default ``os.cpu_count()``).
+    config: the grading's limits and tolerances (default :class:`GraderConfig`).
     shard: (k, n) or "k/n": grade only the k-th of n disjoint shares (:func:`shard_of`).
     timeout: wall-clock seconds per submission before it is stopped (:func:`default_timeout`).
     force: grade again even what is unchanged since its last grading.
+    progress: a progress bar and a first line on stderr.
+    class_report: write the class report and the TAs' page of written answers.
     fingerprint: the grader's version for resuming (default :func:`grader_fingerprint`).
     grade_function: what grades one notebook in a worker, ``f(path, out_root, config, out_dir=...)
     -> GradingRun`` writing ``out_dir/results.json`` (default :func:`grader.pipeline.grade_notebook`);
@@ -370,9 +182,36 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     assignment: what goes into the LMS files, :class:`grader.classroom.lms_export.LmsOptions` (which files,
     Canvas's column, blank or 0 for nothing gradable), or just Canvas's column name.
     similarity: flag near-identical pairs.
-    Writes ``out_root/<key>/results.json`` for every submission, ``gradebook.csv``, the LMS files,
-    ``shard.json`` and (``class_report``) the class report.
     """
+    jobs: int | None = None
+    config: GraderConfig | None = None
+    shard: tuple | str | None = None
+    timeout: float | None = None
+    force: bool = False
+    progress: bool = True
+    class_report: bool = True
+    fingerprint: str | None = None
+    grade_function: Callable | None = None
+    roster: str | Path | None = None
+    overrides: str | Path | None = None
+    only: str | None = None
+    due: datetime | str | None = None
+    assignment: LmsOptions | str = DEFAULT_ASSIGNMENT
+    similarity: bool = True
+
+
+def grade_batch(submissions_dir, out_root, options: BatchOptions | None = None) -> BatchResult:
+    """Grade every submission found in ``submissions_dir`` into ``out_root`` as ``options`` say
+    (:class:`BatchOptions`); returns a :class:`BatchResult`.
+
+    submissions_dir: a folder tree, a zip, an LMS download (:func:`grader.classroom.submissions.find_submissions`).
+    Writes ``out_root/<key>/results.json`` for every submission, ``gradebook.csv``, the LMS files,
+    ``shard.json`` and (``options.class_report``) the class report.
+    """
+    options = options or BatchOptions()
+    jobs, config, shard, timeout, grade_function, only = (options.jobs, options.config, options.shard,
+                                                          options.timeout, options.grade_function, options.only)
+    force, progress = options.force, options.progress
     started = time.monotonic()
     config = config or GraderConfig()
     if grade_function is None:      # no sandbox here: SandboxUnavailable before anyone is graded
@@ -386,7 +225,7 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
     if only is not None and not (out_root / GRADEBOOK).is_file():
         raise BatchError(f"ONLY= regrades one submission into a graded OUT, and {out_root} holds no {GRADEBOOK}")
     out_root.mkdir(parents=True, exist_ok=True)
-    found = _find(submissions_dir, out_root, roster, due)
+    found = _find(submissions_dir, out_root, options.roster, options.due)
     class_subs = found.submissions
     shard = parse_shard(shard) if shard is not None else None
     subs = shard_of(class_subs, shard)
@@ -398,9 +237,9 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
             raise BatchError(str(error)) from None
         if chosen not in subs:
             raise BatchError(f"{chosen.relpath} is not in shard {shard[0]}/{shard[1]}")
-    override_table, override_note = overrides_for(out_root, overrides, class_subs)
+    override_table, override_note = overrides_for(out_root, options.overrides, class_subs)
     timeout = float(timeout) if timeout else default_timeout(config)
-    fingerprint = fingerprint or grader_fingerprint()
+    fingerprint = options.fingerprint or grader_fingerprint()
     result = BatchResult(out_root=out_root, shard=shard, fingerprint=fingerprint, jobs=jobs, source=found.source,
                          skipped=found.skipped, files=None if shard else found.files)
 
@@ -442,12 +281,10 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
               + f" ({found.source}): {len(tasks)} to grade, {len(result.resumed)} unchanged since their last grading"
               + (f", {len(found.skipped)} files skipped" if found.skipped else ""), file=sys.stderr)
     if tasks:
-        reference_started = time.monotonic()
         # a custom grade_function (tests) may not need the reference: it is then not trained
         reference = reference_outcomes(config) if grade_function is None else None
-        result.reference_seconds = time.monotonic() - reference_started
         function_name = None if grade_function is None else f"{grade_function.__module__}:{grade_function.__qualname__}"
-        batch = _Batch(tasks, out_root, min(jobs, len(tasks)), config, timeout, reference, progress, function_name)
+        batch = BatchRun(tasks, out_root, min(jobs, len(tasks)), config, timeout, reference, progress, function_name)
         batch.run()
         by_path = {s.path: s.relpath for s in subs}
         result.graded = [by_path[task.path] for task in tasks]
@@ -458,11 +295,10 @@ def grade_batch(submissions_dir, out_root, jobs=None, config=None, shard=None, *
         names = [row["name"] or row["sis_id"] or row["email"] for row in found.roster_unmatched]
         result.notes.append(f"{len(names)} student(s) of the roster handed in nothing: " + ", ".join(names[:10])
                             + (" ..." if len(names) > 10 else ""))
-    keys = [s.key for s in subs]
     write_manifest(out_root, [s.relpath for s in subs], [s.relpath for s in class_subs],
                     {s.relpath: s.key for s in class_subs}, shard, fingerprint)
-    finish_outputs(result, [(s.relpath, s.key) for s in subs], override_table, override_note, keys,
-                    class_report, assignment, similarity)
+    finish_outputs(result, [(s.relpath, s.key) for s in subs], overrides=override_table, override_note=override_note,
+                   class_report=options.class_report, lms=options.assignment, similarity=options.similarity)
     result.elapsed = time.monotonic() - started
     return result
 

@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from assignment import BASE_POINTS, BONUS_EXERCISES, BONUS_POINTS, EXERCISE_POINTS, label_of
+from assignment import BASE_POINTS, BONUS_EXERCISES, BONUS_POINTS, EXERCISE_IDS, EXERCISE_POINTS, label_of
 from student_template.written_answers import QUESTIONS
 
 from grader.classroom.answers_page import PAGE_NAME as ANSWERS_PAGE
@@ -37,7 +37,6 @@ from grader.classroom.class_figures import MAX_POINTS, figures, safe_id
 from grader.classroom.gradebook import other_files, read_json
 from grader.classroom.inputs import account, identities_of
 from grader.classroom.people import full_name, short_name, who
-from grader.model import EXERCISES
 from grader.reports.text import finite_number, fmt_points, one_line
 from grader.render import render
 
@@ -48,7 +47,7 @@ TOP_FAILURES = 15
 TOP_TAGS = 15
 TOP_SLOWEST = 10
 MAX_MESSAGE = 240          # characters of a "why not graded" in the matrix
-POINTS_RULE = (f"Score = base points (exercises {EXERCISES[0]}-{EXERCISES[-1]} without the bonus, out of "
+POINTS_RULE = (f"Score = base points (exercises {EXERCISE_IDS[0]}-{EXERCISE_IDS[-1]} without the bonus, out of "
                f"{BASE_POINTS:g}) + bonus points (extra credit, out of {BONUS_POINTS:g}), so at most "
                f"{BASE_POINTS + BONUS_POINTS:g}; gradebook.csv's score and the LMS files hold that total, "
                f"and their points possible are {BASE_POINTS:g}.")
@@ -106,7 +105,7 @@ def class_statistics(out_root, rows, pairs=()):
         tag_submissions.update(seen_tags)
     n = len(graded)
     exercises = []
-    for exercise in EXERCISES:
+    for exercise in EXERCISE_IDS:
         points = [finite_number(row.get(exercise)) for row in graded]
         tried = sum(1 for row in graded if attempted[_result_dir(row)].get(exercise, True))
         exercises.append({"exercise": exercise, "label": label_of(exercise), "max": EXERCISE_POINTS[exercise],
@@ -140,7 +139,7 @@ def class_statistics(out_root, rows, pairs=()):
 
 
 def _exercise_order(exercise):
-    return EXERCISES.index(exercise) if exercise in EXERCISES else len(EXERCISES)
+    return EXERCISE_IDS.index(exercise) if exercise in EXERCISE_IDS else len(EXERCISE_IDS)
 
 
 def _median(values):
@@ -170,8 +169,8 @@ def _cells(row, tried):
     """One matrix cell per exercise: {"text", "css", "title"}. A submission not graded shows its points
     only where it has some (a timeout may stop a grading that earned points before)."""
     cells = []
-    stopped = row.get("status") != "graded" and not any(finite_number(row.get(e)) for e in EXERCISES)
-    for exercise in EXERCISES:
+    stopped = row.get("status") != "graded" and not any(finite_number(row.get(e)) for e in EXERCISE_IDS)
+    for exercise in EXERCISE_IDS:
         maximum = EXERCISE_POINTS[exercise]
         if stopped:
             cells.append({"text": "", "css": NOT_GRADED[0], "title": f"{label_of(exercise)}: not graded"})
@@ -186,8 +185,8 @@ def _cells(row, tried):
 
 
 def _score_title(row):
-    base = sum(finite_number(row.get(e)) for e in EXERCISES if e not in BONUS_EXERCISES)
-    bonus = sum(finite_number(row.get(e)) for e in EXERCISES if e in BONUS_EXERCISES)
+    base = sum(finite_number(row.get(e)) for e in EXERCISE_IDS if e not in BONUS_EXERCISES)
+    bonus = sum(finite_number(row.get(e)) for e in EXERCISE_IDS if e in BONUS_EXERCISES)
     return (f"{fmt_points(finite_number(row.get('score')))} = {fmt_points(base)} / {BASE_POINTS:g} base "
             f"+ {fmt_points(bonus)} / {BONUS_POINTS:g} bonus")
 
@@ -273,7 +272,7 @@ def report_model(out_root, rows, stats, batch=None) -> dict:
         "title": "Week 6 class report",
         "summary": _summary(stats, inputs, batch),
         "points_rule": POINTS_RULE,
-        "exercises": [{"id": e, "label": label_of(e), "max": fmt_points(EXERCISE_POINTS[e])} for e in EXERCISES],
+        "exercises": [{"id": e, "label": label_of(e), "max": fmt_points(EXERCISE_POINTS[e])} for e in EXERCISE_IDS],
         "students": students,
         "legend": _legend(students),
         "pairs": [{"first": short_name(by_key.get(p.first, {"submission": p.first})),
@@ -288,7 +287,7 @@ def report_model(out_root, rows, stats, batch=None) -> dict:
                           "pass_rate": f"{100 * e['pass_rate']:.0f}%" if e["attempted"] else "–"}
                          for e in stats["exercises"]],
         "graded": stats["graded"],
-        "tests": [{"exercise": exercise, "label": label_of(exercise) if exercise in EXERCISES else exercise,
+        "tests": [{"exercise": exercise, "label": label_of(exercise) if exercise in EXERCISE_IDS else exercise,
                    "figure": f"tests_{safe_id(exercise)}",
                    "rows": [{"name": t["name"], "max": fmt_points(t["max"]), "mean": fmt_points(t["mean"]),
                              "attempted": t["attempted"], "passed": f"{100 * t['pass_rate']:.0f}%" if t["attempted"] else "–",

@@ -6,19 +6,20 @@ in :data:`GRADEBOOK_COLUMNS`, the one list of columns: a stage that adds a colum
 
 A row comes from the submission's ``results.json`` (overrides already applied,
 see :mod:`grader.classroom.overrides`), its ``.grade-key`` and ``submission.json`` (who handed
-it in: :class:`grader.classroom.submissions.Submission`). ``similar_to`` is filled by the
+it in: :class:`grader.classroom.submission_records.Submission`). ``similar_to`` is filled by the
 batch from :mod:`grader.classroom.similarity`.
 """
 import csv
 import json
 from pathlib import Path
 
-from grader.model import EXERCISES
+from assignment import EXERCISE_IDS
 from grader.reports.text import one_line, replacing
 
+GRADEBOOK = "gradebook.csv"              # in OUT: the class's gradebook
 KEY_FILE = ".grade-key"
 IDENTITY_FILE = "submission.json"
-CONTRACT_COLUMNS = ["submission", "score", *EXERCISES, "status"]
+CONTRACT_COLUMNS = ["submission", "score", *EXERCISE_IDS, "status"]
 IDENTITY_COLUMNS = ["student", "name", "email", "section", "late", "submitted_at"]
 GRADEBOOK_COLUMNS = (CONTRACT_COLUMNS + IDENTITY_COLUMNS
                      + ["similar_to", "adjustments", "key"]
@@ -70,7 +71,7 @@ def read_identity(result_dir):
 def empty_row(submission, status, message, identity=None):
     """A row for a submission without results: score 0, ``status`` and why."""
     row = {column: "" for column in GRADEBOOK_COLUMNS}
-    row.update({"submission": submission, "score": "0", **{number: "0" for number in EXERCISES},
+    row.update({"submission": submission, "score": "0", **{number: "0" for number in EXERCISE_IDS},
                 "status": status, "tests_failed": "0", "tests_total": "0", "message": message})
     row.update(_identity_cells(identity or {}))
     return row
@@ -120,7 +121,7 @@ def gradebook_row(name, result_dir):
     adjustments = [a for a in extra.get("manual_adjustments") or [] if isinstance(a, dict)]
     row.update({
         "score": _number(results.get("score", 0)),
-        **{number: _number(scores.get(number, 0)) for number in EXERCISES},
+        **{number: _number(scores.get(number, 0)) for number in EXERCISE_IDS},
         "status": status,
         **_identity_cells(identity),
         "adjustments": _number(sum(float(a.get("applied", 0) or 0) for a in adjustments)) if adjustments else "",

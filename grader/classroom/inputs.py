@@ -4,7 +4,7 @@ A file handed in is one of four things (:func:`account`): a notebook graded (one
 the file of a student who handed in no notebook (their submission, status ``no_notebook``); another
 file of a student, listed with them and not graded (an older upload, a ``.txt``); a file of no student,
 skipped with its reason (a README beside the downloads, a checkpoint). The four add up to the number
-of files found (:attr:`grader.classroom.submissions.Found.files`); the report says so, or says what is
+of files found (:attr:`grader.classroom.submission_records.Found.files`); the report says so, or says what is
 not accounted for.
 """
 from collections import Counter
@@ -52,7 +52,7 @@ class InputAccount:
 
 def account(rows, identities, files, skipped) -> InputAccount:
     """The :class:`InputAccount` of gradebook ``rows`` ({key: submission.json} in ``identities``) and the
-    ``skipped`` files of no student (:class:`grader.classroom.submissions.Skipped`)."""
+    ``skipped`` files of no student (:class:`grader.classroom.submission_records.Skipped`)."""
     result = InputAccount(files=files, skipped=Counter(item.reason for item in skipped))
     for row in rows:
         if row.get("status") == "missing":

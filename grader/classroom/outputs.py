@@ -14,15 +14,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.classroom.gradebook import LIST_SEPARATOR, empty_row, gradebook_row, write_gradebook
+from grader.classroom.answers_page import write_answers_page
+from grader.classroom.class_report import write_class_report
+from grader.classroom.gradebook import GRADEBOOK, LIST_SEPARATOR, empty_row, gradebook_row, write_gradebook
 from grader.classroom.inputs import identities_of, input_summary
-from grader.classroom.lms_export import lms_options, write_lms_files
+from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, lms_options, write_lms_files
 from grader.classroom.overrides import OverridesError, apply_overrides, read_overrides, resolve
 from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
 from grader.classroom.similarity import CODE_FILE, partners, similar_pairs
+from grader.classroom.submission_records import Found
 
 
-GRADEBOOK = "gradebook.csv"
 OVERRIDES_FILE = "overrides.csv"         # the overrides of the last run that gave some, used again
 MISSING_SHARD = "its shard was not among the merged directories"   # a missing row's message, unless told why
 
@@ -51,7 +53,6 @@ class BatchResult:
     fingerprint: str = ""
     jobs: int = 0
     elapsed: float = 0.0
-    reference_seconds: float = 0.0
     pool_restarts: int = 0
     worker_rss_mb: dict = field(default_factory=dict)
     kernel_rss_mb: dict = field(default_factory=dict)
@@ -59,7 +60,7 @@ class BatchResult:
     class_report: tuple | None = None
     lms_files: tuple = ()
     source: str = "folder"
-    skipped: list = field(default_factory=list)         # [grader.classroom.submissions.Skipped]: files of no student
+    skipped: list = field(default_factory=list)         # [grader.classroom.submission_records.Skipped]: files of no student
     files: int | None = None                            # input files seen (None: not known, e.g. after a merge)
     lms_not_written: dict = field(default_factory=dict)  # LMS file name -> why it was not written
     notes: list = field(default_factory=list)
@@ -78,7 +79,6 @@ class BatchResult:
                  f"{len(self.resumed)} kept (unchanged since their last grading); {self.elapsed:.1f} s"]
         if self.files is not None:
             lines.append(input_summary(self.files, self.rows, self.skipped, self.out_root))
-        from grader.classroom.submissions import Found
         lines += Found(root=self.out_root, skipped=self.skipped).skipped_summary()
         if self.similar:
             lines.append(f"{len(self.similar)} pair(s) of near-identical submissions to look at (class report)")
@@ -116,15 +116,19 @@ def overrides_for(out_root, overrides, submissions):
     return by_key, f"overrides: {len(table)} adjustment(s) from {path}{where}"
 
 
-def finish_outputs(result, entries, override_table, override_note, keys, class_report, lms, similarity,
-                   missing_reasons=None):
+def finish_outputs(result, entries, *, overrides=None, override_note=None, class_report=True,
+                   lms=DEFAULT_ASSIGNMENT, similarity=True, missing_reasons=None):
     """Overrides, rows, similarity, gradebook, LMS files and class report from ``OUT/<key>/``.
 
     entries: [(submission relpath, key)] in gradebook order; a key of None gets a ``missing`` row, whose
     message is ``missing_reasons[relpath]`` where given (e.g. why its Slurm task did not finish).
+    overrides: {key: [Override]} and override_note its line for the summary (:func:`overrides_for`).
     lms: :class:`grader.classroom.lms_export.LmsOptions`, or Canvas's column name (the other options' defaults).
+    similarity: flag near-identical pairs; class_report: write the class report and the TAs' page.
     """
     out_root = Path(result.out_root)
+    override_table = overrides or {}
+    keys = [key for _, key in entries if key is not None]
     for relpath, key in entries:
         if key is not None:
             apply_overrides(out_root / key, override_table.get(key, []))
@@ -161,8 +165,6 @@ def finish_outputs(result, entries, override_table, override_note, keys, class_r
     for name, why in result.lms_not_written.items():
         result.notes.append(f"{name} not written: {why}")
     if class_report:
-        from grader.classroom.class_report import write_class_report
         result.class_report = write_class_report(out_root, rows, pairs=result.similar, batch=result)
-        from grader.classroom.answers_page import write_answers_page
         result.answers_page = write_answers_page(out_root, rows)
     return result

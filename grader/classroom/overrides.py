@@ -24,9 +24,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from assignment import EXERCISE_POINTS
-from grader.model import EXERCISES
-from grader.reports.text import clean_text, truncate, write_text_atomically
+from assignment import EXERCISE_IDS, EXERCISE_POINTS
+from grader.reports.feedback import MODEL_FILE, read_model, render_html, render_markdown, summary_output
+from grader.reports.feedback_model import with_adjustments
+from grader.reports.results_json import dumps
+from grader.reports.text import clean_text, truncate, write_text_if_changed
 
 COLUMNS = ("submission", "exercise", "points", "reason")
 WHOLE_SCORE = "total"
@@ -66,9 +68,9 @@ def read_overrides(path):
         if not any(row.values()):
             continue
         exercise = row.get("exercise", "")
-        if exercise not in EXERCISES and exercise.lower() != WHOLE_SCORE:
+        if exercise not in EXERCISE_IDS and exercise.lower() != WHOLE_SCORE:
             raise OverridesError(f"{path}, line {line}: exercise {exercise!r} is none of "
-                                 f"{', '.join(EXERCISES)} or {WHOLE_SCORE}")
+                                 f"{', '.join(EXERCISE_IDS)} or {WHOLE_SCORE}")
         try:
             points = float(row.get("points", ""))
         except ValueError:
@@ -131,7 +133,7 @@ def adjusted_results(raw, overrides):
     results = json.loads(json.dumps(raw))
     extra = results.setdefault("extra_data", {})
     scores = {k: float(v) for k, v in (extra.get("exercise_scores") or {}).items()}
-    for number in EXERCISES:
+    for number in EXERCISE_IDS:
         scores.setdefault(number, 0.0)
     whole, adjustments = 0.0, []
     for override in overrides:
@@ -157,10 +159,6 @@ def apply_overrides(result_dir, overrides):
     ([] restores the autograder's own): the adjustments go into the feedback's model, and the pages
     and results.json's output are rendered from it again. Writes only what changes. No raw files:
     nothing to do."""
-    from grader.reports.feedback import MODEL_FILE, read_model, render_html, render_markdown, summary_output
-    from grader.reports.feedback_model import with_adjustments
-    from grader.reports.results_json import dumps
-
     result_dir = Path(result_dir)
     try:
         raw = json.loads((result_dir / RAW_FILES["results.json"]).read_text(encoding="utf-8"))
@@ -176,18 +174,9 @@ def apply_overrides(result_dir, overrides):
         if model is not None:
             model = with_adjustments(model, adjustments, scores)
             results["output"] = summary_output(model)
-    _write_if_changed(result_dir / "results.json", dumps(results, indent=1) + "\n")
+    write_text_if_changed(result_dir / "results.json", dumps(results, indent=1) + "\n")
     if model is not None:
-        _write_if_changed(result_dir / MODEL_FILE, json.dumps(model, ensure_ascii=False) + "\n")
-        _write_if_changed(result_dir / "feedback.md", render_markdown(model))
-        _write_if_changed(result_dir / "feedback.html", render_html(model, result_dir))
+        write_text_if_changed(result_dir / MODEL_FILE, json.dumps(model, ensure_ascii=False) + "\n")
+        write_text_if_changed(result_dir / "feedback.md", render_markdown(model))
+        write_text_if_changed(result_dir / "feedback.html", render_html(model, result_dir))
     return True
-
-
-def _write_if_changed(path, text):
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except OSError:
-        pass
-    write_text_atomically(path, text)

@@ -54,6 +54,7 @@ def _worker_init(announce, reference, tmpdir, parent_pid):
         os.environ["TMPDIR"] = tmpdir
         tempfile.tempdir = tmpdir
     if reference:
+        # imported here, once the environment above is set: numpy's BLAS reads its thread count at import
         from assignment.kit.reference_runs import preload
         preload(reference)
     announce.put(("hello", os.getpid(), None))
@@ -71,7 +72,7 @@ def grade_task(path, out_dir, config, task_id, grade_function=None):
     started = time.monotonic()
     outcome = {"task": task_id, "pid": os.getpid()}
     try:
-        if grade_function is None:
+        if grade_function is None:     # imported in the worker, after its environment is set (see _worker_init)
             from grader.pipeline import grade_notebook as grade_function
         else:                                  # "module:qualname", imported once the task is announced
             import importlib
@@ -93,6 +94,7 @@ def grade_task(path, out_dir, config, task_id, grade_function=None):
 
 def write_stopped(path, out_dir, config, status, message, elapsed=0.0):
     """results.json (and feedback) in ``out_dir`` for a submission the batch had to stop: no tests, score 0, why."""
+    # here, as grade_task's pipeline: in a worker once its environment is set, in the parent only when needed
     from assignment.kit.plan import seed_for
     from grader.stages.report import report
 
@@ -107,7 +109,7 @@ def write_stopped(path, out_dir, config, status, message, elapsed=0.0):
     try:
         report(run)
     except Exception:
-        from grader.reports.results_json import write_results
+        from grader.reports.results_json import write_results     # here: see the imports above
         write_results(run, run.out_dir / "results.json")
     return run
 

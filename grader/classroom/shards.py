@@ -1,6 +1,6 @@
 """A class graded in shares on several machines, and the shares merged back into one class.
 
-    result = grade_batch("submissions/", "out/shard-2", shard=(2, 4))  # the 2nd of 4 disjoint shares
+    result = grade_batch("submissions/", "out/shard-2", BatchOptions(shard=(2, 4)))  # the 2nd of 4 disjoint shares
     merged = merge_shards(["out/shard-1", ..., "out/shard-4"], "out/class")
 
 Each run writes ``OUT/shard.json`` (:func:`write_manifest`): which share of which class
@@ -18,7 +18,7 @@ from pathlib import Path
 from grader.classroom.gradebook import read_identity
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT
 from grader.classroom.outputs import OVERRIDES_FILE, BatchError, BatchResult, finish_outputs, overrides_for
-from grader.classroom.submissions import Submission
+from grader.classroom.submission_records import Submission
 
 
 MANIFEST = "shard.json"
@@ -157,7 +157,7 @@ def merge_shards(shard_dirs, out_root, *, allow_partial=False, class_report=True
     entries = [(name, (keys.get(name) or Path(name).stem) if name in owner else None) for name in class_names]
     reasons = {name: missing_reasons[k] for k in missing_k if k in (missing_reasons or {})
                for name in shard_of(class_names, (k, n))}
-    finish_outputs(result, entries, override_table, override_note, [k for _, k in entries if k is not None],
-                    class_report, assignment, similarity, missing_reasons=reasons)
+    finish_outputs(result, entries, overrides=override_table, override_note=override_note, class_report=class_report,
+                   lms=assignment, similarity=similarity, missing_reasons=reasons)
     result.elapsed = time.monotonic() - started
     return result

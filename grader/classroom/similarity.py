@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.reports.text import write_text_atomically
 
 TEMPLATE = PROJECT_ROOT / "student_template/week6_backprop.ipynb"

@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.classroom.gradebook import read_json
 from grader.classroom.outputs import BatchError
 from grader.classroom.shards import MANIFEST

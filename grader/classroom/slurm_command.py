@@ -22,7 +22,7 @@ from grader.config import GraderConfig
 
 def find_class(submissions: Path, out: Path, roster=None, due=None):
     """The class the tasks will find: a zip is unpacked once, into ``OUT/.submissions``, and the tasks get
-    the folder. Returns (folder, :class:`grader.classroom.submissions.Found`)."""
+    the folder. Returns (folder, :class:`grader.classroom.submission_records.Found`)."""
     submissions = Path(submissions).resolve()
     if out == submissions or submissions in out.parents:
         raise BatchError(f"OUT ({out}) is inside SUBMISSIONS ({submissions}): the tasks would find the graded "

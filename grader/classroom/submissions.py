@@ -32,95 +32,27 @@ downloads, hidden files, checkpoints) are ``Found.skipped``.
 Each submission gets a unique key, its ``OUT/<key>/`` (:mod:`grader.classroom.keys`); a zip is
 unpacked by :mod:`grader.classroom.unzip`.
 
-A roster CSV (:mod:`grader.classroom.roster`) adds names, emails, SIS ids and sections.
+A roster CSV (:mod:`grader.classroom.roster`) adds names, emails, SIS ids and sections. What a search
+finds is :mod:`grader.classroom.submission_records`'s.
 """
 import os
 import re
 import zipfile
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+
+import yaml
 
 from grader.classroom.keys import assign_keys
 from grader.classroom.lms_names import LmsName, canvas_name, moodle_name, upload_order, uploaded_stem
 from grader.classroom.roster import RosterError, apply_roster, read_roster
+from grader.classroom.submission_records import Found, Skipped, Submission, SubmissionsError
 from grader.classroom.unzip import DONE_MARKER, UnzipError, unpack_zip
+from grader.handed_in import TEMPLATE_NAME, choose_notebook
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
 NOTEBOOK_SUFFIX = ".ipynb"
 IGNORED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
-
-
-class SubmissionsError(ValueError):
-    """The submissions cannot be read at all (no such path, a broken zip or metadata file)."""
-
-
-@dataclass
-class Submission:
-    """One student's notebook and who handed it in.
-
-    path: the notebook on disk; relpath: its path below the SUBMISSIONS root (posix).
-    key: unique in the class, names ``OUT/<key>/``. student: an id where known, else a name.
-    lms_id: Canvas user id / Moodle participant id; sis_id, login: from the roster.
-    submitted_at: ISO 8601 text where the download says when; late: True/False.
-    """
-    path: Path
-    relpath: str
-    key: str = ""
-    student: str = ""
-    name: str = ""
-    email: str = ""
-    sis_id: str = ""
-    login: str = ""
-    lms_id: str = ""
-    section: str = ""
-    submitted_at: str = ""
-    late: bool = False
-    source: str = "folder"          # folder, canvas, moodle, gradescope
-    no_notebook: str = ""           # why a submission holds no notebook to grade (a PDF only, a .txt, ...)
-    other_files: list = field(default_factory=list)  # [Skipped]: the student's files not graded, and why
-    group: list = field(default_factory=list)   # Gradescope group members other than the first: [{name, sid, email}]
-
-    def identity(self):
-        """What ``OUT/<key>/submission.json`` records (everything but the path on this machine)."""
-        data = asdict(self)
-        data.pop("path")
-        return data
-
-    def names(self):
-        """Every text ONLY= or an override may use for this submission (lower case)."""
-        texts = {self.key, self.relpath, PurePosixPath(self.relpath).name, self.student, self.name,
-                 self.email, self.sis_id, self.login, self.lms_id}
-        return {text.lower() for text in texts if text}
-
-
-@dataclass
-class Skipped:
-    """A file that is not graded, and why (of no student: ``Found.skipped``; of one: ``other_files``)."""
-    relpath: str
-    reason: str
-
-
-@dataclass
-class Found:
-    root: Path
-    submissions: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)
-    source: str = "folder"
-    roster_unmatched: list = field(default_factory=list)   # roster rows with no submission
-    files: int = 0          # every file below the root (the grader's own OUT folder as one): each is a
-                            # submission's, one of its other_files, or skipped
-
-    def skipped_summary(self, listed=5):
-        """Lines: each reason with its count and the first few files."""
-        by_reason = {}
-        for item in self.skipped:
-            by_reason.setdefault(item.reason, []).append(item.relpath)
-        lines = []
-        for reason, paths in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            shown = ", ".join(paths[:listed]) + (f", ... ({len(paths) - listed} more)" if len(paths) > listed else "")
-            lines.append(f"skipped {len(paths)} ({reason}): {shown}")
-        return lines
 
 
 # ------------------------------------------------------------------------ finding
@@ -262,7 +194,6 @@ def newest_first(submissions):
     """One student's notebooks, the one to grade first: named like the assignment's notebook
     (``week6_backprop*``) before any other, then the newest: by the time the LMS gives, else by
     Canvas's ``-N`` suffix and attachment id (:func:`grader.classroom.lms_names.upload_order`)."""
-    from grader.gradescope.autograder import TEMPLATE_NAME
     template = Path(TEMPLATE_NAME).stem.lower()
 
     def rank(submission):
@@ -328,8 +259,6 @@ def _students_other_files(found, skipped, lms_folders):
 
 
 def _gradescope(metadata_path, excluded=frozenset()):
-    import yaml
-
     root = metadata_path.parent
     try:
         metadata = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))
@@ -337,8 +266,6 @@ def _gradescope(metadata_path, excluded=frozenset()):
         raise SubmissionsError(f"{metadata_path}: not readable YAML ({type(error).__name__})") from None
     if not isinstance(metadata, dict):
         raise SubmissionsError(f"{metadata_path}: expected one entry per submission folder")
-    from grader.gradescope.autograder import choose_notebook
-
     notebooks, skipped = _walk(root, excluded)
     metadata_relpath = metadata_path.relative_to(root).as_posix()
     skipped = [item for item in skipped if item.relpath != metadata_relpath]

@@ -2,7 +2,7 @@
 out, and a zip bomb stops at :data:`MAX_ZIP_BYTES` unpacked or :data:`MAX_ZIP_FILES` members."""
 import hashlib
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 MAX_ZIP_BYTES = 4 << 30              # unpacked size of a SUBMISSIONS zip (a zip bomb stops here)
 MAX_ZIP_FILES = 100_000

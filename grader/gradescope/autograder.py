@@ -45,13 +45,18 @@ import time
 import zipfile
 from pathlib import Path
 
-from grader import PROJECT_ROOT
-from grader.kernel.sandbox import LEVEL_ENV, LEVELS
+from project import PROJECT_ROOT, cache_dir
+from grader.handed_in import TEMPLATE_NAME, choose_notebook
+from grader.config import GraderConfig
+from grader.kernel.sandbox import LEVEL_ENV, LEVELS, SandboxUnavailable, requested_level, resolve_level
+from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
+from grader.model import GradingRun
+from grader.reports.visibility import POLICY_FILE, describe, load_policy
 from grader.reports.text import md_escape, replacing, write_text_atomically
 
 FILES_DIR = Path(__file__).resolve().parent / "files"
 SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, executable
-SOURCE_DIRS = ("grader", "assignment", "reference", "student_template", "data")
+SOURCE_DIRS = ("project", "grader", "assignment", "reference", "student_template", "data")
 SOURCE_FILES = ("requirements.lock", "pyproject.toml", "tools/find-python")   # setup.sh picks the image's python3 with it
 ZIP_README = "README.md"      # in FILES_DIR: the zip README's static part (base images, what was tried)
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
@@ -59,7 +64,6 @@ SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)                         # fixed: the same source gives the same zip
 
 DEFAULT_ROOT = "/autograder"
-TEMPLATE_NAME = "week6_backprop.ipynb"
 OUTPUT_DIR_NAME = "grader-output"                        # root/grader-output/<stem>/: feedback, executed notebook
 MAX_FILES_LISTED = 20
 # Under the root, what no other user may read (the uid level's check, grader/kernel/sandbox_uid.GRADESCOPE_FILES,
@@ -121,7 +125,6 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
 def autograder_readme():
     """The zip's README: what it holds, what students get where notebooks cannot be confined, and
     which tests students see, and when."""
-    from grader.reports.visibility import POLICY_FILE, describe, load_policy
 
     # the static part (what it is, the base images, what the build log says, what was tried), then what
     # students read when no sandbox can be made (from the code that writes it), then the visibility policy
@@ -149,7 +152,6 @@ def close_to_others(root):
     """Make the grader's paths under ``root`` (:data:`ROOT_ONLY`) and the reference-outcome cache
     readable by their owner only (``chmod -R go-rwx``, symbolic links left alone), making the
     folders of :data:`MADE_ROOT_ONLY` where missing. Returns the paths it closed."""
-    from assignment.kit.reference_cache import cache_dir
     root = Path(root)
     for name in MADE_ROOT_ONLY:
         (root / name).mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -169,7 +171,6 @@ def sandbox_note(level):
     """One line for the log: the level that graded and, at the uid level, what keeps the kernel out."""
     if level != "uid":
         return level
-    from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
     abi = landlock_abi()
     if abi:
         return f"uid, Landlock ABI {abi}"
@@ -195,22 +196,6 @@ def find_notebooks(submission_dir):
     return sorted(path for path in submission_dir.rglob("*.ipynb") if path.is_file() and not ignored(path))
 
 
-def choose_notebook(notebooks):
-    """The notebook to grade: the one named like the template (``week6_backprop.ipynb``;
-    else a name starting with ``week6_backprop``, any case, such as ``week6_backprop (1).ipynb``),
-    else the first; None when there is none."""
-    if not notebooks:
-        return None
-    for path in notebooks:
-        if path.name == TEMPLATE_NAME:
-            return path
-    stem = Path(TEMPLATE_NAME).stem.lower()
-    for path in notebooks:
-        if path.name.lower().startswith(stem):
-            return path
-    return notebooks[0]
-
-
 def _listing(directory):
     files = sorted(path.relative_to(directory).as_posix() for path in Path(directory).rglob("*") if path.is_file()) \
         if Path(directory).is_dir() else []
@@ -220,9 +205,7 @@ def _listing(directory):
 
 def _stopped_results(root, status, message, execution_time, extra=None):
     """A results dict with score 0 and ``message``, made by the report's own code."""
-    from grader.config import GraderConfig
-    from grader.model import GradingRun
-    from grader.reports.results_json import results_dict
+    from grader.reports.results_json import results_dict     # here: see _write_json
     run = GradingRun(notebook_path=Path(root) / "submission" / TEMPLATE_NAME,
                      out_dir=Path(root) / OUTPUT_DIR_NAME, config=GraderConfig())
     run.seed = None
@@ -234,6 +217,8 @@ def _stopped_results(root, status, message, execution_time, extra=None):
 
 
 def _write_json(path, results):
+    # the reports are imported when first needed, not at the top: they import the assignment (seconds),
+    # which `build` and the sandbox check that starts `run` do not need
     from grader.reports.results_json import dumps
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_text_atomically(path, dumps(results, indent=1) + "\n")
@@ -243,7 +228,7 @@ def _environment_error(root, error, started, extra):
     """results.json for a notebook that could not be confined: not graded (results_json.not_graded_results:
     no grade, the total hidden from the student), with a message that says it is the course staff's
     problem, not the student's work."""
-    from grader.reports.results_json import not_graded_results
+    from grader.reports.results_json import not_graded_results     # here: see _write_json
     message = (f"Your notebook was not run: the autograder could not confine it on this machine. This is a "
                f"problem with the autograder's setup, not with your work; please tell the course staff. Your "
                f"submission is kept and can be graded again once they fix it. (For the staff: {error})")
@@ -254,7 +239,6 @@ def _environment_error(root, error, started, extra):
 def _check_sandbox(config):
     """Find out (once per process) whether ``config``'s level can be made here; the grading asks again
     and gets the same answer, a refusal included."""
-    from grader.kernel.sandbox import SandboxUnavailable, resolve_level
     try:
         resolve_level(config)
     except SandboxUnavailable:
@@ -289,8 +273,6 @@ def run_autograder(root=None, environ=None, config=None, level=None):
                                                    {"gradescope": {"notebook": None}}))
         return 0
 
-    from grader.config import GraderConfig
-    from grader.kernel.sandbox import SandboxUnavailable, requested_level
     others = [path.relative_to(submission_dir).as_posix() for path in notebooks if path != chosen]
     name = chosen.relative_to(submission_dir).as_posix()
     print(f"grading {name}" + (f" (not graded: {', '.join(others)})" if others else ""))
@@ -314,7 +296,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     # its answer is kept for the grading (the checks run once per process).
     check = threading.Thread(target=_check_sandbox, args=(config,), name="week6-sandbox-check")
     check.start()
-    from grader.pipeline import grade_notebook
+    from grader.pipeline import grade_notebook     # imported while the sandbox check runs: start-up time
     check.join()
     try:
         run = grade_notebook(chosen, out_root, config, on_hard_stop=end_after_overrun)
@@ -326,7 +308,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
         message = (f"The autograder failed before it could grade {name} ({type(error).__name__}: {error}). "
                    "This is not a problem with your work; tell the course staff.")
         print(message)
-        from grader.reports.results_json import not_graded_results
+        from grader.reports.results_json import not_graded_results     # here: see _write_json
         _write_json(results_path, not_graded_results("grader_error", message, time.monotonic() - started,
                                                      {"gradescope": gradescope_extra}))
         return 1

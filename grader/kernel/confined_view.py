@@ -16,7 +16,7 @@ ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/l
 SYSTEM_TOPS = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
 # Packages that must never be importable inside, even if someone pip-installed the project into the venv
 # (every top-level package pyproject.toml installs, and the repository's other folders of code).
-PROJECT_PACKAGES = ["reference", "assignment", "grader", "student_template", "tests", "bench", "examples", "tools"]
+PROJECT_PACKAGES = ["project", "reference", "assignment", "grader", "student_template", "tests", "bench", "examples", "tools"]
 
 
 def python_paths():

@@ -51,16 +51,16 @@ failure is not a grade). :func:`enforcement` says what a level holds on this
 machine; ``python -m grader.kernel.sandbox`` (``make sandbox-check``) prints it.
 """
 import os
-import signal
 import sys
-from pathlib import Path
 
+from grader.config import GraderConfig
+from grader.kernel import sandbox_uid
 from grader.kernel.bwrap import SANDBOX_TMP_BYTES, bwrap_command, check_bwrap, find_bwrap
 from grader.kernel.cgroup import cgroup_prefix, cgroup_support
-from grader.kernel.confined_view import KERNEL_LOG, RUNTIME_DIR, sandbox_env
+from grader.kernel.confined_view import sandbox_env
+from grader.kernel.launch import MAX_FILE_BYTES, LaunchPrefix, SandboxUnavailable, disk_quota, limits_args
 from grader.kernel.seccomp_filter import describe as describe_seccomp
 
-MAX_FILE_BYTES = 64 * 2**20         # RLIMIT_FSIZE: largest file the kernel may write (bounds how far one write passes the disk limit)
 LEVELS = ("auto", "bwrap", "uid", "none")     # config.sandbox, --sandbox, WEEK6_SANDBOX
 LEVEL_ENV = "WEEK6_SANDBOX"
 # What each confining level needs from the machine, for the messages of a refusal.
@@ -73,129 +73,6 @@ NEEDS = {
 }
 UNSAFE_HINT = ("--sandbox none (WEEK6_SANDBOX=none, or --no-sandbox) runs notebooks unconfined: UNSAFE, only for "
                "notebooks you trust.")
-
-
-# Runs inside the sandbox with the interpreter's defaults only (-I -S): set the limits, exec the kernel.
-LIMITS_SOURCE = """\
-import os, resource, sys
-args = sys.argv[1:]
-split = args.index("--")
-for item in args[:split]:
-    name, value = item.split("=", 1)
-    if name == "LOG":       # ipykernel echoes fd-level output to its own stdout/stderr: keep it off the grader's
-        devnull = os.open(os.devnull, os.O_RDWR)
-        log = os.open(value, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(devnull, 0); os.dup2(devnull, 1); os.dup2(log, 2)
-        os.close(devnull); os.close(log)
-        continue
-    value = int(value)
-    limit = getattr(resource, "RLIMIT_" + name)
-    try:
-        resource.setrlimit(limit, (value, value))
-    except (ValueError, OSError) as error:
-        print("week6 sandbox: could not set RLIMIT_%s: %s" % (name, error), file=sys.stderr)
-command = args[split + 1:]
-os.execv(command[0], command)
-"""
-
-
-class SandboxUnavailable(RuntimeError):
-    """No sandbox can be made here; the message says why and what to do."""
-
-
-class LaunchPrefix(list):
-    """The command prefix (a list), plus the cgroup it puts the kernel in and how to interrupt it.
-
-    ``prepare()`` before each kernel start, ``started(pid, runtime_dir)`` once it
-    runs, ``release()`` after the last one; ``kill_all()`` kills whatever the
-    sandbox still runs (between restarts). ``quota`` (a
-    :class:`grader.kernel.disk_quota.DiskQuota`) bounds what the kernel writes: past
-    its limit the sandbox is killed, and :meth:`death_reason` says why. ``env``: the whole
-    environment the prefix's first command starts with (None: the grader's own, at the level
-    "none").
-    """
-
-    def __init__(self, args, cgroup=None, interrupt_mode="signal", sandboxed=False, quota=None, level="none",
-                 env=None):
-        super().__init__(args)
-        self.env = env
-        self.cgroup = cgroup
-        self.interrupt_mode = interrupt_mode
-        self.sandboxed = sandboxed
-        self.quota = quota
-        self.kernel_pid = None
-        self.level = level          # the level that confines the kernel: "bwrap", "uid" or "none"
-
-    def prepare(self):
-        if self.quota is not None:
-            self.quota.clean()          # after a disk-limit kill: the notebook's files go before a new kernel
-        if self.cgroup is not None:
-            self.cgroup.create()
-
-    def started(self, pid, runtime_dir=None):
-        """The kernel process (the prefix's first command) runs as ``pid``: watch its disk use."""
-        self.kernel_pid = pid
-        if self.quota is not None:
-            self.quota.watch(runtime_dir, self.stop_now)
-
-    def stop_now(self):
-        """Kill the sandbox now (from the quota's thread, or past the grading's deadline): its
-        group (the kernel is a session leader; bwrap's pid namespace dies with it), then whatever
-        kill_all reaches."""
-        if self.kernel_pid is not None:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(self.kernel_pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        self.kill_all()
-
-    def death_reason(self):
-        """Why the grader stopped the kernel, once (None: it died by itself)."""
-        return self.quota.take_reason() if self.quota is not None else None
-
-    def hand_over(self, folder):
-        """``folder`` (a :class:`grader.kernel.kernel_files.KernelDir` the grader made in the working
-        directory) is where the kernel writes."""
-
-    def keep(self, path):
-        """``path`` (made by the grader in the working directory) is the grader's: a disk-limit
-        cleanup leaves it, and the disk bound does not count it."""
-        if self.quota is not None:
-            self.quota.keep(path)
-
-    def probe_folder(self, path):
-        """``path`` (a directory the grader made in the working directory) holds the probes'
-        files: kept, and what the kernel writes there is counted apart from the notebook's files."""
-        if self.quota is not None:
-            self.quota.probe_folder(path)
-
-    def check_disk(self):
-        """After a cell: why the sandbox was stopped for what that cell wrote (the disk bound), or None."""
-        return self.quota.check() if self.quota is not None else None
-
-    def kill_all(self):
-        """Kill whatever the sandbox still runs; the kernel's pid is forgotten (it may be reused)."""
-        self.kernel_pid = None
-        if self.cgroup is not None:
-            self.cgroup.kill_all()
-
-    def release(self):
-        if self.quota is not None:
-            self.quota.stop()
-        if self.cgroup is not None:
-            self.cgroup.remove()
-
-
-def limits_args(config):
-    """The in-sandbox wrapper that sets the rlimits and execs the kernel command following it."""
-    limits = ["CORE=0", f"FSIZE={MAX_FILE_BYTES}"]
-    if config.memory_limit_mb:
-        limits.append(f"AS={int(config.memory_limit_mb) * 2**20}")
-    if config.max_processes:
-        limits.append(f"NPROC={int(config.max_processes)}")
-    limits.append(f"LOG={RUNTIME_DIR}/{KERNEL_LOG}")
-    return [sys.executable, "-I", "-S", "-c", LIMITS_SOURCE, *limits, "--"]
 
 
 def parse_level(value, source="config.sandbox"):
@@ -223,8 +100,7 @@ def level_check(level):
     if level == "uid":
         if os.geteuid() != 0:
             return False, "the grader does not run as root."
-        from grader.kernel.sandbox_uid import check_uid
-        return check_uid()
+        return sandbox_uid.check_uid()
     return True, ""
 
 
@@ -260,8 +136,7 @@ def launch_prefix(workdir, config):
     :class:`SandboxUnavailable`)."""
     level = resolve_level(config)
     if level == "uid":
-        from grader.kernel.sandbox_uid import uid_launch_prefix
-        return uid_launch_prefix(workdir, config)
+        return sandbox_uid.uid_launch_prefix(workdir, config)
     cgroup, args = cgroup_prefix(config)
     if level == "bwrap":
         args += bwrap_command(workdir, find_bwrap())
@@ -270,12 +145,6 @@ def launch_prefix(workdir, config):
     return LaunchPrefix(args, cgroup=cgroup, interrupt_mode="message" if level == "bwrap" else "signal",
                         sandboxed=level == "bwrap", level=level, quota=disk_quota(workdir, config),
                         env=sandbox_env(os.path.realpath(workdir)) if level == "bwrap" else None)
-
-
-def disk_quota(workdir, config):
-    """The bound on the working directory's size, for every level (None: config.disk_limit_mb = 0)."""
-    from grader.kernel.disk_quota import DiskQuota
-    return DiskQuota(Path(workdir), config.disk_limit_mb * 2**20) if config.disk_limit_mb else None
 
 
 def enforced_caps(level, config):
@@ -301,8 +170,7 @@ def enforcement(config, level=None):
         except SandboxUnavailable:
             level = "none"
     if level == "uid":
-        from grader.kernel.sandbox_uid import uid_enforcement
-        return uid_enforcement(config)
+        return sandbox_uid.uid_enforcement(config)
     ok, why = level_check(level)
     caps = enforced_caps(level, config)
     files = f"RLIMIT_FSIZE {MAX_FILE_BYTES // 2**20} MiB per file; " + (
@@ -344,7 +212,6 @@ def enforcement(config, level=None):
 def main():
     """``make sandbox-check``: the level ``auto`` picks here, then what each level enforces.
     Exit status 0 when ``auto`` can grade here, 1 when it refuses."""
-    from grader.config import GraderConfig
     config = GraderConfig()
     try:
         picked, refusal = resolve_level(config), ""

@@ -29,11 +29,11 @@ confines it with the kernel's own mechanisms, which need no mount:
   Unix sockets (ABI < 9, so also without Landlock), no connect() at all, so no
   socket of the host is reachable; no access to other processes, no System V
   IPC, no io_uring, no new namespaces.
-* the rlimits of every level (:func:`grader.kernel.sandbox.limits_args`); here
+* the rlimits of every level (:func:`grader.kernel.launch.limits_args`); here
   RLIMIT_NPROC applies for real, as the uid is not root; and the cgroup,
   where the grader can make one.
 * when grading ends (and between kernel restarts), every process of the
-  uid is killed, whatever session it made (:func:`kill_uid`); when grading
+  uid is killed, whatever session it made (:func:`grader.kernel.uid_slots.kill_uid`); when grading
   ends and before a uid is handed out, its System V IPC objects are removed
   (:mod:`grader.kernel.sysv_ipc`).
 
@@ -52,146 +52,35 @@ source, the reference-outcome cache, the results and the rest of
 the venv staying outside them. :func:`why_no_landlock` says in one line why
 Landlock is missing here; :func:`uid_enforcement` says what holds.
 """
-import fcntl
 import functools
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from grader import PROJECT_ROOT
-from grader.kernel import sandbox
-from grader.kernel.cgroup import cgroup_prefix, cgroup_support, kill_until_gone
-from grader.kernel.kernel_files import remove_tree
+from project import PROJECT_ROOT, cache_dir
+from grader.kernel import launch
+from grader.kernel.cgroup import cgroup_prefix, cgroup_support
 from grader.kernel.seccomp_filter import describe as describe_seccomp
 from grader.kernel.sysv_ipc import remove_ipc_of
 from grader.kernel.confined_view import (ETC_FILES, PROJECT_PACKAGES, RUNTIME_DIR, SYSTEM_TOPS,
                                          matplotlib_font_cache, python_paths, sandbox_env, site_packages)
 from grader.kernel.landlock_refusal import landlock_refusal
-from grader.kernel.sandbox import LaunchPrefix, SandboxUnavailable
+from grader.kernel.launch import LaunchPrefix, SandboxUnavailable
+from grader.kernel.uid_slots import UID_BASE, claim_uid, kill_uid, remove_files_of
 
-UID_BASE = 61000            # kernel uids are UID_BASE + slot (gid the same); never an account's
-UID_SLOTS = 200
 EXEC_SCRIPT = Path(__file__).with_name("uid_exec.py")
-LOCK_DIR = "week6-grader-uids"      # in /run (else the temp dir): root's, holds one lock file per uid
 DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 READ_ONLY = ["/proc", "/sys/devices/system/cpu"]        # the CPU count and topology numpy's BLAS reads
-KILL_WAIT = 5.0
-SHARED_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm"]     # where any uid may write when no Landlock stops it
 # Gradescope's paths the kernel must not read: the source (reference/ inside), the script, the results, the
 # grader's output, the submission's metadata (which holds the results of earlier submissions); the reference
 # cache is checked wherever it is (grader_paths). grader/gradescope makes them root-only.
 GRADESCOPE_FILES = ["/autograder/source", "/autograder/run_autograder", "/autograder/results",
                     "/autograder/grader-output", "/autograder/submission_metadata.json"]
 LANDLOCK_UNIX_PATHS = 9     # the Landlock ABI that can scope connections to pathname Unix sockets (RESOLVE_UNIX)
-
-
-# --------------------------------------------------------------------------- uids
-
-def _lock_dir() -> Path:
-    """Root's directory of lock files, made if missing; refused if anyone else could write it."""
-    base = Path("/run") if os.access("/run", os.W_OK) else Path(tempfile.gettempdir())
-    directory = base / LOCK_DIR
-    try:
-        directory.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
-    info = os.lstat(directory)
-    if not directory.is_dir() or directory.is_symlink() or info.st_uid != 0 or info.st_mode & 0o022:
-        raise SandboxUnavailable(f"{directory} (the uid level's lock files) is not a directory only root may write")
-    return directory
-
-
-def _account_uids() -> set[int]:
-    import pwd
-    return {entry.pw_uid for entry in pwd.getpwall()}
-
-
-def claim_uid() -> tuple[int, int]:
-    """(uid, fd of its lock): a kernel uid no other grading holds; what an earlier grader left
-    of that uid (processes, System V IPC objects, files in the shared directories) goes first.
-
-    The slots are tried from a random one on: the locks only see this machine's (or container's)
-    gradings, while the kernel's uid is the host's. Containers on one Docker host share their uids'
-    process counts (RLIMIT_NPROC), so two containers' kernels on the same uid would share one
-    ``max_processes``, and a fork bomb in one would stop the other's kernel from starting."""
-    directory, accounts = _lock_dir(), _account_uids()
-    start = secrets.randbelow(UID_SLOTS)
-    for uid in (UID_BASE + (start + k) % UID_SLOTS for k in range(UID_SLOTS)):
-        if uid in accounts:
-            continue
-        fd = os.open(directory / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        if kill_uid(uid) and not remove_ipc_of(uid):
-            remove_files_of(uid)
-            return uid, fd
-        os.close(fd)
-    raise SandboxUnavailable(f"all {UID_SLOTS} kernel uids from {UID_BASE} are in use")
-
-
-def _status_fields(status: str) -> dict[str, str]:
-    return dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-
-
-def _pid_namespace_depth(fields: dict[str, str]) -> int:
-    """How many pid namespaces the process is in, seen from this /proc (its ``NSpid`` pids); 0 where
-    the kernel does not say (before Linux 4.1). Read from ``status``, which any user may read: the
-    ``ns/pid`` link needs ptrace rights, which root lacks in a container (no CAP_SYS_PTRACE)."""
-    return len(fields.get("NSpid", "").split())
-
-
-def processes_of(uid: int) -> list[int]:
-    """Live processes of this pid namespace any of whose uids (real, effective, saved, filesystem)
-    is ``uid``. Another namespace's are not this grader's: a container's on the same machine, whose
-    own grader gave its kernels the same uid (a kernel can make no pid namespace of its own), is one
-    namespace deeper than this grader."""
-    found = []
-    own_depth = _pid_namespace_depth(_status_fields(Path("/proc/self/status").read_text()))
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = _status_fields(Path(entry.path, "status").read_text())
-        except OSError:          # gone meanwhile
-            continue
-        if own_depth and _pid_namespace_depth(fields) != own_depth:
-            continue
-        if str(uid) in fields.get("Uid", "").split() and fields.get("State", "").split()[:1] not in (["Z"], ["X"]):
-            found.append(int(entry.name))
-    return found
-
-
-def kill_uid(uid: int, wait: float = KILL_WAIT) -> bool:
-    """SIGKILL every process of ``uid`` until none is left (True), or ``wait`` seconds pass."""
-    return kill_until_gone(lambda: processes_of(uid), wait, interval=0.01)
-
-
-def remove_files_of(uid: int, keep: tuple[str, ...] = ()) -> None:
-    """Remove what ``uid`` left in the directories every user may write (its processes gone),
-    except ``keep`` (its working directory, which the grader removes itself)."""
-    for shared in SHARED_WRITABLE:
-        try:
-            entries = list(os.scandir(shared))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.stat(follow_symlinks=False).st_uid != uid or os.path.realpath(entry.path) in keep:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    remove_tree(entry.path)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
 
 
 # --------------------------------------------------------------------------- the prefix
@@ -296,9 +185,9 @@ def uid_launch_prefix(workdir: Path, config) -> LaunchPrefix:
         cgroup, args = cgroup_prefix(config)
         policy = _policy(workdir, uid)
         args += [sys.executable, "-I", str(EXEC_SCRIPT), json.dumps(policy), RUNTIME_DIR, "--"]
-        args += sandbox.limits_args(config)
+        args += launch.limits_args(config)
         return UidPrefix(args, uid, lock_fd, workdir, policy["landlock"], cgroup=cgroup,
-                         quota=sandbox.disk_quota(workdir, config), env=policy["env"])
+                         quota=launch.disk_quota(workdir, config), env=policy["env"])
     except BaseException:
         os.close(lock_fd)
         raise
@@ -326,7 +215,6 @@ def why_no_landlock() -> str:
 def grader_paths() -> list[str]:
     """What the kernel must not read, checked as the kernel: the project's top-level entries
     (except the venv the kernel runs from), the reference-outcome cache, Gradescope's files."""
-    from assignment.kit.reference_cache import cache_dir
     venvs = [os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix)]
     paths = [str(entry) for entry in sorted(PROJECT_ROOT.iterdir())
              if not any(venv == str(entry) or venv.startswith(str(entry) + "/") for venv in venvs)]
@@ -460,7 +348,7 @@ def uid_enforcement(config) -> dict[str, str]:
         "notebook timeout": f"{config.notebook_timeout:g} s for all cells",
         "memory": memory,
         "processes": processes,
-        "files": (f"RLIMIT_FSIZE {sandbox.MAX_FILE_BYTES // 2**20} MiB per file; working directory "
+        "files": (f"RLIMIT_FSIZE {launch.MAX_FILE_BYTES // 2**20} MiB per file; working directory "
                   + (f"{config.disk_limit_mb} MiB in all (grader/kernel/disk_quota.py)" if config.disk_limit_mb
                      else "total NOT capped (disk_limit_mb = 0)")),
         "leftovers": ("every process of the uid is killed when grading ends, whatever session it made, and its "

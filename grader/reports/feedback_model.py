@@ -24,9 +24,8 @@ Words that mix prose and code are "rich": a list of [kind, text] pairs, kind "te
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from assignment import BASE_POINTS, BONUS_EXERCISES, BONUS_POINTS, EXERCISE_POINTS, TITLES, label_of
+from assignment import BASE_POINTS, BONUS_EXERCISES, BONUS_POINTS, EXERCISE_IDS, EXERCISE_POINTS, TITLES, label_of
 
-from grader.model import EXERCISES
 from grader.reports.causes import FUNCTION_OF, find_causes
 from grader.reports.diagnosis_report import fmt_error, row_error, rows_of
 from grader.reports.text import clean_text, finite_number, fmt_points, one_line, truncate
@@ -50,7 +49,7 @@ def score_line(base: float, bonus: float) -> str:
 
 def exercise_scores(run) -> dict:
     """{exercise id: points} of the run's tests, tolerant of tests with an unknown exercise id."""
-    scores = {number: 0.0 for number in EXERCISES}
+    scores = {number: 0.0 for number in EXERCISE_IDS}
     for test in run.tests or []:
         key = clean_text(getattr(test, "number", ""))
         scores[key] = scores.get(key, 0.0) + finite_number(getattr(test, "score", 0.0))
@@ -268,7 +267,7 @@ def _not_written(causes):
         row = rows.setdefault(exercise, {"exercise": exercise, "label": label_of(exercise) if exercise else "Other",
                                          "points": fmt_points(EXERCISE_POINTS.get(exercise, 0)), "functions": []})
         row["functions"].append({"name": cause["function"], "tests": len(cause["tests"])})
-    order = {number: i for i, number in enumerate(EXERCISES)}
+    order = {number: i for i, number in enumerate(EXERCISE_IDS)}
     return sorted(rows.values(), key=lambda row: order.get(row["exercise"], len(order)))
 
 
@@ -340,7 +339,7 @@ def _with_totals(model):
     whole = sum(a["applied"] for a in model["adjustments"] if a["exercise"] == "total")
     model["score"] = {"line": score_line(base + whole, bonus), "total": fmt_points(base + whole + bonus),
                       "base": fmt_points(base + whole), "bonus": fmt_points(bonus)}
-    numbers = list(EXERCISES) + [t["number"] for t in tests if t["number"] not in EXERCISES]
+    numbers = list(EXERCISE_IDS) + [t["number"] for t in tests if t["number"] not in EXERCISE_IDS]
     rows, sections = [], []
     for number in dict.fromkeys(numbers):
         mine = [t for t in tests if t["number"] == number]

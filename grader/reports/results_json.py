@@ -13,14 +13,17 @@ with a visible ``[... truncated ...]`` marker, and the whole file is kept under
 """
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_POINTS
-from grader.model import EXERCISES
+from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_IDS, EXERCISE_POINTS
+from grader.render import render
+from grader.reports.feedback import summary_output, test_output
+from grader.reports.feedback_model import build, exercise_scores
 from grader.reports.text import clean_text, finite_number, truncate, write_text_atomically
+from grader.reports.visibility import load_policy, visibility_of
+from project import __version__
 
 MAX_BYTES = 1_000_000            # results.json stays below this (Gradescope uploads it)
 TARGET_BYTES = 900_000           # what the shrinking steps aim for, leaving a margin
@@ -39,14 +42,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 OUTPUT_FORMAT = "md"
 
 
-def _grader_version():
-    """``grader.__version__`` when the package defines one, else "0.1.0"."""
-    package = sys.modules.get(__package__ or "grader")
-    version = getattr(package, "__version__", None)
-    return str(version) if version else "0.1.0"
-
-
-GRADER_VERSION = _grader_version()
+GRADER_VERSION = __version__
 
 
 # ------------------------------------------------------------------------ values
@@ -111,7 +107,6 @@ def repr_safe(value):
 def test_dict(test, output, policy=None):
     """One entry of ``tests``: ``output`` is its Markdown (grader.reports.feedback.test_output); its
     visibility by the policy of :mod:`grader.reports.visibility`."""
-    from grader.reports.visibility import visibility_of
     visibility = visibility_of(clean_text(getattr(test, "number", "")), clean_text(getattr(test, "name", "")),
                                clean_text(getattr(test, "visibility", "visible")), policy)
     tags = getattr(test, "tags", None) or []
@@ -152,9 +147,6 @@ def results_dict(run, notes=(), model=None):
     built here when not given: the outputs are its words, in Markdown. The result serializes with
     ``allow_nan=False`` to fewer than :data:`MAX_BYTES` bytes.
     """
-    from grader.reports.feedback import summary_output, test_output
-    from grader.reports.feedback_model import build, exercise_scores
-    from grader.reports.visibility import load_policy
     policy = load_policy()
     model = model if model is not None else build(run, notes=notes)
     tests = [test_dict(test, _output(test_output, model, key), policy) for test, key in zip(run.tests, model["order"])]
@@ -162,7 +154,7 @@ def results_dict(run, notes=(), model=None):
         "seed": jsonable(run.seed),
         "status": clean_text(run.status),
         "exercise_scores": {k: round(finite_number(v), 4) for k, v in exercise_scores(run).items()},
-        "grader_version": _grader_version(),
+        "grader_version": GRADER_VERSION,
         "timings": {clean_text(k): round(finite_number(v), 4) for k, v in dict(run.timings or {}).items()},
     }
     if clean_text(run.message).strip():      # why grading stopped, in plain words (the output is Markdown)
@@ -211,7 +203,6 @@ def not_graded_results(status, message, execution_time=0.0, extra=None):
     0 / 0 points shown only "after_published" hides the total from the student (Gradescope's rule:
     "If test cases are hidden, students will not be able to see their total score") until the staff
     publish the grades, which they do after grading the submission again."""
-    from grader.render import render
     output = render("not_graded.md", message=truncate(message, SUMMARY_CHARS), withheld=WITHHELD).strip()
     notice = {"name": NOT_GRADED, "name_format": "text", "status": "failed", "output": output,
               "output_format": OUTPUT_FORMAT, "visibility": "visible", "tags": [], "extra_data": {"notice": status}}
@@ -222,8 +213,8 @@ def not_graded_results(status, message, execution_time=0.0, extra=None):
     return {"score": 0, "execution_time": round(finite_number(execution_time), 3), "output": output,
             "output_format": OUTPUT_FORMAT, "test_output_format": OUTPUT_FORMAT, "tests": [notice, withheld],
             "extra_data": {"seed": None, "status": clean_text(status), "message": truncate(message, EXTRA_STR_CHARS),
-                           "exercise_scores": {number: 0.0 for number in EXERCISES},
-                           "grader_version": _grader_version(), "timings": {}, **(extra or {})}}
+                           "exercise_scores": {number: 0.0 for number in EXERCISE_IDS},
+                           "grader_version": GRADER_VERSION, "timings": {}, **(extra or {})}}
 
 
 def dumps(results, indent=None):
@@ -280,8 +271,8 @@ def load_schema(name="gradescope_results"):
     if name == "week6_results":
         properties = schema["properties"]
         properties["score"]["maximum"] = BASE_POINTS + BONUS_POINTS
-        schema["$defs"]["test"]["properties"]["number"]["enum"] = list(EXERCISES)
-        properties["extra_data"]["properties"]["exercise_scores"]["required"] = list(EXERCISES)
+        schema["$defs"]["test"]["properties"]["number"]["enum"] = list(EXERCISE_IDS)
+        properties["extra_data"]["properties"]["exercise_scores"]["required"] = list(EXERCISE_IDS)
     return schema
 
 

@@ -4,7 +4,6 @@ written whole or not at all.
 Anything shown may come from a submission (values it returned, error messages, file names), so
 every helper takes any value, never raises on it, and returns text that encodes to UTF-8.
 """
-import html
 import math
 import os
 import re
@@ -102,13 +101,6 @@ def md_block(text: Any) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
-# --------------------------------------------------------------------------- HTML
-
-def esc(text: Any) -> str:
-    """``text`` for HTML content or a quoted attribute (``&<>"'`` escaped)."""
-    return html.escape(clean_text(text), quote=True)
-
-
 # -------------------------------------------------------------------------- files
 
 @contextmanager
@@ -132,3 +124,17 @@ def write_text_atomically(path: "str | os.PathLike[str]", text: str) -> Path:
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+def write_text_if_changed(path: "str | os.PathLike[str]", text: str) -> bool:
+    """Write ``text`` (UTF-8) to ``path`` atomically unless the file holds it already (read back; an
+    unreadable file is written), so that a file rebuilt on every run keeps its time when nothing
+    changed. True when it wrote."""
+    path = Path(path)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_text_atomically(path, text)
+    return True

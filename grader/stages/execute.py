@@ -14,7 +14,7 @@ from pathlib import Path
 import student_template
 from student_template.week6_selfcheck import NOTEBOOK_FILES
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.kernel import sandbox
 from grader.kernel.kernel_session import KernelSession
 from grader.model import CellRecord

@@ -25,7 +25,7 @@ import numpy as np
 from assignment import TRAINED, build_plan
 from assignment.kit.reference_runs import reference_training
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.budget import OUT_OF_TIME
 from grader.kernel.kernel_files import KernelDir
 from grader.kernel.kernel_session import ENDED_KERNEL, STOPPED_ENAME
@@ -101,7 +101,7 @@ def start_plan(run):
         plan = plan_for(seed, config, timings)
         started = time.monotonic()
         try:
-            from grader.reports.figures import warm_up
+            from grader.reports.figures import warm_up     # matplotlib: heavy, and only a head start (below)
             warm_up()
         except Exception:     # only a head start: the report stage imports (and reports) for itself
             pass

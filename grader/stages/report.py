@@ -23,6 +23,7 @@ import nbformat
 from grader.reports.feedback import write_feedback
 from grader.reports.results_json import dumps, write_results
 from grader.reports.text import clean_text, finite_number, one_line
+from grader.reports.written_work import collect, save
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def _figures(run, out_dir, notes):
     if not getattr(run.config, "figures", True) or not run.trained:
         return []
     try:
-        from grader.reports.figures import decision_boundary_figures
+        from grader.reports.figures import decision_boundary_figures     # matplotlib: heavy; failing to import it is a note
         return decision_boundary_figures(run, out_dir, notes)
     except Exception as exc:
         notes.append(_problem("The decision-boundary figures could not be drawn", exc))
@@ -67,7 +68,6 @@ def _executed_notebook(run, out_dir, notes):
 def _written(run, out_dir, notes):
     """Collect and save the written answers and plots (run.written); a failure is a note, never a lost grade."""
     try:
-        from grader.reports.written_work import collect, save
         run.written = collect(run)
         if run.written is not None:
             save(run.written, out_dir, Path(run.notebook_path).name)

@@ -56,6 +56,6 @@ def test_the_sid_check_is_a_real_check_of_ci_and_its_pythons_are_supported():
 
 def test_the_sid_tree_shares_the_machines_uid_claims():
     """A grading in the tree and one outside must not take the same uid (each would kill the other's kernels)."""
-    from grader.kernel.sandbox_uid import LOCK_DIR
+    from grader.kernel.uid_slots import LOCK_DIR
     script = (ROOT / "tools" / "sid-check").read_text()
     assert f'mount --bind /run/{LOCK_DIR} "$tree/run/{LOCK_DIR}"' in script

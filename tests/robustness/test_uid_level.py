@@ -17,8 +17,8 @@ import pytest
 
 from grader.kernel import sandbox_uid
 from grader.pipeline import grade_notebook
-from assignment.kit.reference_cache import cache_dir
-from grader.kernel.sandbox_uid import UID_BASE, _lock_dir, claim_uid, processes_of
+from project import cache_dir
+from grader.kernel.uid_slots import UID_BASE, _lock_dir, claim_uid, processes_of
 from tests.robustness.level_fixtures import (ROOT, EXAMPLE, cell_text, config_for, notebook_with,
                                              require_level, source_cell, work_root)
 

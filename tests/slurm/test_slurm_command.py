@@ -10,7 +10,7 @@ import pytest
 import grader.classroom.batch as batch_module
 import grader.classroom.slurm_command as command_module
 import grader.classroom.slurm_watch as watch_module
-from grader.classroom.batch import config_digest, grade_batch
+from grader.classroom.batch import config_digest, BatchOptions, grade_batch
 from grader.classroom.gradebook import read_gradebook
 from grader.classroom.outputs import BatchError
 from grader.classroom.shards import MANIFEST
@@ -61,9 +61,9 @@ class FakeCluster(SlurmQueue):
         layout = SlurmLayout(out, tasks)
         for k in range(1, tasks + 1):
             if k not in self.fail:
-                grade_batch(self.submissions, layout.shard(k), jobs=1, shard=(k, tasks), progress=False,
-                            config=GraderConfig(figures=False), grade_function=fake_grade, class_report=False,
-                            fingerprint=batch_module.grader_fingerprint(), similarity=False)
+                grade_batch(self.submissions, layout.shard(k), BatchOptions(jobs=1, shard=(k, tasks), progress=False,
+                                         config=GraderConfig(figures=False), grade_function=fake_grade, class_report=False,
+                                         fingerprint=batch_module.grader_fingerprint(), similarity=False))
         if self.run_merge:
             merge_run(out, tasks, "501", self, similarity=False, class_report=False)
         return {"501_1": "RUNNING", "502": "PENDING"}
@@ -178,8 +178,8 @@ def test_progress_counts_what_is_unchanged_from_the_start_and_a_finished_share_w
     layout = SlurmLayout(tmp_path / "out", 2)
     fingerprint = batch_module.grader_fingerprint()
     config = GraderConfig(figures=False)
-    grade_batch(submissions, layout.shard(1), jobs=1, shard=(1, 2), progress=False, config=config,
-                grade_function=fake_grade, class_report=False, fingerprint=fingerprint, similarity=False)
+    grade_batch(submissions, layout.shard(1), BatchOptions(jobs=1, shard=(1, 2), progress=False, config=config,
+                             grade_function=fake_grade, class_report=False, fingerprint=fingerprint, similarity=False))
     (layout.shard(1) / MANIFEST).unlink()       # as submit() leaves it: graded before, not finished by this run
     found = find_submissions(submissions)
     progress = ClassProgress(layout, found.submissions, fingerprint, config_digest(config), SlurmRun("1", "2", 2))
@@ -214,8 +214,8 @@ def test_each_task_grades_with_the_configuration_the_command_was_given(tmp_path,
     assert seen["merge_options"] == ["--overrides", str(Path("o.csv").resolve()), "--assignment", "Week 6 (12)"]
     graded = {}
 
-    def capture_batch(*args, **kwargs):
-        graded.update(kwargs)
+    def capture_batch(submissions, out, options):
+        graded.update(vars(options))
         raise BatchError("captured")
     monkeypatch.setattr(batch_module, "grade_batch", capture_batch)
     assert main(["grade-batch", str(tmp_path / "class"), "--out", str(tmp_path / "s"), *seen["grade_options"]]) == 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.classroom.batch import grade_batch
+from grader.classroom.batch import BatchOptions, grade_batch
 from grader.classroom.gradebook import read_gradebook
 from grader.classroom.outputs import BatchError
 from grader.classroom.shards import merge_shards, shard_of
@@ -38,8 +38,8 @@ def grade_shares(tmp_path, tasks, finished):
         (submissions / f"{name}.ipynb").write_text(fake_notebook(points % 6), encoding="utf-8")
     layout = SlurmLayout(tmp_path / "out", tasks)
     for k in finished:
-        grade_batch(submissions, layout.shard(k), jobs=1, shard=(k, tasks), config=GraderConfig(figures=False),
-                    progress=False, grade_function=fake_grade, fingerprint="test", class_report=False)
+        grade_batch(submissions, layout.shard(k), BatchOptions(jobs=1, shard=(k, tasks), config=GraderConfig(figures=False),
+                                 progress=False, grade_function=fake_grade, fingerprint="test", class_report=False))
     return layout
 
 

@@ -35,6 +35,7 @@ from assignment import ex1b_sigmoid, ex3_multiclass  # noqa: E402
 from reference.params import unpack  # noqa: E402
 from student_template import check_notebook as runner  # noqa: E402
 from student_template import public_checks  # noqa: E402
+from student_template import selfcheck_files, selfcheck_report  # noqa: E402
 from student_template import week6_selfcheck as selfcheck  # noqa: E402
 from tools import build_public_fixture as generator  # noqa: E402
 
@@ -91,14 +92,14 @@ def assert_close_tree(ours, theirs, path="fixture"):
 def test_committed_fixture_is_what_the_generator_writes():
     """Equal up to the last bits of a float (numpy versions and BLAS differ there); checks, ids and
     every int and string exactly."""
-    assert generator.FIXTURE == selfcheck.FIXTURE_PATH
+    assert generator.FIXTURE == selfcheck_files.FIXTURE_PATH
     committed = json.loads(generator.FIXTURE.read_text(encoding="utf-8"))
     assert_close_tree(generator.build(), committed)
 
 
 def test_generator_check_mode_flags_a_stale_fixture(tmp_path):
     stale = tmp_path / "public_fixture.json"
-    fixture = json.loads(selfcheck.FIXTURE_PATH.read_text(encoding="utf-8"))
+    fixture = json.loads(selfcheck_files.FIXTURE_PATH.read_text(encoding="utf-8"))
     fixture["checks"] = fixture["checks"][1:]
     stale.write_text(json.dumps(fixture), encoding="utf-8")
     done = subprocess.run([sys.executable, str(GENERATOR), "--check", "--out", str(stale)], capture_output=True,
@@ -169,7 +170,7 @@ def test_a_new_exercise_reaches_the_self_check_through_its_module_alone(in_data_
     monkeypatch.setattr(generator, "EXERCISES", [*assignment.EXERCISES, Exercise.of(extra)])
     path = tmp_path / "public_fixture.json"
     path.write_text(generator.render(), encoding="utf-8")
-    monkeypatch.setattr(selfcheck, "FIXTURE_PATH", path)
+    monkeypatch.setattr(selfcheck_files, "FIXTURE_PATH", path)
     results = selfcheck.run_selfcheck(reference_namespace(), verbose=False)
     assert [r.check for r in results][-1] == "extra-relu-more" and results.all_passed
     results = selfcheck.run_selfcheck(reference_namespace(relu=lambda a: np.abs(a)))
@@ -184,11 +185,11 @@ def test_a_new_exercise_reaches_the_self_check_through_its_module_alone(in_data_
     (lambda f: f.pop("checks"), "it lists no checks or no cases"),
 ])
 def test_a_fixture_the_self_check_cannot_run_is_refused_clearly(tmp_path, monkeypatch, capsys, spoil, words):
-    fixture = json.loads(selfcheck.FIXTURE_PATH.read_text(encoding="utf-8"))
+    fixture = json.loads(selfcheck_files.FIXTURE_PATH.read_text(encoding="utf-8"))
     spoil(fixture)
     path = tmp_path / "public_fixture.json"
     path.write_text(json.dumps(fixture), encoding="utf-8")
-    monkeypatch.setattr(selfcheck, "FIXTURE_PATH", path)
+    monkeypatch.setattr(selfcheck_files, "FIXTURE_PATH", path)
     assert selfcheck.run_selfcheck(reference_namespace()) == []
     assert words in capsys.readouterr().out
     assert runner.check_notebook(EXAMPLE) == runner.CANNOT_CHECK
@@ -370,7 +371,7 @@ def test_an_empty_namespace_and_a_module_work(tmp_path, monkeypatch):
 
 def test_ascii_terminals_get_ascii_symbols():
     stream = io.StringIO()   # encoding None: treated as ASCII
-    selfcheck._print("  \u2713 sigmoid values\n  \u2717 relu values \u2014 x", stream)
+    selfcheck_report.print_text("  \u2713 sigmoid values\n  \u2717 relu values \u2014 x", stream)
     assert stream.getvalue() == "  ok sigmoid values\n  XX relu values ? x\n"
 
 
@@ -385,8 +386,8 @@ def imported_modules(path):
         if isinstance(node, ast.Import):
             names = {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                relative.add(node.module)
+            if node.level:      # from .x import y, or from . import x
+                relative.update([node.module] if node.module else [alias.name for alias in node.names])
                 continue
             names = {node.module}
         else:

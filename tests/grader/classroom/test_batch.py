@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from assignment import TESTS_BY_ID
-from grader.classroom.batch import grade_batch, grader_fingerprint
+from grader.classroom.batch import BatchOptions, grade_batch, grader_fingerprint
 from grader.classroom.outputs import BatchError
 from grader.classroom.shards import merge_shards, parse_shard, shard_of
 from grader.classroom.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUMNS, read_gradebook
@@ -43,8 +43,8 @@ def fake_class(directory, names):
 
 def fake_batch(directory, out, **kwargs):
     kwargs.setdefault("jobs", 2)
-    return grade_batch(directory, out, config=GraderConfig(figures=False), progress=False,
-                       grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs)
+    return grade_batch(directory, out, BatchOptions(config=GraderConfig(figures=False), progress=False,
+                                    grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs))
 
 
 def test_crash_hang_and_exception_do_not_stop_the_batch(tmp_path):
@@ -104,8 +104,8 @@ def test_changed_notebook_or_grader_is_graded_again(tmp_path):
     # changed notebook: graded again, its old files gone; a grader_error is always tried again
     assert sorted(second.graded) == ["bea.ipynb", "boom.ipynb"] and second.resumed == ["ann.ipynb"]
     assert not stale.exists()
-    third = grade_batch(directory, tmp_path / "out", config=GraderConfig(figures=False), progress=False,
-                        grade_function=fake_grade, fingerprint="another-grader-version", jobs=2)
+    third = grade_batch(directory, tmp_path / "out", BatchOptions(config=GraderConfig(figures=False), progress=False,
+                                     grade_function=fake_grade, fingerprint="another-grader-version", jobs=2))
     assert sorted(third.graded) == ["ann.ipynb", "bea.ipynb", "boom.ipynb"]
     forced = fake_batch(directory, tmp_path / "out", force=True)
     assert len(forced.graded) == 3
@@ -156,8 +156,8 @@ def _grade_real_class(root):
     (directory / "notes.txt").write_text("not a notebook", encoding="utf-8")
     fingerprint = grader_fingerprint()
     started = time.monotonic()
-    result = grade_batch(directory, root / "out", jobs=2, config=GraderConfig(figures=False),
-                         fingerprint=fingerprint, progress=False)
+    result = grade_batch(directory, root / "out", BatchOptions(jobs=2, config=GraderConfig(figures=False),
+                                      fingerprint=fingerprint, progress=False))
     return {"fingerprint": fingerprint, "seconds": time.monotonic() - started, "rows": result.rows,
             "pool_restarts": result.pool_restarts}
 
@@ -219,8 +219,8 @@ def test_second_run_grades_nothing(real_class, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(real_class["root"] / "out", out)
     before = {p: p.stat().st_mtime_ns for p in out.glob("*/results.json")}
-    again = grade_batch(real_class["dir"], out, jobs=2, config=real_class["config"],
-                        fingerprint=real_class["fingerprint"], progress=False)
+    again = grade_batch(real_class["dir"], out, BatchOptions(jobs=2, config=real_class["config"],
+                                     fingerprint=real_class["fingerprint"], progress=False))
     assert again.graded == []
     assert sorted(again.resumed) == sorted(row["submission"] for row in real_class["rows"])
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/results.json")} == before
@@ -232,8 +232,8 @@ def test_shards_then_merge_equal_a_single_run(real_class, tmp_path):
     root = tmp_path
     shard_dirs = []
     for k in (1, 2):
-        part = grade_batch(real_class["dir"], root / f"shard{k}", jobs=1, config=real_class["config"], shard=f"{k}/2",
-                           fingerprint=real_class["fingerprint"], progress=False, class_report=False)
+        part = grade_batch(real_class["dir"], root / f"shard{k}", BatchOptions(jobs=1, config=real_class["config"], shard=f"{k}/2",
+                                        fingerprint=real_class["fingerprint"], progress=False, class_report=False))
         assert len(part.rows) == 2
         shard_dirs.append(part.out_root)
     merged = merge_shards(shard_dirs, root / "merged")

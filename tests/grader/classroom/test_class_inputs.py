@@ -5,13 +5,14 @@ Downloads are made by tests/grader/lms_downloads.py; the grading is the stand-in
 row and which file, not the grading.
 """
 import csv
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from grader.classroom.batch import grade_batch
+from grader.classroom.batch import BatchOptions, grade_batch
 from grader.classroom.gradebook import CONTRACT_COLUMNS, read_gradebook
 from grader.classroom.lms_export import LmsOptions
 from grader.classroom.submissions import Submission, find_submissions, newest_first
@@ -27,8 +28,8 @@ NEWER = "fourdan_45678_70110_week6_backprop-1.ipynb"
 
 
 def batch(submissions, out, **kwargs):
-    return grade_batch(submissions, out, config=GraderConfig(figures=False), progress=False, jobs=1,
-                       grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs)
+    return grade_batch(submissions, out, BatchOptions(config=GraderConfig(figures=False), progress=False, jobs=1,
+                                    grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs))
 
 
 def csv_rows(path):
@@ -133,9 +134,10 @@ def test_the_canvas_column_is_named_from_the_command_line_and_make(tmp_path, mon
     assert stop.value.code == 2 and "unknown LMS blackboard" in capsys.readouterr().err
     seen, real = {}, grader.classroom.batch.grade_batch
 
-    def stand_in(*args, **kwargs):       # the command line's options, graded by the stand-in grader
-        seen.update(kwargs)
-        return real(*args, **{**kwargs, "grade_function": fake_grade, "fingerprint": "test-fingerprint", "jobs": 1})
+    def stand_in(submissions, out, options):       # the command line's options, graded by the stand-in grader
+        seen.update(vars(options))
+        return real(submissions, out, dataclasses.replace(options, grade_function=fake_grade,
+                                                          fingerprint="test-fingerprint", jobs=1))
     monkeypatch.setattr(grader.classroom.batch, "grade_batch", stand_in)
     assert main(["grade-batch", str(canvas), "--out", str(tmp_path / "out"), "--quiet",
                  "--assignment", "Week 6 (1234)", "--ungraded", "zero", "--lms", "canvas"]) == 0

@@ -13,7 +13,7 @@ import pytest
 
 from grader.classroom.answers_page import write_answers_page
 from grader.classroom.attempts import attempted_exercises, written_functions
-from grader.classroom.batch import grade_batch
+from grader.classroom.batch import BatchOptions, grade_batch
 from grader.classroom.class_figures import score_histogram
 from grader.classroom.class_report import POINTS_RULE
 from grader.classroom.gradebook import read_gradebook
@@ -27,8 +27,8 @@ STUB = "def load_data():\n    '''Exercise 1a.'''\n    raise NotImplementedError(
 
 
 def batch(directory, out, **kwargs):
-    return grade_batch(directory, out, config=GraderConfig(figures=False), progress=False, jobs=1,
-                       grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs)
+    return grade_batch(directory, out, BatchOptions(config=GraderConfig(figures=False), progress=False, jobs=1,
+                                    grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs))
 
 
 def fake_class(directory, notebooks):

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from grader.classroom.batch import grade_batch
+from grader.classroom.batch import BatchOptions, grade_batch
 from grader.classroom.outputs import BatchError
 from grader.classroom.shards import merge_shards
 from grader.classroom.gradebook import CONTRACT_COLUMNS, read_gradebook
@@ -24,8 +24,8 @@ from tests.grader.lms_downloads import (CLASS, DUE, Student, canvas_download, gr
 
 def batch(submissions, out, **kwargs):
     kwargs.setdefault("jobs", 1)        # the stand-in grader is quick: one worker costs the machine least
-    return grade_batch(submissions, out, config=GraderConfig(figures=False), progress=False,
-                       grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs)
+    return grade_batch(submissions, out, BatchOptions(config=GraderConfig(figures=False), progress=False,
+                                    grade_function=fake_grade, fingerprint="test-fingerprint", **kwargs))
 
 
 def rows_of(out):

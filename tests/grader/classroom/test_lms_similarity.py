@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.classroom.batch import grade_batch
+from grader.classroom.batch import BatchOptions, grade_batch
 from grader.classroom.class_figures import score_histogram
 from grader.classroom.class_report import class_statistics
 from grader.classroom.gradebook import read_gradebook
@@ -69,15 +69,15 @@ def test_only_the_near_copy_pair_is_flagged_and_no_score_changes(tmp_path):
     assert len(solutions) >= 2
     disguised_copy(directory / "independent-week6_independent.ipynb", directory / "zz-copy.ipynb")
     config = GraderConfig(figures=False)
-    result = grade_batch(directory, tmp_path / "out", jobs=2, config=config, progress=False,
-                         grade_function=fake_grade, fingerprint="test-fingerprint")
+    result = grade_batch(directory, tmp_path / "out", BatchOptions(jobs=2, config=config, progress=False,
+                                      grade_function=fake_grade, fingerprint="test-fingerprint"))
     assert [(p.first, p.second) for p in result.similar] == [("independent-week6_independent", "zz-copy")]
     rows = {row["submission"]: row for row in read_gradebook(tmp_path / "out" / "gradebook.csv")}
     assert rows["zz-copy.ipynb"]["similar_to"] == "independent-week6_independent.ipynb"
     assert rows["independent-week6_independent.ipynb"]["similar_to"] == "zz-copy.ipynb"
     assert sum(1 for row in rows.values() if row["similar_to"]) == 2
-    plain = grade_batch(directory, tmp_path / "plain", jobs=2, config=config, progress=False,
-                        grade_function=fake_grade, fingerprint="test-fingerprint", similarity=False)
+    plain = grade_batch(directory, tmp_path / "plain", BatchOptions(jobs=2, config=config, progress=False,
+                                     grade_function=fake_grade, fingerprint="test-fingerprint", similarity=False))
     assert {r["submission"]: r["score"] for r in plain.rows} == {n: r["score"] for n, r in rows.items()}
     page = (tmp_path / "out" / "class_report.html").read_text(encoding="utf-8")
     section = page.split('<h2 id="similar">Near-identical submissions</h2>', 1)[1].split("<h2", 1)[0]
@@ -91,8 +91,8 @@ def test_class_report_lists_every_student_with_a_link_to_the_feedback(tmp_path):
     from tests.grader.lms_downloads import CLASS, canvas_download
 
     out = tmp_path / "out"
-    grade_batch(canvas_download(tmp_path / "canvas"), out, jobs=2, config=GraderConfig(figures=False),
-                progress=False, grade_function=fake_grade, fingerprint="test-fingerprint")
+    grade_batch(canvas_download(tmp_path / "canvas"), out, BatchOptions(jobs=2, config=GraderConfig(figures=False),
+                             progress=False, grade_function=fake_grade, fingerprint="test-fingerprint"))
     page = (out / "class_report.html").read_text(encoding="utf-8")
     table = page.split('<h2 id="students">', 1)[1].split("<h2", 1)[0]
     links = dict((name, link) for link, name in re.findall(r'<a href="([^"]+)">([^<]+)</a>', table))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.gradescope import autograder as gradescope
 from assignment import TESTS
 from grader.config import GraderConfig

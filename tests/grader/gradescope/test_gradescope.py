@@ -84,7 +84,7 @@ def test_zip_holds_the_executable_scripts_and_every_grader_file_nothing_else(aut
             assert stat.S_ISREG(mode) and mode & 0o111 == 0o111, f"{script} is not executable: {oct(mode)}"
             text = archive.read(script).decode("utf-8")
             assert text.startswith("#!/usr/bin/env bash\n") and "\r" not in text
-    required = {"grader/__init__.py", "grader/pipeline.py", "grader/gradescope/autograder.py", "grader/cli.py",
+    required = {"project/__init__.py", "grader/__init__.py", "grader/pipeline.py", "grader/gradescope/autograder.py", "grader/cli.py",
                 "student_template/week6_selfcheck.py", "student_template/public_fixture.json", "grader/reports/schemas/gradescope_results.schema.json",
                 "reference/__init__.py", "reference/network.py", "requirements.lock", "pyproject.toml",
                 "tools/find-python", "README.md", *DATA_FILES}
@@ -92,7 +92,7 @@ def test_zip_holds_the_executable_scripts_and_every_grader_file_nothing_else(aut
     assert required <= names, f"missing from the zip: {sorted(required - names)}"
     for name in names:
         top = name.split("/")[0]
-        assert top in {"setup.sh", "run_autograder", "README.md", "grader", "assignment", "reference", "student_template", "data", "tools",
+        assert top in {"setup.sh", "run_autograder", "README.md", "project", "grader", "assignment", "reference", "student_template", "data", "tools",
                        "requirements.lock", "pyproject.toml"}, name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
         assert not any(part.startswith(".") for part in name.split("/")), name

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from grader import PROJECT_ROOT
+from project import PROJECT_ROOT
 from grader.kernel.landlock_refusal import explain_landlock_errno
 from grader.kernel.sandbox_uid import landlock_abi, why_no_landlock
 

@@ -18,8 +18,8 @@ import time
 
 import pytest
 
-from grader import PROJECT_ROOT
-from grader.kernel.sandbox_uid import UID_BASE, UID_SLOTS, claim_uid, processes_of
+from project import PROJECT_ROOT
+from grader.kernel.uid_slots import UID_BASE, UID_SLOTS, claim_uid, processes_of
 
 UID = UID_BASE + UID_SLOTS + 7      # no slot of the level's own: no grading here gives it out
 
@@ -59,7 +59,7 @@ def test_root_without_ptrace_rights_still_sees_the_processes_of_the_uid():
     sleeper, pids = _sleeper()
     try:
         done = subprocess.run(["setpriv", "--bounding-set=-sys_ptrace", sys.executable, "-c",
-                               f"from grader.kernel.sandbox_uid import processes_of; print(processes_of({UID}))"],
+                               f"from grader.kernel.uid_slots import processes_of; print(processes_of({UID}))"],
                               cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == str(sorted(pids)), done.stdout

@@ -26,7 +26,7 @@ import pytest
 from examples.notebook_builder import EXAMPLE_PATH, TEMPLATE_PATH, build_example, fill_answers, load_template
 from student_template import written_answers as wa
 from grader.classroom.answers_page import PAGE_NAME, write_answers_page
-from grader.classroom.batch import grade_batch, grader_fingerprint
+from grader.classroom.batch import BatchOptions, grade_batch, grader_fingerprint
 from grader.config import GraderConfig
 from grader.reports.written_work import ANSWERS_DIR, MAX_FIGURE_PIXELS, STUDENT_PAGE, THUMBNAIL_PIXELS, checked_png
 from reference.answers import WRITTEN_ANSWERS
@@ -246,8 +246,8 @@ def graded_class(tmp_path_factory):
     nbformat.write(build_example(), str(directory / "example.ipynb"))
     nbformat.write(one_answer(), str(directory / "one_answer.ipynb"))
     nbformat.write(crash_after_plots(), str(directory / "crash.ipynb"))
-    result = grade_batch(directory, root / "out", jobs=2, config=GraderConfig(figures=False),
-                         fingerprint=grader_fingerprint(), progress=False)
+    result = grade_batch(directory, root / "out", BatchOptions(jobs=2, config=GraderConfig(figures=False),
+                                      fingerprint=grader_fingerprint(), progress=False))
     return {"out": root / "out", "rows": {row["submission"]: row for row in result.rows}, "result": result}
 
 

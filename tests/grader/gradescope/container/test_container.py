@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import PROJECT_ROOT
-from grader.kernel.sandbox_uid import UID_BASE, UID_SLOTS
+from project import PROJECT_ROOT
+from grader.kernel.uid_slots import UID_BASE, UID_SLOTS
 from tests.grader.gradescope.container.hostile import SUMMARY, hostile_notebook
 from tests.robustness.harness import reference_leaks
 from tests.robustness.make_corpus import FULL_MARKS, LEAK
@@ -57,7 +57,7 @@ print(json.dumps(found))
 def outside_kernels():
     """Watches, while a grading runs in a container, for kernels of other graders on this machine
     outside any container (this pid namespace, a kernel uid): a grader older than the fix of
-    processes_of (grader/kernel/sandbox_uid.py) kills every process of its kernel's uid it sees,
+    processes_of (grader/kernel/uid_slots.py) kills every process of its kernel's uid it sees,
     the container's too. Yields a set of (pid, uid, command) that fills as they are seen."""
     def depth(pid):         # how many pid namespaces it is in: a container's processes are one deeper
         return len(next(line for line in open(f"/proc/{pid}/status") if line.startswith("NSpid:")).split()) - 1
@@ -89,7 +89,7 @@ def _disturbed(seen):
         return ""
     return (f"\n(While it ran, {len(seen)} kernels of other graders ran on this machine outside the container, "
             f"at the same uids, e.g. {sorted(seen)[:3]}: a grader older than the pid-namespace check of "
-            "sandbox_uid.processes_of kills the container's kernels with its own.)")
+            "uid_slots.processes_of kills the container's kernels with its own.)")
 
 
 def _sandbox_line(stdout, landlock):
