@@ -48,7 +48,7 @@ def _namespaces(cases):
 def measure(seeds=SEEDS, loads=("idle", "loaded")):
     """{(load, case): [per seed and exercise: Evidence]} and the set of correct case names."""
     sys.path.insert(0, str(ROOT))
-    from tests.grader.backprop_fixtures import correct_cases, cost_evidence, finite_difference_cases
+    from tests.grader.backprop_cases import correct_cases, cost_evidence, finite_difference_cases
     correct, wrong = correct_cases(), finite_difference_cases(known_misses=True)
     previous = os.getcwd()
     os.chdir(ROOT / "data")     # the notebooks' loaders read ./*.mat

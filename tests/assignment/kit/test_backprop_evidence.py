@@ -15,8 +15,8 @@ import pytest
 
 import assignment
 from assignment.kit.backprop_evidence import FLAG, Evidence
-from tests.grader.backprop_fixtures import (KNOWN_MISSES, correct_cases, cost_evidence, finite_difference_cases,
-                                            build)
+from tests.grader.backprop_cases import correct_cases, cost_evidence, finite_difference_cases
+from tests.grader.backprop_fixtures import KNOWN_MISSES, build
 from tests.grader.mistake_fixtures import namespace_of
 
 CORRECT = correct_cases()
