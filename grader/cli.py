@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grader import __version__
@@ -98,17 +99,22 @@ def single_out_dir(notebook, out_root):
 
 
 def cmd_grade(args):
-    from grader.pipeline import grade_notebook
     path = Path(args.notebook)
     if not path.is_file():
         print(f"error: {path} does not exist" if not path.exists() else f"error: {path} is not a file",
               file=sys.stderr)
         return 2
     config = _config(args)
-    try:
-        sandbox.resolve_level(config)       # before anything is written: an environment failure is no grade
-    except sandbox.SandboxUnavailable as error:
-        return _environment_failure(error, args.json)
+    # before anything is written: an environment failure is no grade. The check runs a Python in the
+    # sandbox (~0.1 s of waiting): the modules the grading starts with load meanwhile (issue 25).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="week6-sandbox-check") as pool:
+        checked = pool.submit(sandbox.resolve_level, config)
+        from grader.pipeline import first_stages_loaded, grade_notebook
+        first_stages_loaded()
+        try:
+            checked.result()
+        except sandbox.SandboxUnavailable as error:
+            return _environment_failure(error, args.json)
     out_dir = single_out_dir(path, Path(args.out))
     if out_dir.name != path.stem:
         print(f"note: {Path(args.out) / path.stem} holds the grading of another {path.name}; "
