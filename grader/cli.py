@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grader import __version__
@@ -105,16 +104,11 @@ def cmd_grade(args):
               file=sys.stderr)
         return 2
     config = _config(args)
-    # before anything is written: an environment failure is no grade. The check runs a Python in the
-    # sandbox (~0.1 s of waiting): the modules the grading starts with load meanwhile (issue 25).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="week6-sandbox-check") as pool:
-        checked = pool.submit(sandbox.resolve_level, config)
-        from grader.pipeline import first_stages_loaded, grade_notebook
-        first_stages_loaded()
-        try:
-            checked.result()
-        except sandbox.SandboxUnavailable as error:
-            return _environment_failure(error, args.json)
+    try:
+        sandbox.resolve_level(config)       # before anything is written: an environment failure is no grade
+    except sandbox.SandboxUnavailable as error:
+        return _environment_failure(error, args.json)
+    from grader.pipeline import grade_notebook
     out_dir = single_out_dir(path, Path(args.out))
     if out_dir.name != path.stem:
         print(f"note: {Path(args.out) / path.stem} holds the grading of another {path.name}; "

@@ -80,10 +80,13 @@ def stage_function(name):
     return getattr(importlib.import_module(f"grader.stages.{name}"), name)
 
 
-def first_stages_loaded():
-    """Import the stages that run before the notebook's kernel starts (read, sanitize, execute):
-    a caller with something to wait for (the sandbox's check) loads them meanwhile."""
-    for name in STAGES[:STAGES.index("execute") + 1]:
+def later_stages_loaded():
+    """Import the stages after the execute stage (the execute stage calls this while the kernel starts).
+
+    In the grading's own thread, before any thread of the grading starts: a module that one thread
+    is importing is seen half-made by another that imports at the same time (dataclasses reads
+    ``typing`` from sys.modules without importing it)."""
+    for name in STAGES[STAGES.index("execute") + 1:]:
         stage_function(name)
 
 

@@ -314,8 +314,7 @@ def run_autograder(root=None, environ=None, config=None, level=None):
     # its answer is kept for the grading (the checks run once per process).
     check = threading.Thread(target=_check_sandbox, args=(config,), name="week6-sandbox-check")
     check.start()
-    from grader.pipeline import first_stages_loaded, grade_notebook
-    first_stages_loaded()
+    from grader.pipeline import grade_notebook
     check.join()
     try:
         run = grade_notebook(chosen, out_root, config, on_hard_stop=end_after_overrun)

@@ -44,8 +44,10 @@ def execute(run):
     run.session.launch()
     # Function-level imports for start-up speed: these modules (the assignment, the reference, scipy,
     # jinja2: ~0.7 s) load here, while the kernel's process starts beside this one (issue 25).
+    from grader.pipeline import later_stages_loaded
     from grader.reports.written_work import plot_cell_indices, render_plots_off, render_plots_on
     from grader.stages.probe import start_plan
+    later_stages_loaded()
     start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
     run.session.connect()
     run.timings["execute.kernel_start"] = time.monotonic() - kernel_started

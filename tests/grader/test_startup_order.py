@@ -8,7 +8,7 @@ import pytest
 from grader import PROJECT_ROOT, pipeline
 
 # The modules a grading has imported when it launches the kernel: the command line, the pipeline, and the
-# stages before the kernel starts (what grader.pipeline.first_stages_loaded imports).
+# stages before the kernel starts (read, sanitize, execute).
 BEFORE_THE_KERNEL = ("grader.cli", "grader.pipeline", "grader.stages.read", "grader.stages.sanitize",
                      "grader.stages.execute", "grader.kernel.kernel_session", "grader.model")
 LOADED_LATER = ("assignment", "reference", "scipy", "matplotlib", "jinja2")
