@@ -1,15 +1,19 @@
-"""Throughput of ``grade_batch``: one class graded with JOBS=1 and with JOBS=2.
+"""Throughput of ``grade_batch``: a class of 6 and one of 40 graded with JOBS=1 and with JOBS=2.
 
 The class is built from the fixture submissions (tests/grader/fixtures.py):
 correct ones and ones with a mistake, copied under distinct student names (and
-with distinct bytes, as real submissions have) until there are 40 of them.
+with distinct bytes, as real submissions have) until there are SIZES of them.
 The reference's training is done once before the clock starts (a real batch
 does it once too, before its workers start). Reports submissions per minute,
-the speedup of 2 workers over 1 and the peak resident memory of a worker
+the speedup of 2 workers over 1 (aim >= 1.85) and the peak resident memory of a worker
 (``ru_maxrss`` of the worker process) and of a notebook kernel (``RUSAGE_CHILDREN``
-in the worker), as each worker reports them with its results.
+in the worker), as each worker reports them with its results; and the batch's
+serial parts, timed around the functions that do them: before the pool (finding the
+submissions, the reference's outcomes), the pool (its start, the gradings), and
+the tail after it (gradebook, LMS files, class report, similarity). The load
+average is printed before and after each run.
 
-    python -m bench batch_throughput           # 40 submissions (about 15-25 min on 2 cores)
+    python -m bench batch_throughput           # 6, then 40 submissions (about 20-30 min on 2 cores)
     BENCH_BATCH_SIZE=8 python -m bench batch_throughput
     python -m bench.batch_throughput --quick   # 8 submissions
 """
@@ -21,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+SIZES = (6, 40)
 DEFAULT_SIZE = 40
 QUICK_SIZE = 8
 JOBS = (1, 2)
@@ -63,7 +68,47 @@ def _differing_tests(out_a, out_b, name):
     return [f"{test}: {a.get(test)} vs {b.get(test)}" for test in sorted(set(a) | set(b)) if a.get(test) != b.get(test)]
 
 
+def load():
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+class PhaseClock:
+    """Seconds spent in named functions of grader.classroom.batch during one grade_batch call
+    (wrapped for the bench's run only; put back by :meth:`restore`)."""
+    PHASES = {"reference_outcomes": "reference outcomes", "finish_outputs": "tail: gradebook, LMS, class report, "
+                                                                            "similarity"}
+
+    def __init__(self):
+        from grader.classroom import batch
+        self.module, self.seconds, self.saved = batch, {}, {}
+        for name in self.PHASES:
+            self.saved[name] = getattr(batch, name)
+            setattr(batch, name, self._timed(name, self.saved[name]))
+        self.saved_run = batch.BatchRun.run
+        batch.BatchRun.run = self._timed("pool", self.saved_run)
+
+    def _timed(self, name, function):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+        return timed
+
+    def restore(self):
+        for name, function in self.saved.items():
+            setattr(self.module, name, function)
+        self.module.BatchRun.run = self.saved_run
+
+
 def run(size=None, jobs_list=JOBS):
+    if size is None and not os.environ.get("BENCH_BATCH_SIZE") and not os.environ.get("BENCH_QUICK"):
+        return {size: run_size(size, jobs_list) for size in SIZES}
+    return run_size(size, jobs_list)
+
+
+def run_size(size=None, jobs_list=JOBS):
     from grader.classroom.batch import BatchOptions, grade_batch, grader_fingerprint, reference_outcomes
     from grader.config import GraderConfig
 
@@ -83,11 +128,24 @@ def run(size=None, jobs_list=JOBS):
         fingerprint = grader_fingerprint()
         measured = {}
         for jobs in jobs_list:
+            load_before = load()
+            clock = PhaseClock()
             started = time.perf_counter()
-            result = grade_batch(root / "class", root / f"out-jobs{jobs}", BatchOptions(jobs=jobs, config=config, force=True,
-                                              fingerprint=fingerprint, progress=sys.stderr.isatty()))
+            try:
+                result = grade_batch(root / "class", root / f"out-jobs{jobs}",
+                                     BatchOptions(jobs=jobs, config=config, force=True, fingerprint=fingerprint,
+                                                  progress=sys.stderr.isatty()))
+            finally:
+                clock.restore()
             seconds = time.perf_counter() - started
             measured[jobs] = (seconds, result)
+            phases = dict(clock.seconds)
+            before_pool = seconds - sum(phases.values())
+            print(f"JOBS={jobs}: load average {load_before} before, {load()} after; serial parts: "
+                  f"before the pool {before_pool:.1f} s (finding the submissions) + reference outcomes "
+                  f"{phases.get('reference_outcomes', 0.0):.1f} s, the pool {phases.get('pool', 0.0):.1f} s, "
+                  f"tail {phases.get('finish_outputs', 0.0):.1f} s (gradebook, LMS files, class report, similarity)",
+                  flush=True)
             statuses = ", ".join(f"{n} {s}" for s, n in sorted(result.statuses.items()))
             worker = max(result.worker_rss_mb.values(), default=0.0)
             kernel = max(result.kernel_rss_mb.values(), default=0.0)
@@ -96,7 +154,9 @@ def run(size=None, jobs_list=JOBS):
                   f"per notebook kernel {kernel:.0f} MiB; pool restarts {result.pool_restarts})", flush=True)
         if len(measured) >= 2:
             (t1, r1), (tn, rn) = measured[min(measured)], measured[max(measured)]
-            print(f"speedup JOBS={max(measured)} over JOBS={min(measured)}: {t1 / tn:.2f}x")
+            print(f"speedup JOBS={max(measured)} over JOBS={min(measured)} ({len(paths)} submissions): {t1 / tn:.2f}x "
+                  f"(aim >= 1.85: {'met' if t1 / tn >= 1.85 else 'NOT MET'}); "
+                  f"{60 * len(paths) / t1:.1f} vs {60 * len(paths) / tn:.1f} submissions/min")
             same = _scores(r1.rows) == _scores(rn.rows)
             print(f"same scores and statuses in both runs: {'yes' if same else 'NO'}")
             for (name, s1, st1), (_, sn, stn) in zip(_scores(r1.rows), _scores(rn.rows)):

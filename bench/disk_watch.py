@@ -6,6 +6,10 @@ waits.
 
 The interval is max(POLL_SECONDS, POLL_COST_FACTOR x the walk's time), at most MAX_POLL_SECONDS:
 the share of a core the watchdog takes is at most 1 / POLL_COST_FACTOR.
+
+Then its cost in a real grading (the example, in this process, at the level ``auto`` picks): the
+polls made, the CPU time their thread spent in them (``time.thread_time``) and its share of the
+grading's wall time.
 """
 import os
 import statistics
@@ -49,6 +53,38 @@ def median_seconds(function):
     return statistics.median(times), result
 
 
+def during_a_grading():
+    """(polls, CPU seconds in them, the grading's wall seconds, level) for the example graded here."""
+    from project import PROJECT_ROOT
+    from grader.config import GraderConfig
+    from grader.kernel import sandbox
+    from grader.kernel.disk_quota import DiskQuota
+    from grader.pipeline import grade_notebook
+
+    config = GraderConfig()
+    level = sandbox.resolve_level(config)
+    config.sandbox = level
+    spent = []
+    real_usage = DiskQuota.usage
+
+    def counted(self):
+        started = time.thread_time()
+        try:
+            return real_usage(self)
+        finally:
+            spent.append(time.thread_time() - started)
+
+    DiskQuota.usage = counted
+    out = Path(tempfile.mkdtemp(prefix="week6-bench-disk-grade-"))
+    try:
+        started = time.perf_counter()
+        grade_notebook(PROJECT_ROOT / "examples" / "example_submission.ipynb", out, config)
+        return len(spent), sum(spent), time.perf_counter() - started, level
+    finally:
+        DiskQuota.usage = real_usage
+        remove_tree(out)
+
+
 def run():
     print(f"median of {REPEATS}; load average {os.getloadavg()[0]:.1f}")
     print(f"{'tree':28s} {'entries':>8s} {'usage()':>9s} {'os.walk':>9s} {'entries':>8s} {'ratio':>6s} {'next poll':>10s}")
@@ -67,3 +103,11 @@ def run():
             print(f"{label:28s} {entries:8d} {ours * 1000:7.1f}ms {compared} {wait * 1000:8.0f}ms")
         finally:
             remove_tree(top)            # (shutil.rmtree raises RecursionError on the deep one)
+    try:
+        polls, cpu, wall, level = during_a_grading()
+    except Exception as error:          # no sandbox here: the level's own error says why
+        print(f"\nduring a grading: NOT MEASURED ({type(error).__name__}: {error})")
+        return
+    print(f"\nduring a grading of the example ({level} level, load average {os.getloadavg()[0]:.1f}): "
+          f"{polls} polls, {cpu * 1000:.0f} ms of CPU in them, {100 * cpu / wall:.1f}% of the grading's "
+          f"{wall:.1f} s wall time (bound: {100 / POLL_COST_FACTOR:.0f}% of a core)")

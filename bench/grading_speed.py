@@ -15,6 +15,7 @@ every repetition), every one a fresh process in a fresh directory:
 * **grader, uid level**: the same with ``--sandbox uid`` where that level can be made here
   (the grader is root) and ``auto`` picked bwrap: the ratio uid / bwrap is the uid level's
   cost (aim <= 1.10);
+* **grader, no sandbox**: the same with ``--sandbox none`` (what the confinement costs);
 * **nbgrader**: ``nbgrader autograde`` of the same notebook turned into an nbgrader
   assignment: hidden autograder test cells, one per exercise with the contract's points,
   asserting the main functions' values against the reference's (on fixed random inputs),
@@ -28,9 +29,12 @@ every repetition), every one a fresh process in a fresh directory:
 
 Every kernel is the project's venv Python with the same environment (one BLAS thread,
 ``MPLBACKEND=Agg``: the grader's sandbox sets it, so the bare and nbgrader kernels get it too
-and nobody renders inline PNGs the others do not). Wall-clock medians, and ratios of the
-medians; the machine is shared, so the load average is printed at the start and the end.
-Then where the grader's seconds go, from ``results.json``'s ``extra_data.timings``.
+and nobody renders inline PNGs the others do not). Wall-clock medians; each ratio is the median
+of the per-repetition ratios (the two contenders of one repetition ran one after the other, under
+the same load). The machine is shared: the load average is printed at the start, beside every
+repetition and at the end, and a ratio whose repetitions disagree by more than DISAGREEMENT
+(max / min of its per-repetition ratios, minus 1) is printed with a warning that it is no
+measurement. Then where the grader's seconds go, from ``results.json``'s ``extra_data.timings``.
 """
 import json
 import os
@@ -56,6 +60,8 @@ NBGRADER_VENV = ROOT / "bench" / ".venv-nbgrader"
 ASSIGNMENT = "week6"
 STUDENT = "student1"
 CELL_TIMEOUT = 600          # seconds per cell for nbconvert and nbgrader (the grader keeps its own limits)
+DISAGREEMENT = 0.25         # per-repetition ratios further apart than this: the ratio is flagged
+AIMS = {"grader / bare": 1.10, "grader / nbgrader": 0.60, "grader uid / bwrap": 1.10}
 
 
 def kernel_env(extra=None):
@@ -401,7 +407,8 @@ BREAKDOWN = [
     ("probe: training 2", "probe.group.train-2"),
     ("probe: training 3", "probe.group.train-3"),
     ("check", "check"), ("diagnose", "diagnose"),
-    ("kernel shutdown, between stages", "gap"),
+    ("kernel shutdown", "kernel_shutdown"),
+    ("between stages", "gap"),
     ("report: figures", "report.figures"),
     ("report: executed notebook", "report.executed_notebook"),
     ("report: feedback md + html", "report.feedback"),
@@ -413,6 +420,13 @@ OVERLAPPED = [
     ("reference training (cache or training)", "probe.reference_training"),
     ("probe plan", "probe.plan"),
     ("report imports and warm-up (matplotlib)", "report.imports_early"),
+]
+# Done in threads of the report stage (grader.stages.report.start_written, start_figures) while the probes
+# run and while the kernel shuts down: "report: figures" and "report: executed notebook" above are the waits.
+OVERLAPPED_REPORT = [
+    ("executed notebook (during the probes)", "report.executed_notebook_drawn"),
+    ("written work (during the probes)", "report.written_drawn"),
+    ("figures (during kernel shutdown, diagnose)", "report.figures_drawn"),
 ]
 STAGES = ("read", "sanitize", "execute", "probe", "check", "diagnose")
 
@@ -426,7 +440,8 @@ def breakdown(wall, info):
     else:
         rows["plan"] = timings.get("probe.reference_training", 0.0) + timings.get("probe.plan", 0.0)
     rows["groups"] = sum(v for k, v in timings.items() if k.startswith("probe.group.") and "train" not in k)
-    rows["gap"] = info["execution_time"] - sum(timings.get(s, 0.0) for s in STAGES)
+    rows["gap"] = (info["execution_time"] - sum(timings.get(s, 0.0) for s in STAGES)
+                   - timings.get("kernel_shutdown", 0.0))
     report = timings.get("report", 0.0)
     rows["report.rest"] = report - sum(timings.get(k, 0.0) for k in
                                        ("report.figures", "report.executed_notebook", "report.feedback"))
@@ -434,6 +449,24 @@ def breakdown(wall, info):
     if "execute.cells" not in timings:            # before these timers existed
         rows["execute.cells"] = timings.get("execute", 0.0)
     return rows
+
+
+def ratio_line(label, numerators, denominators):
+    """One ratio as the bench reports it (None without measurements): the median of the
+    per-repetition ratios, each repetition's, its aim, and a warning when they disagree."""
+    ratios = [n / d for n, d in zip(numerators, denominators)]
+    if not ratios:
+        return None
+    value = median(ratios)
+    line = f"  {label:28s} {value:5.2f}  (per repetition: {', '.join(f'{r:.2f}' for r in ratios)})"
+    aim = AIMS.get(label)
+    if aim is not None:
+        line += f"  aim <= {aim:.2f}: {'met' if value <= aim else 'NOT MET'}"
+    spread = max(ratios) / min(ratios) - 1
+    if spread > DISAGREEMENT:
+        line += (f"\n  {'':28s} WARNING: its repetitions disagree by {100 * spread:.0f}% (> {100 * DISAGREEMENT:.0f}%):"
+                 " not a measurement; measure again on a quieter machine")
+    return line
 
 
 def run():
@@ -461,8 +494,8 @@ def run():
     if not nb_ok:
         print(f"nbgrader: NOT MEASURED: {nb_why}")
 
-    times = {"bare": [], "grader": [], "grader-uid": [], "nbgrader": []}
-    infos = {"bare": [], "grader": [], "grader-uid": [], "nbgrader": []}
+    times = {"bare": [], "grader": [], "grader-uid": [], "grader-none": [], "nbgrader": []}
+    infos = {"bare": [], "grader": [], "grader-uid": [], "grader-none": [], "nbgrader": []}
     try:
         wall, info = run_grader(level, cache_dir)
         print(f"grader, cold reference cache (first grading after a change of reference/ or data/): "
@@ -472,6 +505,8 @@ def run():
         contenders = {"bare": run_bare, "grader": lambda: run_grader(level, cache_dir)}
         if measure_uid:
             contenders["grader-uid"] = lambda: run_grader("uid", cache_dir)
+        if level != "none":
+            contenders["grader-none"] = lambda: run_grader("none", cache_dir)
         if nb_ok:
             contenders["nbgrader"] = lambda: run_nbgrader(template)
         names = list(contenders)
@@ -488,7 +523,7 @@ def run():
                     continue
                 times[name].append(seconds)
                 infos[name].append(info)
-                print(f"  rep {rep + 1} {name:10s} {seconds:7.2f} s  "
+                print(f"  rep {rep + 1} {name:11s} {seconds:7.2f} s  load {os.getloadavg()[0]:4.1f}  "
                       + ", ".join(f"{k} {v}" for k, v in info.items() if k in ("score", "max_score", "errors")),
                       flush=True)
     finally:
@@ -499,24 +534,19 @@ def run():
     print(f"  bare nbconvert --execute     {fmt_times(times['bare'])}")
     print(f"  grader (python -m grader)    {fmt_times(times['grader'])}  (sandbox {level})")
     print(f"  grader, uid level            {fmt_times(times['grader-uid']) if measure_uid else 'not measured: ' + uid_why}")
+    print(f"  grader, no sandbox           {fmt_times(times['grader-none']) if times['grader-none'] else 'not measured'}")
     print(f"  nbgrader autograde           {fmt_times(times['nbgrader']) if nb_ok else 'not measured: ' + nb_why}")
-    bare = median(times["bare"])
-    if times["grader"] and times["bare"]:
-        ratios = [g / b for g, b in zip(times["grader"], times["bare"])]
-        print(f"  grader / bare                {median(times['grader']) / bare:.2f}  "
-              f"(per repetition: {', '.join(f'{r:.2f}' for r in ratios)}, median {median(ratios):.2f}; "
-              f"aim <= 1.5)")
-    if times["grader-uid"] and times["grader"]:
-        ratios = [u / g for u, g in zip(times["grader-uid"], times["grader"])]
-        print(f"  grader uid / bwrap           {median(times['grader-uid']) / median(times['grader']):.2f}  "
-              f"(per repetition: {', '.join(f'{r:.2f}' for r in ratios)}, median {median(ratios):.2f}; "
-              f"aim <= 1.10)")
-        print(f"  grader uid / bare            {median(times['grader-uid']) / bare:.2f}")
-    if nb_ok and times["nbgrader"] and times["bare"]:
-        print(f"  nbgrader / bare              {median(times['nbgrader']) / bare:.2f}")
-        ratios = [g / n for g, n in zip(times["grader"], times["nbgrader"])]
-        print(f"  grader / nbgrader            {median(times['grader']) / median(times['nbgrader']):.2f}  "
-              f"(per repetition: {', '.join(f'{r:.2f}' for r in ratios)}, median {median(ratios):.2f}; aim < 1)")
+    print("\nratios (median of the per-repetition ratios)")
+    for label, numerator, denominator in (("grader / bare", "grader", "bare"),
+                                          ("grader / nbgrader", "grader", "nbgrader"),
+                                          ("grader uid / bwrap", "grader-uid", "grader"),
+                                          ("grader uid / bare", "grader-uid", "bare"),
+                                          ("grader none / bare", "grader-none", "bare"),
+                                          (f"grader {level} / none", "grader", "grader-none"),
+                                          ("nbgrader / bare", "nbgrader", "bare")):
+        line = ratio_line(label, times[numerator], times[denominator])
+        if line:
+            print(line)
 
     if infos["grader"]:
         rows = [breakdown(w, i) for w, i in zip(times["grader"], infos["grader"])]
@@ -529,4 +559,8 @@ def run():
         if any("probe.plan_wait" in i["timings"] for i in infos["grader"]):
             print("  overlapped with the notebook's execution (a thread started by the execute stage):")
             for label, key in OVERLAPPED:
+                print(f"    {label:44s}{median([r.get(key, 0.0) for r in rows]):8.2f}{cold_rows.get(key, 0.0):8.2f}")
+        if any("report.figures_drawn" in i["timings"] or "report.written_drawn" in i["timings"] for i in infos["grader"]):
+            print("  overlapped with the probes and the kernel's shutdown (threads of the report stage):")
+            for label, key in OVERLAPPED_REPORT:
                 print(f"    {label:44s}{median([r.get(key, 0.0) for r in rows]):8.2f}{cold_rows.get(key, 0.0):8.2f}")

@@ -100,8 +100,6 @@ def single_out_dir(notebook, out_root):
 
 
 def cmd_grade(args):
-    from grader.pipeline import grade_notebook
-    from grader.reports.terminal import score_table
     path = Path(args.notebook)
     if not path.is_file():
         print(f"error: {path} does not exist" if not path.exists() else f"error: {path} is not a file",
@@ -112,6 +110,7 @@ def cmd_grade(args):
         sandbox.resolve_level(config)       # before anything is written: an environment failure is no grade
     except sandbox.SandboxUnavailable as error:
         return _environment_failure(error, args.json)
+    from grader.pipeline import grade_notebook
     out_dir = single_out_dir(path, Path(args.out))
     if out_dir.name != path.stem:
         print(f"note: {Path(args.out) / path.stem} holds the grading of another {path.name}; "
@@ -119,6 +118,7 @@ def cmd_grade(args):
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / SOURCE_FILE).write_text(json.dumps({"path": str(path.resolve())}) + "\n", encoding="utf-8")
     run = grade_notebook(path, Path(args.out), config, out_dir=out_dir, on_hard_stop=_end_after_overrun)
+    from grader.reports.terminal import score_table   # after the grading: it imports the assignment (issue 25)
     if args.json:
         print(json.dumps({"notebook": str(path), "results": str(out_dir / "results.json"), "status": run.status,
                           "score": round(float(run.score), 4)}))
@@ -314,8 +314,22 @@ def _slurm_commands(commands):
 
 
 def main(argv=None):
-    from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, DEFAULT_UNGRADED, UNGRADED_CHOICES
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `grade` (one notebook, the command a person waits for) is parsed without the class commands:
+    # their options' defaults import the assignment (~0.7 s), which a grading loads while the
+    # notebook's kernel starts instead (issue 25). Its parser, help and errors are the same.
+    parser = _parser(class_commands=argv[:1] != ["grade"])
+    args = parser.parse_args(argv)
+    if hasattr(args, "sandbox"):
+        try:
+            args.sandbox = sandbox.requested_level(args.sandbox, os.environ)
+        except ValueError as error:
+            parser.error(str(error))
+    return args.handler(args)
 
+
+def _parser(class_commands=True):
+    """The command line's parser; without ``class_commands``, only ``grade``'s."""
     parser = argparse.ArgumentParser(prog="python -m grader", description="Grade Week 6 backpropagation notebooks.")
     parser.add_argument("--version", action="version", version=f"week6-grader {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -324,6 +338,15 @@ def main(argv=None):
     _grading_options(grade)
     grade.add_argument("--json", action="store_true", help="print a JSON summary (status, score, results path)")
     grade.set_defaults(handler=cmd_grade)
+    if class_commands:
+        _class_commands(commands)
+    return parser
+
+
+def _class_commands(commands):
+    """Every subcommand but ``grade``."""
+    from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, DEFAULT_UNGRADED, UNGRADED_CHOICES
+
     batch = commands.add_parser("grade-batch", help="grade a class: a folder tree, a zip, or an LMS download "
                                                      "(Gradescope export, Canvas or Moodle naming)")
     batch.add_argument("directory", metavar="SUBMISSIONS")
@@ -366,10 +389,3 @@ def main(argv=None):
     written = commands.add_parser("written-answers", help="the TAs' page of written answers and plots of an OUT directory")
     written.add_argument("out_dir", metavar="OUT")
     written.set_defaults(handler=cmd_written_answers)
-    args = parser.parse_args(argv)
-    if hasattr(args, "sandbox"):
-        try:
-            args.sandbox = sandbox.requested_level(args.sandbox, os.environ)
-        except ValueError as error:
-            parser.error(str(error))
-    return args.handler(args)

@@ -196,14 +196,24 @@ class KernelSession:
         self.starts = 0
         self.output_state = None  # the output caps' counts, carried from one kernel to the next
         self.deadline = None      # time.monotonic() after which a restart replays no more cells
+        self._sockets = None      # the directory of the last kernel's sockets and connection file
+        self.closed = False       # shut down for good (shutdown or abandon)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self):
         """Start a kernel; each one gets a fresh directory for its sockets and connection file."""
+        self.launch()
+        self.connect()
+
+    def launch(self):
+        """Start the kernel's process and return without waiting for it to answer (:meth:`connect`
+        waits): the grader can do its own work while the kernel starts."""
         self.starts += 1
+        self.closed = False
         self.runtime_dir.mkdir(exist_ok=True)
         sockets = self.runtime_dir / f"k{self.starts}"
         sockets.mkdir()
+        self._sockets = sockets
         prepare = getattr(self.launch_prefix, "prepare", None)
         if prepare is not None:
             prepare()
@@ -226,15 +236,24 @@ class KernelSession:
         try:
             env = getattr(self.launch_prefix, "env", None)      # the sandbox's own: nothing of the grader's
             self.client.start_new_kernel(cwd=str(self.workdir), **({} if env is None else {"env": dict(env)}))
+        except Exception as error:
+            self._failed_start(error)
+
+    def connect(self):
+        """Wait until the kernel :meth:`launch` started answers; then the sandbox watches it."""
+        try:
             self.client.start_new_kernel_client()
         except Exception as error:
-            log = _tail(sockets / KERNEL_LOG)
-            self._stop()
-            raise RuntimeError(f"the notebook's kernel did not start ({type(error).__name__}: {error})"
-                               + (f"; it said: {log}" if log else "")) from error
+            self._failed_start(error)
         started = getattr(self.launch_prefix, "started", None)
         if started is not None:             # the sandbox watches the kernel from here on (its disk use)
-            started(self.client.km.provisioner.pid, sockets)
+            started(self.client.km.provisioner.pid, self._sockets)
+
+    def _failed_start(self, error):
+        log = _tail(self._sockets / KERNEL_LOG)
+        self._stop()
+        raise RuntimeError(f"the notebook's kernel did not start ({type(error).__name__}: {error})"
+                           + (f"; it said: {log}" if log else "")) from error
 
     def _stop(self):
         """Stop the kernel and everything it started (the sandbox's other processes too)."""
@@ -251,7 +270,11 @@ class KernelSession:
             kill_all()
 
     def shutdown(self):
-        """Stop the kernel for good: its processes, cgroup and socket directory go."""
+        """Stop the kernel for good: its processes, cgroup and socket directory go. Once: a second
+        call (the pipeline's last word) finds nothing left to do."""
+        if self.closed:
+            return
+        self.closed = True
         self._stop()
         release = getattr(self.launch_prefix, "release", None)
         if release is not None:
@@ -261,6 +284,7 @@ class KernelSession:
     def abandon(self):
         """Stop for good without a word to the kernel (the grading's time is up and its client may
         be stuck mid-call): the sandbox's processes are killed, its cgroup and directories go."""
+        self.closed = True
         stop_now = getattr(self.launch_prefix, "stop_now", None)
         if stop_now is not None:
             stop_now()

@@ -18,8 +18,6 @@ from project import PROJECT_ROOT
 from grader.kernel import sandbox
 from grader.kernel.kernel_session import KernelSession
 from grader.model import CellRecord
-from grader.reports.written_work import plot_cell_indices, render_plots_off, render_plots_on
-from grader.stages.probe import start_plan
 
 DATA_DIR = PROJECT_ROOT / "data"
 SELFCHECK_DIR = Path(student_template.__file__).resolve().parent
@@ -41,10 +39,17 @@ def execute(run):
     run.workdir = prepare_workdir()
     prefix = sandbox.launch_prefix(run.workdir, run.config)     # SandboxUnavailable: no grade (pipeline)
     run.sandbox_level = prefix.level
-    start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
     run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
     kernel_started = time.monotonic()
-    run.session.start()
+    run.session.launch()
+    # Function-level imports for start-up speed: these modules (the assignment, the reference, scipy,
+    # jinja2: ~0.7 s) load here, while the kernel's process starts beside this one (issue 25).
+    from grader.pipeline import later_stages_loaded
+    from grader.reports.written_work import plot_cell_indices, render_plots_off, render_plots_on
+    from grader.stages.probe import start_plan
+    later_stages_loaded()
+    start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
+    run.session.connect()
     run.timings["execute.kernel_start"] = time.monotonic() - kernel_started
     cells_started = time.monotonic()
     seconds = run.config.notebook_timeout

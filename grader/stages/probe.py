@@ -19,10 +19,12 @@ import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from assignment import TRAINED, build_plan
+from assignment.kit.plan import seed_for
 from assignment.kit.reference_runs import reference_training
 
 from project import PROJECT_ROOT
@@ -84,6 +86,16 @@ def plan_for(seed, config, timings):
     return plan
 
 
+def notebook_seed(run):
+    """The probes' seed: ``config.seed``, else drawn from the notebook file's bytes (0 when it cannot be read)."""
+    if run.config.seed is not None:
+        return run.config.seed
+    try:
+        return seed_for(Path(run.notebook_path).read_bytes())
+    except OSError:
+        return 0
+
+
 def start_plan(run):
     """Build the probe plan (and the reference's outcomes it needs) in a thread, so that it is
     ready when the notebook has run; then import what the report stage will need.
@@ -94,6 +106,8 @@ def start_plan(run):
     """
     if run.probe_plan is not None or "plan" in run.background:
         return
+    if run.seed is None:
+        run.seed = notebook_seed(run)
     seed, config = run.seed, run.config
 
     def work():
@@ -123,6 +137,8 @@ def probe(run):
             run.timings.update(timings)
             run.timings["probe.plan_wait"] = time.monotonic() - started
         else:
+            if run.seed is None:
+                run.seed = notebook_seed(run)
             run.probe_plan = plan_for(run.seed, run.config, run.timings)
     inputs = io.BytesIO()
     np.savez(inputs, **run.probe_plan.arrays)

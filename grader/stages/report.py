@@ -11,11 +11,18 @@ Odd content never makes this stage raise: a figure or file that cannot be made
 becomes a note in the feedback (and in results.json's extra_data), and
 results.json falls back to a minimal form rather than go missing. Only a
 results directory that cannot be created at all raises. Prints nothing.
+
+Two parts start early, in a thread each, beside the grading's own work (issue 25): the
+executed notebook and the written work once the notebook has run (:func:`start_written`,
+while the probes run in the kernel), the figures once the tests are judged
+(:func:`start_figures`, while the kernel shuts down). The report stage takes what they made.
 """
+import copy
 import json
 import logging
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -76,6 +83,75 @@ def _written(run, out_dir, notes):
         notes.append(_problem("The written answers and plots could not be collected", exc))
 
 
+def _in_thread(run, name, work):
+    """Run ``work()`` in a thread of its own; its future goes to ``run.background[name]``."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"week6-{name}")
+    run.background[name] = executor.submit(work)
+    executor.shutdown(wait=False)
+
+
+def start_written(run):
+    """Save the executed notebook and collect and save the written work in a thread, now that the
+    notebook has run: nothing later changes them (the probes run on the kernel, whose restarts put
+    every cell back as it first ran). The thread works on a copy of the notebook's cell list, as the
+    probes borrow a slot past its end."""
+    if run.executed_notebook is None or "written" in run.background:
+        return
+    snapshot = copy.copy(run.executed_notebook)
+    snapshot["cells"] = list(run.executed_notebook["cells"])
+    view = copy.copy(run)
+    view.executed_notebook = snapshot
+    out_dir = Path(run.out_dir)
+
+    def work():
+        notes, timings = [], {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out_dir.mkdir(parents=True, exist_ok=True)
+            step = time.perf_counter()
+            _executed_notebook(view, out_dir, notes)
+            timings["report.executed_notebook_drawn"] = time.perf_counter() - step
+            step = time.perf_counter()
+            _written(view, out_dir, notes)
+            timings["report.written_drawn"] = time.perf_counter() - step
+        return view.written, notes, timings
+
+    _in_thread(run, "written", work)
+
+
+def start_figures(run):
+    """Draw the decision-boundary figures in a thread, now that the tests are judged (``run.trained``
+    is complete)."""
+    if "figures" in run.background:
+        return
+    trained_view = copy.copy(run)
+    out_dir = Path(run.out_dir)
+
+    def work():
+        notes = []
+        step = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out_dir.mkdir(parents=True, exist_ok=True)
+            paths = _figures(trained_view, out_dir, notes)
+        return paths, notes, {"report.figures_drawn": time.perf_counter() - step}
+
+    _in_thread(run, "figures", work)
+
+
+def _taken(run, name):
+    """(result, notes, timings) of the early work ``name``, or None when it did not start or failed
+    (the report stage then does that part itself)."""
+    future = run.background.pop(name, None)
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:          # it is done again here, where its failure becomes a note
+        log.debug("early %s failed", name, exc_info=True)
+        return None
+
+
 def _minimal_results(run, exc):
     """results.json when the full form cannot be built: the score and what went wrong."""
     score = round(sum(finite_number(getattr(t, "score", 0.0)) for t in run.tests or []), 4)
@@ -99,13 +175,26 @@ def report(run):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         step = time.perf_counter()
-        figures = _figures(run, out_dir, notes)
+        early = _taken(run, "figures")
+        if early is None:
+            figures = _figures(run, out_dir, notes)
+        else:
+            figures, early_notes, timings = early
+            notes.extend(early_notes)
+            run.timings.update(timings)
         run.timings["report.figures"] = time.perf_counter() - step
         step = time.perf_counter()
-        _executed_notebook(run, out_dir, notes)
-        run.timings["report.executed_notebook"] = time.perf_counter() - step
-        step = time.perf_counter()
-        _written(run, out_dir, notes)
+        early = _taken(run, "written")
+        if early is None:
+            _executed_notebook(run, out_dir, notes)
+            run.timings["report.executed_notebook"] = time.perf_counter() - step
+            step = time.perf_counter()
+            _written(run, out_dir, notes)
+        else:
+            run.written, early_notes, timings = early
+            notes.extend(early_notes)
+            run.timings.update(timings)
+            run.timings["report.executed_notebook"] = 0.0
         run.timings["report.written"] = time.perf_counter() - step
         step = time.perf_counter()
         model = None
