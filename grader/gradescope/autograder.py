@@ -40,7 +40,6 @@ import io
 import json
 import os
 import sys
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -292,12 +291,11 @@ def run_autograder(root=None, environ=None, config=None, level=None):
         _write_json(results_path, results)
         os._exit(0)
 
-    # The sandbox check (a confined process started and read, a second or more) while the pipeline is imported;
-    # its answer is kept for the grading (the checks run once per process).
-    check = threading.Thread(target=_check_sandbox, args=(config,), name="week6-sandbox-check")
-    check.start()
-    from grader.pipeline import grade_notebook     # imported while the sandbox check runs: start-up time
-    check.join()
+    # The sandbox check, then the pipeline, one after the other: importing in two threads at once let a
+    # module see another half made ("partially initialized module 'typing'", 2 gradings of 8 at start).
+    # The check's answer is kept for the grading (the checks run once per process).
+    _check_sandbox(config)
+    from grader.pipeline import grade_notebook     # loads the stages by name when they run: start-up time
     try:
         run = grade_notebook(chosen, out_root, config, on_hard_stop=end_after_overrun)
         results = json.loads((run.out_dir / "results.json").read_text(encoding="utf-8"))
