@@ -47,13 +47,16 @@ def pytest_runtest_setup(item):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """One line for the uid level's tests that were skipped, with why and how to run them."""
+    """One line for each reason tests were skipped (the uid level's, a Python this machine lacks), with
+    why and, for the uid level, how to run them: a skip is never silent."""
     reasons = {}
     for report in terminalreporter.stats.get("skipped", []):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
         if NOT_TESTED in reason:
-            reason = reason[reason.index(NOT_TESTED):]
-            reasons[reason] = reasons.get(reason, 0) + 1
+            reason = "tests of the uid level" + reason[reason.index(NOT_TESTED) + len(NOT_TESTED):]
+        else:
+            reason = f"tests skipped: {reason}"
+        reasons[reason] = reasons.get(reason, 0) + 1
     for reason, count in reasons.items():
-        terminalreporter.write_line(f"NOT TESTED: {count} tests of the uid level{reason[len(NOT_TESTED):]}",
-                                    yellow=True, bold=True)
+        terminalreporter.write_line(f"NOT TESTED: {count} {reason}", yellow=True, bold=True)

@@ -72,11 +72,12 @@ class Terminal:
         self.lines.append(line)
 
 
-def test_the_summary_counts_the_uid_level_skips_with_their_reason():
+def test_the_summary_counts_every_skip_with_its_reason():
     why = f"{uid_access.NOT_TESTED}: its kernels ...; to test it: chmod o+x /root"
     terminal = Terminal([Report(why), Report(why), Report("no Python 3.15 on this machine")])
     conftest.pytest_terminal_summary(terminal)
-    assert terminal.lines == ["NOT TESTED: 2 tests of the uid level: its kernels ...; to test it: chmod o+x /root"]
-    quiet = Terminal([Report("no Python 3.15 on this machine")])
+    assert terminal.lines == ["NOT TESTED: 2 tests of the uid level: its kernels ...; to test it: chmod o+x /root",
+                              "NOT TESTED: 1 tests skipped: no Python 3.15 on this machine"]
+    quiet = Terminal([])
     conftest.pytest_terminal_summary(quiet)
     assert quiet.lines == []
