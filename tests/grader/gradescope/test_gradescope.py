@@ -406,6 +406,7 @@ for path in [root + "/source/reference/network.py", root + "/source", root + "/r
 '''
 
 
+@pytest.mark.uid_level
 def test_without_landlock_the_stock_layout_grades_at_uid_and_keeps_the_grader_closed(autograder_zip, open_root):
     """Docker before 20.10.18 refuses the Landlock calls: the uid level falls back on file permissions,
     which run_autograder closes (as setup.sh does), so the example is graded, not refused."""
