@@ -22,13 +22,32 @@ from tests.grader.mistake_fixtures import namespace_of
 CORRECT = correct_cases()
 WRONG = finite_difference_cases()
 # the exercises whose gradient must be backpropagated: those with a gradient-cost probe
-EXERCISES = {exercise.id for exercise in assignment.EXERCISES if exercise.gradient_cost is not None}
+COSTED = [exercise for exercise in assignment.EXERCISES if exercise.gradient_cost is not None]
+EXERCISES = {exercise.id for exercise in COSTED}
+REQUIRED = {exercise.id for exercise in COSTED if not exercise.bonus}
+
+
+def written(function):
+    """Whether the notebook wrote ``function``: defined, and not the handout's stub (which raises
+    NotImplementedError)."""
+    code = getattr(function, "__code__", None)
+    return callable(function) and (code is None or "NotImplementedError" not in code.co_names)
+
+
+def answered(ns):
+    """The costed exercises whose functions the notebook wrote: a correct solution answers every
+    required one; a bonus it leaves out (one added after the solution was written) gives no evidence."""
+    return {exercise.id for exercise in COSTED if all(written(ns.get(name)) for name in exercise.functions)}
 
 
 def decisions(build_notebook, seed, tmp_path):
-    found = cost_evidence(namespace_of(build_notebook()), seed, tmp_path)
-    assert set(found) == EXERCISES and all(e is not None for e in found.values()), found
-    return found
+    """{exercise: Evidence} of the costed exercises the notebook answers (every required one)."""
+    ns = namespace_of(build_notebook())
+    mine = answered(ns)
+    assert REQUIRED <= mine, f"the notebook leaves out required exercises: {sorted(REQUIRED - mine)}"
+    found = cost_evidence(ns, seed, tmp_path)
+    assert set(found) == EXERCISES and all(found[exercise] is not None for exercise in mine), found
+    return {exercise: found[exercise] for exercise in mine}
 
 
 @pytest.mark.parametrize("name", sorted(CORRECT))
