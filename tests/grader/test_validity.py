@@ -6,6 +6,7 @@ check and diagnose stages, no kernel), about a second each; the kernel's side (h
 ends, the time budget, an editor's file) is graded end to end, a few notebooks per module fixture.
 """
 import dataclasses
+import inspect
 import json
 import time
 
@@ -44,8 +45,11 @@ def failed(run):
 
 
 def functions_read(run, spec):
-    """The notebook functions the probes of test ``spec`` call."""
-    return {run.probe_plan.probes[probe_id].func for probe_id in (*spec.probes, *spec.also_reads)}
+    """The notebook functions the probes of test ``spec`` call, and the activations they ask for (each
+    registered activation is the notebook's function of that name: backprop(..., activation="relu") needs relu)."""
+    probes = [run.probe_plan.probes[probe_id] for probe_id in (*spec.probes, *spec.also_reads)]
+    return ({probe.func for probe in probes}
+            | {probe.kwargs["activation"]["value"] for probe in probes if "activation" in probe.kwargs})
 
 
 def tests_reading(run, functions, output):
@@ -55,10 +59,17 @@ def tests_reading(run, functions, output):
             and all(probes[probe_id].kind == "call" and probes[probe_id].func in functions for probe_id in spec.probes)}
 
 
+def written_functions(nb):
+    """The names of the functions the notebook ``nb`` defines, the template's stubs (which raise
+    NotImplementedError) left out."""
+    return {name for name, value in namespace_of(nb).items()
+            if inspect.isfunction(value) and "NotImplementedError" not in value.__code__.co_names}
+
+
 def tests_of_functions_not_written(run, nb):
-    """The ids of the tests that read a function the notebook ``nb`` does not define."""
-    defined = namespace_of(nb)
-    return {spec.id for spec in TESTS if functions_read(run, spec) - set(defined)}
+    """The ids of the tests that read a function (or an activation) the notebook ``nb`` does not write."""
+    written = written_functions(nb)
+    return {spec.id for spec in TESTS if functions_read(run, spec) - written}
 
 
 # ------------------------------------------------------------ 1. one mistake, one charge
