@@ -4,22 +4,25 @@ grader's tests (``assignment/``) build them with their own call ids, and each si
 
 Needs numpy, ``arraycheck.py`` and ``check_model.py`` (next to this file) only.
 """
+from typing import Sequence
+
 import numpy as np
 
 try:
     from .arraycheck import Verdict, check_array, check_scalar
-    from .check_model import reads
+    from .check_model import Judge, reads
 except ImportError:   # shipped to students next to arraycheck.py and check_model.py
     from arraycheck import Verdict, check_array, check_scalar
-    from check_model import reads
+    from check_model import Judge, reads
 
 
 # ---------------------------------------------------------------------------- the parameter layout
-def n_params(layer_sizes):
+def n_params(layer_sizes: Sequence[int]) -> int:
+    """P, the length of the flat parameter vector of a network of ``layer_sizes``."""
     return sum(n_out * (n_in + 1) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
-def unpack(W, layer_sizes):
+def unpack(W: np.ndarray, layer_sizes: Sequence[int]) -> list:
     """[(W_l (n[l], n[l-1]), b_l (n[l],)), ...] views of the flat vector W (P,) (the layout of the contract)."""
     layers, start = [], 0
     for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
@@ -30,13 +33,14 @@ def unpack(W, layer_sizes):
     return layers
 
 
-def init_limit(n_in, n_out):
+def init_limit(n_in: int, n_out: int) -> float:
     """e_l = sqrt(2 / (n[l-1] + n[l])): the bound of layer l's initial weights."""
     return float(np.sqrt(2.0 / (n_in + n_out)))
 
 
 # ---------------------------------------------------------------------------- the judges
-def values_judge(call_ids, output=0, scalar=False, exact=False, passed_text="Values match the reference."):
+def values_judge(call_ids: Sequence[str], output: int = 0, scalar: bool = False, exact: bool = False,
+                 passed_text: str = "Values match the reference.") -> Judge:
     """Output ``output`` of each call against the reference's (exactly when ``exact``; one number
     when ``scalar``); the first difference fails."""
     def judge(ctx):
@@ -52,7 +56,7 @@ def values_judge(call_ids, output=0, scalar=False, exact=False, passed_text="Val
     return reads(judge, call_ids, output)
 
 
-def init_bounds_judge(call_ids):
+def init_bounds_judge(call_ids: Sequence[str]) -> Judge:
     """init_weights(layer_sizes, rng) of each call: P = n_params(layer_sizes) values, every layer's
     weights in [-e_l, e_l] and its biases 0 (or within the same bound)."""
     def judge(ctx):
