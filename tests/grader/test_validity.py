@@ -52,7 +52,7 @@ def functions_read(run, spec):
             | {probe.kwargs["activation"]["value"] for probe in probes if "activation" in probe.kwargs})
 
 
-def tests_reading(run, functions, output):
+def ids_of_tests_reading(run, functions, output):
     """The ids of the tests that compare output ``output`` of calls of ``functions`` (and nothing else)."""
     probes = run.probe_plan.probes
     return {spec.id for spec in TESTS if spec.output == output and spec.probes
@@ -66,7 +66,7 @@ def written_functions(nb):
             if inspect.isfunction(value) and "NotImplementedError" not in value.__code__.co_names}
 
 
-def tests_of_functions_not_written(run, nb):
+def ids_of_tests_of_unwritten_functions(run, nb):
     """The ids of the tests that read a function (or an activation) the notebook ``nb`` does not write."""
     written = written_functions(nb)
     return {spec.id for spec in TESTS if functions_read(run, spec) - written}
@@ -85,7 +85,7 @@ def test_a_loss_cell_that_does_not_parse_costs_the_loss_tests_only(tmp_path, in_
 
 def test_a_wrong_loss_beside_a_right_gradient_keeps_the_consistency_points(tmp_path, in_data_dir):
     run = grade_leniently(losses_summed_gradients_right(), tmp_path)
-    loss_tests = tests_reading(run, ("backprop", "ce_backprop"), output=0)
+    loss_tests = ids_of_tests_reading(run, ("backprop", "ce_backprop"), output=0)
     assert {"2.loss", "3.loss"} <= loss_tests
     assert failed(run) == loss_tests
     for test in run.tests:
@@ -135,7 +135,7 @@ def test_sign_slips_of_sigma_prime_are_named(fixture, tmp_path, in_data_dir):
     run = grade_in_process(fixture.build(), tmp_path)
     names = diagnosed(run)
     assert "1b.sigmoid_grad_values" in failed(run)
-    unwritten = tests_of_functions_not_written(run, fixture.build())   # e.g. a bonus this solution skips
+    unwritten = ids_of_tests_of_unwritten_functions(run, fixture.build())   # e.g. a bonus this solution skips
     missing = {name for name in failed(run) - unwritten if fixture.mistake not in names.get(name, [])}
     assert not missing, f"not named on {sorted(missing)}: {names}"
     assert all(ids[0] == fixture.mistake for ids in names.values()), names
