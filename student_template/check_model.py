@@ -10,7 +10,7 @@ the questions of :class:`CheckContext` (the self-check's ``notebook_calls.Contex
 
 Needs numpy (through ``arraycheck.py``) only: the self-check ships this file as it is.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional, Protocol
 
 try:
@@ -96,6 +96,6 @@ class Check:
             verdict = self.judge(ctx)
         except CallFailed as failure:
             verdict = failure.verdict
-        if not verdict.passed and not verdict.hint:
-            verdict.hint = self.hint
+        if not verdict.passed and not verdict.hint and self.hint:
+            verdict = replace(verdict, hint=self.hint)   # a copy: a judge may hand out a verdict it keeps
         return verdict
