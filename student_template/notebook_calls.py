@@ -60,6 +60,7 @@ def as_pair(value, name):
                                  "End with `return loss, grad`: the form minimize(..., jac=True) takes."))
     return value
 
+
 def _decode(name, value):
     """A fixture argument as the functions receive it: t an int array, other lists float arrays."""
     if name == "t":
