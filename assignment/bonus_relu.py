@@ -60,7 +60,7 @@ def judge_relu_grad(ctx):
 TESTS = [
     TestSpec("bonus.relu_values", "relu values", 1, values_test([call_id(ID, "relu", "values"), call_id(ID, "relu", "kink")])),
     TestSpec("bonus.relu_grad_values", "relu_grad values (either value at 0)", 1, judge_relu_grad,
-             probes=[call_id(ID, "relu_grad", "values")], also_reads=[call_id(ID, "relu_grad", "kink")]),
+             calls=[call_id(ID, "relu_grad", "values")], also_reads=[call_id(ID, "relu_grad", "kink")]),
     TestSpec("bonus.backprop_loss", "backprop(..., activation='relu'): loss", 1,
              values_test([BACKPROP_RELU], 0, scalar=True)),
     TestSpec("bonus.backprop_gradient", "backprop(..., activation='relu'): gradient", 2,

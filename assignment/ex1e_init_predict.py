@@ -3,6 +3,7 @@ import numpy as np
 
 import reference
 from student_template.arraycheck import Verdict, check_uniform
+from student_template.common_judges import init_bounds_judge
 from reference.init import init_limits
 from reference.params import unpack
 
@@ -51,25 +52,6 @@ def init_layers(ctx, probe_id):
     return unpack(W, sizes), None
 
 
-def judge_init_bounds(probe_ids):
-    def judge(ctx):
-        for probe_id in probe_ids:
-            layers, problem = init_layers(ctx, probe_id)
-            if problem:
-                return problem
-            sizes = ctx.plan.probes[probe_id].args[0]["value"]
-            for l, ((W_l, b_l), limit) in enumerate(zip(layers, init_limits(sizes)), start=1):
-                if np.max(np.abs(W_l)) > limit * (1 + 1e-9):
-                    return Verdict(False, f"layer {l} of {sizes}: weights in [-{limit:.4f}, {limit:.4f}]",
-                                   f"max |W_{l}| = {np.max(np.abs(W_l)):.4f}",
-                                   "e_l = sqrt(2 / (n[l-1] + n[l])) uses the sizes of layer l and the one before it.")
-                if np.max(np.abs(b_l)) > limit * (1 + 1e-9):
-                    return Verdict(False, f"layer {l} of {sizes}: biases 0 or in [-{limit:.4f}, {limit:.4f}]",
-                                   f"max |b_{l}| = {np.max(np.abs(b_l)):.4f}")
-        return Verdict(True, "Every layer's weights lie in [-e_l, e_l].")
-    return reads(judge, probe_ids)
-
-
 def judge_init_spread(probe_ids, big_probe_id):
     def judge(ctx):
         for probe_id in probe_ids:
@@ -94,7 +76,7 @@ def judge_init_spread(probe_ids, big_probe_id):
 
 
 TESTS = [
-    TestSpec("1e.init_bounds", "init_weights: length and per-layer bounds e_l", 4, judge_init_bounds(INIT_PROBES)),
+    TestSpec("1e.init_bounds", "init_weights: length and per-layer bounds e_l", 4, init_bounds_judge(INIT_PROBES)),
     TestSpec("1e.init_spread", "init_weights: symmetry broken, uniform spread", 3,
              judge_init_spread(INIT_PROBES, INIT_PROBES[-1])),
     TestSpec("1e.predict", "predict gives labels p >= 0.5 -> 1", 3, values_test(call_ids(ID, "predict", ["h3", "h5"]))),
@@ -109,8 +91,14 @@ INIT_SPREAD_SIZES = [2, 150, 120]     # enough weights for a uniformity check, s
 INIT_SEEDS = [7, 8]
 
 
+PUBLIC_INIT_CALLS = [f"init_weights-{'-'.join(map(str, sizes))}" for sizes in PUBLIC_INIT_SIZES]
+
+
 def public_cases(cases: PublicCases) -> None:
-    """init_weights (its inputs only: the checks test properties) and predict on 10 points."""
+    """init_weights (its inputs only: the checks test properties; one call per network for the
+    bounds, the judge of the hidden test) and predict on 10 points."""
+    for case_id, sizes in zip(PUBLIC_INIT_CALLS, PUBLIC_INIT_SIZES):
+        cases.add(case_id, {"func": "init_weights", "args": {"layer_sizes": sizes, "rng": INIT_SEEDS[0]}})
     cases.add("init_weights", {"func": "init_weights",
                                "args": {"layer_sizes": PUBLIC_INIT_SIZES, "seeds": INIT_SEEDS,
                                         "spread_sizes": INIT_SPREAD_SIZES}})
@@ -120,7 +108,7 @@ def public_cases(cases: PublicCases) -> None:
 
 
 PUBLIC_CHECKS = [
-    check("1e-init_weights-bounds", "init_weights: length and per-layer bounds e_l", "init_bounds", ["init_weights"]),
+    check("1e-init_weights-bounds", "init_weights: length and per-layer bounds e_l", "init_bounds", PUBLIC_INIT_CALLS),
     check("1e-init_weights-random", "init_weights: random, drawn from rng, spread uniformly", "init_random",
           ["init_weights"]),
     check("1e-predict", "predict gives labels p >= 0.5 -> 1", "values", ["predict"],

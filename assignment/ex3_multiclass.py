@@ -61,7 +61,7 @@ TESTS = [
     TestSpec("3.load", "load_data_multiclass: X (N, 2), labels 0, 1, 2 in file order", 2,
              judge_load_values(LOAD_PROBE, "{0, 1, 2}")),
     TestSpec("3.softmax_values", "softmax values, row by row", 2, values_test([call_id(ID, "softmax", "random")])),
-    TestSpec("3.softmax_stable", "softmax is stable for logits of 1000", 1, judge_softmax_stable, probes=[SOFTMAX_LARGE]),
+    TestSpec("3.softmax_stable", "softmax is stable for logits of 1000", 1, judge_softmax_stable, calls=[SOFTMAX_LARGE]),
     TestSpec("3.loss", "ce_backprop loss (depth 1 and 2, lam = 0 and > 0)", 3, values_test(CE_CASES, 0, scalar=True)),
     TestSpec("3.gradient", "ce_backprop gradient matches the reference", 3, values_test(CE_CASES, 1)),
     TestSpec("3.consistent_with_loss", "ce_backprop gradient is the derivative of your own loss", 1,

@@ -1,8 +1,10 @@
 """The public checks' kinds: :data:`KINDS` maps each kind of ``public_fixture.json``'s check list to the
-function that builds the check; a check calls the notebook through a :class:`notebook_calls.Context`
-and returns an :class:`arraycheck.Verdict` (or raises one of notebook_calls' outcomes).
+judge that kind of entry gets; a judge reads the notebook's calls through a :class:`notebook_calls.Context`
+and returns an :class:`arraycheck.Verdict` (or raises one of notebook_calls' outcomes). The values and
+the init-bounds judges are the grader's too (:mod:`common_judges`).
 
-Needs numpy, ``arraycheck.py`` and ``notebook_calls.py`` (next to this file) only.
+Needs numpy, ``arraycheck.py``, ``check_model.py``, ``common_judges.py`` and ``notebook_calls.py``
+(next to this file) only.
 """
 from pathlib import Path
 
@@ -10,64 +12,23 @@ import numpy as np
 
 try:
     from .arraycheck import Verdict, check_array, check_scalar, check_uniform, describe, relative_error, same
-    from .notebook_calls import CallFailed, Skipped
-except ImportError:   # shipped to students next to arraycheck.py and notebook_calls.py
+    from .check_model import reads
+    from .common_judges import init_bounds_judge, init_limit, n_params, unpack, values_judge
+    from .notebook_calls import PAIR, CallFailed, Skipped, _kind, as_array, as_pair
+except ImportError:   # shipped to students next to the files it needs
     from arraycheck import Verdict, check_array, check_scalar, check_uniform, describe, relative_error, same
-    from notebook_calls import CallFailed, Skipped
+    from check_model import reads
+    from common_judges import init_bounds_judge, init_limit, n_params, unpack, values_judge
+    from notebook_calls import PAIR, CallFailed, Skipped, _kind, as_array, as_pair
 
 
 # ---------------------------------------------------------------------------- helpers
-def n_params(layer_sizes):
-    return sum(n_out * (n_in + 1) for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]))
-
-
-def unpack(W, layer_sizes):
-    """[(W_l, b_l), ...] views of the flat vector (the layout of the contract)."""
-    layers, start = [], 0
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        weights = W[start:start + n_out * n_in].reshape(n_out, n_in)
-        start += n_out * n_in
-        layers.append((weights, W[start:start + n_out]))
-        start += n_out
-    return layers
-
-
-def init_limit(n_in, n_out):
-    return float(np.sqrt(2.0 / (n_in + n_out)))
-
-
-def as_array(value, what):
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise CallFailed(Verdict(False, f"{what}: numbers (a float or a numpy array)",
-                                 f"{type(value).__name__} that numpy cannot read as numbers ({error})",
-                                 "Return numbers, in the form the docstring asks for.")) from None
-
-
 def as_number(value, what):
     array = as_array(value, what)
     if array.size != 1:
         raise CallFailed(Verdict(False, f"{what}: a single number", describe(array),
                                  "Return one number: average over the batch, and add the regularization once."))
     return float(array.reshape(()))
-
-
-def _kind(value):
-    """'a float', 'a numpy array of shape (3,)', 'a tuple of length 3': what came back, in words."""
-    if isinstance(value, np.ndarray):
-        return f"a numpy array of shape {value.shape}"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return "None" if value is None else f"a {type(value).__name__}"
-
-
-def as_pair(value, name):
-    """(loss, grad) from what backprop/ce_backprop returned."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise CallFailed(Verdict(False, f"{name} to return a pair (loss, grad)", _kind(value),
-                                 "End with `return loss, grad`: the form minimize(..., jac=True) takes."))
-    return value
 
 
 def regularization_hint(ctx, case_id, difference, kind):
@@ -104,34 +65,29 @@ def regularization_hint(ctx, case_id, difference, kind):
 
 # ---------------------------------------------------------------------------- the checks
 def values_check(case_ids, output=None, scalar=False, hint="", exact=False, passed_text="Values match."):
-    """Compare the result (or its ``output`` part: "loss"/"grad") of each case with the fixture."""
+    """Compare the result (or its ``output`` part: "loss"/"grad") of each case with the fixture; a failed
+    lam > 0 case names the wrong penalty when the gap to its lam = 0 twin is a known one."""
+    index = 0 if output is None else PAIR.index(output)
+
     def check(ctx):
         for case_id in case_ids:
-            case = ctx.case(case_id)
-            got = ctx.call_case(case_id)
-            expected = case["expected"]
-            label = ctx.describe_case(case_id)
-            if output is not None:
-                got = as_pair(got, case["func"])[0 if output == "loss" else 1]
-                expected = expected[output]
-                label = f"{output} of {label}"
-            rtol, atol = (0.0, 0.0) if exact else (ctx.rtol, ctx.atol)
-            if scalar:
-                verdict = check_scalar(as_array(got, label), expected, label, rtol, atol)
-            else:
-                verdict = check_array(as_array(got, label), expected, label, rtol, atol)
+            verdict = values_judge([case_id], index, scalar, exact)(ctx)
             if not verdict.passed:
-                specific = ""
-                if case_id.endswith("-lam") and f"{case_id}0" in ctx.cases:   # lam > 0, and its lam = 0 twin
-                    base = ctx.case(f"{case_id}0")["expected"]
-                    base = np.asarray(base[output] if output is not None else base, dtype=float).reshape(-1)
-                    mine = as_array(got, label).reshape(-1)
-                    if mine.size == base.size:
-                        specific = regularization_hint(ctx, case_id, mine - base, "loss" if scalar else "grad")
-                verdict.hint = specific or verdict.hint or hint
+                verdict.hint = penalty_hint(ctx, case_id, index, scalar) or verdict.hint or hint
                 return verdict
         return Verdict(True, passed_text)
-    return check
+    return reads(check, case_ids, index)
+
+
+def penalty_hint(ctx, case_id, output, scalar):
+    """regularization_hint for a failed lam > 0 case that has a lam = 0 twin (its id with a final 0)."""
+    if not (case_id.endswith("-lam") and f"{case_id}0" in ctx.cases):
+        return ""
+    base = np.asarray(ctx.expected(f"{case_id}0")[output], dtype=float).reshape(-1)
+    mine = ctx.returned(case_id, output).reshape(-1)
+    if mine.size != base.size:
+        return ""
+    return regularization_hint(ctx, case_id, mine - base, "loss" if scalar else "grad")
 
 
 def stable_check(case_id, hint):
@@ -141,9 +97,9 @@ def stable_check(case_id, hint):
         if not verdict.passed:
             verdict.hint = hint
             return verdict
-        if ctx.call_warnings:
+        if ctx.warnings_of(case_id):
             return Verdict(False, f"{ctx.describe_case(case_id)} without warnings",
-                           "; ".join(dict.fromkeys(ctx.call_warnings))[:300], hint)
+                           "; ".join(dict.fromkeys(ctx.warnings_of(case_id)))[:300], hint)
         return Verdict(True, "Exact, finite and silent for large inputs.")
     return check
 
@@ -253,26 +209,6 @@ def _init(ctx, sizes, seed):
     return W
 
 
-def init_bounds_check(case_id):
-    """init_weights: the length, and every layer's weights within +-e_l."""
-    return lambda ctx: _init_bounds(ctx, ctx.case(case_id)["args"])
-
-
-def _init_bounds(ctx, args):
-    for sizes in args["layer_sizes"]:
-        W = _init(ctx, sizes, args["seeds"][0])
-        for l, (W_l, b_l) in enumerate(unpack(W, sizes), start=1):
-            limit = init_limit(sizes[l - 1], sizes[l])
-            if np.max(np.abs(W_l)) > limit * (1 + 1e-9):
-                return Verdict(False, f"layer {l} of {sizes}: weights in [-{limit:.4f}, {limit:.4f}]",
-                               f"max |W_{l}| = {np.max(np.abs(W_l)):.4f}",
-                               "e_l = sqrt(2 / (n[l-1] + n[l])) uses the sizes of layer l and of the layer before it.")
-            if np.max(np.abs(b_l)) > limit * (1 + 1e-9):
-                return Verdict(False, f"layer {l} of {sizes}: biases 0 (or in [-{limit:.4f}, {limit:.4f}])",
-                               f"max |b_{l}| = {np.max(np.abs(b_l)):.4f}", "Set the biases to 0.")
-    return Verdict(True, "Right length, and every layer's weights lie in [-e_l, e_l].")
-
-
 def init_random_check(case_id):
     """init_weights: random, drawn from its rng argument, spread uniformly."""
     return lambda ctx: _init_random(ctx, ctx.case(case_id)["args"])
@@ -352,7 +288,7 @@ KINDS = {
     "fd": lambda e: fd_check(e["cases"][0], *gradient_and_loss(e.get("loss_function"))),
     "loss_and_grad": lambda e: loss_and_grad_check(e["cases"], e.get("hint", ""), e.get("passed", "Values match.")),
     "data": lambda e: data_check(e["cases"][0], e["labels"], e["shapes_only"]),
-    "init_bounds": lambda e: init_bounds_check(e["cases"][0]),
+    "init_bounds": lambda e: init_bounds_judge(e["cases"]),
     "init_random": lambda e: init_random_check(e["cases"][0]),
     "relu_grad": lambda e: relu_grad_check(e["cases"][0]),
 }

@@ -1,30 +1,33 @@
 """The public checks: how the self-check runs each entry of ``public_fixture.json``'s check list.
 
 A check entry (written by the project's ``tools/build_public_fixture.py`` from the assignment) is
-``{"id", "exercise", "name", "kind", "cases", ["hint"], ...parameters}``: :data:`KINDS` maps each
-kind to the function that builds the check, and :func:`validate` refuses a fixture that lists a
-kind, or a case, this file does not know. A check calls the notebook's functions through a
-:class:`Context` (the notebook's namespace and the fixture's cases) and returns an
-:class:`arraycheck.Verdict`; :func:`run_check` turns that, or what the notebook's code raised,
-into a :class:`CheckResult`.
+``{"id", "exercise", "name", "kind", "cases", ["hint"], ...parameters}``: the public kind of
+:class:`check_model.Check` (:func:`public_check`), its judge built by :data:`KINDS` from the kind.
+:func:`validate` refuses a fixture that lists a kind, or a case, this file does not know. A judge
+calls the notebook's functions through a :class:`Context` (the notebook's namespace and the
+fixture's cases) and returns an :class:`arraycheck.Verdict`; :func:`run_check` turns that, or what
+the notebook's code raised, into a :class:`CheckResult`.
 
 The kinds are :mod:`check_kinds`, the calls into the notebook :mod:`notebook_calls`. Needs numpy,
-``arraycheck.py``, ``check_kinds.py`` and ``notebook_calls.py`` (next to this file) only.
+``arraycheck.py``, ``check_kinds.py``, ``check_model.py``, ``common_judges.py`` and
+``notebook_calls.py`` (next to this file) only.
 """
 import time
 from dataclasses import dataclass
 
 try:
     from .check_kinds import KINDS
-    from .notebook_calls import CallFailed, Context, NotImplementedYet, Skipped
-except ImportError:   # shipped to students next to check_kinds.py and notebook_calls.py
+    from .check_model import PUBLIC, Check
+    from .notebook_calls import Context, NotImplementedYet, Skipped
+except ImportError:   # shipped to students next to check_kinds.py, check_model.py and notebook_calls.py
     from check_kinds import KINDS
-    from notebook_calls import CallFailed, Context, NotImplementedYet, Skipped
+    from check_model import PUBLIC, Check
+    from notebook_calls import Context, NotImplementedYet, Skipped
 
 __all__ = ["FAILED", "NOT_IMPLEMENTED", "PASSED", "SKIPPED", "CheckResult", "Context", "FixtureError", "KINDS",
-           "run_check", "validate"]
+           "public_check", "run_check", "validate"]
 
-FORMAT = 2            # the fixture layout this file reads (tools/build_public_fixture.py writes it)
+FORMAT = 3            # the fixture layout this file reads (tools/build_public_fixture.py writes it)
 PASSED, FAILED, NOT_IMPLEMENTED, SKIPPED = "passed", "failed", "not implemented", "skipped"
 
 
@@ -67,13 +70,20 @@ def validate(fixture: dict) -> None:
 
 
 # ---------------------------------------------------------------------------- running one
+def public_check(entry: dict) -> Check:
+    """The :class:`check_model.Check` of the fixture's check ``entry``: no points, its kind's judge."""
+    return Check(entry["id"], entry["name"], 0, KINDS[entry["kind"]](entry), entry.get("hint", ""),
+                 calls=entry["cases"], visibility=PUBLIC, exercise=entry["exercise"])
+
+
 def run_check(ctx: Context, entry: dict) -> CheckResult:
     """The CheckResult of the fixture's check ``entry`` on ctx's namespace; never raises because of the notebook."""
-    exercise, name, check = entry["exercise"], entry["name"], KINDS[entry["kind"]](entry)
-    ctx.warnings, ctx.call_warnings = [], []
+    check = public_check(entry)
+    exercise, name = check.exercise, check.name
+    ctx.begin_check()
     started = time.monotonic()
     try:
-        verdict = check(ctx)
+        verdict = check.verdict(ctx)
         result = CheckResult(exercise, name, PASSED if verdict.passed else FAILED,
                              verdict.expected, verdict.got, verdict.hint)
     except NotImplementedYet as error:
@@ -81,9 +91,6 @@ def run_check(ctx: Context, entry: dict) -> CheckResult:
     except Skipped as error:
         reason, *detail = error.args
         result = CheckResult(exercise, name, SKIPPED, got=reason, hint=" ".join(detail))
-    except CallFailed as error:
-        verdict = error.verdict
-        result = CheckResult(exercise, name, FAILED, verdict.expected, verdict.got, verdict.hint)
     except Exception as error:   # something the submission returned that the check could not handle
         result = CheckResult(exercise, name, FAILED, "the check to run",
                              f"it stopped with {type(error).__name__}: {error}",
@@ -91,6 +98,5 @@ def run_check(ctx: Context, entry: dict) -> CheckResult:
     if result.status == FAILED and ctx.warnings and "warning" not in result.got.lower():
         result.got += f" (warnings: {'; '.join(dict.fromkeys(ctx.warnings))[:200]})"
     result.seconds = time.monotonic() - started
-    result.check = entry["id"]
+    result.check = check.id
     return result
-

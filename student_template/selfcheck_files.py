@@ -13,5 +13,6 @@ FIXTURE_PATH = HERE / "public_fixture.json"
 # (check_notebook.prepare_workdir, and the grader's), then those of the command line. A student gets
 # them all (tools/build_bundle.py): they are the one list of shipped files.
 NOTEBOOK_FILES = ("week6_selfcheck.py", "selfcheck_files.py", "selfcheck_report.py", "public_checks.py", "check_kinds.py",
-                  "notebook_calls.py", "arraycheck.py", "public_fixture.json", "keep_going.py")
+                  "check_model.py", "common_judges.py", "notebook_calls.py", "arraycheck.py", "public_fixture.json",
+                  "keep_going.py")
 SHIPPED_FILES = NOTEBOOK_FILES + ("check_notebook.py", "cell_names.py", "written_answers.py")

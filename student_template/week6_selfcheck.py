@@ -23,8 +23,9 @@ fails or a function is not written yet, 2 when the check cannot run here (run
 In a notebook it needs numpy only; the command line needs what the lab's
 students install anyway: numpy, scipy, matplotlib and jupyter. This file ships
 with the files of :data:`SHIPPED_FILES` (listed in ``selfcheck_files.py``): the results and their report
-(``selfcheck_report.py``), the checks (``public_checks.py``), the
-comparison of arrays (``arraycheck.py``), the notebook's ``keep_going`` helper
+(``selfcheck_report.py``), the checks (``public_checks.py``, ``check_kinds.py``,
+``check_model.py``, ``common_judges.py``, ``notebook_calls.py``), the comparison of arrays
+(``arraycheck.py``), the notebook's ``keep_going`` helper
 (``keep_going.py``), the notebook runner (``check_notebook.py``) and how it names
 cells (``cell_names.py``), and the list of checks with their inputs
 (``public_fixture.json``); in the grader's repository they are its

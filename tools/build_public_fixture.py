@@ -26,7 +26,7 @@ from assignment.kit.public import PublicCases  # noqa: E402
 from grader.config import Tolerances  # noqa: E402
 
 FIXTURE = ROOT / "student_template" / "public_fixture.json"
-FORMAT = 2              # 2: the fixture lists the checks (1 held the cases only)
+FORMAT = 3              # 3: init_bounds reads one call case per network (2: the fixture lists the checks)
 PUBLIC_SEED = 6_2026    # the public inputs; the hidden probes are seeded per submission
 COMMAND = "python tools/build_public_fixture.py"
 

@@ -1,57 +1,45 @@
 """The judges: how a graded test looks at the probes' outcomes and returns a :class:`Verdict`.
 
-A graded test is a :class:`TestSpec` in its exercise's ``TESTS`` (its stable id, the name the
-student reads, its points and ``judge(ctx) -> Verdict``). The builders here make the judges the
-exercises share: values against the reference, no warnings, a gradient consistent with the
+A graded test is a :class:`TestSpec` in its exercise's ``TESTS``: the hidden kind of
+:class:`student_template.check_model.Check` (its stable id, the name the student reads, its points
+and ``judge(ctx) -> Verdict``, ``ctx`` a :class:`GradingContext`). The builders here make the judges
+the exercises share: values against the reference (the self-check's own values judge,
+:mod:`student_template.common_judges`), no warnings, a gradient consistent with the
 submission's own loss, the data loaders, and "backpropagation required". A test per exercise in
 ``make test`` checks that its tests' points add up to the exercise's total.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 import reference
 from student_template.arraycheck import Verdict, check_array, check_scalar, describe, relative_error
+from student_template.check_model import HIDDEN, CallFailed, Check, reads
+from student_template.common_judges import values_judge
 
 from .backprop_evidence import FLAG, cached_evidence
 from .gradient_cost import cost_probe_id
 
-Judge = Callable[["GradingContext"], Verdict]
-
-
 @dataclass
-class TestSpec:
-    """One graded test.
+class TestSpec(Check):
+    """One graded test: a hidden :class:`~student_template.check_model.Check`, its id "<exercise>.<key>"
+    (its probes are the calls it reads; the diagnose stage looks at the same calls).
 
-    id: stable, "<exercise>.<key>" (what tests and tools refer to; the name may be reworded);
-    name: what the student reads; points; judge(ctx) -> Verdict; hint: shown when the verdict
-    gives none; probes: the ids of the probes the judge looks at; output: the index of the output
-    it compares (None: every output). probes and output are read from the judge when it carries
-    them (the builders below set them) and let the diagnose stage look at the same calls.
     also_reads: probes the judge reads that the diagnosis must not compare with the reference
     (e.g. relu_grad at its kink, where either value is right).
     requires_backprop: the test is failed without points when the exercise's gradient is made
     of finite differences of the loss (:mod:`assignment.kit.backprop_evidence`)."""
-    id: str
-    name: str
-    points: float
-    judge: Judge
-    hint: str = ""
-    probes: tuple = ()
-    output: int | None = None
     also_reads: tuple = ()
     requires_backprop: bool = False
 
     def __post_init__(self):
         if self.id.count(".") != 1:
             raise ValueError(f"test id {self.id!r} must look like <exercise>.<key>")
-        self.probes = tuple(self.probes or getattr(self.judge, "probes", ()))
+        self.visibility, self.exercise = HIDDEN, self.number
+        super().__post_init__()
         self.also_reads = tuple(self.also_reads)
-        if self.output is None:
-            self.output = getattr(self.judge, "output", None)
         if self.requires_backprop:
             self.judge = backprop_required(self.judge, self.number)
 
@@ -60,25 +48,37 @@ class TestSpec:
         """The exercise's id (results.json's "number")."""
         return self.id.split(".")[0]
 
-
-def reads(judge, probes, output=None):
-    """Record on ``judge`` the probes it reads (and which output), for TestSpec."""
-    judge.probes, judge.output = tuple(probes), output
-    return judge
+    @property
+    def probes(self) -> tuple:
+        """The ids of the probes the judge reads (its calls)."""
+        return self.calls
 
 
 class GradingContext:
-    """What a judge may look at: the plan, the outcomes, the reference, the tolerances."""
+    """What a judge may look at (:class:`~student_template.check_model.CheckContext`, and the plan):
+    the probes' outcomes, the reference's outputs for the same calls, the tolerances."""
 
     def __init__(self, run):
         self.run = run
         self.plan = run.probe_plan
         self.outcomes = run.probe_outcomes
         self.tol = run.config.tolerances
+        self.rtol, self.atol = self.tol.rtol, self.tol.atol
+        self.fd_rtol, self.fd_atol = self.tol.fd_rtol, self.tol.fd_atol
         self._expected = {}
 
     def outcome(self, probe_id):
         return self.outcomes[probe_id]
+
+    def returned(self, probe_id, output=0):
+        """Output ``output`` of the probe's call; CallFailed when the call did not return it."""
+        problem = call_problem(self, probe_id)
+        if problem:
+            raise CallFailed(problem)
+        got = self.outcome(probe_id).values
+        if output >= len(got):
+            raise CallFailed(Verdict(False, f"a value at position {output} of the result", f"{len(got)} value(s)"))
+        return got[output]
 
     def expected(self, probe_id):
         """The reference's outputs for the same call, as a list of arrays."""
@@ -90,7 +90,14 @@ class GradingContext:
             self._expected[probe_id] = [np.asarray(part, dtype=float) for part in outputs]
         return self._expected[probe_id]
 
-    def describe_call(self, probe_id):
+    def inputs(self, probe_id):
+        return self.plan.call_args(self.plan.probes[probe_id])
+
+    def warnings_of(self, probe_id):
+        return list(self.outcome(probe_id).warnings)
+
+    def describe_call(self, probe_id, output=None):
+        """The call as the student could type it; with ``[output]`` when it picks one of several outputs."""
         probe = self.plan.probes[probe_id]
         shown = []
         for ref in probe.args:
@@ -101,7 +108,8 @@ class GradingContext:
             else:
                 shown.append(repr(ref["value"]))
         shown += [f"{key}={ref['value']!r}" for key, ref in probe.kwargs.items()]
-        return f"{probe.func}({', '.join(shown)})"
+        picked = f"[{output}]" if output is not None and probe.outputs > 1 else ""
+        return f"{probe.func}({', '.join(shown)}){picked}"
 
 
 # -- building blocks ----------------------------------------------------------
@@ -164,26 +172,22 @@ def all_of(verdicts, passed_text):
 def values_verdicts(ctx, probe_ids, output=0, what=None, scalar=False):
     """Verdicts comparing output ``output`` of each probe with the reference."""
     for probe_id in probe_ids:
-        problem = call_problem(ctx, probe_id)
-        if problem:
-            yield problem
+        try:
+            got = ctx.returned(probe_id, output)
+        except CallFailed as failure:
+            yield failure.verdict
             continue
-        got = ctx.outcome(probe_id).values
-        if output >= len(got):
-            yield Verdict(False, f"a value at position {output} of the result", f"{len(got)} value(s)")
-            continue
-        label = f"{ctx.describe_call(probe_id)}{f'[{output}]' if ctx.plan.probes[probe_id].outputs > 1 else ''}"
+        label = ctx.describe_call(probe_id, output)
         compare = check_scalar if scalar else check_array
-        verdict = compare(got[output], ctx.expected(probe_id)[output], what or label, ctx.tol.rtol, ctx.tol.atol)
+        verdict = compare(got, ctx.expected(probe_id)[output], what or label, ctx.rtol, ctx.atol)
         if not verdict.passed and what:
             verdict.expected = f"{label}: {verdict.expected}"
         yield verdict
 
 
 def values_test(probe_ids, output=0, scalar=False, passed_text="Values match the reference."):
-    def judge(ctx):
-        return all_of(values_verdicts(ctx, probe_ids, output, scalar=scalar), passed_text)
-    return reads(judge, probe_ids, output)
+    """Output ``output`` of each probe against the reference: the values judge of the self-check too."""
+    return values_judge(probe_ids, output, scalar=scalar, passed_text=passed_text)
 
 
 def no_warnings_test(probe_ids, passed_text):
@@ -338,4 +342,4 @@ def backprop_required(judge, exercise):
                        "not backpropagation. Compute the output delta, send it back layer by layer "
                        "(delta_j = g'(a_j) sum_k w_kj delta_k) and form each layer's gradient from its deltas.",
                        tags=[FLAG], extra={"backprop_evidence": found.numbers})
-    return reads(wrapped, getattr(judge, "probes", ()), getattr(judge, "output", None))
+    return reads(wrapped, getattr(judge, "calls", ()), getattr(judge, "output", None))

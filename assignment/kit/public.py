@@ -17,7 +17,12 @@ adding, removing or moving an exercise changes no other exercise's public inputs
 
 A case is ``{"func", "args": {name: JSON value}, ["kwargs"], ["expected"] | ["files"]}``: arrays
 as nested lists; the argument ``t`` an int array, ``layer_sizes``/``lam``/``activation`` plain
-values, every other list a float array.
+values, ``rng`` a seed (the function gets ``np.random.default_rng(seed)``), every other list a float
+array.
+
+A public check and a hidden test are the same model (``student_template/check_model.py``): the
+fixture's entry names the check's kind, and the self-check builds its judge from it; the values and
+init-bounds kinds are the hidden tests' judges (``student_template/common_judges.py``).
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ KINDS: dict[str, set[str]] = {
     "fd": {"loss_function"},                               # the gradient vs central differences of the own loss
     "loss_and_grad": {"passed"},                           # a (loss, grad) pair: the loss, then the gradient
     "data": {"labels", "shapes_only"},                     # load_data*: shapes, rows and labels of the data files
-    "init_bounds": set(),                                  # init_weights: length and per-layer bounds
+    "init_bounds": set(),                                  # init_weights(sizes, rng) cases: length, per-layer bounds
     "init_random": set(),                                  # init_weights: random, from rng, uniform
     "relu_grad": set(),                                    # relu_grad: values away from 0, 0 or 1 at 0
 }
