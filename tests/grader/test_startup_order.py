@@ -24,6 +24,18 @@ def test_the_modules_before_the_kernel_load_none_of_the_assignment():
     assert done.stdout.split() == [], f"loaded before the kernel starts: {done.stdout.strip()}"
 
 
+def test_the_later_stages_load_without_scipy_optimize():
+    """scipy.optimize (0.25 s, on the critical path while the kernel starts) is imported by what trains:
+    the reference's outcomes when they are not cached, a diagnosis's training proxy."""
+    code = ("import sys\nfrom grader.pipeline import later_stages_loaded\nlater_stages_loaded()\n"
+            "import grader.reports.written_work, grader.reports.figures, grader.stages.probe\n"
+            "print('scipy.optimize' in sys.modules, 'reference' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
+
+
 def test_a_run_scores_every_exercise_in_the_gradebook_order(tmp_path):
     """grader.model reads the assignment's exercise ids only when a run's scores are asked for."""
     from assignment import EXERCISE_IDS
