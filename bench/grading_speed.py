@@ -398,6 +398,7 @@ def fmt_times(values):
 
 BREAKDOWN = [
     ("process start, imports, exit", None),
+    ("execute: kernel launch (before read)", "execute.launch"),
     ("read", "read"), ("sanitize", "sanitize"),
     ("execute: kernel start (sandbox)", "execute.kernel_start"),
     ("execute: notebook cells", "execute.cells"),
@@ -441,7 +442,7 @@ def breakdown(wall, info):
         rows["plan"] = timings.get("probe.reference_training", 0.0) + timings.get("probe.plan", 0.0)
     rows["groups"] = sum(v for k, v in timings.items() if k.startswith("probe.group.") and "train" not in k)
     rows["gap"] = (info["execution_time"] - sum(timings.get(s, 0.0) for s in STAGES)
-                   - timings.get("kernel_shutdown", 0.0))
+                   - timings.get("kernel_shutdown", 0.0) - timings.get("execute.launch", 0.0))
     report = timings.get("report", 0.0)
     rows["report.rest"] = report - sum(timings.get(k, 0.0) for k in
                                        ("report.figures", "report.executed_notebook", "report.feedback"))

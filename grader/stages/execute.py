@@ -41,17 +41,17 @@ def launch(run):
     Raises :class:`grader.kernel.sandbox.SandboxUnavailable` as the execute stage would. A kernel that
     does not start is left to the execute stage, which starts one again and reports its failure as
     before. A notebook that cannot be read ends the run, whose session is then shut down."""
+    started = time.monotonic()
     run.workdir = prepare_workdir()
     prefix = sandbox.launch_prefix(run.workdir, run.config)     # SandboxUnavailable: no grade (pipeline)
     session = KernelSession(nbformat.v4.new_notebook(), run.workdir, run.config, launch_prefix=prefix)
-    launched = time.monotonic()
     try:
         session.launch()
     except Exception:         # the execute stage starts one again, and reports it when that fails too
         session.shutdown()
         return
     run.session = session
-    run.timings["execute.kernel_launched"] = launched
+    run.timings["execute.launch"] = time.monotonic() - started
 
 
 def execute(run):
@@ -61,11 +61,9 @@ def execute(run):
         run.workdir = run.workdir or prepare_workdir()
         prefix = sandbox.launch_prefix(run.workdir, run.config)
         run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
-        run.timings["execute.kernel_launched"] = time.monotonic()
         run.session.launch()
     run.session.use_notebook(run.notebook)
     run.sandbox_level = run.session.launch_prefix.level
-    kernel_started = run.timings.pop("execute.kernel_launched")
     # Function-level imports for start-up speed: these modules (the assignment, the reference, scipy,
     # jinja2: ~0.7 s) load here, while the kernel's process starts beside this one (issue 25).
     from grader.pipeline import later_stages_loaded
@@ -74,7 +72,7 @@ def execute(run):
     later_stages_loaded()
     start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
     run.session.connect()
-    run.timings["execute.kernel_start"] = time.monotonic() - kernel_started
+    run.timings["execute.kernel_start"] = time.monotonic() - started      # what is left of it after the read stage
     cells_started = time.monotonic()
     seconds = run.config.notebook_timeout
     if run.budget is not None:
