@@ -16,6 +16,7 @@ from grader.kernel.confined_view import RUNTIME_DIR
 TIMEOUT_ENAME = "CellTimeout"
 MAX_DISPLAY_UPDATE_BYTES = 1_000_000
 MAX_MESSAGE_BYTES = 64 * 2**20       # a larger message from the kernel is dropped by ZeroMQ, never read
+EXIT_POLL = 0.005          # seconds between two looks at a killed kernel's process (jupyter_client's: 0.1)
 
 
 class LaunchedKernelManager(AsyncKernelManager):
@@ -29,6 +30,12 @@ class LaunchedKernelManager(AsyncKernelManager):
             self._kernel_spec = KernelSpec(argv=[], display_name="Python 3 (week6 grader)", language="python",
                                            interrupt_mode=self.interrupt_mode)
         return self._kernel_spec
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        """Wait until the kernel's process has ended, looking every :data:`EXIT_POLL` seconds at most:
+        jupyter_client looks every 0.1 s, so each kill (every grading's shutdown, every restart)
+        waited 0.1 s for a process gone within milliseconds (issue 25)."""
+        await super()._async_wait(pollinterval=min(pollinterval, EXIT_POLL))
 
     def client(self, **kwargs):
         """The grader's client: ZeroMQ drops any message over MAX_MESSAGE_BYTES instead of reading it."""
