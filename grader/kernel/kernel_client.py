@@ -3,13 +3,18 @@ line, and the client that runs cells on it with caps on what it keeps of their o
 import copy
 import json
 import sys
+import time
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
+from traitlets import default
 
 from grader.kernel.confined_view import RUNTIME_DIR
 
@@ -17,6 +22,45 @@ TIMEOUT_ENAME = "CellTimeout"
 MAX_DISPLAY_UPDATE_BYTES = 1_000_000
 MAX_MESSAGE_BYTES = 64 * 2**20       # a larger message from the kernel is dropped by ZeroMQ, never read
 EXIT_POLL = 0.005          # seconds between two looks at a killed kernel's process (jupyter_client's: 0.1)
+
+
+class ReadyClient(AsyncKernelClient):
+    """jupyter_client's asynchronous client, ready as soon as the kernel has answered.
+
+    jupyter_client's ``wait_for_ready`` ends by reading IOPub until nothing more comes for 0.2 s:
+    every kernel start (each grading's, each restart's) waited those 0.2 s for nothing (issue 25).
+    Here it takes what has already come and goes on: the grader reads only the messages of its own
+    requests (nbclient matches each message's parent), so a late message of the kernel_info request
+    is passed over like any other. The rest is jupyter_client's: kernel_info until it is answered,
+    IOPub seen to work, a dead kernel or the timeout an error."""
+
+    async def _async_wait_for_ready(self, timeout=None):
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await ensure_async(self.shell_channel.get_msg(timeout=1))
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:            # IOPub connected? Otherwise ask again (as jupyter_client does)
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        while True:             # what IOPub holds already, without waiting for more
+            try:
+                await ensure_async(self.iopub_channel.get_msg(timeout=0))
+            except Empty:
+                break
+
+    wait_for_ready = _async_wait_for_ready      # AsyncKernelClient binds its own to jupyter_client's
 
 
 class LaunchedKernelManager(AsyncKernelManager):
@@ -30,6 +74,10 @@ class LaunchedKernelManager(AsyncKernelManager):
             self._kernel_spec = KernelSpec(argv=[], display_name="Python 3 (week6 grader)", language="python",
                                            interrupt_mode=self.interrupt_mode)
         return self._kernel_spec
+
+    @default("client_factory")
+    def _ready_client(self):
+        return ReadyClient
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         """Wait until the kernel's process has ended, looking every :data:`EXIT_POLL` seconds at most:

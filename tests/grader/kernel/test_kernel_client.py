@@ -27,3 +27,34 @@ def test_a_killed_kernel_is_looked_at_every_few_milliseconds(monkeypatch):
     answers = iter([True, False])
     asyncio.run(manager._async_wait(pollinterval=0.1))      # what jupyter_client's graceful shutdown passes
     assert waits == [EXIT_POLL]
+
+
+class _Channel:
+    """A ZeroMQ channel's stand-in: the messages it holds, then Empty; the timeouts it was asked with."""
+
+    def __init__(self, messages):
+        self.messages, self.timeouts = list(messages), []
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+        self.timeouts.append(timeout)
+        if not self.messages:
+            raise Empty
+        return self.messages.pop(0)
+
+
+def test_the_client_is_ready_once_the_kernel_answered_without_waiting_for_more_output(monkeypatch):
+    """jupyter_client's wait_for_ready read IOPub until it stayed silent for 0.2 s: every kernel start
+    waited 0.2 s more. The grader's client takes what IOPub holds and goes on."""
+    from grader.kernel.kernel_client import ReadyClient
+    client = LaunchedKernelManager().client()
+    assert isinstance(client, ReadyClient)
+    shell = _Channel([{"msg_type": "kernel_info_reply", "content": {}}])
+    iopub = _Channel([{"msg_type": "status"}, {"msg_type": "status"}])
+    handled = []
+    monkeypatch.setattr(ReadyClient, "shell_channel", shell)
+    monkeypatch.setattr(ReadyClient, "iopub_channel", iopub)
+    monkeypatch.setattr(client, "kernel_info", lambda: None)
+    monkeypatch.setattr(client, "_handle_kernel_info_reply", handled.append)
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert handled and iopub.timeouts == [0.2, 0, 0]
