@@ -10,34 +10,17 @@ under the same load: the ratio reported is the median of the per-repetition rati
 grading_speed's when they disagree. Both must give the same score and status on every repetition.
 Then both trees' median stage timings (``extra_data.timings``) side by side.
 """
-import json
 import os
 import shutil
 import statistics
 import tempfile
 from pathlib import Path
 
-from bench.grading_speed import DISAGREEMENT, NOTEBOOK, PYTHON, ROOT, kernel_env, tail, timed
+from bench.batch_throughput import load
+from bench.grading_speed import DISAGREEMENT, ROOT, run_grader
 
 REPS = int(os.environ.get("AB_REPS", "5"))
 LEVEL = os.environ.get("AB_SANDBOX", "auto")
-
-
-def load():
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def grade_with(tree, cache_dir):
-    """(wall seconds, results.json) of grading the example with the grader of ``tree``."""
-    out = Path(tempfile.mkdtemp(prefix="week6-bench-ab-"))
-    try:
-        command = [str(PYTHON), "-m", "grader", "grade", str(NOTEBOOK), "--out", str(out), "--sandbox", LEVEL]
-        seconds, done = timed(command, tree, kernel_env({"WEEK6_GRADER_CACHE": str(cache_dir)}))
-        if done.returncode != 0:
-            raise RuntimeError(f"{tree}: python -m grader grade failed ({done.returncode}):\n    {tail(done)}")
-        return seconds, json.loads((out / NOTEBOOK.stem / "results.json").read_text())
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
 
 
 def run():
@@ -50,12 +33,12 @@ def run():
     try:
         print(f"base {trees['base']}, this {ROOT}, sandbox {LEVEL}, {REPS} repetitions, load {load()}")
         for name, tree in trees.items():
-            grade_with(tree, caches[name])           # the reference cache filled: not reported
+            run_grader(LEVEL, caches[name], tree)     # the reference cache filled: not reported
         walls, results = {name: [] for name in trees}, {name: [] for name in trees}
         for rep in range(REPS):
             order = list(trees) if rep % 2 == 0 else list(reversed(trees))
             for name in order:
-                seconds, result = grade_with(trees[name], caches[name])
+                seconds, result = run_grader(LEVEL, caches[name], trees[name])
                 walls[name].append(seconds)
                 results[name].append(result)
             print(f"  rep {rep + 1} ({' then '.join(order)}): base {walls['base'][-1]:.2f} s, this "
@@ -76,18 +59,16 @@ def report(walls, results):
     if spread > DISAGREEMENT:
         print(f"  WARNING: the repetitions disagree by {100 * spread:.0f}% (> {100 * DISAGREEMENT:.0f}%): "
               "no measurement")
-    verdicts = {name: {(r["score"], r["extra_data"]["status"]) for r in results[name]} for name in results}
+    verdicts = {name: {(r["score"], r["status"]) for r in results[name]} for name in results}
     same = len(verdicts["base"] | verdicts["this"]) == 1
     print(f"verdicts (score, status): base {sorted(verdicts['base'])}, this {sorted(verdicts['this'])}: "
           f"{'the same' if same else 'DIFFERENT'}")
     for name in results:
         print(f"median execution_time {name}: "
               f"{statistics.median(r['execution_time'] for r in results[name]):.2f} s")
-    keys = list(dict.fromkeys(k for name in ("base", "this") for r in results[name]
-                              for k in r["extra_data"]["timings"]))
+    keys = list(dict.fromkeys(k for name in ("base", "this") for r in results[name] for k in r["timings"]))
     print(f"  {'stage (median s)':40s} {'base':>7s} {'this':>7s}")
     for key in keys:
-        values = {name: [r["extra_data"]["timings"][key] for r in results[name] if key in r["extra_data"]["timings"]]
-                  for name in results}
+        values = {name: [r["timings"][key] for r in results[name] if key in r["timings"]] for name in results}
         cells = [f"{statistics.median(values[name]):7.3f}" if values[name] else f"{'-':>7s}" for name in ("base", "this")]
         print(f"  {key:40s} {cells[0]} {cells[1]}")

@@ -123,11 +123,12 @@ def sandbox_levels():
         return ("none", str(error)), uid
 
 
-def run_grader(level, cache_dir):
+def run_grader(level, cache_dir, tree=ROOT):
+    """(wall seconds, results) of grading the example with the grader of ``tree`` (a checkout)."""
     out = Path(tempfile.mkdtemp(prefix="week6-bench-grade-"))
     try:
         command = [str(PYTHON), "-m", "grader", "grade", str(NOTEBOOK), "--out", str(out), "--sandbox", level]
-        seconds, done = timed(command, ROOT, kernel_env({"WEEK6_GRADER_CACHE": str(cache_dir)}))
+        seconds, done = timed(command, tree, kernel_env({"WEEK6_GRADER_CACHE": str(cache_dir)}))
         if done.returncode != 0:
             raise RuntimeError(f"python -m grader grade failed ({done.returncode}):\n    {tail(done)}")
         results = json.loads((out / NOTEBOOK.stem / "results.json").read_text())
