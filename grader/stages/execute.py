@@ -44,11 +44,15 @@ def launch(run):
     started = time.monotonic()
     run.workdir = prepare_workdir()
     prefix = sandbox.launch_prefix(run.workdir, run.config)     # SandboxUnavailable: no grade (pipeline)
-    session = KernelSession(nbformat.v4.new_notebook(), run.workdir, run.config, launch_prefix=prefix)
+    session = None
     try:
+        session = KernelSession(nbformat.v4.new_notebook(), run.workdir, run.config, launch_prefix=prefix)
         session.launch()
     except Exception:         # the execute stage starts one again, and reports it when that fails too
-        session.shutdown()
+        if session is not None:
+            session.shutdown()
+        elif hasattr(prefix, "release"):        # what the sandbox holds (a uid, a cgroup) is not kept twice
+            prefix.release()
         return
     run.session = session
     run.timings["execute.launch"] = time.monotonic() - started
