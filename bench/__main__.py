@@ -12,6 +12,7 @@ BENCHES = [
     "bench.reference_speed",
     "bench.training_success",
     "bench.grading_speed",
+    "bench.ab_grading",
     "bench.batch_throughput",
     "bench.backprop_evidence",
     "bench.gradescope_container",

@@ -123,11 +123,12 @@ def sandbox_levels():
         return ("none", str(error)), uid
 
 
-def run_grader(level, cache_dir):
+def run_grader(level, cache_dir, tree=ROOT):
+    """(wall seconds, results) of grading the example with the grader of ``tree`` (a checkout)."""
     out = Path(tempfile.mkdtemp(prefix="week6-bench-grade-"))
     try:
         command = [str(PYTHON), "-m", "grader", "grade", str(NOTEBOOK), "--out", str(out), "--sandbox", level]
-        seconds, done = timed(command, ROOT, kernel_env({"WEEK6_GRADER_CACHE": str(cache_dir)}))
+        seconds, done = timed(command, tree, kernel_env({"WEEK6_GRADER_CACHE": str(cache_dir)}))
         if done.returncode != 0:
             raise RuntimeError(f"python -m grader grade failed ({done.returncode}):\n    {tail(done)}")
         results = json.loads((out / NOTEBOOK.stem / "results.json").read_text())
@@ -398,6 +399,7 @@ def fmt_times(values):
 
 BREAKDOWN = [
     ("process start, imports, exit", None),
+    ("execute: kernel launch (before read)", "execute.launch"),
     ("read", "read"), ("sanitize", "sanitize"),
     ("execute: kernel start (sandbox)", "execute.kernel_start"),
     ("execute: notebook cells", "execute.cells"),
@@ -441,7 +443,7 @@ def breakdown(wall, info):
         rows["plan"] = timings.get("probe.reference_training", 0.0) + timings.get("probe.plan", 0.0)
     rows["groups"] = sum(v for k, v in timings.items() if k.startswith("probe.group.") and "train" not in k)
     rows["gap"] = (info["execution_time"] - sum(timings.get(s, 0.0) for s in STAGES)
-                   - timings.get("kernel_shutdown", 0.0))
+                   - timings.get("kernel_shutdown", 0.0) - timings.get("execute.launch", 0.0))
     report = timings.get("report", 0.0)
     rows["report.rest"] = report - sum(timings.get(k, 0.0) for k in
                                        ("report.figures", "report.executed_notebook", "report.feedback"))

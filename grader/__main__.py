@@ -1,3 +1,4 @@
 from grader.cli import main
+from grader.exit import exit_code
 
-raise SystemExit(main())
+raise SystemExit(exit_code(main()))

@@ -91,6 +91,12 @@ def later_stages_loaded():
 
 
 def _run_stages(run):
+    try:      # the notebook's kernel starts before its notebook is read, as its own process (issue 25)
+        importlib.import_module("grader.stages.execute").launch(run)
+    except sandbox.SandboxUnavailable:
+        raise
+    except Exception:         # the execute stage tries again, and reports what fails as its own failure
+        pass
     for name in STAGES:
         if run.status != "graded" and name not in ALWAYS_RUN:
             continue

@@ -29,7 +29,7 @@ LAYERS = [
     ("reference, student_template", ("reference", "student_template")),
     ("assignment", ("assignment",)),
     ("grader's top-level modules", ("grader.__init__", "grader.config", "grader.model", "grader.budget",
-                                    "grader.handed_in")),
+                                    "grader.handed_in", "grader.exit")),
     ("grader.kernel", ("grader.kernel",)),
     ("grader.reports, grader.render", ("grader.reports", "grader.render")),
     ("grader.stages, grader.pipeline", ("grader.stages", "grader.pipeline")),

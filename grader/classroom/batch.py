@@ -58,6 +58,7 @@ from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, LmsOptions
 from grader.classroom.outputs import BatchError, BatchResult, finish_outputs, overrides_for
 from grader.classroom.overrides import RAW_FILES, has_raw, is_adjusted, keep_raw
 from grader.classroom.batch_run import BatchRun, default_timeout
+from grader.classroom.ordering import estimated_seconds
 from grader.classroom.pool import Task, write_stopped
 from grader.classroom.shards import parse_shard, shard_of, write_manifest
 from grader.classroom.similarity import CODE_FILE, notebook_code
@@ -273,8 +274,9 @@ def grade_batch(submissions_dir, out_root, options: BatchOptions | None = None) 
                 continue
             except (OSError, ValueError):
                 pass
+        estimate = estimated_seconds(submission.path, result_dir)      # an earlier grading's time, before it goes
         _clear_previous(result_dir)
-        tasks.append(Task(index, submission.path, key, result_dir))
+        tasks.append(Task(index, submission.path, key, result_dir, estimate=estimate))
 
     if progress:
         print(f"{len(subs)} submissions" + (f" (shard {shard[0]}/{shard[1]} of {len(class_subs)})" if shard else "")

@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from grader.classroom.gradebook import KEY_FILE
+from grader.classroom.ordering import longest_first
 from grader.classroom.overrides import keep_raw
 from grader.classroom.pool import WorkerPool, grade_task, write_stopped
 
@@ -79,7 +80,7 @@ class BatchRun:
                         smoothing=0.05, mininterval=1 if sys.stderr.isatty() else 30,
                         disable=not self.progress) if self.tasks else None
         tmpdir = tempfile.mkdtemp(prefix="week6-batch-")
-        queue = deque(self.tasks)
+        queue = deque(longest_first(self.tasks))      # the slowest do not end the batch alone on one worker
         suspects = deque()
         pool = None
         inflight = {}

@@ -127,6 +127,7 @@ class Task:
     timed_out: bool = False
     not_sent: bool = False      # the pool was already broken when this was submitted
     requeued: int = 0
+    estimate: float = 0.0       # seconds its grading is expected to take (grader.classroom.ordering)
 
 
 class WorkerPool:

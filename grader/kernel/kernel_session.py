@@ -8,171 +8,32 @@ the prefix (bubblewrap and limits) comes from :mod:`grader.kernel.sandbox`; the
 token :data:`grader.kernel.confined_view.RUNTIME_DIR` in it stands for the directory of
 the sockets and connection file, a fresh one for each kernel started.
 """
-import copy
-import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-import zmq
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 
-from grader.kernel.confined_view import KERNEL_LOG, RUNTIME_DIR
+from grader.kernel.confined_view import KERNEL_LOG
+from grader.kernel.kernel_client import MAX_MESSAGE_BYTES, TIMEOUT_ENAME, CappedClient, LaunchedKernelManager
 from grader.kernel.kernel_files import read_tail, remove_tree
 from grader.model import CellRecord
 
-TIMEOUT_ENAME = "CellTimeout"
 STOPPED_ENAME = "KernelStopped"     # the grader stopped the kernel for a limit (the disk bound) the cell broke
 IOPUB_TIMEOUT = 2          # seconds to wait for a cell's last outputs after its reply (nbclient's default: 4)
 RESPONSIVE_TIMEOUT = 5     # seconds an interrupted kernel has to answer "pass" before it counts as hung
 REPLAY_TIMEOUT_AFTER_TIMEOUT = 10   # a cell that timed out is replayed (after a restart) for at most this long
 MAX_REPLAY_ROUNDS = 10             # kernels started in one restart before giving up on replaying
-MAX_DISPLAY_UPDATE_BYTES = 1_000_000
-MAX_MESSAGE_BYTES = 64 * 2**20       # a larger message from the kernel is dropped by ZeroMQ, never read
 # what a cell did to the kernel, when the kernel must be started again without it
 ENDED_KERNEL = ("died", "hung", "exited")
 EXIT_EVALUE = "the cell ended the kernel (exit() or quit()); the grader went on without it"
 
 
-class LaunchedKernelManager(AsyncKernelManager):
-    """A kernel manager whose command line the grader writes itself (no kernelspec lookup)."""
-    launch_prefix: list = []
-    interrupt_mode: str = "signal"
-
-    @property
-    def kernel_spec(self):
-        if self._kernel_spec is None:
-            self._kernel_spec = KernelSpec(argv=[], display_name="Python 3 (week6 grader)", language="python",
-                                           interrupt_mode=self.interrupt_mode)
-        return self._kernel_spec
-
-    def client(self, **kwargs):
-        """The grader's client: ZeroMQ drops any message over MAX_MESSAGE_BYTES instead of reading it."""
-        kc = super().client(**kwargs)
-        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        return kc
-
-    def format_kernel_cmd(self, extra_arguments=None):
-        runtime_dir = str(Path(self.connection_file).parent)
-        prefix = [arg.replace(RUNTIME_DIR, runtime_dir) for arg in self.launch_prefix]
-        return [*prefix, sys.executable, "-m", "ipykernel_launcher",
-                "-f", self.connection_file, *(extra_arguments or [])]
-
-
-class CappedClient(NotebookClient):
-    """nbclient's client, keeping at most ``max_cell_bytes`` of output per cell and
-    ``max_total_bytes`` per notebook (sizes as JSON). Past the cap, text is cut and other
-    outputs are dropped, with one note in the cell saying so; what is dropped is counted."""
-
-    def __init__(self, nb, max_cell_bytes, max_total_bytes, **kwargs):
-        super().__init__(nb, **kwargs)
-        self.max_cell_bytes = max_cell_bytes
-        self.max_total_bytes = max_total_bytes
-        self.total_bytes = 0
-        self.cell_bytes = {}
-        self.dropped_bytes = {}
-        self.noted = set()                # cells that already carry the "output dropped" note
-        self.last_reply = None            # the execute_reply of the last cell (a timeout is only seen here)
-        self.idle_seen = None             # msg_id of the last request whose "idle" status arrived
-        self.on_cell_executed = self._remember_reply
-
-    def _remember_reply(self, cell, cell_index, execute_reply):
-        self.last_reply = execute_reply
-
-    def process_message(self, msg, cell, cell_index):
-        if msg.get("msg_type") == "status" and msg.get("content", {}).get("execution_state") == "idle":
-            self.idle_seen = msg.get("parent_header", {}).get("msg_id")
-        return super().process_message(msg, cell, cell_index)
-
-    def output_channel_lost(self):
-        """True when the last cell got its reply but never its "idle" on IOPub: a message over
-        MAX_MESSAGE_BYTES made ZeroMQ drop the connection, which it does not remake by itself."""
-        reply = self.last_reply or {}
-        msg_id = reply.get("parent_header", {}).get("msg_id")
-        return bool(msg_id) and reply.get("content", {}).get("ename") != TIMEOUT_ENAME and self.idle_seen != msg_id
-
-    OUTPUT_STATE = ("total_bytes", "cell_bytes", "dropped_bytes", "noted")
-
-    def output_state(self):
-        """What the caps have counted so far (copied): a restarted kernel's client goes on from there."""
-        return {name: copy.copy(getattr(self, name)) for name in self.OUTPUT_STATE}
-
-    def set_output_state(self, state):
-        for name, value in (state or {}).items():
-            setattr(self, name, copy.copy(value))
-
-    def _room(self, cell_index):
-        return min(self.max_cell_bytes - self.cell_bytes.get(cell_index, 0), self.max_total_bytes - self.total_bytes)
-
-    def _take(self, cell_index, size):
-        self.cell_bytes[cell_index] = self.cell_bytes.get(cell_index, 0) + size
-        self.total_bytes += size
-
-    def _drop(self, outs, cell_index, size):
-        self.dropped_bytes[cell_index] = self.dropped_bytes.get(cell_index, 0) + size
-        if cell_index not in self.noted:
-            self.noted.add(cell_index)
-            outs.append(nbformat.v4.new_output(
-                "stream", name="stderr",
-                text=f"\n[week6 grader: output past {self.max_cell_bytes:,} bytes per cell / "
-                     f"{self.max_total_bytes:,} per notebook was not kept]\n"))
-
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        size = len(json.dumps(content, default=str))
-        room = self._room(cell_index)
-        if size <= room:
-            self._take(cell_index, size)
-            return super().output(outs, msg, display_id, cell_index)
-        cut = _shortened(msg, room - 200)
-        if cut is not None:
-            kept = len(json.dumps(cut["content"], default=str))
-            self._take(cell_index, kept)
-            super().output(outs, cut, display_id, cell_index)
-            self._drop(outs, cell_index, size - kept)
-            return None
-        self._drop(outs, cell_index, size)
-        return None
-
-    def _update_display_id(self, display_id, msg):
-        """An update replaces an earlier display in place: keep it only if it is small."""
-        if len(json.dumps(msg.get("content", {}), default=str)) > min(self.max_cell_bytes, MAX_DISPLAY_UPDATE_BYTES):
-            return None
-        return super()._update_display_id(display_id, msg)
-
-
 def _tail(path, size=2000):
     """The end of the kernel's log (the kernel writes it: read without following or blocking)."""
     return read_tail(path, size).decode("utf-8", "replace").strip()
-
-
-def _shortened(msg, room):
-    """A copy of a stream or error message cut to about ``room`` bytes of JSON, or None."""
-    if room < 100 or msg.get("msg_type") not in ("stream", "error"):
-        return None
-    content = dict(msg["content"])
-    if msg["msg_type"] == "stream":
-        text = str(content.get("text", ""))[:room]
-        while text and len(json.dumps(text)) > room:       # escapes take up to 6 bytes a character
-            text = text[:len(text) - (len(json.dumps(text)) - room)]
-        content["text"] = text
-    else:
-        content["evalue"] = str(content.get("evalue", ""))[:min(room // 2, 2000)]
-        lines, budget = [], room // 2
-        for line in reversed([str(x) for x in content.get("traceback", [])][-20:]):
-            line = line[:2000]
-            budget -= len(json.dumps(line))
-            if budget < 0:
-                break
-            lines.insert(0, line)
-        content["traceback"] = lines
-    return {**msg, "content": content}
 
 
 class KernelSession:
@@ -238,6 +99,12 @@ class KernelSession:
             self.client.start_new_kernel(cwd=str(self.workdir), **({} if env is None else {"env": dict(env)}))
         except Exception as error:
             self._failed_start(error)
+
+    def use_notebook(self, nb):
+        """Run the cells of ``nb`` from now on: a kernel may be launched before the notebook is read."""
+        self.nb = nb
+        if self.client is not None:
+            self.client.nb = nb
 
     def connect(self):
         """Wait until the kernel :meth:`launch` started answers; then the sandbox watches it."""

@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
 import student_template
 from student_template.week6_selfcheck import NOTEBOOK_FILES
 
@@ -33,15 +34,40 @@ def prepare_workdir():
     return workdir
 
 
-def execute(run):
-    """Run every code cell; fill run.cells and keep the kernel (run.session) for the probes."""
+def launch(run):
+    """Start the kernel's process in its working directory before the notebook is read (the pipeline
+    calls this first: reading and checking the notebook, ~0.2 s, then happen while it starts; issue 25).
+
+    Raises :class:`grader.kernel.sandbox.SandboxUnavailable` as the execute stage would. A kernel that
+    does not start is left to the execute stage, which starts one again and reports its failure as
+    before. A notebook that cannot be read ends the run, whose session is then shut down."""
     started = time.monotonic()
     run.workdir = prepare_workdir()
     prefix = sandbox.launch_prefix(run.workdir, run.config)     # SandboxUnavailable: no grade (pipeline)
-    run.sandbox_level = prefix.level
-    run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
-    kernel_started = time.monotonic()
-    run.session.launch()
+    session = None
+    try:
+        session = KernelSession(nbformat.v4.new_notebook(), run.workdir, run.config, launch_prefix=prefix)
+        session.launch()
+    except Exception:         # the execute stage starts one again, and reports it when that fails too
+        if session is not None:
+            session.shutdown()
+        elif hasattr(prefix, "release"):        # what the sandbox holds (a uid, a cgroup) is not kept twice
+            prefix.release()
+        return
+    run.session = session
+    run.timings["execute.launch"] = time.monotonic() - started
+
+
+def execute(run):
+    """Run every code cell; fill run.cells and keep the kernel (run.session) for the probes."""
+    started = time.monotonic()
+    if run.session is None:           # not launched before the notebook was read (see launch)
+        run.workdir = run.workdir or prepare_workdir()
+        prefix = sandbox.launch_prefix(run.workdir, run.config)
+        run.session = KernelSession(run.notebook, run.workdir, run.config, launch_prefix=prefix)
+        run.session.launch()
+    run.session.use_notebook(run.notebook)
+    run.sandbox_level = run.session.launch_prefix.level
     # Function-level imports for start-up speed: these modules (the assignment, the reference, scipy,
     # jinja2: ~0.7 s) load here, while the kernel's process starts beside this one (issue 25).
     from grader.pipeline import later_stages_loaded
@@ -50,7 +76,7 @@ def execute(run):
     later_stages_loaded()
     start_plan(run)       # the probe plan and the reference's outcomes get ready while the notebook runs
     run.session.connect()
-    run.timings["execute.kernel_start"] = time.monotonic() - kernel_started
+    run.timings["execute.kernel_start"] = time.monotonic() - started      # what is left of it after the read stage
     cells_started = time.monotonic()
     seconds = run.config.notebook_timeout
     if run.budget is not None:

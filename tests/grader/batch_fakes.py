@@ -15,6 +15,9 @@ from grader.model import GradingRun
 from grader.model import TestResult as Result
 
 
+ORDER_LOG = "WEEK6_TEST_ORDER_LOG"      # a file each grading appends its notebook's name to, when set
+
+
 def fake_grade(path, out_root, config, out_dir=None):
     from grader.stages.report import report
 
@@ -30,6 +33,10 @@ def fake_grade(path, out_root, config, out_dir=None):
         points = float(json.loads(Path(path).read_text(encoding="utf-8"))["metadata"]["fake_points"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    order_log = os.environ.get(ORDER_LOG)
+    if order_log:              # the order the batch graded in, for tests/grader/classroom/test_batch_order.py
+        with open(order_log, "a", encoding="utf-8") as log:
+            log.write(name + "\n")
     run = GradingRun(notebook_path=Path(path), out_dir=Path(out_dir) if out_dir else Path(out_root) / name, config=config)
     run.tests = [Result("first test", "1a", 5.0, score=points, passed=points == 5,
                         tags=[] if points == 5 else ["mistake:" + name]),

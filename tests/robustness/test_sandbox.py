@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from grader.config import GraderConfig  # noqa: E402
 from grader.kernel import bwrap, sandbox, sandbox_uid  # noqa: E402
-from grader.kernel.kernel_session import _shortened  # noqa: E402
+from grader.kernel.kernel_client import _shortened  # noqa: E402
 from grader.pipeline import grade_notebook  # noqa: E402
 from tests.robustness.level_fixtures import require_level, run_cells  # noqa: E402
 
