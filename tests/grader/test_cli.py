@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from tests.answered import FULL_MARKS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,6 @@ def test_example_submission_gets_full_marks_from_the_command_line(tmp_path):
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "out" / "example_submission"
     results = json.loads((folder / "results.json").read_text())
-    assert results["score"] == 105
+    assert results["score"] == FULL_MARKS
     assert (folder / "feedback.html").is_file() and (folder / "example_submission.executed.ipynb").is_file()
     assert "100 / 100" in done.stdout

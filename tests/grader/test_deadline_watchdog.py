@@ -21,6 +21,7 @@ from grader.pipeline import OVERRUN_MESSAGE, grade_notebook
 from grader.stages import probe as probe_stage
 from tests.robustness.level_fixtures import config_for, require_level
 from tests.robustness.make_corpus import correct_base, notebook_bytes
+from tests.answered import FULL_MARKS
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = 20.0
@@ -71,7 +72,7 @@ def test_a_grader_stuck_past_the_deadline_reports_what_it_knows(notebook, tmp_pa
     not_checked = [t for t in run.tests if "not checked: the grading time ran out" in t.got]
     checked = [t for t in run.tests if t.passed]
     assert not_checked and checked, "the probes read before it got stuck are judged, the others are not checked"
-    assert 0 < run.score < 105
+    assert 0 < run.score < FULL_MARKS
 
 
 # Run by the command line in a process of its own: SIGALRM blocked too, so only the hard stop can end it.
@@ -108,4 +109,4 @@ def test_the_command_line_ends_with_the_results_known_so_far_when_even_that_is_s
     results = json.loads((tmp_path / "out" / "correct" / "results.json").read_text())
     outputs = [test["output"] for test in results["tests"]]
     assert any("not checked: the grading time ran out" in output for output in outputs)
-    assert 0 < results["score"] < 105
+    assert 0 < results["score"] < FULL_MARKS

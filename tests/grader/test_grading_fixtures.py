@@ -1,7 +1,9 @@
 """Grade every fixture submission end to end and check each test's verdict.
 
-Correct submissions in any style score 100 + 5; each mistake fails exactly
-the tests listed for it in tests/grader/fixtures.py and passes all others.
+Correct submissions in any style score full marks; each mistake fails exactly
+the tests listed for it in tests/grader/fixtures.py and passes all others. A test that calls a
+function the fixture does not write (a bonus added after its solution was written) fails too
+(tests/answered.py).
 """
 import dataclasses
 import json
@@ -14,11 +16,11 @@ from assignment import TESTS
 from assignment import EXERCISE_POINTS
 from grader.config import GraderConfig
 from grader.pipeline import grade_notebook
+from tests.answered import FULL_MARKS, answered_marks, unanswered_tests
 from tests.grader.fixtures import FIXTURES
 from tests.grader.mistake_fixtures import TRAINING_TESTS, grade_in_process
 
 TEST_IDS = {spec.id for spec in TESTS}
-FULL_MARKS = sum(points for exercise, points in EXERCISE_POINTS.items())
 
 
 def test_fixture_expectations_name_real_tests():
@@ -36,7 +38,8 @@ def config():
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
 def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
     notebook = tmp_path / f"{fixture.name}.ipynb"
-    nbformat.write(fixture.build(), str(notebook))
+    nb = fixture.build()
+    nbformat.write(nb, str(notebook))
     run = grade_notebook(notebook, tmp_path / "out", dataclasses.replace(config, **fixture.config))
     assert run.status == "graded", run.message
     verdicts = {test.id: test for test in run.tests}
@@ -45,13 +48,14 @@ def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
         assert run.score == 0
         assert not any(test.passed for test in run.tests)
         return
+    fails = fixture.fails | unanswered_tests(nb)
     wrong = {name: (test.got, test.hint) for name, test in verdicts.items()
-             if name not in fixture.uncertain and test.passed == (name in fixture.fails)}
+             if name not in fixture.uncertain and test.passed == (name in fails)}
     assert not wrong, f"{fixture.name}: unexpected verdicts: {json.dumps(wrong, indent=1)}"
-    for name in fixture.fails:
+    for name in fails:
         assert verdicts[name].score == 0 and verdicts[name].got, name
     if not fixture.fails and not fixture.uncertain:
-        assert run.score == FULL_MARKS
+        assert run.score == answered_marks(nb)
     results = json.loads((tmp_path / "out" / fixture.name / "results.json").read_text())
     assert results["score"] == pytest.approx(run.score)
 
@@ -60,10 +64,12 @@ def test_independent_submission_scores_full_marks(tmp_path, config):
     """A solution written from the contract and the template alone, by someone who never read
     reference/ or grader/, in its own style: the grade must not depend on the reference's style."""
     notebook = Path(__file__).with_name("independent") / "week6_independent.ipynb"
+    nb = nbformat.read(str(notebook), as_version=4)
     run = grade_notebook(notebook, tmp_path / "out", config)
-    failed = {test.name: (test.got, test.hint) for test in run.tests if not test.passed}
+    unanswered = unanswered_tests(nb)          # exercises added after it was written
+    failed = {test.name: (test.got, test.hint) for test in run.tests if not test.passed and test.id not in unanswered}
     assert not failed, json.dumps(failed, indent=1)
-    assert run.score == FULL_MARKS
+    assert run.score == answered_marks(nb)
 
 
 def test_results_json_of_a_faulty_submission_is_valid_gradescope(tmp_path, config):
@@ -91,7 +97,9 @@ IN_PROCESS = [fixture for fixture in FIXTURES if not fixture.all_fail and fixtur
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
 @pytest.mark.parametrize("fixture", IN_PROCESS, ids=[f.name for f in IN_PROCESS])
 def test_fixture_verdicts_hold_on_other_seeds(fixture, seed, tmp_path, in_data_dir):
-    run = grade_in_process(fixture.build(), tmp_path, seed=seed)
+    nb = fixture.build()
+    run = grade_in_process(nb, tmp_path, seed=seed)
+    fails = fixture.fails | unanswered_tests(nb)
     wrong = {test.id: (test.got, test.hint) for test in run.tests
-             if test.id not in fixture.uncertain | TRAINING_TESTS and test.passed == (test.id in fixture.fails)}
+             if test.id not in fixture.uncertain | TRAINING_TESTS and test.passed == (test.id in fails)}
     assert not wrong, f"{fixture.name}, seed {seed}: unexpected verdicts: {json.dumps(wrong, indent=1)}"

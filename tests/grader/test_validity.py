@@ -6,7 +6,6 @@ check and diagnose stages, no kernel), about a second each; the kernel's side (h
 ends, the time budget, an editor's file) is graded end to end, a few notebooks per module fixture.
 """
 import dataclasses
-import inspect
 import json
 import time
 
@@ -27,8 +26,9 @@ from grader.pipeline import grade_notebook
 from grader.stages.probe import KILLED_TWICE
 from assignment import build_plan
 from grader.stages.read import read
+from tests.answered import FULL_MARKS, unanswered_tests
 from tests.grader.fixtures import correct
-from tests.grader.mistake_fixtures import TRAINING_TESTS, diagnosed, grade_in_process, namespace_of
+from tests.grader.mistake_fixtures import TRAINING_TESTS, diagnosed, grade_in_process
 from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, EDITOR_FORMATS, ENDINGS, HARMLESS_SLIPS,
                                             SIGMA_PRIME_SIGN_FIXTURES, bce_loss_does_not_parse,
                                             constant_losses_zero_gradients, editor_bytes, ending_with,
@@ -36,7 +36,6 @@ from tests.grader.validity_fixtures import (BCE_LOSS_TESTS, CONSISTENCY_TESTS, E
                                             non_ascii_names, reg_grad_without_2_in_bce_grad_only,
                                             slipped_bytes, softmax_kills_the_kernel)
 
-FULL_MARKS = sum(EXERCISE_POINTS.values())
 TEST_NAMES = {spec.name for spec in TESTS}
 
 
@@ -44,32 +43,11 @@ def failed(run):
     return {test.id for test in run.tests if not test.passed} - TRAINING_TESTS
 
 
-def functions_read(run, spec):
-    """The notebook functions the probes of test ``spec`` call, and the activations they ask for (each
-    registered activation is the notebook's function of that name: backprop(..., activation="relu") needs relu)."""
-    probes = [run.probe_plan.probes[probe_id] for probe_id in (*spec.probes, *spec.also_reads)]
-    return ({probe.func for probe in probes}
-            | {probe.kwargs["activation"]["value"] for probe in probes if "activation" in probe.kwargs})
-
-
 def ids_of_tests_reading(run, functions, output):
     """The ids of the tests that compare output ``output`` of calls of ``functions`` (and nothing else)."""
     probes = run.probe_plan.probes
     return {spec.id for spec in TESTS if spec.output == output and spec.probes
             and all(probes[probe_id].kind == "call" and probes[probe_id].func in functions for probe_id in spec.probes)}
-
-
-def written_functions(nb):
-    """The names of the functions the notebook ``nb`` defines, the template's stubs (which raise
-    NotImplementedError) left out."""
-    return {name for name, value in namespace_of(nb).items()
-            if inspect.isfunction(value) and "NotImplementedError" not in value.__code__.co_names}
-
-
-def ids_of_tests_of_unwritten_functions(run, nb):
-    """The ids of the tests that read a function (or an activation) the notebook ``nb`` does not write."""
-    written = written_functions(nb)
-    return {spec.id for spec in TESTS if functions_read(run, spec) - written}
 
 
 # ------------------------------------------------------------ 1. one mistake, one charge
@@ -135,7 +113,7 @@ def test_sign_slips_of_sigma_prime_are_named(fixture, tmp_path, in_data_dir):
     run = grade_in_process(fixture.build(), tmp_path)
     names = diagnosed(run)
     assert "1b.sigmoid_grad_values" in failed(run)
-    unwritten = ids_of_tests_of_unwritten_functions(run, fixture.build())   # e.g. a bonus this solution skips
+    unwritten = unanswered_tests(fixture.build())   # e.g. a bonus this solution skips
     missing = {name for name in failed(run) - unwritten if fixture.mistake not in names.get(name, [])}
     assert not missing, f"not named on {sorted(missing)}: {names}"
     assert all(ids[0] == fixture.mistake for ids in names.values()), names

@@ -9,11 +9,11 @@ or must fail, and the most it may score (its *honest part*).
 Two bases keep the expectations exact:
 
 * ``correct``: the example, all functions right. Its honest part is full
-  marks (100 + 5), so a hostile cell added to it must leave the score at 105.
+  marks (base and bonus), so a hostile cell added to it must leave the score there.
 * ``broken``: the example with five functions wrong on purpose (the data
   loaders return zeros, ``init_weights`` returns tens, both predictors return
-  zeros). Exactly the :data:`BROKEN_TESTS` fail; its honest part is
-  105 - 18 = 87. Tampering cells are added to this one: whatever they do,
+  zeros). Exactly the :data:`BROKEN_TESTS` fail; its honest part is full
+  marks less their points. Tampering cells are added to this one: whatever they do,
   those tests must still fail.
 
 Both drop the example's demo cells that train networks and draw plots
@@ -51,7 +51,7 @@ from tests.robustness.machine_cells import (DEEP_LEVELS, SWAP_KINDS, deep_tree_c
                                             host_sockets_cell, leftovers_cell, proc_snoop_cell, small_files_cell,
                                             swap_cell, wide_tree_cell)
 
-FULL_MARKS = 105.0
+from tests.answered import FULL_MARKS  # noqa: E402  (the base and bonus points of the assignment)
 
 # Tests the broken base fails, whatever else happens (see ``broken_base``). (predict_multiclass returns
 # the label 7: all zeros would pass when the grader's random weights give class 0 everywhere.)

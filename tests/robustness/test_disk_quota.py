@@ -17,6 +17,7 @@ from grader.kernel.sandbox import MAX_FILE_BYTES
 from grader.pipeline import grade_notebook
 from tests.robustness.level_fixtures import (cell_text, config_for, notebook_with, record_of,
                                              require_level, source_cell, work_root)
+from tests.answered import FULL_MARKS
 
 
 FILE_MIB = MAX_FILE_BYTES // 2**20 - 1        # each file just under the per-file cap (RLIMIT_FSIZE)
@@ -95,7 +96,7 @@ def test_a_disk_fill_is_stopped_and_the_rest_is_graded(level, grader_temp, tmp_p
     assert peak > config.disk_limit_mb * 2**20, "the watcher never saw the fill (the test would prove nothing)"
     assert "LATER CELL RAN" in cell_text(source_cell(run, "LATER CELL RAN"))
     assert "fill-00.bin" not in cell_text(source_cell(run, "LATER CELL RAN"))     # the fill's files were removed
-    assert run.score == 105, [(t.id, t.message) for t in run.tests if t.score < t.max_score]
+    assert run.score == FULL_MARKS, [(t.id, t.message) for t in run.tests if t.score < t.max_score]
 
 
 def test_a_cleanup_removes_the_notebooks_files_only_and_follows_no_link(tmp_path):
@@ -201,7 +202,7 @@ def test_a_flood_of_empty_files_is_stopped_too(grader_temp, tmp_path, monkeypatc
     assert flood.status == "died" and f"limit of {MAX_ENTRIES:,} files" in flood.evalue, flood
     later = cell_text(source_cell(run, "LATER CELL RAN"))
     assert "LATER CELL RAN" in later and "'many'" not in later, later
-    assert run.score == 105
+    assert run.score == FULL_MARKS
 
 
 @pytest.mark.parametrize("levels", [120, 10_000])

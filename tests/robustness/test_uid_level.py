@@ -21,6 +21,7 @@ from project import cache_dir
 from grader.kernel.uid_slots import UID_BASE, _lock_dir, claim_uid, processes_of
 from tests.robustness.level_fixtures import (ROOT, EXAMPLE, cell_text, config_for, notebook_with,
                                              require_level, source_cell, work_root)
+from tests.answered import FULL_MARKS
 
 pytestmark = pytest.mark.usefixtures("uid_level")
 
@@ -33,7 +34,7 @@ def uid_level():
 def test_a_correct_notebook_gets_full_marks(tmp_path):
     run = grade_notebook(EXAMPLE, tmp_path, config_for("uid"))
     assert run.status == "graded", run.message
-    assert run.score == 105, [(t.id, t.score, t.max_score, t.message) for t in run.tests if t.score < t.max_score]
+    assert run.score == FULL_MARKS, [(t.id, t.score, t.max_score, t.message) for t in run.tests if t.score < t.max_score]
 
 
 def _grader_files():
@@ -294,7 +295,7 @@ def test_without_landlock_root_only_grader_files_stay_closed_and_traces_go(no_la
     text = cell_text(source_cell(run, "left behind"))
     assert "PUBLIC: anyone's" in text and "DENIED: PermissionError" in text and "TRACE: True" in text, text
     assert not Path("/tmp", trace).exists(), "a file the kernel wrote in /tmp outlived the grading"
-    assert run.score == 105, [(t.id, t.message) for t in run.tests if t.score < t.max_score]
+    assert run.score == FULL_MARKS, [(t.id, t.message) for t in run.tests if t.score < t.max_score]
 
 
 FORK_MANY = r'''

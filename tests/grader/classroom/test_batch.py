@@ -27,6 +27,7 @@ from grader.classroom.gradebook import GRADEBOOK_COLUMNS, KEY_FILE, TIMING_COLUM
 from grader.config import GraderConfig
 from tests.grader.batch_fakes import fake_grade, fake_notebook
 from tests.grader.fixtures import FIXTURES, REGULARIZED_GRAD, REGULARIZED_LOSS
+from tests.answered import FULL_MARKS
 
 REQUIRED_COLUMNS = "submission,score,1a,1b,1c,1d,1e,bonus,2,3,status".split(",")
 HOSTILE = '<img src=x onerror=alert(1)>&"bob"'
@@ -195,11 +196,11 @@ def test_gradebook_has_one_row_per_notebook(real_class):
                                                           "dave.ipynb"])
     rows = {row["submission"]: row for row in rows}
     alice = rows["alice.ipynb"]
-    assert alice["status"] == "graded" and float(alice["score"]) == 105 and alice["tests_failed"] == "0"
+    assert alice["status"] == "graded" and float(alice["score"]) == FULL_MARKS and alice["tests_failed"] == "0"
     mistake = rows[f"{HOSTILE}.ipynb"]
     assert mistake["status"] == "graded"
     assert int(mistake["tests_failed"]) == len(REGULARIZED_LOSS | REGULARIZED_GRAD)
-    assert 0 < float(mistake["score"]) < 105
+    assert 0 < float(mistake["score"]) < FULL_MARKS
     assert float(mistake["score"]) == pytest.approx(sum(float(mistake[e]) for e in REQUIRED_COLUMNS[2:10]))
     for name in ("alice", HOSTILE):
         results = json.loads((out / name / "results.json").read_text(encoding="utf-8"))

@@ -21,6 +21,8 @@ from grader.config import GraderConfig
 from tests.grader.batch_fakes import fake_grade, fake_notebook
 from tests.grader.page_checks import script_problems, text_of
 from tools.ui_check.hostile import BIDI_CONTROLS, IMAGE, SCRIPT, hostile_text
+from assignment import BASE_POINTS, BONUS_POINTS
+from tests.answered import FULL_MARKS
 
 LOAD_DATA = "def load_data():\n    '''Mine.'''\n    return 1, 2\n"
 STUB = "def load_data():\n    '''Exercise 1a.'''\n    raise NotImplementedError('replace this line with your code')\n"
@@ -81,8 +83,8 @@ def test_the_points_rule_is_stated_and_one_total_is_everywhere(tmp_path):
     row = read_gradebook(tmp_path / "out" / "gradebook.csv")[0]
     page = (tmp_path / "out" / "class_report.html").read_text(encoding="utf-8")
     md = (tmp_path / "out" / "class_report.md").read_text(encoding="utf-8")
-    assert POINTS_RULE.replace("'", "&#39;") in page and "at most 105" in POINTS_RULE and "| 28 | graded |" in md
-    assert row["score"] == "28" and f'title="28 = 28 / 100 base + 0 / 5 bonus">28</td>' in page
+    assert POINTS_RULE.replace("'", "&#39;") in page and f"at most {FULL_MARKS:g}" in POINTS_RULE and "| 28 | graded |" in md
+    assert row["score"] == "28" and f'title="28 = 28 / {BASE_POINTS:g} base + 0 / {BONUS_POINTS:g} bonus">28</td>' in page
 
 
 # ------------------------------------------------------------------ the histogram

@@ -9,6 +9,7 @@ from grader.model import TestResult as Result   # not "Test...": pytest would tr
 from grader.reports.feedback import MODEL_FILE, read_model, render_html, render_markdown
 from grader.reports.feedback_model import with_adjustments
 from grader.stages.report import report
+from tests.answered import score_text
 
 
 def graded(tmp_path):
@@ -34,7 +35,7 @@ def test_an_adjustment_is_rendered_from_the_model_and_an_empty_list_restores_the
     results = json.loads(after["results.json"])
     assert results["score"] == 2 + 2 + 5 - 1 and results["extra_data"]["exercise_scores"]["1a"] == 4
     model = read_model(folder / MODEL_FILE)
-    assert model["score"]["line"] == "8 / 100 (3 / 100 base + 5 / 5 bonus, extra credit)"
+    assert model["score"]["line"] == f"{score_text(3, 5)}, extra credit)"      # 8: 3 base points, 5 bonus
     # the pages are the templates' rendering of the adjusted model, nothing added by hand
     assert after["feedback.md"] == render_markdown(model) and after["feedback.html"] == render_html(model, folder)
     raw = read_model(folder / "feedback.autograder.json")
@@ -42,7 +43,7 @@ def test_an_adjustment_is_rendered_from_the_model_and_an_empty_list_restores_the
     assert "**Manual adjustments by the instructor:**" in after["feedback.md"]
     assert "- exercise 1a: +2 points: right idea, \\<b\\>wrong\\</b\\> axis" in after["feedback.md"]
     assert "&lt;b&gt;wrong&lt;/b&gt;" in after["feedback.html"] and "<b>wrong" not in after["feedback.html"]
-    assert "**Score: 8 / 100 (3 / 100 base + 5 / 5 bonus, extra credit)**" in results["output"]
+    assert f"**Score: {score_text(3, 5)}, extra credit)**" in results["output"]
     assert "- whole score: -1 points: late" in results["output"]
     assert apply_overrides(folder, overrides) and files(folder) == after          # never twice
     assert apply_overrides(folder, []) and files(folder) == before                # the autograder's own again

@@ -164,7 +164,7 @@ def test_example_submission_gets_the_full_score(autograder_zip, tmp_path):
     results = read_results(root)
     assert validate_results(results) == []
     assert results["extra_data"]["status"] == "graded", results["output"]
-    assert results["score"] == pytest.approx(105)
+    assert results["score"] == pytest.approx(FULL_MARKS)
     assert all(test["status"] == "passed" for test in results["tests"])
     assert results["extra_data"]["sandbox"] == "bwrap"          # auto, where bubblewrap works
     assert results["extra_data"]["gradescope"]["notebook"] == EXAMPLE.name

@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 
 import reference
-from assignment import EXERCISE_POINTS
+from assignment import BASE_POINTS, BONUS_POINTS, EXERCISE_POINTS
 from grader.config import GraderConfig
 from grader.model import CellRecord, GradingRun
 from grader.model import TestResult as Result   # not "Test...": pytest would try to collect it
@@ -20,6 +20,7 @@ from grader.stages.report import report
 from grader.reports.results_json import (MAX_BYTES, contract_problems, load_schema, results_dict,
                                  validate_results)
 from grader.reports.terminal import score_table
+from tests.answered import FULL_MARKS, FULL_SCORE_TEXT, score_text
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -96,7 +97,7 @@ def test_full_run_matches_gradescope_format_and_contract(tmp_path):
     report(run)
     results, _, _ = outputs(run)
     assert validate_results(results) == []
-    assert results["score"] == 105
+    assert results["score"] == FULL_MARKS
     assert results["execution_time"] == 12.5
     assert [t["number"] for t in results["tests"]] == list(EXERCISE_POINTS)
     assert {t["status"] for t in results["tests"]} == {"passed"}
@@ -106,7 +107,7 @@ def test_full_run_matches_gradescope_format_and_contract(tmp_path):
     assert extra["exercise_scores"] == {k: float(v) for k, v in EXERCISE_POINTS.items()}
     assert extra["grader_version"]
     assert extra["timings"]["execute"] == 3.0 and extra["timings"]["report"] > 0
-    assert "Score: 105 / 100 (100 / 100 base + 5 / 5 bonus, extra credit)" in results["output"]
+    assert f"Score: {FULL_SCORE_TEXT}, extra credit)" in results["output"]
     # Markdown, rendered by Gradescope; its default (simple_format) would render HTML from the submission
     assert results["output_format"] == results["test_output_format"] == "md"
 
@@ -145,7 +146,7 @@ def test_failed_tests_in_results(tmp_path):
     report(run)
     results, _, _ = outputs(run)
     assert validate_results(results) == []
-    assert results["score"] == 105 - 15 - 10
+    assert results["score"] == FULL_MARKS - 15 - 10
     by_name = {t["name"]: t for t in results["tests"]}
     loss = by_name["bce_loss matches the reference"]
     assert loss["status"] == "failed" and loss["score"] == 0 and loss["tags"] == ["missing_mean"]
@@ -220,11 +221,12 @@ def test_feedback_shows_tables_failures_and_reproduction_seed(tmp_path):
     report(run)
     _, md, html = outputs(run)
     assert "# Week 6 feedback: alice.ipynb" in md
-    assert "**Score: 80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)**" in md
+    score = f"{score_text(BASE_POINTS - 25, BONUS_POINTS)}, extra credit)"     # 1c's 15 and 10 of 1d's lost
+    assert f"**Score: {score}**" in md
     assert "Seed: 1234" in md and "Seed: 1234" in html and "`--seed 1234`" in md
     assert "| 1c | 0 / 15 | 0 / 1 |" in md and "| 1d | 5 / 15 | 0 / 1 |" in md
-    assert "| **Total** | **80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)** | 6 / 8 |" in md
-    assert '<p class="score">Score: 80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)</p>' in html
+    assert f"| **Total** | **{score}** | {len(EXERCISE_POINTS) - 2} / {len(EXERCISE_POINTS)} |" in md
+    assert f'<p class="score">Score: {score}</p>' in html
     assert "- ✓ 1a works (5 / 5)" in md
     assert "#### ✗ bce\\_loss matches the reference (0 / 15)" in md
     assert "**Expected:** `0.693147 (lam = 0)`" in md and "**Got:** `0.346574`" in md
@@ -413,7 +415,7 @@ def test_unknown_exercise_id_does_not_crash(tmp_path):
     run = make_run(tmp_path, tests)
     report(run)
     results, md, _ = outputs(run)
-    assert results["score"] == 106
+    assert results["score"] == FULL_MARKS + 1
     assert any("'4' is not an exercise id" in p for p in validate_results(results))
     assert "## Exercise 4" in md
 
@@ -441,7 +443,7 @@ def test_score_table_shows_totals_and_failures(tmp_path):
     assert lines[0] == "alice.ipynb: status graded, seed 1234"
     assert "  1c               0 / 15  0/1 passed" in lines
     assert "  1d               5 / 15  0/1 passed" in lines
-    assert "  score    80 / 100 (75 / 100 base + 5 / 5 bonus, extra credit)" in lines
+    assert f"  score    {score_text(BASE_POINTS - 25, BONUS_POINTS)}, extra credit)" in lines
     assert "Failed tests (2):" in lines
     failed = [line for line in lines if line.startswith("  [1")]
     assert len(failed) == 2 and failed[0].startswith("  [1c] bce_loss matches the reference (0/15): got 0.35")
@@ -453,7 +455,7 @@ def test_score_table_shows_totals_and_failures(tmp_path):
 def test_score_table_for_a_stopped_run(tmp_path):
     run = make_run(tmp_path, tests=[], status="unreadable", message="not JSON")
     table = score_table(run)
-    assert "  score    0 / 100 (0 / 100 base + 0 / 5 bonus, extra credit)" in table.splitlines()
+    assert f"  score    {score_text(0, 0)}, extra credit)" in table.splitlines()
     assert "Grading stopped early (unreadable): not JSON" in table
     assert "Failed tests" not in table
 

@@ -30,6 +30,8 @@ from grader.classroom.batch import BatchOptions, grade_batch, grader_fingerprint
 from grader.config import GraderConfig
 from grader.reports.written_work import ANSWERS_DIR, MAX_FIGURE_PIXELS, STUDENT_PAGE, THUMBNAIL_PIXELS, checked_png
 from reference.answers import WRITTEN_ANSWERS
+from assignment import BY_ID, EXERCISE_POINTS
+from tests.answered import FULL_MARKS
 
 ROOT = Path(__file__).resolve().parents[3]
 HOSTILE_ANSWER = "Use relu_grad for g' <script>alert('x')</script> & the same deltas."
@@ -258,12 +260,12 @@ def results(graded_class, stem):
 def test_points_stay_the_contracts(graded_class):
     rows = graded_class["rows"]
     assert {name: row["status"] for name, row in rows.items()} == dict.fromkeys(rows, "graded")
-    assert results(graded_class, "example")["score"] == 105
-    assert results(graded_class, "one_answer")["score"] == 105     # a missing answer costs no points
-    assert results(graded_class, "crash")["score"] == 105
+    assert results(graded_class, "example")["score"] == FULL_MARKS
+    assert results(graded_class, "one_answer")["score"] == FULL_MARKS     # a missing answer costs no points
+    assert results(graded_class, "crash")["score"] == FULL_MARKS
     for stem in ("blank", "example", "one_answer", "crash"):
         data = results(graded_class, stem)
-        assert {t["number"] for t in data["tests"]} <= {"1a", "1b", "1c", "1d", "1e", "bonus", "2", "3"}
+        assert {t["number"] for t in data["tests"]} <= set(EXERCISE_POINTS)   # held to the contract by tests/contract.py
         assert "image/png" not in json.dumps(data) and "iVBORw0KGgo" not in json.dumps(data)  # no PNG inside
 
 
@@ -276,11 +278,12 @@ def test_results_and_feedback_say_what_is_missing(graded_class):
     assert written["one_answer"]["not_answered"] == ["3-q"]
     assert written["blank"]["not_answered"] == ["bonus-q", "3-q"]
     assert written["blank"]["plots_missing"] == ["1a", "1b", "3"]      # load_data is a stub: nothing is drawn
-    assert "bonus answered, exercise 3 not answered" in results(graded_class, "one_answer")["output"]
+    said = f"{BY_ID['bonus'].label.lower()} answered, {BY_ID['3'].label.lower()} not answered"   # "bonus answered, ..."
+    assert said in results(graded_class, "one_answer")["output"]
     assert "Plots missing: 1a, 1b, 3" in results(graded_class, "blank")["output"]
     feedback = (graded_class["out"] / "one_answer" / "feedback.md").read_text(encoding="utf-8")
     assert re.search(r'✗ Exercise 3, written question "How can .*multiclass problem\?": not answered', feedback)
-    assert re.search(r'✓ Bonus, written question "How do you .*": answered', feedback)
+    assert re.search(re.escape(BY_ID["bonus"].label) + r', written question "How do you .*": answered', feedback)
     html = (graded_class["out"] / "blank" / "feedback.html").read_text(encoding="utf-8")
     # the template's keep_going() reports the stub's NotImplementedError and lets the cell end normally
     assert "Exercise 1a: Scatter plot of the binary data set: missing: the cell ran but showed no figure" in html
