@@ -19,7 +19,9 @@ from assignment import CONTRACT_FUNCTIONS
 ATTEMPTED_FILE = "attempted.json"
 
 
-def _code_cells(path: Path) -> list[str]:
+def code_cells(path: Path) -> list[str]:
+    """The sources of the notebook's code cells, IPython's ``%`` and ``!`` lines left out; none when the
+    file is no notebook."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
@@ -58,7 +60,7 @@ def written_functions(path: "str | Path") -> dict[str, bool]:
     """{contract function defined at the top level of a code cell: whether its last definition is written}."""
     wanted = {name for names in CONTRACT_FUNCTIONS.values() for name in names}
     written = {}
-    for source in _code_cells(Path(path)):
+    for source in code_cells(Path(path)):
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -21,6 +21,8 @@ import json
 import math
 from pathlib import Path
 
+from grader.classroom.attempts import code_cells
+
 LOOP_SECONDS = 3.0      # seconds of grading guessed for each loop in a function (an order, not a forecast)
 RESULTS_FILE = "results.json"
 
@@ -38,24 +40,14 @@ def recorded_seconds(result_dir: Path) -> float | None:
 
 def loops_in_functions(notebook_path: Path) -> int:
     """How many ``for`` and ``while`` loops the functions of the notebook's code cells hold (cells that do
-    not parse as Python count none; IPython's ``%`` and ``!`` lines are left out first)."""
-    try:
-        cells = json.loads(Path(notebook_path).read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError, AttributeError):
-        return 0
+    not parse as Python, or nest too deep to walk, count none)."""
     count = 0
-    for cell in cells if isinstance(cells, list) else []:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError):
-            continue
+    for code in code_cells(notebook_path):
         counter = _LoopsInFunctions()
-        counter.visit(tree)
+        try:
+            counter.visit(ast.parse(code))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
         count += counter.loops
     return count
 

@@ -33,6 +33,16 @@ def test_the_loops_in_functions_are_counted_and_nothing_else(tmp_path):
     assert loops_in_functions(tmp_path / "not.ipynb") == 0
 
 
+def test_code_nested_too_deep_to_walk_counts_no_loop_and_stops_nothing(tmp_path):
+    """A hostile cell whose parse or walk overflows Python's stack: the batch orders it, it does not stop."""
+    deep = tmp_path / "deep.ipynb"
+    deep.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": "x = " + "(" * 5000 + "1" + ")" * 5000},
+        {"cell_type": "code", "source": "def f():\n    return " + "-" * 100_000 + "1"},
+        {"cell_type": "code", "source": "def g():\n    for x in y: pass"}]}))
+    assert loops_in_functions(deep) == 1
+
+
 def test_a_recorded_time_is_read_from_an_earlier_results_file(tmp_path):
     assert recorded_seconds(tmp_path) is None
     (tmp_path / "results.json").write_text(json.dumps({"execution_time": 12.5}))
