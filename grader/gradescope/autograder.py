@@ -58,6 +58,11 @@ SCRIPTS = ("setup.sh", "run_autograder")                 # at the zip's root, ex
 SOURCE_DIRS = ("project", "grader", "assignment", "reference", "student_template", "data")
 SOURCE_FILES = ("requirements.lock", "pyproject.toml", "tools/find-python")   # setup.sh picks the image's python3 with it
 ZIP_README = "README.md"      # in FILES_DIR: the zip README's static part (base images, what was tried)
+# At the zip's root: the results.json run_autograder writes when the grader cannot even start (no
+# interpreter, a broken install), made when the zip is built by the code that writes every not-graded
+# result; the script puts its exit status in place of EXIT_STATUS.
+FALLBACK_RESULTS = "not_graded.json"
+EXIT_STATUS = "@EXITSTATUS@"            # no character Markdown escapes
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)                         # fixed: the same source gives the same zip
@@ -116,9 +121,18 @@ def build_autograder_zip(out_path, project_root=PROJECT_ROOT):
             text = (FILES_DIR / name).read_text(encoding="utf-8").replace("\r\n", "\n")
             _add(archive, name, text.encode("utf-8"), executable=True)
         _add(archive, ZIP_README, autograder_readme().encode("utf-8"))
+        _add(archive, FALLBACK_RESULTS, fallback_results().encode("utf-8"))
         for arcname, path in _source_files(project_root):
             _add(archive, arcname, path.read_bytes(), executable=bool(path.stat().st_mode & 0o100))
     return out_path
+
+
+def fallback_results() -> str:
+    """The text of :data:`FALLBACK_RESULTS`: a grader_error result (every exercise's score 0, the total
+    hidden), its message naming the script's exit status as :data:`EXIT_STATUS`."""
+    from grader.reports.results_json import dumps, not_graded_results     # here: see _write_json
+    return dumps(not_graded_results("grader_error", f"The autograder could not run (exit status {EXIT_STATUS}); "
+                                    "the grader's interpreter or its packages are missing or broken.")) + "\n"
 
 
 def autograder_readme():

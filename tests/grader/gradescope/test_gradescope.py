@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from assignment import EXERCISE_POINTS  # noqa: E402
 from grader.gradescope import autograder as gradescope  # noqa: E402
 from grader.kernel import sandbox  # noqa: E402
 from grader.reports.results_json import validate_results  # noqa: E402
@@ -92,8 +93,8 @@ def test_zip_holds_the_executable_scripts_and_every_grader_file_nothing_else(aut
     assert required <= names, f"missing from the zip: {sorted(required - names)}"
     for name in names:
         top = name.split("/")[0]
-        assert top in {"setup.sh", "run_autograder", "README.md", "project", "grader", "assignment", "reference", "student_template", "data", "tools",
-                       "requirements.lock", "pyproject.toml"}, name
+        assert top in {"setup.sh", "run_autograder", "README.md", gradescope.FALLBACK_RESULTS, "project", "grader", "assignment",
+                       "reference", "student_template", "data", "tools", "requirements.lock", "pyproject.toml"}, name
         assert "__pycache__" not in name and not name.endswith(".pyc"), name
         assert not any(part.startswith(".") for part in name.split("/")), name
     # every reference module and every grader module on disk is in the zip
@@ -196,6 +197,8 @@ def test_a_missing_interpreter_still_gives_a_results_json(autograder_zip, tmp_pa
     assert validate_results(results, status="grader_error") == []
     assert results["score"] == 0 and "could not run" in results["output"] and results["output"].startswith("**Not graded.**")
     assert [t["visibility"] for t in results["tests"]] == ["visible", "after_published"]
+    assert f"exit status {done.returncode}" in results["output"]
+    assert set(results["extra_data"]["exercise_scores"]) == set(EXERCISE_POINTS)     # every exercise, none by hand
 
 
 def test_a_grader_crash_still_gives_a_results_json(tmp_path, monkeypatch):
