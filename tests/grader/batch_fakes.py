@@ -15,7 +15,7 @@ from grader.model import GradingRun
 from grader.model import TestResult as Result
 
 
-ORDER_LOG = "WEEK6_TEST_ORDER_LOG"      # a file each grading appends its notebook's name to, when set
+ORDER_LOG = "fake_order_log"      # notebook metadata: a file each grading appends its notebook's name to
 
 
 def fake_grade(path, out_root, config, out_dir=None):
@@ -30,11 +30,17 @@ def fake_grade(path, out_root, config, out_dir=None):
         raise RuntimeError("the grader tripped over " + name)
     points = float(len(name) % 6)
     try:
-        points = float(json.loads(Path(path).read_text(encoding="utf-8"))["metadata"]["fake_points"])
+        metadata = json.loads(Path(path).read_text(encoding="utf-8"))["metadata"]
     except (OSError, ValueError, KeyError, TypeError):
+        metadata = {}
+    try:
+        points = float(metadata["fake_points"])
+    except (KeyError, TypeError, ValueError):
         pass
-    order_log = os.environ.get(ORDER_LOG)
-    if order_log:              # the order the batch graded in, for tests/grader/classroom/test_batch_order.py
+    # the order the batch graded in, for tests/grader/classroom/test_batch_order.py: named in the notebook,
+    # not in the environment, which a pool's workers take from their fork server, started by an earlier test
+    order_log = metadata.get(ORDER_LOG) if isinstance(metadata, dict) else None
+    if isinstance(order_log, str):
         with open(order_log, "a", encoding="utf-8") as log:
             log.write(name + "\n")
     run = GradingRun(notebook_path=Path(path), out_dir=Path(out_dir) if out_dir else Path(out_root) / name, config=config)

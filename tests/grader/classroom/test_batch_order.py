@@ -14,8 +14,8 @@ PER_SAMPLE = ("%matplotlib inline\ndef loss(W, X):\n    total = 0\n    for n in 
               "        def inner():\n            for _ in X:\n                pass\n        return inner\n")
 
 
-def notebook(code):
-    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+def notebook(code, metadata=None):
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": metadata or {},
                        "cells": [{"cell_type": "code", "metadata": {}, "source": code, "outputs": [],
                                   "execution_count": None},
                                  {"cell_type": "code", "metadata": {}, "source": "def broken(:\n    for x in y: pass",
@@ -52,29 +52,27 @@ def test_a_recorded_time_is_read_from_an_earlier_results_file(tmp_path):
         assert recorded_seconds(tmp_path) is None, bad
 
 
-def _graded_order(directory, out, monkeypatch, tmp_path, **options):
-    log = tmp_path / "order.log"
+def _graded_order(directory, out, log, **options):
     log.write_text("")
-    monkeypatch.setenv(ORDER_LOG, str(log))
     grade_batch(directory, out, BatchOptions(jobs=1, config=GraderConfig(figures=False), progress=False,
                                              class_report=False, similarity=False, grade_function=fake_grade,
                                              fingerprint="test-fingerprint", **options))
     return log.read_text().split()
 
 
-def test_the_class_is_graded_longest_first(tmp_path, monkeypatch):
-    directory, out = tmp_path / "class", tmp_path / "out"
+def test_the_class_is_graded_longest_first(tmp_path):
+    directory, out, log = tmp_path / "class", tmp_path / "out", tmp_path / "order.log"
     directory.mkdir()
     loops = {"ann": 0, "bob": 2, "cy": 5}
     for name, count in loops.items():
         body = "".join(f"    for i{k} in range(3):\n        pass\n" for k in range(count))
-        (directory / f"{name}.ipynb").write_text(notebook(f"def f():\n{body}    return 1\n"))
+        (directory / f"{name}.ipynb").write_text(notebook(f"def f():\n{body}    return 1\n", {ORDER_LOG: str(log)}))
     # a first run: the most loops first
-    assert _graded_order(directory, out, monkeypatch, tmp_path) == ["cy", "bob", "ann"]
+    assert _graded_order(directory, out, log) == ["cy", "bob", "ann"]
     # run again: the times the last gradings recorded win over the loops
     for name, seconds in {"ann": 50.0, "bob": 1.0, "cy": 10.0}.items():
         results = next(out.glob(f"*{name}*")) / "results.json"
         data = json.loads(results.read_text())
         data["execution_time"] = seconds
         results.write_text(json.dumps(data))
-    assert _graded_order(directory, out, monkeypatch, tmp_path, force=True) == ["ann", "cy", "bob"]
+    assert _graded_order(directory, out, log, force=True) == ["ann", "cy", "bob"]
