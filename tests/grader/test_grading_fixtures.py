@@ -48,14 +48,16 @@ def test_fixture_is_graded_as_expected(fixture, tmp_path, config):
         assert run.score == 0
         assert not any(test.passed for test in run.tests)
         return
-    fails = fixture.fails | unanswered_tests(nb)
+    # a test of a function the fixture does not write may go either way: the solution computes
+    # backprop(..., activation=g) with g or without (tests/answered.py)
+    uncertain = fixture.uncertain | unanswered_tests(nb)
     wrong = {name: (test.got, test.hint) for name, test in verdicts.items()
-             if name not in fixture.uncertain and test.passed == (name in fails)}
+             if name not in uncertain and test.passed == (name in fixture.fails)}
     assert not wrong, f"{fixture.name}: unexpected verdicts: {json.dumps(wrong, indent=1)}"
-    for name in fails:
+    for name in fixture.fails:
         assert verdicts[name].score == 0 and verdicts[name].got, name
     if not fixture.fails and not fixture.uncertain:
-        assert run.score == answered_marks(nb)
+        assert answered_marks(nb) <= run.score <= FULL_MARKS     # full marks when it answers every test
     results = json.loads((tmp_path / "out" / fixture.name / "results.json").read_text())
     assert results["score"] == pytest.approx(run.score)
 
@@ -69,7 +71,7 @@ def test_independent_submission_scores_full_marks(tmp_path, config):
     unanswered = unanswered_tests(nb)          # exercises added after it was written
     failed = {test.name: (test.got, test.hint) for test in run.tests if not test.passed and test.id not in unanswered}
     assert not failed, json.dumps(failed, indent=1)
-    assert run.score == answered_marks(nb)
+    assert answered_marks(nb) <= run.score <= FULL_MARKS
 
 
 def test_results_json_of_a_faulty_submission_is_valid_gradescope(tmp_path, config):
@@ -99,7 +101,7 @@ IN_PROCESS = [fixture for fixture in FIXTURES if not fixture.all_fail and fixtur
 def test_fixture_verdicts_hold_on_other_seeds(fixture, seed, tmp_path, in_data_dir):
     nb = fixture.build()
     run = grade_in_process(nb, tmp_path, seed=seed)
-    fails = fixture.fails | unanswered_tests(nb)
+    uncertain = fixture.uncertain | TRAINING_TESTS | unanswered_tests(nb)
     wrong = {test.id: (test.got, test.hint) for test in run.tests
-             if test.id not in fixture.uncertain | TRAINING_TESTS and test.passed == (test.id in fails)}
+             if test.id not in uncertain and test.passed == (test.id in fixture.fails)}
     assert not wrong, f"{fixture.name}, seed {seed}: unexpected verdicts: {json.dumps(wrong, indent=1)}"

@@ -220,8 +220,11 @@ def float32_cell():
 
         def _network(W, X, sizes, lam, activation, targets):
             layers = _layers(W, sizes)
-            hidden = _sigmoid if activation == "sigmoid" else (lambda a: np.maximum(a, F(0)))
-            slope = (lambda a: _sigmoid(a) * (F(1) - _sigmoid(a))) if activation == "sigmoid" else (lambda a: (a > 0).astype(F))
+            # sigmoid and relu in float32; any other activation is the notebook's own g and g', rounded to float32
+            own = {"sigmoid": (_sigmoid, lambda a: _sigmoid(a) * (F(1) - _sigmoid(a))),
+                   "relu": (lambda a: np.maximum(a, F(0)), lambda a: (a > 0).astype(F))}
+            hidden, slope = own.get(activation) or (lambda a: np.asarray(globals()[activation](a), dtype=F),
+                                                    lambda a: np.asarray(globals()[activation + "_grad"](a), dtype=F))
             Z, A = [np.asarray(X, dtype=F)], []
             for l, (w, b) in enumerate(layers):
                 A.append(Z[-1] @ w.T + b)

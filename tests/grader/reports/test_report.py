@@ -154,7 +154,7 @@ def test_failed_tests_in_results(tmp_path):
                               "**Hint:** Average over the N samples: the loss has a 1/N.")
     assert by_name["bce_grad against finite differences"]["score"] == 5
     assert results["extra_data"]["exercise_scores"]["1c"] == 0
-    assert "Tests: 6 passed, 2 failed" in results["output"]
+    assert f"Tests: {len(EXERCISE_POINTS) - 2} passed, 2 failed" in results["output"]   # a test per exercise
 
 
 def test_unreadable_notebook_still_gets_results(tmp_path):
