@@ -1,9 +1,9 @@
 """Runs INSIDE the submission's kernel: call its functions on the grader's inputs.
 
-This file is sent as source text and executed in a private namespace. It
-only reads the plan and the input arrays the grader wrote, and writes plain
-``.npy`` arrays (``allow_pickle=False``) and small JSON status files. It never
-judges anything: the grader reads those files with safe parsers and compares
+This file is sent as source text and executed once per kernel, as a module of its own kept in
+``sys.modules`` (:func:`grader.stages.probe.probe_cell_source`). It only reads the plan and the
+input arrays the grader wrote, and writes plain ``.npy`` arrays (``allow_pickle=False``) and small
+JSON status files. It never judges anything: the grader reads those files with safe parsers and compares
 them, in its own process, with the reference. Whatever the submission does to
 this code (monkeypatching numpy, lying objects) can only change the numbers it
 reports for itself, never the comparison.
@@ -36,11 +36,20 @@ import numpy as np
 MAX_ELEMENTS = 5_000_000
 
 
+# the input arrays of this kernel's grading, read by its first group (inputs path -> {name: array});
+# entries hand the submission copies of them only (_resolve)
+_INPUTS = {}
+
+
 def run(user_ns, plan_path, inputs_path, out_dir):
     with open(plan_path) as handle:
         plan = json.load(handle)
-    with np.load(inputs_path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
+    arrays = _INPUTS.get(inputs_path)
+    if arrays is None:
+        with np.load(inputs_path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        _INPUTS.clear()
+        _INPUTS[inputs_path] = arrays
     previous_handler = signal.signal(signal.SIGALRM, _raise_call_timeout)
     try:
         for entry in plan:

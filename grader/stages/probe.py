@@ -35,6 +35,7 @@ from grader.model import PROBE_STATUSES, ProbeStatus, error_frames
 
 
 DRIVER_SOURCE = (PROJECT_ROOT / "grader/kernel/probe_driver.py").read_text()
+DRIVER_MODULE = "week6_probe_driver"
 MAX_STATUS_BYTES = 1_000_000
 # deaths of the kernel during one group before its remaining probes are given up (each costs a
 # restart with the notebook replayed; a probe is blamed after it killed two kernels in a row)
@@ -62,12 +63,21 @@ class ProbeOutcome:
 
 
 def probe_cell_source(plan_path, inputs_path, out_dir):
-    """The code of one probe cell: run the driver in a private namespace against the user's globals."""
+    """The code of one probe cell: run the driver in a namespace of its own against the user's globals.
+
+    The driver is compiled once per kernel and kept as the module ``DRIVER_MODULE`` (a restarted
+    kernel compiles it again), with the input arrays it read: each later group saves the compile and
+    the archive's read (~6 ms a group, issue 25). Keeping it there gives the submission nothing it
+    lacked: its code runs in the same process as the driver whichever way the driver arrives."""
     return (
         "def _week6_grader_probe(user_namespace):\n"
-        "    driver = {'__name__': 'week6_probe_driver'}\n"
-        f"    exec(compile({DRIVER_SOURCE!r}, 'week6_probe_driver', 'exec'), driver)\n"
-        f"    driver['run'](user_namespace, {str(plan_path)!r}, {str(inputs_path)!r}, {str(out_dir)!r})\n"
+        "    import sys, types\n"
+        f"    driver = sys.modules.get({DRIVER_MODULE!r})\n"
+        "    if driver is None:\n"
+        f"        driver = types.ModuleType({DRIVER_MODULE!r})\n"
+        f"        exec(compile({DRIVER_SOURCE!r}, {DRIVER_MODULE!r}, 'exec'), driver.__dict__)\n"
+        f"        sys.modules[{DRIVER_MODULE!r}] = driver\n"
+        f"    driver.run(user_namespace, {str(plan_path)!r}, {str(inputs_path)!r}, {str(out_dir)!r})\n"
         "_week6_grader_probe(globals())\n"
         "del _week6_grader_probe\n"
     )
