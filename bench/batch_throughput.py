@@ -72,6 +72,35 @@ def load():
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def cpu_ticks():
+    """(busy, all) clock ticks of the machine's CPUs so far (/proc/stat; None where there is none)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)          # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before, after):
+    """The share of the CPUs' time that was busy between two :func:`cpu_ticks` ("n/a" without them)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return "n/a"
+    return f"{100 * (after[0] - before[0]) / (after[1] - before[1]):.0f}%"
+
+
+def speedup_bound(seconds, phases, times, jobs):
+    """The most ``jobs`` workers could gain on a class whose grading took ``seconds`` with one: its
+    serial parts stay, and the pool cannot end before its longest grading nor before its share of the
+    pool's work. ``times``: the gradings' seconds with one worker. (bound, longest's share of the pool)."""
+    pool = phases.get("pool", 0.0)
+    if not times or pool <= 0:
+        return None, None
+    serial = seconds - pool
+    return seconds / (serial + max(max(times), pool / jobs)), max(times) / pool
+
+
 class PhaseClock:
     """Seconds spent in named functions of grader.classroom.batch during one grade_batch call
     (wrapped for the bench's run only; put back by :meth:`restore`)."""
@@ -128,7 +157,7 @@ def run_size(size=None, jobs_list=JOBS):
         fingerprint = grader_fingerprint()
         measured = {}
         for jobs in jobs_list:
-            load_before = load()
+            load_before, ticks_before = load(), cpu_ticks()
             clock = PhaseClock()
             started = time.perf_counter()
             try:
@@ -138,10 +167,11 @@ def run_size(size=None, jobs_list=JOBS):
             finally:
                 clock.restore()
             seconds = time.perf_counter() - started
-            measured[jobs] = (seconds, result)
             phases = dict(clock.seconds)
+            measured[jobs] = (seconds, result, phases)
             before_pool = seconds - sum(phases.values())
-            print(f"JOBS={jobs}: load average {load_before} before, {load()} after; serial parts: "
+            print(f"JOBS={jobs}: load average {load_before} before, {load()} after; CPUs busy "
+                  f"{busy_share(ticks_before, cpu_ticks())} of the time; serial parts: "
                   f"before the pool {before_pool:.1f} s (finding the submissions) + reference outcomes "
                   f"{phases.get('reference_outcomes', 0.0):.1f} s, the pool {phases.get('pool', 0.0):.1f} s, "
                   f"tail {phases.get('finish_outputs', 0.0):.1f} s (gradebook, LMS files, class report, similarity)",
@@ -153,17 +183,24 @@ def run_size(size=None, jobs_list=JOBS):
                   f"({statuses}; {len(result.worker_rss_mb)} worker(s), peak RSS per worker {worker:.0f} MiB, "
                   f"per notebook kernel {kernel:.0f} MiB; pool restarts {result.pool_restarts})", flush=True)
         if len(measured) >= 2:
-            (t1, r1), (tn, rn) = measured[min(measured)], measured[max(measured)]
+            (t1, r1, phases1), (tn, rn, _) = measured[min(measured)], measured[max(measured)]
             print(f"speedup JOBS={max(measured)} over JOBS={min(measured)} ({len(paths)} submissions): {t1 / tn:.2f}x "
                   f"(aim >= 1.85: {'met' if t1 / tn >= 1.85 else 'NOT MET'}); "
                   f"{60 * len(paths) / t1:.1f} vs {60 * len(paths) / tn:.1f} submissions/min")
+            if min(measured) == 1:
+                bound, share = speedup_bound(t1, phases1, [float(row["execution_time"] or 0) for row in r1.rows],
+                                             max(measured))
+                if bound is not None:
+                    print(f"  the most JOBS={max(measured)} could gain on this class: {bound:.2f}x (its longest grading "
+                          f"is {100 * share:.0f}% of the pool's work with one worker; the serial parts stay)"
+                          + ("; the aim is out of this class's reach" if bound < 1.85 else ""))
             same = _scores(r1.rows) == _scores(rn.rows)
             print(f"same scores and statuses in both runs: {'yes' if same else 'NO'}")
             for (name, s1, st1), (_, sn, stn) in zip(_scores(r1.rows), _scores(rn.rows)):
                 if (s1, st1) != (sn, stn):
                     print(f"  {name}: {s1} ({st1}) vs {sn} ({stn}); tests that differ: "
                           f"{'; '.join(_differing_tests(r1.out_root, rn.out_root, name)) or '-'}")
-        for jobs, (_, result) in measured.items():
+        for jobs, (_, result, _) in measured.items():
             times = sorted((float(row["execution_time"] or 0), row["submission"]) for row in result.rows)
             if times:
                 mean = sum(t for t, _ in times) / len(times)
