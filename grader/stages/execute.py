@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import student_template
-from student_template.week6_selfcheck import NOTEBOOK_FILES
+from student_template.selfcheck_files import NOTEBOOK_FILES
 
 from project import PROJECT_ROOT
 from grader.kernel import sandbox
