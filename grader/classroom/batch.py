@@ -61,7 +61,7 @@ from grader.classroom.batch_run import BatchRun, default_timeout
 from grader.classroom.ordering import estimated_seconds
 from grader.classroom.pool import Task, write_stopped
 from grader.classroom.shards import parse_shard, shard_of, write_manifest
-from grader.classroom.similarity import CODE_FILE, notebook_code
+from grader.classroom.similarity import CODE_FILE, notebook_code, start_fingerprints
 from grader.classroom.keys import SelectError, select
 from grader.classroom.submissions import SubmissionsError, find_submissions, parse_due
 from grader.config import GraderConfig
@@ -287,7 +287,10 @@ def grade_batch(submissions_dir, out_root, options: BatchOptions | None = None) 
         reference = reference_outcomes(config) if grade_function is None else None
         function_name = None if grade_function is None else f"{grade_function.__module__}:{grade_function.__qualname__}"
         batch = BatchRun(tasks, out_root, min(jobs, len(tasks)), config, timeout, reference, progress, function_name)
+        fingerprinting = start_fingerprints(out_root, [s.key for s in subs if s.key is not None]) if options.similarity else None
         batch.run()
+        if fingerprinting is not None:
+            fingerprinting.join()
         by_path = {s.path: s.relpath for s in subs}
         result.graded = [by_path[task.path] for task in tasks]
         result.pool_restarts = batch.restarts

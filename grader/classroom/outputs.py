@@ -20,8 +20,7 @@ from grader.classroom.gradebook import GRADEBOOK, LIST_SEPARATOR, empty_row, gra
 from grader.classroom.inputs import identities_of, input_summary
 from grader.classroom.lms_export import DEFAULT_ASSIGNMENT, lms_options, write_lms_files
 from grader.classroom.overrides import OverridesError, apply_overrides, read_overrides, resolve
-from grader.classroom.similarity import CACHE_FILE as SIMILARITY_CACHE
-from grader.classroom.similarity import CODE_FILE, partners, similar_pairs
+from grader.classroom.similarity import class_codes, partners, similar_pairs
 from grader.classroom.submission_records import Found
 
 
@@ -138,14 +137,9 @@ def finish_outputs(result, entries, *, overrides=None, override_note=None, class
             empty_row(relpath, "missing", (missing_reasons or {}).get(relpath, MISSING_SHARD))
             for relpath, key in entries]
     if similarity:
-        codes = {}
-        for key in keys:
-            try:
-                codes[key] = (out_root / key / CODE_FILE).read_text(encoding="utf-8")
-            except OSError:
-                pass
+        codes, caches = class_codes(out_root, keys)
         try:
-            result.similar = similar_pairs(codes, caches={key: out_root / key / SIMILARITY_CACHE for key in codes})
+            result.similar = similar_pairs(codes, caches=caches)
         except Exception as error:      # a flag for a person to look at must never cost the gradebook
             result.notes.append(f"similarity could not be computed ({type(error).__name__}: {error})")
         others = partners(result.similar)

@@ -17,7 +17,7 @@ from grader.classroom.class_report import class_statistics
 from grader.classroom.gradebook import read_gradebook
 from grader.classroom.similarity import notebook_code, similar_pairs
 from grader.config import GraderConfig
-from tests.grader.batch_fakes import fake_grade
+from tests.grader.batch_fakes import fake_grade, fingerprinted_grade
 
 ROOT = Path(__file__).resolve().parents[3]
 INDEPENDENT = ROOT / "tests" / "grader" / "independent"
@@ -138,3 +138,13 @@ def test_kept_fingerprints_give_the_same_pairs_without_tokenizing_again(tmp_path
     codes["copy"] += "\nprint('changed')\n"
     similar_pairs(codes, caches=caches)
     assert len(made) == 3                                                      # the template's and the changed one
+
+
+def test_the_fingerprints_are_made_while_the_class_is_graded(tmp_path):
+    """Each grading waits for its notebook's fingerprint, which the batch makes beside the pool: the
+    batch's tail only reads them (issue 25)."""
+    directory = tmp_path / "class"
+    solutions = independent_solutions(directory)
+    result = grade_batch(directory, tmp_path / "out", BatchOptions(jobs=1, config=GraderConfig(figures=False),
+                         progress=False, grade_function=fingerprinted_grade, fingerprint="test-fingerprint"))
+    assert result.statuses == {"graded": len(solutions)}, [row["message"] for row in result.rows]
