@@ -11,7 +11,9 @@ in the worker), as each worker reports them with its results; and the batch's
 serial parts, timed around the functions that do them: before the pool (finding the
 submissions, the reference's outcomes), the pool (its start, the gradings), and
 the tail after it (gradebook, LMS files, class report, similarity). The load
-average is printed before and after each run.
+average is printed before and after each run, with the share of the time the CPUs
+were busy during it; and the most the larger JOBS could gain on this class
+(:func:`speedup_bound`), which a class with one long grading puts below the aim.
 
     python -m bench batch_throughput           # 6, then 40 submissions (about 20-30 min on 2 cores)
     BENCH_BATCH_SIZE=8 python -m bench batch_throughput
