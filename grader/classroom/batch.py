@@ -287,7 +287,8 @@ def grade_batch(submissions_dir, out_root, options: BatchOptions | None = None) 
         reference = reference_outcomes(config) if grade_function is None else None
         function_name = None if grade_function is None else f"{grade_function.__module__}:{grade_function.__qualname__}"
         batch = BatchRun(tasks, out_root, min(jobs, len(tasks)), config, timeout, reference, progress, function_name)
-        fingerprinting = start_fingerprints(out_root, [s.key for s in subs if s.key is not None]) if options.similarity else None
+        class_keys = [s.key for s in subs if s.key is not None]
+        fingerprinting = start_fingerprints(out_root, class_keys) if options.similarity else None
         batch.run()
         if fingerprinting is not None:
             fingerprinting.join()
